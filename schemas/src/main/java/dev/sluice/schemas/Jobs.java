@@ -1,0 +1,44 @@
+package dev.sluice.schemas;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/** Shortcuts for making jobs, for clients and tests. */
+public final class Jobs {
+
+    private Jobs() {
+    }
+
+    /** A job with a fresh random id for a plain-text document. */
+    public static Job text(String documentId, String text) {
+        return text(UUID.randomUUID().toString(), documentId, text);
+    }
+
+    /** A job with the given id for a plain-text document, submitted now. */
+    public static Job text(String jobId, String documentId, String text) {
+        return Job.newBuilder()
+                .setJobId(jobId)
+                .setSubmittedAt(Instant.now())
+                .setPriority(0)
+                .setDeadline(null)
+                .setAttributes(Map.of())
+                .setTasks(List.of())
+                .setDocument(Document.newBuilder().setId(documentId).setSourceUri(null)
+                        .setContentType("text/plain").setText(text).build())
+                .build();
+    }
+
+    /** A task of the given type with string parameters, e.g. {@code task("split", "size", "400")}. */
+    public static Task task(String type, String... keysAndValues) {
+        if (keysAndValues.length % 2 != 0) {
+            throw new IllegalArgumentException("task parameters come in key, value pairs");
+        }
+        Map<String, String> params = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            params.put(keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return Task.newBuilder().setType(type).setParams(params).build();
+    }
+}

@@ -1,0 +1,64 @@
+package dev.sluice.serdes.internal;
+
+import dev.sluice.serdes.SchemaRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.Schema;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificDatumWriter;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Serializer;
+
+/**
+ * Writes Avro specific records in the Confluent wire format, registering the schema under the
+ * topic-name subject on first use per topic. Thread-safe.
+ */
+public final class WireFormatSerializer<T extends SpecificRecord> implements Serializer<T> {
+
+    private final SchemaRegistry registry;
+    private final Schema schema;
+    private final boolean isKey;
+    private final SpecificDatumWriter<T> writer;
+    private final Map<String, Integer> idByTopic = new ConcurrentHashMap<>();
+    private final ThreadLocal<Buffers> buffers = ThreadLocal.withInitial(Buffers::new);
+
+    public WireFormatSerializer(SchemaRegistry registry, Schema schema, boolean isKey) {
+        this.registry = registry;
+        this.schema = schema;
+        this.isKey = isKey;
+        this.writer = new SpecificDatumWriter<>(schema);
+    }
+
+    @Override
+    public byte[] serialize(String topic, T data) {
+        if (data == null) {
+            return null;
+        }
+        int id = idByTopic.computeIfAbsent(topic, t -> registry.register(WireFormat.subject(t, isKey), schema));
+        Buffers b = buffers.get();
+        b.out.reset();
+        b.out.write(WireFormat.MAGIC);
+        b.out.write(id >>> 24);
+        b.out.write(id >>> 16);
+        b.out.write(id >>> 8);
+        b.out.write(id);
+        try {
+            b.encoder = EncoderFactory.get().directBinaryEncoder(b.out, b.encoder);
+            writer.write(data, b.encoder);
+            b.encoder.flush();
+        } catch (IOException | RuntimeException e) {
+            throw new SerializationException(
+                    "cannot write " + schema.getFullName() + " to topic " + topic + ": " + e.getMessage(), e);
+        }
+        return b.out.toByteArray();
+    }
+
+    private static final class Buffers {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
+        BinaryEncoder encoder;
+    }
+}

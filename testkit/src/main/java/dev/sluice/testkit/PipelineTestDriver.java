@@ -1,0 +1,203 @@
+package dev.sluice.testkit;
+
+import dev.sluice.schemas.Job;
+import dev.sluice.schemas.JobResult;
+import dev.sluice.schemas.Jobs;
+import dev.sluice.serdes.AvroSerdes;
+import dev.sluice.serdes.InMemorySchemaRegistry;
+import dev.sluice.serdes.SluiceTopics;
+import dev.sluice.topology.Pipeline;
+import dev.sluice.topology.SluiceConfig;
+import dev.sluice.topology.SluiceTopology;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+
+/**
+ * Runs a Sluice pipeline in a {@link TopologyTestDriver}, with no broker and an in-memory schema
+ * registry of its own: submit jobs, read their results and the dead letters. The topology is the
+ * very one {@code sluice run} starts, so what passes here runs there.
+ *
+ * <pre>{@code
+ * try (PipelineTestDriver driver = PipelineTestDriver.of(myPipeline)) {
+ *     String id = driver.submit("doc-1", "Some text");
+ *     JobResult result = driver.result(id);
+ * }
+ * }</pre>
+ */
+public final class PipelineTestDriver implements AutoCloseable {
+
+    private final TopologyTestDriver driver;
+    private final SluiceTopics topics;
+    private final TestInputTopic<String, Job> jobs;
+    private final TestInputTopic<byte[], byte[]> rawJobs;
+    private final TestOutputTopic<String, JobResult> results;
+    private final TestOutputTopic<byte[], byte[]> deadLetters;
+    private final Map<String, JobResult> resultsById = new LinkedHashMap<>();
+    private final List<JobResult> allResults = new ArrayList<>();
+    private final List<DeadLetter> allDeadLetters = new ArrayList<>();
+    private final Topology topology;
+    private final String registryScope;
+
+    private PipelineTestDriver(Builder builder) {
+        String scope = "testkit-" + UUID.randomUUID();
+        this.registryScope = scope;
+        this.topics = SluiceTopics.create(builder.prefix, AvroSerdes.forUrl("mem://" + scope, Map.of()));
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, builder.prefix + "-" + builder.pipeline.name());
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "test-driver:9092");
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/sluice-testkit-" + scope);
+        this.topology = SluiceTopology.build(builder.pipeline, topics, builder.maxDocumentBytes, props);
+        this.driver = new TopologyTestDriver(topology, props, builder.startTime);
+        this.jobs = driver.createInputTopic(topics.jobs().name(), topics.jobs().keySerde().serializer(),
+                topics.jobs().valueSerde().serializer());
+        this.rawJobs = driver.createInputTopic(topics.jobs().name(), Serdes.ByteArray().serializer(),
+                Serdes.ByteArray().serializer());
+        this.results = driver.createOutputTopic(topics.results().name(), topics.results().keySerde().deserializer(),
+                topics.results().valueSerde().deserializer());
+        this.deadLetters = driver.createOutputTopic(topics.deadLetters().name(), Serdes.ByteArray().deserializer(),
+                Serdes.ByteArray().deserializer());
+    }
+
+    /** A driver for {@code pipeline} with default settings. */
+    public static PipelineTestDriver of(Pipeline pipeline) {
+        return builder(pipeline).build();
+    }
+
+    /** A builder for a driver of {@code pipeline}. */
+    public static Builder builder(Pipeline pipeline) {
+        return new Builder(pipeline);
+    }
+
+    /** The topology under test, e.g. to assert on its description. */
+    public Topology topology() {
+        return topology;
+    }
+
+    /** The topics, with the serdes the driver uses. */
+    public SluiceTopics topics() {
+        return topics;
+    }
+
+    /** Submits a job (keyed by its id) and returns the id. */
+    public String submit(Job job) {
+        jobs.pipeInput(job.getJobId(), job);
+        return job.getJobId();
+    }
+
+    /** Submits a plain-text document as a job with a fresh id and returns the id. */
+    public String submit(String documentId, String text) {
+        return submit(Jobs.text(documentId, text));
+    }
+
+    /** Writes raw bytes to the source topic, as a misbehaving producer would. */
+    public void submitRaw(byte[] key, byte[] value) {
+        rawJobs.pipeInput(key, value);
+    }
+
+    /** Writes raw bytes with a UTF-8 key to the source topic. */
+    public void submitRaw(String key, byte[] value) {
+        submitRaw(key == null ? null : key.getBytes(StandardCharsets.UTF_8), value);
+    }
+
+    /**
+     * The result of a job.
+     *
+     * @throws NoSuchElementException when the job has no result (yet)
+     */
+    public JobResult result(String jobId) {
+        drain();
+        JobResult result = resultsById.get(jobId);
+        if (result == null) {
+            throw new NoSuchElementException("no result for job " + jobId + "; results so far: " + resultsById.keySet());
+        }
+        return result;
+    }
+
+    /** Every result written so far, in order, duplicates included. */
+    public List<JobResult> results() {
+        drain();
+        return List.copyOf(allResults);
+    }
+
+    /** Every dead letter written so far, in order. */
+    public List<DeadLetter> deadLetters() {
+        drain();
+        return List.copyOf(allDeadLetters);
+    }
+
+    /** Moves the driver's wall clock, for stages that look at the time. */
+    public void advanceWallClock(java.time.Duration duration) {
+        driver.advanceWallClockTime(duration);
+    }
+
+    private void drain() {
+        while (!results.isEmpty()) {
+            TestRecord<String, JobResult> record = results.readRecord();
+            allResults.add(record.value());
+            resultsById.putIfAbsent(record.value().getJobId(), record.value());
+        }
+        while (!deadLetters.isEmpty()) {
+            TestRecord<byte[], byte[]> record = deadLetters.readRecord();
+            Map<String, String> headers = new HashMap<>();
+            for (Header header : record.headers()) {
+                headers.put(header.key(), header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8));
+            }
+            allDeadLetters.add(new DeadLetter(record.key(), record.value(), Map.copyOf(headers)));
+        }
+    }
+
+    @Override
+    public void close() {
+        driver.close();
+        InMemorySchemaRegistry.dropScope(registryScope);
+    }
+
+    /** Settings of a {@link PipelineTestDriver}. */
+    public static final class Builder {
+        private final Pipeline pipeline;
+        private String prefix = SluiceTopics.DEFAULT_PREFIX;
+        private int maxDocumentBytes = SluiceConfig.DEFAULT_DOCUMENT_MAX_BYTES;
+        private Instant startTime = Instant.parse("2026-01-01T00:00:00Z");
+
+        private Builder(Pipeline pipeline) {
+            this.pipeline = pipeline;
+        }
+
+        public Builder topicPrefix(String prefix) {
+            this.prefix = prefix;
+            return this;
+        }
+
+        public Builder maxDocumentBytes(int maxDocumentBytes) {
+            this.maxDocumentBytes = maxDocumentBytes;
+            return this;
+        }
+
+        public Builder startTime(Instant startTime) {
+            this.startTime = startTime;
+            return this;
+        }
+
+        public PipelineTestDriver build() {
+            return new PipelineTestDriver(this);
+        }
+    }
+}

@@ -1,0 +1,18 @@
+package dev.sluice.topology;
+
+import java.util.List;
+
+/** A pipeline definition that cannot run; the message lists every problem found, each naming its stage. */
+public class InvalidPipelineException extends IllegalArgumentException {
+
+    private final List<String> problems;
+
+    public InvalidPipelineException(String pipeline, List<String> problems) {
+        super("pipeline '" + pipeline + "' is invalid: " + String.join("; ", problems));
+        this.problems = List.copyOf(problems);
+    }
+
+    public List<String> problems() {
+        return problems;
+    }
+}

@@ -1,0 +1,234 @@
+package dev.sluice.topology;
+
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * Sluice's settings, as flat keys. Sluice's own keys are defined in {@link #CONFIG_DEF}; Kafka,
+ * Streams, producer, consumer and admin settings pass through under their own names behind
+ * {@code kafka.} (e.g. {@code kafka.bootstrap.servers}, {@code kafka.producer.linger.ms}). An
+ * unknown key or an invalid value fails here, naming the key and what is allowed.
+ */
+public final class SluiceConfig extends AbstractConfig {
+
+    public static final String KAFKA_PREFIX = "kafka.";
+
+    public static final String MODE_CONFIG = "mode";
+    public static final String MODE_PIPELINE = "pipeline";
+    public static final String MODE_PASSTHROUGH = "passthrough";
+    private static final String MODE_DOC = "pipeline runs the stages; passthrough carries every job to a COMPLETED"
+            + " result untouched, for testing the plumbing.";
+
+    public static final String PIPELINE_CONFIG = "pipeline";
+    private static final String PIPELINE_DOC = "Name of the pipeline; with no stages listed, the built-in pipeline of"
+            + " this name (ingest) runs. Part of the default application.id.";
+
+    public static final String TOPICS_PREFIX_CONFIG = "topics.prefix";
+    private static final String TOPICS_PREFIX_DOC = "Prefix of every topic: <prefix>.jobs, <prefix>.results,"
+            + " <prefix>.dlq.";
+
+    public static final String TOPICS_PARTITIONS_CONFIG = "topics.partitions";
+    private static final String TOPICS_PARTITIONS_DOC = "Partitions of the topics Sluice creates when they are missing.";
+
+    public static final String TOPICS_REPLICATION_FACTOR_CONFIG = "topics.replication.factor";
+    private static final String TOPICS_REPLICATION_FACTOR_DOC = "Replication factor of the topics Sluice creates;"
+            + " -1 takes the broker's default.replication.factor.";
+
+    public static final String TOPICS_CREATE_CONFIG = "topics.create";
+    private static final String TOPICS_CREATE_DOC = "Create missing topics at start-up.";
+
+    public static final String REGISTRY_URL_CONFIG = "registry.url";
+    private static final String REGISTRY_URL_DOC = "Schema registry: mem://NAME for the in-memory registry (unit tests,"
+            + " embedded default) or the URL of an Apicurio registry, e.g. http://localhost:8080/apis/registry/v2.";
+
+    public static final String DOCUMENT_MAX_BYTES_CONFIG = "limits.document.max.bytes";
+    private static final String DOCUMENT_MAX_BYTES_DOC = "Largest document text, in UTF-8 bytes, that a job may carry;"
+            + " a larger one ends FAILED at intake.";
+
+    public static final String DEFAULT_REGISTRY_URL = "mem://default";
+    public static final int DEFAULT_DOCUMENT_MAX_BYTES = 512 * 1024;
+
+    private static final Pattern TOPIC_PREFIX = Pattern.compile("[a-zA-Z0-9._-]{1,200}");
+
+    public static final ConfigDef CONFIG_DEF = new ConfigDef()
+            .define(MODE_CONFIG, Type.STRING, MODE_PIPELINE, ConfigDef.ValidString.in(MODE_PIPELINE, MODE_PASSTHROUGH),
+                    Importance.HIGH, MODE_DOC)
+            .define(PIPELINE_CONFIG, Type.STRING, "ingest", new ConfigDef.NonEmptyStringWithoutControlChars(),
+                    Importance.HIGH, PIPELINE_DOC)
+            .define(TOPICS_PREFIX_CONFIG, Type.STRING, "sluice", (name, value) -> {
+                if (value == null || !TOPIC_PREFIX.matcher(value.toString()).matches()) {
+                    throw new ConfigException(name, value, "must be 1 to 200 of a-z, A-Z, 0-9, '.', '_', '-'");
+                }
+            }, Importance.HIGH, TOPICS_PREFIX_DOC)
+            .define(TOPICS_PARTITIONS_CONFIG, Type.INT, 3, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
+                    TOPICS_PARTITIONS_DOC)
+            .define(TOPICS_REPLICATION_FACTOR_CONFIG, Type.SHORT, (short) -1, (name, value) -> {
+                short v = (Short) value;
+                if (v == 0 || v < -1) {
+                    throw new ConfigException(name, value, "must be -1 (broker default) or at least 1");
+                }
+            }, Importance.MEDIUM, TOPICS_REPLICATION_FACTOR_DOC)
+            .define(TOPICS_CREATE_CONFIG, Type.BOOLEAN, true, Importance.LOW, TOPICS_CREATE_DOC)
+            .define(REGISTRY_URL_CONFIG, Type.STRING, DEFAULT_REGISTRY_URL, (name, value) -> {
+                String url = value == null ? "" : value.toString().toLowerCase(Locale.ROOT);
+                if (!(url.startsWith("mem://") || url.startsWith("http://") || url.startsWith("https://"))) {
+                    throw new ConfigException(name, value, "must be mem://NAME or an http(s):// registry URL");
+                }
+            }, Importance.HIGH, REGISTRY_URL_DOC)
+            .define(DOCUMENT_MAX_BYTES_CONFIG, Type.INT, DEFAULT_DOCUMENT_MAX_BYTES, ConfigDef.Range.atLeast(1),
+                    Importance.MEDIUM, DOCUMENT_MAX_BYTES_DOC);
+
+    private static final String[] CLIENT_PREFIXES = {
+        StreamsConfig.PRODUCER_PREFIX, StreamsConfig.MAIN_CONSUMER_PREFIX, StreamsConfig.RESTORE_CONSUMER_PREFIX,
+        StreamsConfig.GLOBAL_CONSUMER_PREFIX, StreamsConfig.CONSUMER_PREFIX, StreamsConfig.ADMIN_CLIENT_PREFIX,
+        StreamsConfig.TOPIC_PREFIX
+    };
+
+    private final Map<String, Object> kafka;
+
+    /**
+     * Reads flat settings.
+     *
+     * @throws ConfigException naming the first unknown key or invalid value
+     */
+    public SluiceConfig(Map<String, ?> settings) {
+        super(CONFIG_DEF, ownKeys(settings), false);
+        this.kafka = kafkaKeys(settings);
+    }
+
+    /** Every key that {@link #CONFIG_DEF} defines. */
+    public static Set<String> ownNames() {
+        return CONFIG_DEF.names();
+    }
+
+    public boolean passThrough() {
+        return MODE_PASSTHROUGH.equals(getString(MODE_CONFIG));
+    }
+
+    public String pipelineName() {
+        return getString(PIPELINE_CONFIG);
+    }
+
+    public String topicPrefix() {
+        return getString(TOPICS_PREFIX_CONFIG);
+    }
+
+    public String registryUrl() {
+        return getString(REGISTRY_URL_CONFIG);
+    }
+
+    public int maxDocumentBytes() {
+        return getInt(DOCUMENT_MAX_BYTES_CONFIG);
+    }
+
+    /** The Kafka settings as given, without the {@code kafka.} prefix. */
+    public Map<String, Object> kafka() {
+        return kafka;
+    }
+
+    /**
+     * The Kafka Streams properties: the given {@code kafka.*} settings over Sluice's defaults
+     * (application.id {@code <prefix>-<pipeline>}, exactly_once_v2, explicit naming of internal
+     * resources), checked by {@link StreamsConfig}.
+     *
+     * @throws ConfigException naming the key when a value is invalid or bootstrap.servers is missing
+     */
+    public Properties streamsProperties() {
+        Properties props = new Properties();
+        String pipeline = passThrough() ? MODE_PASSTHROUGH : pipelineName();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, topicPrefix() + "-" + pipeline);
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+        props.putAll(kafka);
+        if (!props.containsKey(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)) {
+            throw new ConfigException(KAFKA_PREFIX + StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, null,
+                    "is required: the Kafka cluster to connect to, e.g. localhost:9092");
+        }
+        try {
+            new StreamsConfig(props);
+        } catch (ConfigException e) {
+            throw new ConfigException(KAFKA_PREFIX.trim() + " settings: " + e.getMessage());
+        }
+        return props;
+    }
+
+    private static Map<String, Object> ownKeys(Map<String, ?> settings) {
+        Map<String, Object> own = new HashMap<>();
+        Set<String> known = CONFIG_DEF.names();
+        for (Map.Entry<String, ?> e : settings.entrySet()) {
+            String key = e.getKey();
+            if (key.startsWith(KAFKA_PREFIX)) {
+                continue;
+            }
+            if (!known.contains(key)) {
+                throw new ConfigException(key, e.getValue(), "unknown setting; Sluice's settings are "
+                        + String.join(", ", new TreeSet<>(known)) + ", and Kafka's own under kafka.");
+            }
+            own.put(key, e.getValue());
+        }
+        return own;
+    }
+
+    private static Map<String, Object> kafkaKeys(Map<String, ?> settings) {
+        Map<String, Object> kafka = new HashMap<>();
+        for (Map.Entry<String, ?> e : settings.entrySet()) {
+            if (e.getKey().startsWith(KAFKA_PREFIX)) {
+                String name = e.getKey().substring(KAFKA_PREFIX.length());
+                if (!isKafkaSetting(name)) {
+                    throw new ConfigException(e.getKey(), e.getValue(), "unknown Kafka setting: not a Streams,"
+                            + " producer, consumer, admin or topic setting (nor one of those behind producer.,"
+                            + " consumer., main.consumer., restore.consumer., global.consumer., admin., topic.)");
+                }
+                kafka.put(name, e.getValue());
+            }
+        }
+        return Map.copyOf(kafka);
+    }
+
+    /** Whether {@code name} is a setting Kafka Streams or one of its clients knows. */
+    static boolean isKafkaSetting(String name) {
+        if (isClientSetting(name) || StreamsConfig.configDef().names().contains(name)) {
+            return true;
+        }
+        for (String prefix : CLIENT_PREFIXES) {
+            if (name.startsWith(prefix)) {
+                String rest = name.substring(prefix.length());
+                return prefix.equals(StreamsConfig.TOPIC_PREFIX) ? isTopicSetting(rest) : isClientSetting(rest);
+            }
+        }
+        return false;
+    }
+
+    private static boolean isClientSetting(String name) {
+        return ProducerConfig.configNames().contains(name) || ConsumerConfig.configNames().contains(name)
+                || AdminClientConfig.configNames().contains(name);
+    }
+
+    private static boolean isTopicSetting(String name) {
+        try {
+            for (var field : TopicConfig.class.getFields()) {
+                if (field.getName().endsWith("_CONFIG") && name.equals(field.get(null))) {
+                    return true;
+                }
+            }
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+        return false;
+    }
+}

@@ -1,0 +1,40 @@
+package dev.sluice.topology;
+
+import dev.sluice.serdes.SluiceTopics;
+import dev.sluice.topology.internal.IntakeRules;
+import dev.sluice.topology.internal.TopologyFactory;
+import java.util.Properties;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyConfig;
+
+/**
+ * Builds the Kafka Streams topology of a pipeline: a pure function of the pipeline, its topics and
+ * its settings, used alike by the runtime, the test kit and the tests.
+ *
+ * <p>The topology reads {@code <prefix>.jobs} (Avro {@code Job}, Confluent wire format), runs the
+ * pipeline's stages as named processors, and writes exactly one Avro {@code JobResult} per job to
+ * {@code <prefix>.results}; records that are not usable jobs and jobs that fail also go, as their
+ * original bytes with error headers, to {@code <prefix>.dlq}.
+ */
+public final class SluiceTopology {
+
+    private SluiceTopology() {
+    }
+
+    /**
+     * The topology of {@code pipeline}.
+     *
+     * @param maxDocumentBytes the largest document text a job may carry (ignored in pass-through mode)
+     * @param streamsProperties the Kafka Streams settings the topology will run with (they decide, for
+     *     instance, whether unnamed internal resources are refused)
+     */
+    public static Topology build(Pipeline pipeline, SluiceTopics topics, int maxDocumentBytes,
+                                 Properties streamsProperties) {
+        StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(streamsProperties)));
+        IntakeRules rules = pipeline.isPassThrough() ? IntakeRules.none() : new IntakeRules(true, maxDocumentBytes);
+        TopologyFactory.build(builder, pipeline, topics, rules);
+        return builder.build(streamsProperties);
+    }
+}

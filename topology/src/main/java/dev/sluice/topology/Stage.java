@@ -1,0 +1,37 @@
+package dev.sluice.topology;
+
+import java.util.function.Function;
+import java.util.function.Predicate;
+
+/**
+ * A stage: user code that takes one input and emits zero or more outputs, like a generator that
+ * yields. Each stage of a pipeline runs as one named Kafka Streams processor.
+ *
+ * <p>A stage that throws fails only the job it was working on: the job ends in a FAILED result
+ * naming the stage and the error, its raw record goes to the dead-letter topic, and the next job
+ * runs. Stages are called from one stream thread at a time per instance, but a pipeline has one
+ * instance of each stage per stream task: keep them free of mutable shared state.
+ *
+ * @param <I> the input type
+ * @param <O> the output type
+ */
+@FunctionalInterface
+public interface Stage<I, O> {
+
+    /** Processes one input, emitting its outputs through {@code out}. */
+    void process(I input, StageContext context, Emitter<O> out) throws Exception;
+
+    /** A stage that emits {@code fn(input)} for every input. */
+    static <I, O> Stage<I, O> map(Function<? super I, ? extends O> fn) {
+        return (input, context, out) -> out.emit(fn.apply(input));
+    }
+
+    /** A stage that emits the inputs that pass {@code predicate} and drops the rest. */
+    static <T> Stage<T, T> filter(Predicate<? super T> predicate) {
+        return (input, context, out) -> {
+            if (predicate.test(input)) {
+                out.emit(input);
+            }
+        };
+    }
+}

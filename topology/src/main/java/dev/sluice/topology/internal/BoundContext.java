@@ -1,0 +1,66 @@
+package dev.sluice.topology.internal;
+
+import dev.sluice.schemas.Document;
+import dev.sluice.schemas.Task;
+import dev.sluice.topology.StageContext;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The {@link StageContext} a processor hands its stage, re-pointed at each job it runs. */
+final class BoundContext implements StageContext {
+
+    private final String stage;
+    private JobRun run;
+
+    BoundContext(String stage) {
+        this.stage = stage;
+    }
+
+    BoundContext bind(JobRun run) {
+        this.run = run;
+        return this;
+    }
+
+    @Override
+    public String jobId() {
+        return run.job.getJobId();
+    }
+
+    @Override
+    public String stage() {
+        return stage;
+    }
+
+    @Override
+    public Instant submittedAt() {
+        return run.job.getSubmittedAt();
+    }
+
+    @Override
+    public int priority() {
+        return run.job.getPriority();
+    }
+
+    @Override
+    public Optional<Instant> deadline() {
+        return Optional.ofNullable(run.job.getDeadline());
+    }
+
+    @Override
+    public Map<String, String> attributes() {
+        return Collections.unmodifiableMap(run.job.getAttributes());
+    }
+
+    @Override
+    public List<Task> tasks() {
+        return Collections.unmodifiableList(run.job.getTasks());
+    }
+
+    @Override
+    public Document document() {
+        return run.job.getDocument();
+    }
+}

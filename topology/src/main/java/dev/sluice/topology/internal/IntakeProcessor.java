@@ -1,0 +1,92 @@
+package dev.sluice.topology.internal;
+
+import dev.sluice.schemas.Document;
+import dev.sluice.schemas.Job;
+import dev.sluice.schemas.JobResult;
+import dev.sluice.schemas.JobStatus;
+import dev.sluice.schemas.StageError;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+
+/**
+ * The first processor: reads a job's raw record from the source topic, checks it, and sends it
+ * through the stages followed by a {@link Flow.Flush}. A record that is not a usable job never
+ * reaches a stage: it gets a FAILED result (keyed by its record key, since it may have no job id)
+ * and goes to the dead-letter topic, and the next record runs.
+ */
+final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
+
+    static final String STAGE = "intake";
+
+    private final Deserializer<Job> jobs;
+    private final IntakeRules rules;
+    private final boolean wantsJob;
+    private ProcessorContext<String, Flow> context;
+
+    IntakeProcessor(Deserializer<Job> jobs, IntakeRules rules, boolean wantsJob) {
+        this.jobs = jobs;
+        this.rules = rules;
+        this.wantsJob = wantsJob;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Flow> context) {
+        this.context = context;
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+        ErrorHeaders.SourcePosition position = context.recordMetadata()
+                .map(m -> new ErrorHeaders.SourcePosition(m.topic(), m.partition(), m.offset()))
+                .orElse(null);
+        if (record.value() == null) {
+            reject(record, key, position, "NullValue",
+                    "record has no value (null): a job must be an Avro Job in the Confluent wire format");
+            return;
+        }
+        Job job;
+        try {
+            job = jobs.deserialize(position == null ? "" : position.topic(), record.value());
+        } catch (SerializationException e) {
+            reject(record, key, position, e.getClass().getName(), "record is not a readable Job: " + e.getMessage());
+            return;
+        }
+        String jobId = job.getJobId();
+        if (jobId.isBlank()) {
+            reject(record, key, position, "MissingJobId", "job has no id: its jobId field is empty");
+            return;
+        }
+        String problem = rules.check(job);
+        if (problem != null) {
+            reject(record, jobId, position, "InvalidJob", problem);
+            return;
+        }
+        JobRun run = new JobRun(job, record.key(), record.value(), position);
+        Record<String, Flow> out = new Record<>(jobId, null, record.timestamp(), new RecordHeaders());
+        Document document = job.getDocument();
+        context.forward(out.withValue(new Flow.Envelope(run, wantsJob ? job : document, Lineage.ROOT)));
+        context.forward(out.withValue(new Flow.Flush(run)));
+    }
+
+    private void reject(Record<byte[], byte[]> record, String key, ErrorHeaders.SourcePosition position,
+                        String errorClass, String message) {
+        String jobId = key == null ? "" : key;
+        JobResult result = JobResult.newBuilder()
+                .setJobId(jobId)
+                .setStatus(JobStatus.FAILED)
+                .setCompletedAt(Instant.ofEpochMilli(context.currentSystemTimeMs()))
+                .setError(StageError.newBuilder().setStage(STAGE).setErrorClass(errorClass).setMessage(message)
+                        .setAttempts(1).build())
+                .build();
+        context.forward(new Record<String, Flow>(key, new Flow.Emit(result), record.timestamp(), new RecordHeaders()));
+        context.forward(new Record<String, Flow>(key, new Flow.DeadLetter(record.key(), record.value()),
+                record.timestamp(), ErrorHeaders.of(position, jobId, STAGE, errorClass, message)));
+    }
+}

@@ -1,0 +1,53 @@
+package dev.sluice.topology.internal;
+
+import dev.sluice.schemas.Document;
+import dev.sluice.schemas.Job;
+
+/**
+ * What a job must be for the stages to take it: a non-empty document no larger than the limit.
+ * The pass-through mode checks nothing beyond a readable job with an id.
+ */
+public record IntakeRules(boolean checkDocument, int maxDocumentBytes) {
+
+    /** Rules that let every readable job with an id through. */
+    public static IntakeRules none() {
+        return new IntakeRules(false, Integer.MAX_VALUE);
+    }
+
+    /** Returns why the job cannot run, or {@code null} if it can. */
+    String check(Job job) {
+        if (!checkDocument) {
+            return null;
+        }
+        Document document = job.getDocument();
+        String text = document.getText();
+        if (text.isBlank()) {
+            return "document '" + document.getId() + "' is empty: there is no text to ingest";
+        }
+        long bytes = utf8Length(text, maxDocumentBytes);
+        if (bytes > maxDocumentBytes) {
+            return "document '" + document.getId() + "' is over the size limit: more than " + maxDocumentBytes
+                    + " bytes of text (limits.document.max.bytes); split it before submitting or raise the limit";
+        }
+        return null;
+    }
+
+    /** The UTF-8 length of {@code s}, counting no further than just past {@code stopAbove}. */
+    static long utf8Length(CharSequence s, long stopAbove) {
+        long bytes = 0;
+        for (int i = 0, n = s.length(); i < n && bytes <= stopAbove; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                bytes += 1;
+            } else if (c < 0x800) {
+                bytes += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                bytes += 4;
+                i++;
+            } else {
+                bytes += 3;
+            }
+        }
+        return bytes;
+    }
+}
