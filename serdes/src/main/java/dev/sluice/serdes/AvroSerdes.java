@@ -1,5 +1,6 @@
 package dev.sluice.serdes;
 
+import dev.sluice.serdes.internal.AvroTrust;
 import dev.sluice.serdes.internal.WireFormatDeserializer;
 import dev.sluice.serdes.internal.WireFormatSerializer;
 import io.apicurio.registry.serde.Legacy4ByteIdHandler;
@@ -86,6 +87,7 @@ public final class AvroSerdes {
     }
 
     private <T extends SpecificRecord> Serde<T> serde(Class<T> type, boolean isKey) {
+        AvroTrust.trust(type);
         Schema schema = SpecificData.get().getSchema(type);
         if (memory != null) {
             return Serdes.serdeFrom(new WireFormatSerializer<>(memory, schema, isKey),

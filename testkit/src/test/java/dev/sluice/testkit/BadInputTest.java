@@ -1,0 +1,118 @@
+package dev.sluice.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.schemas.Job;
+import dev.sluice.schemas.JobResult;
+import dev.sluice.schemas.JobStatus;
+import dev.sluice.schemas.Jobs;
+import dev.sluice.topology.stages.BuiltinStages;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class BadInputTest {
+
+    private final PipelineTestDriver driver = PipelineTestDriver.builder(BuiltinStages.ingest())
+            .maxDocumentBytes(1_000).build();
+
+    @AfterEach
+    void close() {
+        driver.close();
+    }
+
+    private void assertNextJobCompletes() {
+        String next = driver.submit("next", "The next job still runs to the end.");
+        assertThat(driver.result(next).getStatus()).isEqualTo(JobStatus.COMPLETED);
+    }
+
+    private static void assertFailed(JobResult result, String stage, String messagePart) {
+        assertThat(result.getStatus()).isEqualTo(JobStatus.FAILED);
+        assertThat(result.getOutput()).isNull();
+        assertThat(result.getError().getStage()).isEqualTo(stage);
+        assertThat(result.getError().getMessage()).contains(messagePart);
+        assertThat(result.getError().getAttempts()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldFailAJobWithAnEmptyDocument() {
+        String id = driver.submit("empty-doc", "  \n\t ");
+        assertFailed(driver.result(id), "intake", "document 'empty-doc' is empty");
+        assertThat(driver.deadLetters()).singleElement().satisfies(dl -> {
+            assertThat(dl.keyAsString()).isEqualTo(id);
+            assertThat(dl.stage()).isEqualTo("intake");
+            assertThat(dl.header("sluice.job.id")).isEqualTo(id);
+            assertThat(dl.header("__streams.errors.topic")).isEqualTo("sluice.jobs");
+            assertThat(dl.header("__streams.errors.offset")).isEqualTo("0");
+            assertThat(driver.topics().jobs().valueSerde().deserializer().deserialize("sluice.jobs", dl.value())
+                    .getJobId()).isEqualTo(id);
+        });
+        assertNextJobCompletes();
+    }
+
+    @Test
+    void shouldFailAJobWithoutAnId() {
+        Job job = Jobs.text("", "doc-1", "text");
+        driver.submitRaw("the-key", driver.topics().jobs().valueSerde().serializer().serialize("sluice.jobs", job));
+        assertFailed(driver.result("the-key"), "intake", "job has no id");
+        assertNextJobCompletes();
+    }
+
+    @Test
+    void shouldFailADocumentOverTheSizeLimit() {
+        String id = driver.submit("big", "word ".repeat(300));
+        assertFailed(driver.result(id), "intake", "over the size limit");
+        assertThat(driver.result(id).getError().getMessage()).contains("1000 bytes", "limits.document.max.bytes");
+        assertNextJobCompletes();
+    }
+
+    @Test
+    void shouldCountUtf8BytesAgainstTheLimit() {
+        String id = driver.submit("wide", "\u00e9".repeat(600));
+        assertFailed(driver.result(id), "intake", "over the size limit");
+    }
+
+    @Test
+    void shouldFailCorruptBytesAndKeepThemInTheDeadLetterTopic() {
+        String first = driver.submit("first", "registers the Job schema as id 1");
+        assertThat(driver.result(first).getStatus()).isEqualTo(JobStatus.COMPLETED);
+        byte[] garbage = {0, 0, 0, 0, 1, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff};
+        driver.submitRaw("corrupt", garbage);
+        assertFailed(driver.result("corrupt"), "intake", "is not a valid Job (schema id 1)");
+        assertThat(driver.deadLetters()).singleElement().satisfies(dl -> {
+            assertThat(dl.value()).isEqualTo(garbage);
+            assertThat(dl.header("__streams.errors.exception")).contains("SerializationException");
+        });
+        assertNextJobCompletes();
+    }
+
+    @Test
+    void shouldFailAWrongMagicByte() {
+        driver.submitRaw("json", "{\"jobId\":\"json\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertFailed(driver.result("json"), "intake", "not the Confluent wire format's magic byte 0x00");
+        assertNextJobCompletes();
+    }
+
+    @Test
+    void shouldFailAnUnknownSchemaId() {
+        driver.submitRaw("unknown-id", new byte[] {0, 0, 0, 0x7f, 0x7f, 2, 'x'});
+        assertFailed(driver.result("unknown-id"), "intake", "unknown schema id 32639");
+        assertNextJobCompletes();
+    }
+
+    @Test
+    void shouldFailANullValue() {
+        driver.submitRaw("tombstone", (byte[]) null);
+        assertFailed(driver.result("tombstone"), "intake", "record has no value");
+        assertNextJobCompletes();
+    }
+
+    @Test
+    void shouldFailABadSplitTaskNamingTheSplitStage() {
+        Job job = Jobs.text("bad-task", "doc-1", "some text to split");
+        job.setTasks(java.util.List.of(Jobs.task("split", "size", "ten")));
+        assertFailed(driver.result(driver.submit(job)), "split", "size='ten' is not a whole number");
+        assertThat(driver.result("bad-task").getError().getErrorClass())
+                .isEqualTo(IllegalArgumentException.class.getName());
+        assertNextJobCompletes();
+    }
+}
