@@ -144,7 +144,7 @@ public final class SluiceConfig extends AbstractConfig {
     /**
      * The Kafka Streams properties: the given {@code kafka.*} settings over Sluice's defaults
      * (application.id {@code <prefix>-<pipeline>}, exactly_once_v2, explicit naming of internal
-     * resources), checked by {@link StreamsConfig}.
+     * resources, the processing exception handler on global threads too), checked by {@link StreamsConfig}.
      *
      * @throws ConfigException naming the key when a value is invalid or bootstrap.servers is missing
      */
@@ -154,6 +154,8 @@ public final class SluiceConfig extends AbstractConfig {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, topicPrefix() + "-" + pipeline);
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+        // Kafka 5.0's default, taken now so that an upgrade changes nothing
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         props.putAll(kafka);
         if (!props.containsKey(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)) {
             throw new ConfigException(KAFKA_PREFIX + StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, null,

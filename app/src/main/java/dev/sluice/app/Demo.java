@@ -1,0 +1,201 @@
+package dev.sluice.app;
+
+import dev.sluice.connectors.JobClient;
+import dev.sluice.schemas.Document;
+import dev.sluice.schemas.IngestedDocument;
+import dev.sluice.schemas.Job;
+import dev.sluice.schemas.JobResult;
+import dev.sluice.schemas.JobStatus;
+import dev.sluice.schemas.Jobs;
+import dev.sluice.schemas.StageTrace;
+import dev.sluice.serdes.AvroSerdes;
+import dev.sluice.serdes.SluiceTopics;
+import dev.sluice.topology.SluiceConfig;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * The demo: an embedded broker, the pipeline, the sample documents through the job client, one
+ * line per result and a closing summary line {@code demo: N jobs, N completed, N failed in X.X s}.
+ */
+final class Demo {
+
+    private final Path documents;
+    private final Path config;
+    private final boolean passThrough;
+    private final Duration timeout;
+    private final PrintWriter out;
+
+    Demo(Path documents, Path config, boolean passThrough, Duration timeout, PrintWriter out) {
+        this.documents = documents;
+        this.config = config;
+        this.passThrough = passThrough;
+        this.timeout = timeout;
+        this.out = out;
+    }
+
+    /** What the demo saw. */
+    record Report(int jobs, int completed, int failed, List<JobResult> results) {
+    }
+
+    /** {@code examples/documents} of the Sluice checkout the command runs from. */
+    static Path defaultDocuments() {
+        String home = System.getProperty("sluice.home");
+        return (home == null ? Path.of("") : Path.of(home)).resolve("examples").resolve("documents");
+    }
+
+    Report run() throws Exception {
+        long t0 = System.nanoTime();
+        List<Path> files = documentFiles();
+        Path stateDir = Files.createTempDirectory("sluice-demo-state-");
+        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+            Map<String, Object> overrides = new HashMap<>();
+            overrides.put(SluiceConfig.KAFKA_PREFIX + StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+            if (passThrough) {
+                overrides.put(SluiceConfig.MODE_CONFIG, SluiceConfig.MODE_PASSTHROUGH);
+            }
+            ConfigLoader.Loaded loaded = ConfigLoader.load(config, System.getenv(), overrides);
+            SluiceConfig settings = loaded.config();
+            out.printf("demo: broker %s, pipeline %s, %d documents from %s%n", kafka.bootstrapServers(),
+                    describe(loaded), files.size(), documents);
+            out.flush();
+            try (SluiceRunner runner = SluiceRunner.start(settings, loaded.pipeline(),
+                    Map.of(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString()))) {
+                runner.awaitRunning(Duration.ofSeconds(60));
+                SluiceTopics topics = SluiceTopics.create(settings.topicPrefix(),
+                        AvroSerdes.forUrl(settings.registryUrl(), Map.of()));
+                try (JobClient client = JobClient.create(runner.clientConfig(), topics)) {
+                    return submitAll(client, files, t0);
+                }
+            }
+        } finally {
+            deleteTree(stateDir);
+        }
+    }
+
+    private Report submitAll(JobClient client, List<Path> files, long t0) throws Exception {
+        List<Submitted> submitted = new ArrayList<>();
+        for (int i = 0; i < files.size(); i++) {
+            Path file = files.get(i);
+            String name = file.getFileName().toString();
+            Job job = Jobs.text(String.format(Locale.ROOT, "demo-%02d-%s", i + 1, stem(name)), name,
+                    Files.readString(file, StandardCharsets.UTF_8));
+            Document document = job.getDocument();
+            document.setSourceUri(file.toUri().toString());
+            document.setContentType(name.endsWith(".md") ? "text/markdown" : "text/plain");
+            long sent = System.nanoTime();
+            CompletableFuture<Long> done = new CompletableFuture<>();
+            CompletableFuture<JobResult> result = client.submit(job);
+            result.whenComplete((r, e) -> done.complete(System.nanoTime()));
+            submitted.add(new Submitted(name, sent, result, done));
+        }
+        client.flush();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int completed = 0;
+        int failed = 0;
+        List<JobResult> results = new ArrayList<>();
+        for (Submitted s : submitted) {
+            long left = Math.max(0, deadline - System.nanoTime());
+            JobResult result;
+            try {
+                result = s.result().get(left, TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                out.printf("  %-9s  %-28s  no result within %d s%n", "MISSING", s.name(), timeout.toSeconds());
+                continue;
+            }
+            results.add(result);
+            long ms = (s.done().get() - s.sent()) / 1_000_000;
+            if (result.getStatus() == JobStatus.COMPLETED) {
+                completed++;
+            } else {
+                failed++;
+            }
+            out.printf("  %-9s  %-28s  %s  %5d ms%n", result.getStatus(), s.name(), detail(result), ms);
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        out.printf(Locale.ROOT, "demo: %d jobs, %d completed, %d failed in %.1f s%n",
+                submitted.size(), completed, failed, seconds);
+        return new Report(submitted.size(), completed, failed, results);
+    }
+
+    private static String detail(JobResult result) {
+        if (result.getStatus() != JobStatus.COMPLETED) {
+            return "at " + result.getError().getStage() + ": " + result.getError().getMessage();
+        }
+        Object output = result.getOutput();
+        String what;
+        if (output instanceof IngestedDocument doc) {
+            int dims = doc.getChunks().isEmpty() ? 0 : doc.getChunks().get(0).getEmbedding().size();
+            int chars = doc.getChunks().stream().mapToInt(c -> c.getText().length()).sum();
+            what = String.format(Locale.ROOT, "%3d chunk%s x %d dims, %6d chars", doc.getChunks().size(), doc.getChunks().size() == 1 ? " " : "s", dims, chars);
+        } else if (output instanceof Job job) {
+            what = String.format(Locale.ROOT, "pass-through, %6d chars", job.getDocument().getText().length());
+        } else {
+            what = output == null ? "no output" : output.getClass().getSimpleName();
+        }
+        String trace = result.getTrace().stream()
+                .map(t -> t.getStage() + " " + formatMicros(t))
+                .collect(Collectors.joining(", "));
+        return trace.isEmpty() ? what : what + "  [" + trace + "]";
+    }
+
+    private static String formatMicros(StageTrace t) {
+        return String.format(Locale.ROOT, "%.1f ms", t.getDurationMicros() / 1000.0);
+    }
+
+    private static String describe(ConfigLoader.Loaded loaded) {
+        if (loaded.pipeline().isPassThrough()) {
+            return "pass-through";
+        }
+        return loaded.pipeline().name() + " (" + loaded.pipeline().stages().stream()
+                .map(s -> s.name()).collect(Collectors.joining(" -> ")) + ")";
+    }
+
+    private List<Path> documentFiles() throws IOException {
+        if (!Files.isDirectory(documents)) {
+            throw new IllegalArgumentException("no documents directory at " + documents.toAbsolutePath()
+                    + " (give one with --docs)");
+        }
+        try (Stream<Path> list = Files.list(documents)) {
+            List<Path> files = list.filter(Files::isRegularFile)
+                    .filter(p -> !p.getFileName().toString().startsWith("."))
+                    .sorted(Comparator.comparing(p -> p.getFileName().toString()))
+                    .toList();
+            if (files.isEmpty()) {
+                throw new IllegalArgumentException("no documents in " + documents.toAbsolutePath());
+            }
+            return files;
+        }
+    }
+
+    private static String stem(String name) {
+        int dot = name.lastIndexOf('.');
+        return (dot > 0 ? name.substring(0, dot) : name).toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-");
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // best effort: a temp directory
+        }
+    }
+
+    private record Submitted(String name, long sent, CompletableFuture<JobResult> result, CompletableFuture<Long> done) {
+    }
+}

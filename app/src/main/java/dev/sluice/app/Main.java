@@ -1,0 +1,59 @@
+package dev.sluice.app;
+
+import org.apache.kafka.common.config.ConfigException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code sluice} command. */
+@Command(name = "sluice",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = {
+            "Document-ingestion pipelines on Apache Kafka.",
+            "",
+            "Jobs go into <prefix>.jobs, a Kafka Streams topology carries each through named stages,",
+            "and exactly one result per job comes out of <prefix>.results.",
+            ""
+        },
+        subcommands = {DemoCommand.class, RunCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Run 'sluice help COMMAND' for a command's options."})
+public final class Main {
+
+    /** Exit code for a configuration error. */
+    static final int CONFIG_ERROR = 2;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the command line and returns the exit code, without exiting. */
+    static int execute(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            Throwable cause = e;
+            while (cause != null && !(cause instanceof ConfigException) && cause.getCause() != null
+                    && cause.getCause() != cause) {
+                cause = cause.getCause();
+            }
+            if (cause instanceof ConfigException) {
+                commandLine.getErr().println("sluice: configuration error: " + cause.getMessage());
+                return CONFIG_ERROR;
+            }
+            commandLine.getErr().println("sluice: " + e.getMessage());
+            return 1;
+        });
+        return cli.execute(args);
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"sluice " + (version == null ? "development build" : version)
+                    + " (Kafka Streams " + org.apache.kafka.common.utils.AppInfoParser.getVersion() + ")"};
+        }
+    }
+}

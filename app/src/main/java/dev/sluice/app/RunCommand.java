@@ -1,0 +1,48 @@
+package dev.sluice.app;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code sluice run}: one pipeline instance against a Kafka cluster, until stopped. */
+@Command(name = "run",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Run a pipeline against a Kafka cluster until interrupted (Ctrl-C or SIGTERM).",
+            "Start more instances with the same configuration to share the partitions.",
+            "",
+            "Settings come from the file, then from SLUICE_* environment variables over it:",
+            "SLUICE_KAFKA_BOOTSTRAP_SERVERS sets kafka.bootstrap.servers, SLUICE_TOPICS_PREFIX sets",
+            "topics.prefix, SLUICE_STAGES_SPLIT_SIZE sets the split stage's size. An unknown key or",
+            "an invalid value stops start-up with exit code 2, naming the key.",
+            ""
+        })
+final class RunCommand implements Callable<Integer> {
+
+    private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+            description = "YAML configuration: pipeline, topics, registry, kafka settings (see README).")
+    Path config;
+
+    @Override
+    public Integer call() throws Exception {
+        ConfigLoader.Loaded loaded = ConfigLoader.load(config, System.getenv(), Map.of());
+        SluiceRunner runner = SluiceRunner.start(loaded.config(), loaded.pipeline(), Map.of());
+        Thread hook = new Thread(() -> {
+            log.info("stopping");
+            runner.close();
+        }, "sluice-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        boolean failed = runner.awaitStop();
+        if (failed) {
+            log.error("pipeline stopped after a failure; see the error above");
+            return 1;
+        }
+        return 0;
+    }
+}

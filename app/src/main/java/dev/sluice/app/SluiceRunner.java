@@ -1,0 +1,126 @@
+package dev.sluice.app;
+
+import dev.sluice.serdes.AvroSerdes;
+import dev.sluice.serdes.SluiceTopics;
+import dev.sluice.topology.Pipeline;
+import dev.sluice.topology.SluiceConfig;
+import dev.sluice.topology.SluiceTopology;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one pipeline instance: creates missing topics, builds the topology and starts Kafka Streams.
+ * More instances with the same application.id share the partitions.
+ */
+public final class SluiceRunner implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(SluiceRunner.class);
+
+    private final SluiceTopics topics;
+    private final KafkaStreams streams;
+    private final Properties props;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean failed;
+
+    private SluiceRunner(SluiceTopics topics, KafkaStreams streams, Properties props) {
+        this.topics = topics;
+        this.streams = streams;
+        this.props = props;
+    }
+
+    /**
+     * Starts the pipeline; returns once Kafka Streams is starting (see {@link #awaitRunning}).
+     *
+     * @param extraStreamsProps settings over the configuration's, e.g. a state directory
+     */
+    public static SluiceRunner start(SluiceConfig config, Pipeline pipeline, Map<String, Object> extraStreamsProps)
+            throws InterruptedException {
+        Properties props = config.streamsProperties();
+        props.putAll(extraStreamsProps);
+        SluiceTopics topics = SluiceTopics.create(config.topicPrefix(), AvroSerdes.forUrl(config.registryUrl(), Map.of()));
+        if (config.getBoolean(SluiceConfig.TOPICS_CREATE_CONFIG)) {
+            TopicSetup.ensure(adminConfig(props), topics, config.getInt(SluiceConfig.TOPICS_PARTITIONS_CONFIG),
+                    config.getShort(SluiceConfig.TOPICS_REPLICATION_FACTOR_CONFIG));
+        }
+        Topology topology = SluiceTopology.build(pipeline, topics, config.maxDocumentBytes(), props);
+        KafkaStreams streams = new KafkaStreams(topology, props);
+        SluiceRunner runner = new SluiceRunner(topics, streams, props);
+        streams.setStateListener((now, before) -> {
+            log.info("pipeline {} {} -> {}", pipeline.name(), before, now);
+            if (now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.ERROR) {
+                runner.stopped.countDown();
+            }
+        });
+        streams.setUncaughtExceptionHandler(e -> {
+            log.error("stream thread failed; stopping this instance", e);
+            runner.failed = true;
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+        log.info("starting pipeline {} ({}), application.id {}, {} on {}", pipeline.name(),
+                pipeline.isPassThrough() ? "pass-through" : pipeline.stages().size() + " stages",
+                props.get(StreamsConfig.APPLICATION_ID_CONFIG), props.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG),
+                props.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
+        streams.start();
+        return runner;
+    }
+
+    /** The topics this instance reads and writes, with their serdes. */
+    public SluiceTopics topics() {
+        return topics;
+    }
+
+    /** Client settings (bootstrap servers and the security settings) for a client of the same cluster. */
+    public Map<String, Object> clientConfig() {
+        return adminConfig(props);
+    }
+
+    /** Waits until Kafka Streams is RUNNING. */
+    public void awaitRunning(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (streams.state() != KafkaStreams.State.RUNNING) {
+            if (!streams.state().isRunningOrRebalancing() && streams.state() != KafkaStreams.State.CREATED) {
+                throw new IllegalStateException("pipeline stopped while starting: " + streams.state());
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("pipeline not running after " + timeout + ": " + streams.state());
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** Blocks until the instance stops; true if it stopped because a stream thread failed. */
+    public boolean awaitStop() throws InterruptedException {
+        stopped.await();
+        return failed || streams.state() == KafkaStreams.State.ERROR;
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    @Override
+    public void close() {
+        streams.close(Duration.ofSeconds(30));
+        stopped.countDown();
+    }
+
+    static Map<String, Object> adminConfig(Properties props) {
+        Map<String, Object> admin = new HashMap<>();
+        props.forEach((k, v) -> {
+            if (AdminClientConfig.configNames().contains(k.toString()) && !k.equals(AdminClientConfig.CLIENT_ID_CONFIG)) {
+                admin.put(k.toString(), v);
+            }
+        });
+        return admin;
+    }
+}

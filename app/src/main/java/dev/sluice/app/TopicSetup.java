@@ -1,0 +1,54 @@
+package dev.sluice.app;
+
+import dev.sluice.serdes.SluiceTopics;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Creates Sluice's topics where they are missing; existing topics are left as they are. */
+final class TopicSetup {
+
+    private static final Logger log = LoggerFactory.getLogger(TopicSetup.class);
+
+    private TopicSetup() {
+    }
+
+    static void ensure(Map<String, Object> adminConfig, SluiceTopics topics, int partitions, short replicationFactor)
+            throws InterruptedException {
+        List<String> names = List.of(topics.jobs().name(), topics.results().name(), topics.deadLetters().name());
+        try (Admin admin = Admin.create(adminConfig)) {
+            Set<String> existing = admin.listTopics().names().get();
+            List<NewTopic> missing = new ArrayList<>();
+            for (String name : names) {
+                if (!existing.contains(name)) {
+                    missing.add(new NewTopic(name, Optional.of(partitions),
+                            replicationFactor < 0 ? Optional.empty() : Optional.of(replicationFactor)));
+                }
+            }
+            if (missing.isEmpty()) {
+                return;
+            }
+            for (var entry : admin.createTopics(missing).values().entrySet()) {
+                try {
+                    entry.getValue().get();
+                    log.info("created topic {} ({} partitions)", entry.getKey(), partitions);
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new IllegalStateException("cannot create topic " + entry.getKey() + ": "
+                                + e.getCause().getMessage(), e.getCause());
+                    }
+                }
+            }
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot list topics: " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+}

@@ -1,0 +1,208 @@
+package dev.sluice.connectors;
+
+import dev.sluice.schemas.Job;
+import dev.sluice.schemas.JobResult;
+import dev.sluice.serdes.SluiceTopics;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RecordDeserializationException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Submits jobs to {@code <prefix>.jobs} and hands back their results from {@code <prefix>.results}.
+ *
+ * <p>The client reads the results topic from its end as it was when the client was created, with
+ * {@code isolation.level=read_committed}, on a thread of its own. A job submitted through the client
+ * is watched from before it is sent, so its result cannot slip by between {@link #submit} and
+ * {@link #await}. {@link #await} on a job submitted elsewhere sees results that arrive after the
+ * client was created.
+ *
+ * <p>Thread-safe. Close it to stop its thread; results still awaited then fail.
+ */
+public final class JobClient implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(JobClient.class);
+
+    private final SluiceTopics topics;
+    private final KafkaProducer<String, Job> producer;
+    private final KafkaConsumer<String, JobResult> consumer;
+    private final Map<String, CompletableFuture<JobResult>> waiting = new ConcurrentHashMap<>();
+    private final Thread reader;
+    private volatile boolean closed;
+
+    private JobClient(Map<String, Object> kafka, SluiceTopics topics) {
+        this.topics = topics;
+        Map<String, Object> producerConfig = new HashMap<>(kafka);
+        producerConfig.putIfAbsent(ProducerConfig.ACKS_CONFIG, "all");
+        producerConfig.putIfAbsent(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        producerConfig.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "sluice-job-client");
+        this.producer = new KafkaProducer<>(producerConfig, topics.jobs().keySerde().serializer(),
+                topics.jobs().valueSerde().serializer());
+        Map<String, Object> consumerConfig = new HashMap<>(kafka);
+        consumerConfig.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        consumerConfig.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "sluice-job-client-results");
+        this.consumer = new KafkaConsumer<>(consumerConfig, topics.results().keySerde().deserializer(),
+                topics.results().valueSerde().deserializer());
+        try {
+            startAtEnd();
+        } catch (RuntimeException e) {
+            consumer.close(Duration.ZERO);
+            producer.close(Duration.ZERO);
+            throw e;
+        }
+        this.reader = new Thread(this::readResults, "sluice-job-client-results");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    /**
+     * A client of the given topics.
+     *
+     * @param kafka client settings: {@code bootstrap.servers} at least; producer and consumer settings
+     *     pass through under their own names
+     */
+    public static JobClient create(Map<String, Object> kafka, SluiceTopics topics) {
+        return new JobClient(kafka, topics);
+    }
+
+    /** Sends a job and returns its result, when it comes. The future fails if the send fails. */
+    public CompletableFuture<JobResult> submit(Job job) {
+        String id = Objects.requireNonNull(job.getJobId(), "jobId");
+        CompletableFuture<JobResult> result = watch(id);
+        producer.send(new ProducerRecord<>(topics.jobs().name(), id, job), (metadata, error) -> {
+            if (error != null) {
+                waiting.remove(id, result);
+                result.completeExceptionally(error);
+            }
+        });
+        return result;
+    }
+
+    /** Sends a job and waits until the broker has it. */
+    public RecordMetadata submitAndAck(Job job) throws InterruptedException, ExecutionException {
+        String id = Objects.requireNonNull(job.getJobId(), "jobId");
+        watch(id);
+        return producer.send(new ProducerRecord<>(topics.jobs().name(), id, job)).get();
+    }
+
+    /** The result of a job, when it comes. */
+    public CompletableFuture<JobResult> result(String jobId) {
+        return watch(jobId);
+    }
+
+    /**
+     * Waits for a job's result.
+     *
+     * @throws TimeoutException when no result came within {@code timeout}
+     */
+    public JobResult await(String jobId, Duration timeout) throws InterruptedException, TimeoutException {
+        try {
+            return watch(jobId).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("job " + jobId + " has no result: " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    /** Sends any buffered jobs now. */
+    public void flush() {
+        producer.flush();
+    }
+
+    private CompletableFuture<JobResult> watch(String jobId) {
+        if (closed) {
+            throw new IllegalStateException("job client is closed");
+        }
+        return waiting.computeIfAbsent(jobId, id -> new CompletableFuture<>());
+    }
+
+    private void startAtEnd() {
+        List<PartitionInfo> partitions = consumer.partitionsFor(topics.results().name(), Duration.ofSeconds(30));
+        if (partitions == null || partitions.isEmpty()) {
+            throw new IllegalStateException("results topic " + topics.results().name() + " does not exist");
+        }
+        List<TopicPartition> assigned = new ArrayList<>();
+        for (PartitionInfo p : partitions) {
+            assigned.add(new TopicPartition(p.topic(), p.partition()));
+        }
+        consumer.assign(assigned);
+        consumer.seekToEnd(assigned);
+        for (TopicPartition tp : assigned) {
+            consumer.position(tp, Duration.ofSeconds(30)); // fix the start now, before any job is sent
+        }
+    }
+
+    private void readResults() {
+        try {
+            while (!closed) {
+                try {
+                    for (ConsumerRecord<String, JobResult> record : consumer.poll(Duration.ofMillis(200))) {
+                        JobResult result = record.value();
+                        if (result == null) {
+                            continue;
+                        }
+                        CompletableFuture<JobResult> future = waiting.remove(result.getJobId());
+                        if (future != null) {
+                            future.complete(result);
+                        }
+                    }
+                } catch (RecordDeserializationException e) {
+                    log.warn("skipping unreadable result at {} offset {}: {}", e.topicPartition(), e.offset(),
+                            e.getMessage());
+                    consumer.seek(e.topicPartition(), e.offset() + 1);
+                }
+            }
+        } catch (WakeupException e) {
+            if (!closed) {
+                throw e;
+            }
+        } catch (RuntimeException e) {
+            log.error("job client stopped reading results", e);
+            failAll(e);
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private void failAll(Throwable cause) {
+        waiting.forEach((id, future) -> future.completeExceptionally(cause));
+        waiting.clear();
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        producer.close(Duration.ofSeconds(10));
+        consumer.wakeup();
+        try {
+            reader.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        failAll(new IllegalStateException("job client closed"));
+    }
+}
