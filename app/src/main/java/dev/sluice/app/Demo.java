@@ -63,6 +63,7 @@ final class Demo {
         long t0 = System.nanoTime();
         List<Path> files = documentFiles();
         Path stateDir = Files.createTempDirectory("sluice-demo-state-");
+        Report report;
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
             Map<String, Object> overrides = new HashMap<>();
             overrides.put(SluiceConfig.KAFKA_PREFIX + StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
@@ -80,15 +81,19 @@ final class Demo {
                 SluiceTopics topics = SluiceTopics.create(settings.topicPrefix(),
                         AvroSerdes.forUrl(settings.registryUrl(), Map.of()));
                 try (JobClient client = JobClient.create(runner.clientConfig(), topics)) {
-                    return submitAll(client, files, t0);
+                    report = submitAll(client, files);
                 }
             }
         } finally {
             deleteTree(stateDir);
         }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        out.printf(Locale.ROOT, "demo: %d jobs, %d completed, %d failed in %.1f s%n",
+                report.jobs(), report.completed(), report.failed(), seconds);
+        return report;
     }
 
-    private Report submitAll(JobClient client, List<Path> files, long t0) throws Exception {
+    private Report submitAll(JobClient client, List<Path> files) throws Exception {
         List<Submitted> submitted = new ArrayList<>();
         for (int i = 0; i < files.size(); i++) {
             Path file = files.get(i);
@@ -126,10 +131,8 @@ final class Demo {
                 failed++;
             }
             out.printf("  %-9s  %-28s  %s  %5d ms%n", result.getStatus(), s.name(), detail(result), ms);
+            out.flush();
         }
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        out.printf(Locale.ROOT, "demo: %d jobs, %d completed, %d failed in %.1f s%n",
-                submitted.size(), completed, failed, seconds);
         return new Report(submitted.size(), completed, failed, results);
     }
 

@@ -130,6 +130,8 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     @Override
     public void close() {
+        // the broker's own clients warn about each other going away during shutdown
+        Logging.quiet("org.apache.kafka.clients.NetworkClient");
         try {
             server.shutdown();
             server.awaitShutdown();

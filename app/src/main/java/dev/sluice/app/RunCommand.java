@@ -32,17 +32,33 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ConfigLoader.Loaded loaded = ConfigLoader.load(config, System.getenv(), Map.of());
+        if (loaded.config().registryUrl().startsWith("mem://")) {
+            log.warn("registry.url is {}: an in-memory registry is shared only within this JVM, so producers and"
+                    + " consumers elsewhere cannot read or write these topics; give a schema registry URL",
+                    loaded.config().registryUrl());
+        }
         SluiceRunner runner = SluiceRunner.start(loaded.config(), loaded.pipeline(), Map.of());
         Thread hook = new Thread(() -> {
             log.info("stopping");
             runner.close();
         }, "sluice-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        boolean failed = runner.awaitStop();
-        if (failed) {
-            log.error("pipeline stopped after a failure; see the error above");
-            return 1;
+        try {
+            if (runner.awaitStop()) {
+                log.error("pipeline stopped after a failure; see the error above");
+                return 1;
+            }
+            return 0;
+        } catch (InterruptedException e) {
+            log.info("stopping");
+            return 0;
+        } finally {
+            runner.close();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or has run
+            }
         }
-        return 0;
     }
 }

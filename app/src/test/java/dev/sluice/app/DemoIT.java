@@ -1,0 +1,49 @@
+package dev.sluice.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.schemas.IngestedDocument;
+import dev.sluice.schemas.JobResult;
+import dev.sluice.schemas.JobStatus;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** The demo end to end: embedded broker, ingest pipeline, sample documents through the JobClient. */
+class DemoIT {
+
+    private static final Path DOCUMENTS = Path.of("..", "examples", "documents");
+
+    @Test
+    void shouldCompleteEverySampleDocumentThroughTheJobClient() throws Exception {
+        StringWriter text = new StringWriter();
+        Demo.Report report = new Demo(DOCUMENTS, null, false, Duration.ofSeconds(120), new PrintWriter(text)).run();
+
+        assertThat(report.jobs()).isGreaterThanOrEqualTo(12);
+        assertThat(report.completed()).isEqualTo(report.jobs());
+        assertThat(report.failed()).isZero();
+        for (JobResult result : report.results()) {
+            assertThat(result.getStatus()).isEqualTo(JobStatus.COMPLETED);
+            IngestedDocument output = (IngestedDocument) result.getOutput();
+            assertThat(output.getChunks()).isNotEmpty()
+                    .allSatisfy(c -> assertThat(c.getEmbedding()).hasSize(256));
+            assertThat(output.getSourceUri()).startsWith("file:");
+        }
+        String[] lines = text.toString().split("\n");
+        assertThat(lines[lines.length - 1])
+                .matches("demo: " + report.jobs() + " jobs, " + report.jobs() + " completed, 0 failed in \\d+\\.\\d s");
+        assertThat(text.toString()).contains("COMPLETED  incident-postmortem.md");
+    }
+
+    @Test
+    void shouldCarryJobsUnchangedInPassThroughMode() throws Exception {
+        StringWriter text = new StringWriter();
+        Demo.Report report = new Demo(DOCUMENTS, null, true, Duration.ofSeconds(120), new PrintWriter(text)).run();
+        assertThat(report.completed()).isEqualTo(report.jobs());
+        assertThat(report.results()).allSatisfy(r -> assertThat(r.getOutput())
+                .isInstanceOf(dev.sluice.schemas.Job.class));
+        assertThat(text.toString()).contains("pipeline pass-through");
+    }
+}

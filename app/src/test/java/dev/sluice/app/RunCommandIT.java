@@ -1,0 +1,145 @@
+package dev.sluice.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.connectors.JobClient;
+import dev.sluice.schemas.IngestedDocument;
+import dev.sluice.schemas.JobResult;
+import dev.sluice.schemas.JobStatus;
+import dev.sluice.schemas.Jobs;
+import dev.sluice.serdes.AvroSerdes;
+import dev.sluice.serdes.SluiceTopics;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code sluice run} as users start it: the packaged jar in its own JVM, configured by a file and
+ * SLUICE_* environment variables, against a broker it did not start, stopped by SIGTERM.
+ */
+class RunCommandIT {
+
+    private static final Path JAR = Path.of("target", "sluice.jar");
+
+    @TempDir
+    Path dir;
+
+    private ProcessBuilder sluice(String... args) {
+        List<String> command = new java.util.ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-jar", JAR.toString()));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).redirectOutput(dir.resolve("out.log").toFile())
+                .redirectError(dir.resolve("err.log").toFile());
+    }
+
+    @Test
+    void shouldRunTheConfiguredPipelineUntilInterrupted() throws Exception {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+            Path config = dir.resolve("pipeline.yaml");
+            Files.writeString(config, """
+                    pipeline: small
+                    topics: {prefix: inproc, partitions: 2}
+                    registry: {url: "mem://run-it"}
+                    stages:
+                      - normalize
+                      - {name: split, params: {size: 120, overlap: 0}}
+                      - {name: embed, params: {dimension: 16}}
+                      - assemble
+                    kafka:
+                      bootstrap.servers: %s
+                      state.dir: %s
+                    """.formatted(kafka.bootstrapServers(), dir.resolve("state")));
+            int[] exit = {-1};
+            Thread run = new Thread(() -> exit[0] = Main.execute("run", "--config", config.toString()), "sluice-run");
+            run.start();
+            SluiceTopics topics = SluiceTopics.create("inproc", AvroSerdes.forUrl("mem://run-it", Map.of()));
+            JobClient client = null;
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (client == null) {
+                try {
+                    client = JobClient.create(Map.of("bootstrap.servers", kafka.bootstrapServers()), topics);
+                } catch (IllegalStateException topicNotYetCreated) {
+                    assertThat(System.nanoTime()).as("results topic created by sluice run").isLessThan(deadline);
+                    Thread.sleep(100);
+                }
+            }
+            try (JobClient jobs = client) {
+                JobResult result = jobs.submit(Jobs.text("run-1", "doc", "Words and more words. ".repeat(40)))
+                        .get(60, TimeUnit.SECONDS);
+                assertThat(result.getStatus()).isEqualTo(JobStatus.COMPLETED);
+                assertThat(((IngestedDocument) result.getOutput()).getChunks()).hasSizeGreaterThan(5)
+                        .allSatisfy(c -> {
+                            assertThat(c.getText()).hasSizeLessThanOrEqualTo(120);
+                            assertThat(c.getEmbedding()).hasSize(16);
+                        });
+            } finally {
+                run.interrupt();
+                run.join(60_000);
+            }
+            assertThat(run.isAlive()).isFalse();
+            assertThat(exit[0]).isZero();
+        }
+    }
+
+    @Test
+    void shouldStartFromTheEnvironmentAndStopOnSigterm() throws Exception {
+        assertThat(JAR).exists();
+        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+            Path config = dir.resolve("pipeline.yaml");
+            Files.writeString(config, """
+                    mode: passthrough
+                    topics: {prefix: runit, partitions: 2}
+                    kafka:
+                      bootstrap.servers: overridden-by-the-environment:1
+                    """);
+            ProcessBuilder builder = sluice("run", "--config", config.toString());
+            builder.environment().put("SLUICE_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+            builder.environment().put("SLUICE_KAFKA_STATE_DIR", dir.resolve("state").toString());
+            Process process = builder.start();
+            try {
+                awaitLog("passthrough REBALANCING -> RUNNING", process);
+            } finally {
+                process.destroy();
+            }
+            assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("sluice run stops on SIGTERM").isTrue();
+            String err = Files.readString(dir.resolve("err.log"), StandardCharsets.UTF_8);
+            assertThat(err).contains("created topic runit.jobs", "application.id runit-passthrough",
+                    kafka.bootstrapServers(), "stopping", "-> NOT_RUNNING");
+        }
+    }
+
+    @Test
+    void shouldFailAtStartUpNamingTheBadKey() throws Exception {
+        Path config = dir.resolve("bad.yaml");
+        Files.writeString(config, "kafka: {bootstrap.servers: 'localhost:1'}\n");
+        ProcessBuilder builder = sluice("run", "--config", config.toString());
+        builder.environment().put("SLUICE_LIMITS_DOCUMENT_MAX_BYTES", "zero");
+        Process process = builder.start();
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).isEqualTo(2);
+        assertThat(Files.readString(dir.resolve("err.log"), StandardCharsets.UTF_8))
+                .contains("configuration error", "limits.document.max.bytes", "zero");
+    }
+
+    private void awaitLog(String text, Process process) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        Path err = dir.resolve("err.log");
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(err) && Files.readString(err, StandardCharsets.UTF_8).contains(text)) {
+                return;
+            }
+            if (!process.isAlive()) {
+                throw new AssertionError("sluice run exited with " + process.exitValue() + ":\n"
+                        + Files.readString(err, StandardCharsets.UTF_8));
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no '" + text + "' in the log:\n" + Files.readString(err, StandardCharsets.UTF_8));
+    }
+}
