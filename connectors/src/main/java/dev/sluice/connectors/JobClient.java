@@ -34,8 +34,9 @@ import org.slf4j.LoggerFactory;
  * <p>The client reads the results topic from its end as it was when the client was created, with
  * {@code isolation.level=read_committed}, on a thread of its own. A job submitted through the client
  * is watched from before it is sent, so its result cannot slip by between {@link #submit} and
- * {@link #await}. {@link #await} on a job submitted elsewhere sees results that arrive after the
- * client was created.
+ * {@link #await}: a result that arrives before anyone awaits it is kept (the latest
+ * {@value #KEPT_RESULTS} of them) until it is. {@link #await} on a job submitted elsewhere sees
+ * results that arrive after the client was created.
  *
  * <p>Thread-safe. Close it to stop its thread; results still awaited then fail.
  */
@@ -46,7 +47,17 @@ public final class JobClient implements AutoCloseable {
     private final SluiceTopics topics;
     private final KafkaProducer<String, Job> producer;
     private final KafkaConsumer<String, JobResult> consumer;
+    /** How many results of this client's jobs it keeps for a later {@link #await}. */
+    public static final int KEPT_RESULTS = 65_536;
+
     private final Map<String, CompletableFuture<JobResult>> waiting = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<JobResult>> arrived = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(1024, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, CompletableFuture<JobResult>> eldest) {
+                    return size() > KEPT_RESULTS;
+                }
+            });
     private final Thread reader;
     private volatile boolean closed;
 
@@ -94,7 +105,8 @@ public final class JobClient implements AutoCloseable {
         producer.send(new ProducerRecord<>(topics.jobs().name(), id, job), (metadata, error) -> {
             if (error != null) {
                 waiting.remove(id, result);
-                result.completeExceptionally(error);
+                result.completeExceptionally(new IllegalStateException("job " + id + " was not sent: "
+                        + error.getMessage(), error));
             }
         });
         return result;
@@ -134,7 +146,18 @@ public final class JobClient implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("job client is closed");
         }
-        return waiting.computeIfAbsent(jobId, id -> new CompletableFuture<>());
+        CompletableFuture<JobResult> done = arrived.get(jobId);
+        if (done != null) {
+            return done;
+        }
+        CompletableFuture<JobResult> future = waiting.computeIfAbsent(jobId, id -> new CompletableFuture<>());
+        // the result may have arrived between the two look-ups
+        done = arrived.get(jobId);
+        if (done != null) {
+            waiting.remove(jobId, future);
+            return done;
+        }
+        return future;
     }
 
     private void startAtEnd() {
@@ -162,9 +185,11 @@ public final class JobClient implements AutoCloseable {
                         if (result == null) {
                             continue;
                         }
-                        CompletableFuture<JobResult> future = waiting.remove(result.getJobId());
+                        CompletableFuture<JobResult> future = waiting.get(result.getJobId());
                         if (future != null) {
                             future.complete(result);
+                            arrived.putIfAbsent(result.getJobId(), future);
+                            waiting.remove(result.getJobId(), future);
                         }
                     }
                 } catch (RecordDeserializationException e) {

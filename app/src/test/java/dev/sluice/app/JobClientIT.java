@@ -1,0 +1,117 @@
+package dev.sluice.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sluice.connectors.JobClient;
+import dev.sluice.schemas.Job;
+import dev.sluice.schemas.JobResult;
+import dev.sluice.schemas.JobStatus;
+import dev.sluice.schemas.Jobs;
+import dev.sluice.serdes.AvroSerdes;
+import dev.sluice.serdes.SluiceTopics;
+import dev.sluice.topology.Pipeline;
+import dev.sluice.topology.SluiceConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The job client against a real broker and a running pass-through pipeline. */
+class JobClientIT {
+
+    private static final String REGISTRY = "mem://job-client-it";
+
+    @TempDir
+    static Path stateDir;
+
+    private static EmbeddedKafka kafka;
+    private static SluiceRunner runner;
+    private static SluiceTopics topics;
+
+    @BeforeAll
+    static void start() throws Exception {
+        kafka = EmbeddedKafka.start();
+        SluiceConfig config = new SluiceConfig(Map.of("mode", "passthrough", "topics.prefix", "client",
+                "registry.url", REGISTRY, "kafka.bootstrap.servers", kafka.bootstrapServers()));
+        runner = SluiceRunner.start(config, Pipeline.passThrough(),
+                Map.of(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString()));
+        runner.awaitRunning(Duration.ofSeconds(60));
+        topics = SluiceTopics.create("client", AvroSerdes.forUrl(REGISTRY, Map.of()));
+    }
+
+    @AfterAll
+    static void stop() {
+        runner.close();
+        kafka.close();
+    }
+
+    private static JobClient client() {
+        return JobClient.create(Map.of("bootstrap.servers", kafka.bootstrapServers()), topics);
+    }
+
+    @Test
+    void shouldHandBackAResultThatArrivedBeforeAwaitWasCalled() throws Exception {
+        try (JobClient client = client()) {
+            Job job = Jobs.text("early-bird", "doc", "text");
+            JobResult first = client.submit(job).get(30, TimeUnit.SECONDS);
+            // the result is in; awaiting it now must not wait for another one
+            assertThat(client.await("early-bird", Duration.ofSeconds(5))).isEqualTo(first);
+            assertThat(client.await("early-bird", Duration.ofSeconds(5))).isEqualTo(first);
+            assertThat(first.getStatus()).isEqualTo(JobStatus.COMPLETED);
+            assertThat(first.getOutput()).isEqualTo(job);
+        }
+    }
+
+    @Test
+    void shouldSeeTheResultOfAJobSubmittedByAnotherProducer() throws Exception {
+        try (JobClient client = client();
+             KafkaProducer<String, Job> producer = new KafkaProducer<>(
+                     Map.of("bootstrap.servers", kafka.bootstrapServers()),
+                     topics.jobs().keySerde().serializer(), topics.jobs().valueSerde().serializer())) {
+            var result = client.result("from-elsewhere");
+            producer.send(new ProducerRecord<>(topics.jobs().name(), "from-elsewhere",
+                    Jobs.text("from-elsewhere", "doc", "text"))).get();
+            assertThat(result.get(30, TimeUnit.SECONDS).getJobId()).isEqualTo("from-elsewhere");
+        }
+    }
+
+    @Test
+    void shouldSubmitManyAndGetEachResultOnce() throws Exception {
+        try (JobClient client = client()) {
+            var futures = new java.util.ArrayList<java.util.concurrent.CompletableFuture<JobResult>>();
+            for (int i = 0; i < 500; i++) {
+                futures.add(client.submit(Jobs.text("many-" + i, "doc-" + i, "text " + i)));
+            }
+            for (int i = 0; i < 500; i++) {
+                assertThat(futures.get(i).get(60, TimeUnit.SECONDS).getJobId()).isEqualTo("many-" + i);
+            }
+        }
+    }
+
+    @Test
+    void shouldTimeOutWhenNoResultComes() {
+        try (JobClient client = client()) {
+            assertThatThrownBy(() -> client.await("never-submitted", Duration.ofMillis(300)))
+                    .isInstanceOf(TimeoutException.class);
+        }
+    }
+
+    @Test
+    void shouldRefuseWorkOnceClosed() {
+        JobClient client = client();
+        var pending = client.result("pending-at-close");
+        client.close();
+        assertThat(pending).isCompletedExceptionally();
+        assertThatThrownBy(() -> client.submit(Jobs.text("late", "doc", "text")))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+    }
+}
