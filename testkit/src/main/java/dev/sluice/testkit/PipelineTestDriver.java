@@ -63,7 +63,7 @@ public final class PipelineTestDriver implements AutoCloseable {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "test-driver:9092");
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
-        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+        props.put(SluiceConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED, true);
         props.put(StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/sluice-testkit-" + scope);
         this.topology = SluiceTopology.build(builder.pipeline, topics, builder.maxDocumentBytes, props);
         this.driver = new TopologyTestDriver(topology, props, builder.startTime);

@@ -5,6 +5,8 @@ import java.util.List;
 /** A pipeline definition that cannot run; the message lists every problem found, each naming its stage. */
 public class InvalidPipelineException extends IllegalArgumentException {
 
+    private static final long serialVersionUID = 1L;
+
     private final List<String> problems;
 
     public InvalidPipelineException(String pipeline, List<String> problems) {

@@ -60,6 +60,13 @@ public final class SluiceConfig extends AbstractConfig {
     private static final String DOCUMENT_MAX_BYTES_DOC = "Largest document text, in UTF-8 bytes, that a job may carry;"
             + " a larger one ends FAILED at intake.";
 
+    /**
+     * Kafka Streams' switch for running the processing exception handler on global threads too. The
+     * constant is deprecated in 4.x because 5.0 makes {@code true} the default and drops the switch;
+     * Sluice takes that default now (and so silences the warning Streams logs without it).
+     */
+    public static final String PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED = "processing.exception.handler.global.enabled";
+
     public static final String DEFAULT_REGISTRY_URL = "mem://default";
     public static final int DEFAULT_DOCUMENT_MAX_BYTES = 512 * 1024;
 
@@ -155,7 +162,7 @@ public final class SluiceConfig extends AbstractConfig {
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
         // Kafka 5.0's default, taken now so that an upgrade changes nothing
-        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+        props.put(PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED, true);
         props.putAll(kafka);
         if (!props.containsKey(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)) {
             throw new ConfigException(KAFKA_PREFIX + StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, null,
