@@ -85,7 +85,7 @@ final class Demo {
                 }
             }
         } finally {
-            deleteTree(stateDir);
+            TempDirs.delete(stateDir);
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         out.printf(Locale.ROOT, "demo: %d jobs, %d completed, %d failed in %.1f s%n",
@@ -189,14 +189,6 @@ final class Demo {
     private static String stem(String name) {
         int dot = name.lastIndexOf('.');
         return (dot > 0 ? name.substring(0, dot) : name).toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-");
-    }
-
-    private static void deleteTree(Path dir) {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // best effort: a temp directory
-        }
     }
 
     private record Submitted(String name, long sent, CompletableFuture<JobResult> result, CompletableFuture<Long> done) {

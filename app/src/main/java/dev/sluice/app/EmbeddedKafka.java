@@ -8,11 +8,9 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.stream.Stream;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
@@ -100,7 +98,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             log.info("embedded Kafka broker ready at {} in {} ms", bootstrap, (System.nanoTime() - t0) / 1_000_000);
             return kafka;
         } catch (Exception e) {
-            deleteQuietly(dir);
+            TempDirs.delete(dir);
             throw e instanceof IOException io ? io : new IOException("cannot start the embedded Kafka broker: " + e, e);
         }
     }
@@ -136,7 +134,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             server.shutdown();
             server.awaitShutdown();
         } finally {
-            deleteQuietly(dir);
+            TempDirs.delete(dir);
         }
     }
 
@@ -144,14 +142,6 @@ public final class EmbeddedKafka implements AutoCloseable {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             socket.setReuseAddress(true);
             return socket.getLocalPort();
-        }
-    }
-
-    private static void deleteQuietly(Path dir) {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            log.warn("could not remove {}: {}", dir, e.toString());
         }
     }
 }

@@ -4,8 +4,6 @@ import dev.sluice.topology.GatherStage;
 import dev.sluice.topology.Pipeline;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.streams.processor.api.Processor;
-import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 
 /**
@@ -14,23 +12,14 @@ import org.apache.kafka.streams.processor.api.Record;
  * All parts of a job reach it while the job's source record is processed, so nothing needs a store
  * here; a gather across a topic boundary needs one.
  */
-final class GatherProcessor implements Processor<String, Flow, String, Flow> {
+final class GatherProcessor extends StageNode {
 
-    private final Pipeline.StageDefinition definition;
     private final GatherStage<Object, Object> stage;
-    private final BoundContext stageContext;
-    private ProcessorContext<String, Flow> context;
 
     @SuppressWarnings("unchecked")
     GatherProcessor(Pipeline.StageDefinition definition) {
-        this.definition = definition;
+        super(definition);
         this.stage = (GatherStage<Object, Object>) definition.stage();
-        this.stageContext = new BoundContext(definition.name());
-    }
-
-    @Override
-    public void init(ProcessorContext<String, Flow> context) {
-        this.context = context;
     }
 
     @Override
@@ -55,25 +44,11 @@ final class GatherProcessor implements Processor<String, Flow, String, Flow> {
             groups = List.of(Map.entry(Lineage.ROOT, List.of()));
         }
         for (Map.Entry<Lineage, List<Object>> group : groups) {
-            Object output;
-            long startedAt = context.currentSystemTimeMs();
-            long t0 = System.nanoTime();
-            try {
-                output = stage.gather(group.getValue(), stageContext.bind(run));
-                if (output == null) {
-                    throw new NullPointerException("gather stage returned null");
-                }
-                if (!definition.outputType().isInstance(output)) {
-                    throw new ClassCastException("gather stage returned a " + output.getClass().getName()
-                            + " but is declared to return " + definition.outputType().getName());
-                }
-            } catch (Exception | StackOverflowError | AssertionError | LinkageError e) {
-                run.fail(definition.name(), e);
+            Object[] output = new Object[1];
+            if (!invoke(run, () -> output[0] = checked(stage.gather(group.getValue(), stageContext)))) {
                 return;
-            } finally {
-                run.record(definition.name(), startedAt, System.nanoTime() - t0);
             }
-            context.forward(record.withValue(new Flow.Envelope(run, output, group.getKey())));
+            context.forward(record.withValue(new Flow.Envelope(run, output[0], group.getKey())));
         }
     }
 }
