@@ -11,10 +11,14 @@ import picocli.CommandLine.Spec;
 /** {@code sluice demo}: the pipeline on the sample documents, on a broker inside this JVM. */
 @Command(name = "demo",
         mixinStandardHelpOptions = true,
+        header = "Run the pipeline on the sample documents on a Kafka broker inside this JVM.",
         description = {
-            "Start a real Kafka broker inside this JVM (KRaft, 127.0.0.1, a temporary directory),",
-            "run the pipeline on the sample documents, print one line per result and a summary,",
-            "then stop everything and exit: 0 when every job completed.",
+            "",
+            "Starts a real Kafka broker in this JVM (KRaft, 127.0.0.1, ephemeral ports, a temporary directory),"
+                    + " runs the pipeline on the sample documents through the job client, prints one line per"
+                    + " result and a summary, then stops everything and removes its files.",
+            "",
+            "Exit code 0 when every job completed, 1 otherwise, 2 for a configuration error.",
             ""
         })
 final class DemoCommand implements Callable<Integer> {

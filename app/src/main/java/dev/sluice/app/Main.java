@@ -8,11 +8,11 @@ import picocli.CommandLine.Command;
 @Command(name = "sluice",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
+        header = "Document-ingestion pipelines on Apache Kafka.",
         description = {
-            "Document-ingestion pipelines on Apache Kafka.",
             "",
-            "Jobs go into <prefix>.jobs, a Kafka Streams topology carries each through named stages,",
-            "and exactly one result per job comes out of <prefix>.results.",
+            "Jobs go into <prefix>.jobs, a Kafka Streams topology carries each one through named stages, and"
+                    + " exactly one result per job comes out of <prefix>.results.",
             ""
         },
         subcommands = {DemoCommand.class, RunCommand.class, CommandLine.HelpCommand.class},
@@ -31,7 +31,7 @@ public final class Main {
 
     /** Runs the command line and returns the exit code, without exiting. */
     static int execute(String... args) {
-        CommandLine cli = new CommandLine(new Main());
+        CommandLine cli = new CommandLine(new Main()).setUsageHelpAutoWidth(true);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             Throwable cause = e;
             while (cause != null && !(cause instanceof ConfigException) && cause.getCause() != null

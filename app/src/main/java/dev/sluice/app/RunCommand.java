@@ -11,14 +11,18 @@ import picocli.CommandLine.Option;
 /** {@code sluice run}: one pipeline instance against a Kafka cluster, until stopped. */
 @Command(name = "run",
         mixinStandardHelpOptions = true,
+        header = "Run a pipeline against a Kafka cluster until interrupted.",
         description = {
-            "Run a pipeline against a Kafka cluster until interrupted (Ctrl-C or SIGTERM).",
-            "Start more instances with the same configuration to share the partitions.",
             "",
-            "Settings come from the file, then from SLUICE_* environment variables over it:",
-            "SLUICE_KAFKA_BOOTSTRAP_SERVERS sets kafka.bootstrap.servers, SLUICE_TOPICS_PREFIX sets",
-            "topics.prefix, SLUICE_STAGES_SPLIT_SIZE sets the split stage's size. An unknown key or",
-            "an invalid value stops start-up with exit code 2, naming the key.",
+            "Runs one instance of the pipeline until Ctrl-C or SIGTERM. Start more instances with the same"
+                    + " configuration to share the partitions.",
+            "",
+            "Settings come from the file, then from SLUICE_* environment variables over it:"
+                    + " SLUICE_KAFKA_BOOTSTRAP_SERVERS sets kafka.bootstrap.servers, SLUICE_TOPICS_PREFIX sets"
+                    + " topics.prefix, SLUICE_STAGES_SPLIT_SIZE sets the size parameter of stage split.",
+            "",
+            "An unknown key or an invalid value stops start-up with exit code 2 and a message naming the key;"
+                    + " exit code 1 means the pipeline stopped after a failure.",
             ""
         })
 final class RunCommand implements Callable<Integer> {
