@@ -3,6 +3,7 @@ package dev.sluice.topology;
 import dev.sluice.schemas.Document;
 import dev.sluice.schemas.IngestedDocument;
 import dev.sluice.schemas.Job;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -39,8 +40,17 @@ public final class Pipeline {
         GATHER
     }
 
-    /** One stage of a pipeline. */
-    public record StageDefinition(String name, Kind kind, Class<?> inputType, Class<?> outputType, Object stage) {
+    /** How long a gather waits for the parts of a group before it flushes what arrived, by default. */
+    public static final Duration DEFAULT_GATHER_TIMEOUT = Duration.ofSeconds(30);
+
+    /**
+     * One stage of a pipeline.
+     *
+     * @param timeout for a gather, how long it waits for a group's parts before it flushes what
+     *     arrived, marked partial; ignored for other kinds
+     */
+    public record StageDefinition(String name, Kind kind, Class<?> inputType, Class<?> outputType, Object stage,
+                                  Duration timeout) {
 
         public StageDefinition {
             Objects.requireNonNull(name, "name");
@@ -48,6 +58,16 @@ public final class Pipeline {
             Objects.requireNonNull(inputType, "inputType");
             Objects.requireNonNull(outputType, "outputType");
             Objects.requireNonNull(stage, "stage");
+            if (timeout == null) {
+                timeout = DEFAULT_GATHER_TIMEOUT;
+            }
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("timeout of stage " + name + " must be positive, was " + timeout);
+            }
+        }
+
+        public StageDefinition(String name, Kind kind, Class<?> inputType, Class<?> outputType, Object stage) {
+            this(name, kind, inputType, outputType, stage, null);
         }
 
         @Override
@@ -120,6 +140,15 @@ public final class Pipeline {
         /** Adds a stage that combines all parts of the nearest fan-out before it into one output. */
         public <I, O> Builder gather(String stageName, Class<I> in, Class<O> out, GatherStage<? super I, ? extends O> stage) {
             return add(new StageDefinition(stageName, Kind.GATHER, in, out, stage));
+        }
+
+        /**
+         * Adds a gather that waits at most {@code timeout} for the parts of a group, then combines what
+         * arrived and marks the job's result partial.
+         */
+        public <I, O> Builder gather(String stageName, Class<I> in, Class<O> out, GatherStage<? super I, ? extends O> stage,
+                                     Duration timeout) {
+            return add(new StageDefinition(stageName, Kind.GATHER, in, out, stage, timeout));
         }
 
         /** Adds a stage defined elsewhere, e.g. from a configuration file. */

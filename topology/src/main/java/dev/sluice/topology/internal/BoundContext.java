@@ -1,6 +1,7 @@
 package dev.sluice.topology.internal;
 
 import dev.sluice.schemas.Document;
+import dev.sluice.schemas.Job;
 import dev.sluice.schemas.Task;
 import dev.sluice.topology.StageContext;
 import java.time.Instant;
@@ -13,20 +14,20 @@ import java.util.Optional;
 final class BoundContext implements StageContext {
 
     private final String stage;
-    private JobRun run;
+    private Job job;
 
     BoundContext(String stage) {
         this.stage = stage;
     }
 
-    BoundContext bind(JobRun run) {
-        this.run = run;
+    BoundContext bind(Job job) {
+        this.job = job;
         return this;
     }
 
     @Override
     public String jobId() {
-        return run.job.getJobId();
+        return job.getJobId();
     }
 
     @Override
@@ -36,31 +37,31 @@ final class BoundContext implements StageContext {
 
     @Override
     public Instant submittedAt() {
-        return run.job.getSubmittedAt();
+        return job.getSubmittedAt();
     }
 
     @Override
     public int priority() {
-        return run.job.getPriority();
+        return job.getPriority();
     }
 
     @Override
     public Optional<Instant> deadline() {
-        return Optional.ofNullable(run.job.getDeadline());
+        return Optional.ofNullable(job.getDeadline());
     }
 
     @Override
     public Map<String, String> attributes() {
-        return Collections.unmodifiableMap(run.job.getAttributes());
+        return Collections.unmodifiableMap(job.getAttributes());
     }
 
     @Override
     public List<Task> tasks() {
-        return Collections.unmodifiableList(run.job.getTasks());
+        return Collections.unmodifiableList(job.getTasks());
     }
 
     @Override
     public Document document() {
-        return run.job.getDocument();
+        return job.getDocument();
     }
 }

@@ -3,16 +3,19 @@ package dev.sluice.topology.internal;
 import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.schemas.StageError;
-import java.util.List;
+import dev.sluice.schemas.internal.EnvelopeKind;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 
 /**
- * The last processor: keeps what the last stage emits for a job and, at the job's
- * {@link Flow.Flush}, sends its one result (COMPLETED with the output, or FAILED naming the stage),
- * and for a failed job its original record to the dead-letter topic.
+ * The last processor: turns each job's one envelope into its one result. A payload becomes
+ * COMPLETED with the payload as output; a dropped job COMPLETED without output; a failed job FAILED,
+ * naming the stage, with the job's original record (or, past a topic, the part's) in the dead-letter
+ * topic.
  */
 final class CollectProcessor implements Processor<String, Flow, String, Flow> {
 
@@ -30,36 +33,39 @@ final class CollectProcessor implements Processor<String, Flow, String, Flow> {
 
     @Override
     public void process(Record<String, Flow> record) {
-        Flow flow = record.value();
-        if (flow instanceof Flow.Envelope envelope) {
-            if (!envelope.run().failed()) {
-                envelope.run().addOutput(envelope.payload());
-            }
-        } else if (flow instanceof Flow.Flush flush) {
-            finish(record, flush.run());
-        } else {
+        if (!(record.value() instanceof Flow.Envelope envelope)) {
             context.forward(record);
-        }
-    }
-
-    private void finish(Record<String, Flow> record, JobRun run) {
-        List<Object> outputs = run.outputs();
-        if (!run.failed() && outputs.size() > 1) {
-            run.fail(pipeline, IllegalStateException.class.getName(), "pipeline produced " + outputs.size()
-                    + " outputs for one job; end it with a gather stage");
-        }
-        long now = context.currentSystemTimeMs();
-        if (run.failed()) {
-            StageError error = run.failure();
-            JobResult result = run.result(JobStatus.FAILED, now).setError(error).build();
-            context.forward(record.withValue(new Flow.Emit(result)).withHeaders(new RecordHeaders()));
-            context.forward(record.withValue(new Flow.DeadLetter(run.rawKey, run.rawValue)).withHeaders(
-                    ErrorHeaders.of(run.position, run.jobId(), error.getStage(), error.getErrorClass(), error.getMessage())));
             return;
         }
-        JobResult result = run.result(JobStatus.COMPLETED, now)
-                .setOutput(outputs.isEmpty() ? null : outputs.get(0))
-                .build();
-        context.forward(record.withValue(new Flow.Emit(result)).withHeaders(new RecordHeaders()));
+        Flow.Envelope job = envelope;
+        if (job.lineage().depth() > 0 && job.kind() != EnvelopeKind.FAILED) {
+            job = job.failed(StageError.newBuilder().setStage(pipeline).setErrorClass(IllegalStateException.class.getName())
+                    .setMessage("a part of the job reached the end of the pipeline without a gather").setAttempts(1)
+                    .build(), job.trace());
+        }
+        JobResult.Builder result = JobResult.newBuilder()
+                .setJobId(job.jobId())
+                .setStatus(job.kind() == EnvelopeKind.FAILED ? JobStatus.FAILED : JobStatus.COMPLETED)
+                .setCompletedAt(Instant.ofEpochMilli(context.currentSystemTimeMs()))
+                .setAttributes(job.job().getAttributes())
+                .setPartial(job.partial())
+                .setTrace(Traces.fold(job.trace()));
+        if (job.kind() == EnvelopeKind.PAYLOAD) {
+            result.setOutput(job.payload());
+        }
+        if (job.kind() == EnvelopeKind.FAILED) {
+            result.setError(job.error());
+        }
+        context.forward(record.withKey(job.jobId()).withValue(new Flow.Emit(result.build()))
+                .withHeaders(new RecordHeaders()));
+        if (job.kind() == EnvelopeKind.FAILED) {
+            StageError error = job.error();
+            Flow.Raw raw = job.raw();
+            Flow.DeadLetter dead = raw != null ? new Flow.DeadLetter(raw.key(), raw.value())
+                    : new Flow.DeadLetter(job.jobId().getBytes(StandardCharsets.UTF_8), EnvelopeCodec.encode(job));
+            context.forward(record.withKey(job.jobId()).withValue(dead).withHeaders(ErrorHeaders.of(
+                    raw == null ? null : raw.position(), job.jobId(), error.getStage(), error.getErrorClass(),
+                    error.getMessage())));
+        }
     }
 }

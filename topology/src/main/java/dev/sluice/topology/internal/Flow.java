@@ -1,29 +1,76 @@
 package dev.sluice.topology.internal;
 
+import dev.sluice.schemas.Job;
 import dev.sluice.schemas.JobResult;
+import dev.sluice.schemas.StageError;
+import dev.sluice.schemas.StageTrace;
+import dev.sluice.schemas.internal.EnvelopeKind;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * What travels between the processors of one sub-topology, in memory: a job's payload in flight,
- * the end-of-job marker, and the two things that leave it (a result, a dead letter).
+ * What travels between Sluice's processors: a job's envelope on its way through the stages, and the
+ * two things that leave the topology (a result, a dead letter).
  */
 sealed interface Flow {
 
-    /** A payload on its way through the stages. */
-    record Envelope(JobRun run, Object payload, Lineage lineage) implements Flow {
+    /**
+     * A job, or one part of it, between stages. {@code kind} says whether it carries a payload, or
+     * stands for a part that a stage dropped or failed on, so that gathers can account for every part.
+     * Self-contained: it can be stored or written to a topic ({@link EnvelopeCodec}). Only
+     * {@code raw}, the job's original record, is lost on the way through a topic.
+     */
+    record Envelope(Job job, EnvelopeKind kind, Lineage lineage, List<StageTrace> trace, Object payload,
+                    StageError error, boolean partial, Raw raw) implements Flow {
+
+        static Envelope start(Job job, Object payload, Raw raw) {
+            return new Envelope(job, EnvelopeKind.PAYLOAD, Lineage.ROOT, List.of(), payload, null, false, raw);
+        }
+
+        String jobId() {
+            return job.getJobId();
+        }
+
+        boolean isPayload() {
+            return kind == EnvelopeKind.PAYLOAD;
+        }
+
+        Envelope withPayload(Object newPayload, Lineage newLineage, List<StageTrace> newTrace) {
+            return new Envelope(job, EnvelopeKind.PAYLOAD, newLineage, newTrace, newPayload, null, partial, raw);
+        }
+
+        Envelope dropped(List<StageTrace> newTrace) {
+            return new Envelope(job, EnvelopeKind.DROPPED, lineage, newTrace, null, null, partial, raw);
+        }
+
+        Envelope failed(StageError stageError, List<StageTrace> newTrace) {
+            return new Envelope(job, EnvelopeKind.FAILED, lineage, newTrace, null, stageError, partial, raw);
+        }
+
+        Envelope withLineage(Lineage newLineage) {
+            return new Envelope(job, kind, newLineage, trace, payload, error, partial, raw);
+        }
+
+        /** This envelope's trace with one more entry. */
+        List<StageTrace> traceWith(String stage, long startedAtMillis, long nanos) {
+            List<StageTrace> next = new ArrayList<>(trace.size() + 1);
+            next.addAll(trace);
+            next.add(StageTrace.newBuilder().setStage(stage)
+                    .setStartedAt(java.time.Instant.ofEpochMilli(startedAtMillis))
+                    .setDurationMicros(nanos / 1_000).build());
+            return next;
+        }
     }
 
-    /**
-     * Sent after a job's record has passed through every stage: gathers combine what they hold and
-     * the collector turns the run into the job's one result.
-     */
-    record Flush(JobRun run) implements Flow {
+    /** The job's original record, for the dead-letter topic; only known in the sub-topology that read it. */
+    record Raw(byte[] key, byte[] value, ErrorHeaders.SourcePosition position) {
     }
 
     /** The job's terminal result, for the results topic. */
     record Emit(JobResult result) implements Flow {
     }
 
-    /** The original record, for the dead-letter topic; the error is in the record's headers. */
+    /** A record for the dead-letter topic; the error is in the record's headers. */
     record DeadLetter(byte[] key, byte[] value) implements Flow {
     }
 }

@@ -1,54 +1,197 @@
 package dev.sluice.topology.internal;
 
+import dev.sluice.schemas.StageTrace;
+import dev.sluice.schemas.internal.EnvelopeKind;
+import dev.sluice.schemas.internal.GatherState;
 import dev.sluice.topology.GatherStage;
 import dev.sluice.topology.Pipeline;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.metrics.Sensor;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Runs one gather stage within a sub-topology: holds each job's parts until the job's
- * {@link Flow.Flush} arrives, then combines every group and sends the results on, before the flush.
- * All parts of a job reach it while the job's source record is processed, so nothing needs a store
- * here; a gather across a topic boundary needs one.
+ * Runs one gather stage: collects the parts of each fan-out group in a state store
+ * ({@code <stage>-parts}) until all of them are accounted for (payloads and dropped parts), then
+ * combines the payloads, in order, into one envelope one level up. A FAILED part fails the group at
+ * once. A punctuator flushes a group that waited longer than the timeout with what arrived, marked
+ * partial. A part that arrives after its group timed out is counted and sent to the dead-letter
+ * topic, never dropped silently; a part of a group that failed is counted and discarded (the job's
+ * record is in the dead-letter topic already). Flushed groups are remembered in
+ * {@code <stage>-flushed} for ten timeouts, at least ten minutes.
  */
 final class GatherProcessor extends StageNode {
 
+    static final String PARTS_SUFFIX = "-parts";
+    static final String FLUSHED_SUFFIX = "-flushed";
+    private static final String FAILED = "failed@";
+    private static final String TIMED_OUT = "timed-out@";
+
     private final GatherStage<Object, Object> stage;
+    private final Duration timeout;
+    private final long rememberFlushedMillis;
+    private KeyValueStore<String, byte[]> parts;
+    private KeyValueStore<String, String> flushed;
+    private Sensor lateParts;
+    private Sensor discardedParts;
 
     @SuppressWarnings("unchecked")
     GatherProcessor(Pipeline.StageDefinition definition) {
         super(definition);
         this.stage = (GatherStage<Object, Object>) definition.stage();
+        this.timeout = definition.timeout();
+        this.rememberFlushedMillis = Math.max(timeout.toMillis() * 10, Duration.ofMinutes(10).toMillis());
+    }
+
+    static String partsStore(Pipeline.StageDefinition definition) {
+        return definition.name() + PARTS_SUFFIX;
+    }
+
+    static String flushedStore(Pipeline.StageDefinition definition) {
+        return definition.name() + FLUSHED_SUFFIX;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Flow> context) {
+        super.init(context);
+        this.parts = context.getStateStore(partsStore(definition));
+        this.flushed = context.getStateStore(flushedStore(definition));
+        this.lateParts = context.metrics().addRateTotalSensor("sluice-gather", definition.name(), "late-part",
+                Sensor.RecordingLevel.INFO);
+        this.discardedParts = context.metrics().addRateTotalSensor("sluice-gather", definition.name(),
+                "discarded-part", Sensor.RecordingLevel.INFO);
+        long interval = Math.max(100, Math.min(timeout.toMillis() / 4, 1_000));
+        context.schedule(Duration.ofMillis(interval), PunctuationType.WALL_CLOCK_TIME, this::flushExpired);
     }
 
     @Override
     public void process(Record<String, Flow> record) {
-        Flow flow = record.value();
-        if (flow instanceof Flow.Envelope envelope) {
-            if (!envelope.run().failed()) {
-                envelope.run().addPart(definition.name(), envelope.lineage().group(), envelope.payload());
+        if (!(record.value() instanceof Flow.Envelope envelope)) {
+            context.forward(record);
+            return;
+        }
+        if (envelope.lineage().depth() == 0) {
+            // nothing fanned out before this gather: the job is a group of one
+            if (envelope.kind() == EnvelopeKind.FAILED) {
+                context.forward(record);
+            } else {
+                complete(envelope.jobId(), envelope.lineage(), List.of(envelope), false, record.timestamp());
             }
             return;
         }
-        if (flow instanceof Flow.Flush flush && !flush.run().failed()) {
-            gather(record, flush.run());
+        String key = groupKey(envelope);
+        String flush = flushed.get(key);
+        if (flush != null) {
+            if (flush.startsWith(FAILED)) {
+                // the job already ended FAILED, with its original record in the dead-letter topic
+                discardedParts.record();
+            } else {
+                late(record, envelope, key);
+            }
+            return;
         }
-        context.forward(record);
+        if (envelope.kind() == EnvelopeKind.FAILED) {
+            parts.delete(key);
+            flushed.put(key, FAILED + context.currentSystemTimeMs());
+            context.forward(record.withValue(envelope.withLineage(envelope.lineage().parent())));
+            return;
+        }
+        byte[] stored = parts.get(key);
+        GatherState state = stored == null
+                ? new GatherState(envelope.lineage().count(), context.currentSystemTimeMs(), new ArrayList<>())
+                : EnvelopeCodec.decodeState(stored);
+        List<Flow.Envelope> arrived = new ArrayList<>(EnvelopeCodec.parts(state));
+        if (arrived.stream().noneMatch(p -> p.lineage().index() == envelope.lineage().index())) {
+            arrived.add(envelope);
+        }
+        if (arrived.size() >= state.getExpected()) {
+            parts.delete(key);
+            complete(envelope.jobId(), envelope.lineage().parent(), arrived, false, record.timestamp());
+        } else {
+            state.getParts().clear();
+            for (Flow.Envelope part : arrived) {
+                state.getParts().add(EnvelopeCodec.toAvro(part));
+            }
+            parts.put(key, EnvelopeCodec.encodeState(state));
+        }
     }
 
-    private void gather(Record<String, Flow> record, JobRun run) {
-        List<Map.Entry<Lineage, List<Object>>> groups = run.takeGroups(definition.name());
-        if (groups.isEmpty()) {
-            // every part was dropped on the way (or none was made): the gather still answers for the job
-            groups = List.of(Map.entry(Lineage.ROOT, List.of()));
-        }
-        for (Map.Entry<Lineage, List<Object>> group : groups) {
-            Object[] output = new Object[1];
-            if (!invoke(run, () -> output[0] = checked(stage.gather(group.getValue(), stageContext)))) {
-                return;
+    /** Combines the payloads of a group and sends the result one level up. */
+    private void complete(String jobId, Lineage up, List<Flow.Envelope> group, boolean partial, long timestamp) {
+        List<Flow.Envelope> ordered = new ArrayList<>(group);
+        ordered.sort(Comparator.comparingInt(p -> p.lineage().index()));
+        List<Object> payloads = new ArrayList<>(ordered.size());
+        List<List<StageTrace>> traces = new ArrayList<>(ordered.size());
+        for (Flow.Envelope part : ordered) {
+            traces.add(part.trace());
+            if (part.isPayload()) {
+                payloads.add(part.payload());
             }
-            context.forward(record.withValue(new Flow.Envelope(run, output[0], group.getKey())));
         }
+        Flow.Envelope first = ordered.get(0);
+        Object[] output = new Object[1];
+        Outcome outcome = invoke(first, () -> output[0] = checked(stage.gather(payloads, stageContext)));
+        List<StageTrace> merged = Traces.merge(traces);
+        Flow.Envelope base = new Flow.Envelope(first.job(), EnvelopeKind.PAYLOAD, up, merged, null, null,
+                partial || ordered.stream().anyMatch(Flow.Envelope::partial), first.raw());
+        List<StageTrace> trace = base.traceWith(definition.name(), outcome.startedAtMillis(), outcome.nanos());
+        Flow.Envelope out = outcome.failed() ? base.failed(outcome.error(), trace)
+                : base.withPayload(output[0], up, trace);
+        context.forward(new Record<>(jobId, out, timestamp, new RecordHeaders()));
     }
+
+    /** The punctuator: flushes every group that has waited past the timeout, and forgets old flushes. */
+    private void flushExpired(long now) {
+        List<KeyValue<String, GatherState>> expired = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> it = parts.all()) {
+            while (it.hasNext()) {
+                KeyValue<String, byte[]> entry = it.next();
+                GatherState state = EnvelopeCodec.decodeState(entry.value);
+                if (now - state.getFirstSeenAt() >= timeout.toMillis()) {
+                    expired.add(KeyValue.pair(entry.key, state));
+                }
+            }
+        }
+        for (KeyValue<String, GatherState> entry : expired) {
+            parts.delete(entry.key);
+            flushed.put(entry.key, TIMED_OUT + now);
+            List<Flow.Envelope> arrived = EnvelopeCodec.parts(entry.value);
+            Flow.Envelope any = arrived.get(0);
+            complete(any.jobId(), any.lineage().parent(), arrived, true, now);
+        }
+        List<String> forgotten = new ArrayList<>();
+        try (KeyValueIterator<String, String> it = flushed.all()) {
+            while (it.hasNext()) {
+                KeyValue<String, String> entry = it.next();
+                long at = Long.parseLong(entry.value.substring(entry.value.indexOf('@') + 1));
+                if (now - at > rememberFlushedMillis) {
+                    forgotten.add(entry.key);
+                }
+            }
+        }
+        forgotten.forEach(flushed::delete);
+    }
+
+    private void late(Record<String, Flow> record, Flow.Envelope envelope, String key) {
+        lateParts.record();
+        String message = "part " + envelope.lineage().index() + " of " + envelope.lineage().count()
+                + " arrived after gather '" + definition.name() + "' had flushed its group " + key;
+        context.forward(record.withValue(new Flow.DeadLetter(envelope.jobId().getBytes(StandardCharsets.UTF_8),
+                EnvelopeCodec.encode(envelope))).withHeaders(ErrorHeaders.of(null, envelope.jobId(),
+                definition.name(), "LatePart", message)));
+    }
+
+    private static String groupKey(Flow.Envelope envelope) {
+        return envelope.jobId() + "|" + envelope.lineage().parent().path();
+    }
+
 }

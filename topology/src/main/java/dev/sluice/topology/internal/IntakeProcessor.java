@@ -1,6 +1,5 @@
 package dev.sluice.topology.internal;
 
-import dev.sluice.schemas.Document;
 import dev.sluice.schemas.Job;
 import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
@@ -16,7 +15,7 @@ import org.apache.kafka.streams.processor.api.Record;
 
 /**
  * The first processor: reads a job's raw record from the source topic, checks it, and sends it
- * through the stages followed by a {@link Flow.Flush}. A record that is not a usable job never
+ * through the stages as an envelope. A record that is not a usable job never
  * reaches a stage: it gets a FAILED result (keyed by its record key, since it may have no job id)
  * and goes to the dead-letter topic, and the next record runs.
  */
@@ -68,11 +67,9 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
             reject(record, jobId, position, "InvalidJob", problem);
             return;
         }
-        JobRun run = new JobRun(job, record.key(), record.value(), position);
-        Record<String, Flow> out = new Record<>(jobId, null, record.timestamp(), new RecordHeaders());
-        Document document = job.getDocument();
-        context.forward(out.withValue(new Flow.Envelope(run, wantsJob ? job : document, Lineage.ROOT)));
-        context.forward(out.withValue(new Flow.Flush(run)));
+        Flow.Raw raw = new Flow.Raw(record.key(), record.value(), position);
+        Flow.Envelope envelope = Flow.Envelope.start(job, wantsJob ? job : job.getDocument(), raw);
+        context.forward(new Record<>(jobId, envelope, record.timestamp(), new RecordHeaders()));
     }
 
     private void reject(Record<byte[], byte[]> record, String key, ErrorHeaders.SourcePosition position,

@@ -1,23 +1,73 @@
 package dev.sluice.topology.internal;
 
+import dev.sluice.schemas.internal.LineagePart;
+import java.util.ArrayList;
+import java.util.List;
+
 /**
- * Where a part came from: one level per fan-out stage it passed, so that a gather groups exactly the
- * siblings of one fan-out. Compared by identity: siblings share their parent object.
+ * Where a part came from: one level per fan-out it passed, each with its index and the number of
+ * siblings, so that a gather knows which group a part belongs to and how many to wait for.
+ * Immutable; {@link #ROOT} is a job that has not fanned out.
  */
 final class Lineage {
 
-    static final Lineage ROOT = new Lineage(null, 0);
+    static final Lineage ROOT = new Lineage(null, 0, 1);
 
-    final Lineage parent;
-    final int index;
+    private final Lineage parent;
+    private final int index;
+    private final int count;
+    private final int depth;
 
-    Lineage(Lineage parent, int index) {
+    private Lineage(Lineage parent, int index, int count) {
         this.parent = parent;
         this.index = index;
+        this.count = count;
+        this.depth = parent == null ? 0 : parent.depth + 1;
     }
 
-    /** The group this part belongs to in the nearest gather. */
-    Lineage group() {
-        return this == ROOT ? ROOT : parent;
+    /** Part {@code index} of {@code count} siblings below this one. */
+    Lineage child(int index, int count) {
+        return new Lineage(this, index, count);
+    }
+
+    Lineage parent() {
+        return parent == null ? this : parent;
+    }
+
+    int index() {
+        return index;
+    }
+
+    int count() {
+        return count;
+    }
+
+    int depth() {
+        return depth;
+    }
+
+    /** A stable name of this position, e.g. {@code 2.0} for part 0 of part 2; empty for the root. */
+    String path() {
+        if (parent == null) {
+            return "";
+        }
+        String above = parent.path();
+        return above.isEmpty() ? Integer.toString(index) : above + "." + index;
+    }
+
+    List<LineagePart> toParts() {
+        List<LineagePart> parts = new ArrayList<>(depth);
+        for (Lineage l = this; l.parent != null; l = l.parent) {
+            parts.add(0, new LineagePart(l.index, l.count));
+        }
+        return parts;
+    }
+
+    static Lineage fromParts(List<LineagePart> parts) {
+        Lineage lineage = ROOT;
+        for (LineagePart part : parts) {
+            lineage = lineage.child(part.getIndex(), part.getCount());
+        }
+        return lineage;
     }
 }

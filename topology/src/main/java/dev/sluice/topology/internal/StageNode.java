@@ -1,5 +1,6 @@
 package dev.sluice.topology.internal;
 
+import dev.sluice.schemas.StageError;
 import dev.sluice.topology.Pipeline;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -11,6 +12,13 @@ abstract class StageNode implements Processor<String, Flow, String, Flow> {
     @FunctionalInterface
     interface Call {
         void run() throws Exception;
+    }
+
+    /** How a call went: its start, its time, and its error if it threw. */
+    record Outcome(long startedAtMillis, long nanos, StageError error) {
+        boolean failed() {
+            return error != null;
+        }
     }
 
     final Pipeline.StageDefinition definition;
@@ -27,23 +35,27 @@ abstract class StageNode implements Processor<String, Flow, String, Flow> {
         this.context = context;
     }
 
-    /**
-     * Runs {@code call}, adding its time to the job's trace. A stage that throws fails the job, and
-     * only the job: returns false then.
-     */
-    final boolean invoke(JobRun run, Call call) {
-        stageContext.bind(run);
+    /** Runs {@code call} for one envelope's job. A stage that throws fails the job, and only the job. */
+    final Outcome invoke(Flow.Envelope envelope, Call call) {
+        stageContext.bind(envelope.job());
         long startedAt = context.currentSystemTimeMs();
         long t0 = System.nanoTime();
+        StageError error = null;
         try {
             call.run();
-            return true;
         } catch (Exception | StackOverflowError | AssertionError | LinkageError e) {
-            run.fail(definition.name(), e);
-            return false;
-        } finally {
-            run.record(definition.name(), startedAt, System.nanoTime() - t0);
+            error = error(e);
         }
+        return new Outcome(startedAt, System.nanoTime() - t0, error);
+    }
+
+    final StageError error(Throwable e) {
+        return error(e.getClass().getName(), messageOf(e));
+    }
+
+    final StageError error(String errorClass, String message) {
+        return StageError.newBuilder().setStage(definition.name()).setErrorClass(errorClass).setMessage(message)
+                .setAttempts(1).build();
     }
 
     /** {@code output}, if it is what the stage is declared to make. */
@@ -56,5 +68,10 @@ abstract class StageNode implements Processor<String, Flow, String, Flow> {
                     + definition.outputType().getName());
         }
         return output;
+    }
+
+    static String messageOf(Throwable error) {
+        String message = error.getMessage();
+        return message == null || message.isBlank() ? error.getClass().getSimpleName() : message;
     }
 }

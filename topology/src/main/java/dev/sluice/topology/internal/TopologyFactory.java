@@ -11,6 +11,7 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.state.Stores;
 
 /**
  * Lays a pipeline out as processors: {@code sluice.source -> sluice.intake -> <stage>... ->
@@ -37,9 +38,16 @@ public final class TopologyFactory {
         KStream<String, Flow> flow = source.process(
                 () -> new IntakeProcessor(topics.jobs().valueSerde().deserializer(), rules, wantsJob), Named.as(INTAKE));
         for (Pipeline.StageDefinition stage : pipeline.stages()) {
-            flow = stage.kind() == Pipeline.Kind.GATHER
-                    ? flow.process(() -> new GatherProcessor(stage), Named.as(stage.name()))
-                    : flow.process(() -> new StageProcessor(stage), Named.as(stage.name()));
+            if (stage.kind() == Pipeline.Kind.GATHER) {
+                builder.addStateStore(Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(GatherProcessor.partsStore(stage)), Serdes.String(), Serdes.ByteArray()));
+                builder.addStateStore(Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(GatherProcessor.flushedStore(stage)), Serdes.String(), Serdes.String()));
+                flow = flow.process(() -> new GatherProcessor(stage), Named.as(stage.name()),
+                        GatherProcessor.partsStore(stage), GatherProcessor.flushedStore(stage));
+            } else {
+                flow = flow.process(() -> new StageProcessor(stage), Named.as(stage.name()));
+            }
         }
         String name = pipeline.name();
         flow.process(() -> new CollectProcessor(name), Named.as(COLLECT))
