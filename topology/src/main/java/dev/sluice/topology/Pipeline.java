@@ -5,17 +5,32 @@ import dev.sluice.schemas.IngestedDocument;
 import dev.sluice.schemas.Job;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
- * An immutable, validated pipeline definition: a chain of named stages between the source topic
- * and the sink topic. The first stage receives the job's {@link Document} (or the whole {@link Job}
- * if it asks for one); the last stage's output becomes the job's result, so it must be a type the
- * result can carry: {@link IngestedDocument}, {@link Document} or {@link Job}.
+ * An immutable, validated pipeline: a graph of named stages between the source topic and the sink
+ * topic. The entry stage receives the job's {@link Document} (or the whole {@link Job} if it asks
+ * for one); every stage without a successor ends the job, so its output must be a type a result can
+ * carry: {@link IngestedDocument}, {@link Document} or {@link Job}.
+ *
+ * <p>Shapes: a chain ({@link Builder#stage}, {@link Builder#flatMap}, {@link Builder#gather});
+ * {@link Builder#branch} routes each job down one of several paths, or to a lane (a topic read by
+ * the same downstream stages, which another group of instances can run alone);
+ * {@link Builder#broadcast} sends every record to several stages; {@link Builder#join} combines the
+ * records of two paths that belong to the same part of the same job; {@link Builder#batch} runs a
+ * stage on groups of records. A stage takes its input from the stage added before it unless
+ * {@link Builder#after} says otherwise; several inputs merge.
  *
  * <p>The pass-through pipeline ({@link #passThrough()}) has no stages: every job ends COMPLETED with
  * the job itself as output, for testing the plumbing.
@@ -28,6 +43,12 @@ public final class Pipeline {
     /** Types a job's result can carry as its output. */
     public static final List<Class<?>> OUTPUT_TYPES = List.of(IngestedDocument.class, Document.class, Job.class);
 
+    /** How long a gather waits for the parts of a group before it flushes what arrived, by default. */
+    public static final Duration DEFAULT_GATHER_TIMEOUT = Duration.ofSeconds(30);
+
+    /** How far apart in time the two records of a join may be, by default. */
+    public static final Duration DEFAULT_JOIN_WINDOW = Duration.ofSeconds(30);
+
     private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]{0,62}");
 
     /** How a stage relates its outputs to its inputs. */
@@ -37,52 +58,109 @@ public final class Pipeline {
         /** any number of outputs per input, to be gathered later (split) */
         FLAT_MAP,
         /** all parts of the nearest fan-out in, one output out (assemble) */
-        GATHER
+        GATHER,
+        /** each input down one of several paths or lanes */
+        BRANCH,
+        /** each input to several stages */
+        BROADCAST,
+        /** one record from each of two paths, for the same part of the same job, in; one out */
+        JOIN,
+        /** inputs grouped for one call, one output per input */
+        BATCH;
+
+        String label() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
     }
 
-    /** How long a gather waits for the parts of a group before it flushes what arrived, by default. */
-    public static final Duration DEFAULT_GATHER_TIMEOUT = Duration.ofSeconds(30);
+    /**
+     * One way out of a branch: the records its predicate accepts go to stage {@code to}, or, with a
+     * {@code lane}, through topic {@code <prefix>.jobs.<lane>} to the branch's default path.
+     */
+    public record Route(String label, Predicate<Object> predicate, String to, String lane) {
+        public Route {
+            Objects.requireNonNull(label, "label");
+            Objects.requireNonNull(predicate, "predicate");
+            if ((to == null) == (lane == null)) {
+                throw new IllegalArgumentException("route '" + label + "' goes either to a stage or to a lane");
+            }
+        }
+    }
 
     /**
      * One stage of a pipeline.
      *
-     * @param timeout for a gather, how long it waits for a group's parts before it flushes what
-     *     arrived, marked partial; ignored for other kinds
+     * @param inputs the stages it reads from; empty for the entry stage, which reads the source topic
+     * @param timeout for a gather, how long it waits for a group; for a join, its window; for a batch,
+     *     the longest an input waits for its batch to fill
+     * @param routes for a branch, its routes in order (the first that accepts a record takes it)
+     * @param otherwise for a branch, where records no route accepts go
+     * @param targets for a broadcast, the stages every record goes to
+     * @param batchSize for a batch, the most inputs in one call
      */
     public record StageDefinition(String name, Kind kind, Class<?> inputType, Class<?> outputType, Object stage,
-                                  Duration timeout) {
+                                  Duration timeout, List<String> inputs, List<Route> routes, String otherwise,
+                                  List<String> targets, int batchSize) {
 
         public StageDefinition {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(kind, "kind");
             Objects.requireNonNull(inputType, "inputType");
             Objects.requireNonNull(outputType, "outputType");
-            Objects.requireNonNull(stage, "stage");
+            if (stage == null && kind != Kind.BRANCH && kind != Kind.BROADCAST) {
+                throw new NullPointerException("stage " + name + " has no implementation");
+            }
             if (timeout == null) {
-                timeout = DEFAULT_GATHER_TIMEOUT;
+                timeout = kind == Kind.JOIN ? DEFAULT_JOIN_WINDOW
+                        : kind == Kind.BATCH ? Duration.ofMillis(50) : DEFAULT_GATHER_TIMEOUT;
             }
             if (timeout.isNegative() || timeout.isZero()) {
                 throw new IllegalArgumentException("timeout of stage " + name + " must be positive, was " + timeout);
             }
+            inputs = inputs == null ? null : List.copyOf(inputs);
+            routes = routes == null ? List.of() : List.copyOf(routes);
+            targets = targets == null ? List.of() : List.copyOf(targets);
         }
 
+        /** A stage whose input is decided by the builder (the stage before it). */
         public StageDefinition(String name, Kind kind, Class<?> inputType, Class<?> outputType, Object stage) {
-            this(name, kind, inputType, outputType, stage, null);
+            this(name, kind, inputType, outputType, stage, null, null, null, null, null, 0);
+        }
+
+        public StageDefinition withInputs(List<String> newInputs) {
+            return new StageDefinition(name, kind, inputType, outputType, stage, timeout, newInputs, routes, otherwise,
+                    targets, batchSize);
+        }
+
+        StageDefinition withOtherwise(String next) {
+            return new StageDefinition(name, kind, inputType, outputType, stage, timeout, inputs, routes, next,
+                    targets, batchSize);
+        }
+
+        /** Whether any route of this branch leads to a lane. */
+        public boolean hasLanes() {
+            return routes.stream().anyMatch(r -> r.lane() != null);
         }
 
         @Override
         public String toString() {
-            return name + " (" + kind.name().toLowerCase(java.util.Locale.ROOT) + ": "
-                    + inputType.getSimpleName() + " -> " + outputType.getSimpleName() + ")";
+            return name + " (" + kind.label() + ": " + inputType.getSimpleName() + " -> " + outputType.getSimpleName() + ")";
         }
     }
 
     private final String name;
     private final List<StageDefinition> stages;
+    private final Map<String, StageDefinition> byName;
+    private final Map<String, List<String>> successors;
 
     private Pipeline(String name, List<StageDefinition> stages) {
         this.name = name;
         this.stages = List.copyOf(stages);
+        this.byName = new LinkedHashMap<>();
+        for (StageDefinition stage : stages) {
+            byName.put(stage.name(), stage);
+        }
+        this.successors = successorsOf(stages);
     }
 
     /** A builder for a pipeline called {@code name}. */
@@ -99,17 +177,79 @@ public final class Pipeline {
         return name;
     }
 
+    /** The stages in the order they were added; every stage comes after its inputs. */
     public List<StageDefinition> stages() {
         return stages;
+    }
+
+    public StageDefinition stage(String stageName) {
+        StageDefinition stage = byName.get(stageName);
+        if (stage == null) {
+            throw new IllegalArgumentException("pipeline " + name + " has no stage " + stageName);
+        }
+        return stage;
+    }
+
+    /** The stages that read from {@code stageName}, in the order they were added. */
+    public List<String> successors(String stageName) {
+        return successors.getOrDefault(stageName, List.of());
+    }
+
+    /** The stage that reads the source topic, or null for the pass-through pipeline. */
+    public StageDefinition entry() {
+        return stages.isEmpty() ? null : stages.get(0);
+    }
+
+    /** The lanes the pipeline's branches use, in order of appearance. */
+    public Set<String> lanes() {
+        Set<String> lanes = new LinkedHashSet<>();
+        for (StageDefinition stage : stages) {
+            for (Route route : stage.routes()) {
+                if (route.lane() != null) {
+                    lanes.add(route.lane());
+                }
+            }
+        }
+        return lanes;
+    }
+
+    /** The stage a lane's records continue at: the default path of the branch that writes the lane. */
+    public StageDefinition laneEntry(String lane) {
+        for (StageDefinition stage : stages) {
+            for (Route route : stage.routes()) {
+                if (lane.equals(route.lane())) {
+                    return stage(stage.otherwise());
+                }
+            }
+        }
+        throw new IllegalArgumentException("pipeline " + name + " has no lane " + lane);
+    }
+
+    /** The stages reachable from {@code from}, {@code from} included, in the order they were added. */
+    public List<StageDefinition> reachableFrom(String from) {
+        Set<String> seen = new HashSet<>();
+        List<String> todo = new ArrayList<>(List.of(from));
+        while (!todo.isEmpty()) {
+            String next = todo.remove(todo.size() - 1);
+            if (seen.add(next)) {
+                todo.addAll(successors(next));
+            }
+        }
+        return stages.stream().filter(s -> seen.contains(s.name())).toList();
     }
 
     public boolean isPassThrough() {
         return stages.isEmpty();
     }
 
-    /** What the first stage receives: {@code Job.class} or {@code Document.class}. */
+    /** What the entry stage receives: {@code Job.class} or {@code Document.class}. */
     public Class<?> inputType() {
-        return stages.isEmpty() || stages.get(0).inputType().isAssignableFrom(Job.class) ? Job.class : Document.class;
+        return inputTypeOf(entry());
+    }
+
+    /** What {@code stage} receives from an intake: {@code Job.class} or {@code Document.class}. */
+    public static Class<?> inputTypeOf(StageDefinition stage) {
+        return stage == null || stage.inputType().isAssignableFrom(Job.class) ? Job.class : Document.class;
     }
 
     @Override
@@ -117,7 +257,43 @@ public final class Pipeline {
         return "Pipeline[" + name + ": " + stages + "]";
     }
 
-    /** Builds a pipeline stage by stage; {@link #build()} validates the whole chain. */
+    private static Map<String, List<String>> successorsOf(List<StageDefinition> stages) {
+        Map<String, List<String>> successors = new HashMap<>();
+        for (StageDefinition stage : stages) {
+            for (String input : stage.inputs() == null ? List.<String>of() : stage.inputs()) {
+                successors.computeIfAbsent(input, k -> new ArrayList<>()).add(stage.name());
+            }
+        }
+        return successors;
+    }
+
+    /** Builds a branch's routes. */
+    public static final class BranchBuilder<T> {
+        private final List<Route> routes = new ArrayList<>();
+        private String otherwise;
+
+        /** Records {@code predicate} accepts (the first route that accepts takes a record) go to {@code stage}. */
+        @SuppressWarnings("unchecked")
+        public BranchBuilder<T> when(String label, Predicate<? super T> predicate, String stage) {
+            routes.add(new Route(label, (Predicate<Object>) predicate, stage, null));
+            return this;
+        }
+
+        /** Records {@code predicate} accepts go through {@code <prefix>.jobs.<lane>} to the default path. */
+        @SuppressWarnings("unchecked")
+        public BranchBuilder<T> whenLane(String label, Predicate<? super T> predicate, String lane) {
+            routes.add(new Route(label, (Predicate<Object>) predicate, null, lane));
+            return this;
+        }
+
+        /** Records no route accepts go to {@code stage}; by default, to the stage added after the branch. */
+        public BranchBuilder<T> otherwise(String stage) {
+            this.otherwise = stage;
+            return this;
+        }
+    }
+
+    /** Builds a pipeline stage by stage; {@link #build()} validates the whole graph. */
     public static final class Builder {
 
         private final String name;
@@ -139,7 +315,7 @@ public final class Pipeline {
 
         /** Adds a stage that combines all parts of the nearest fan-out before it into one output. */
         public <I, O> Builder gather(String stageName, Class<I> in, Class<O> out, GatherStage<? super I, ? extends O> stage) {
-            return add(new StageDefinition(stageName, Kind.GATHER, in, out, stage));
+            return gather(stageName, in, out, stage, DEFAULT_GATHER_TIMEOUT);
         }
 
         /**
@@ -148,7 +324,50 @@ public final class Pipeline {
          */
         public <I, O> Builder gather(String stageName, Class<I> in, Class<O> out, GatherStage<? super I, ? extends O> stage,
                                      Duration timeout) {
-            return add(new StageDefinition(stageName, Kind.GATHER, in, out, stage, timeout));
+            return add(new StageDefinition(stageName, Kind.GATHER, in, out, stage, timeout, null, null, null, null, 0));
+        }
+
+        /** Adds a branch: each record goes down the first route that accepts it, or the default path. */
+        public <T> Builder branch(String stageName, Class<T> type, Consumer<BranchBuilder<T>> routes) {
+            BranchBuilder<T> branch = new BranchBuilder<>();
+            routes.accept(branch);
+            return add(new StageDefinition(stageName, Kind.BRANCH, type, type, null, null, null, branch.routes,
+                    branch.otherwise, null, 0));
+        }
+
+        /** Adds a broadcast: every record goes to each of {@code targets}, which are added after it. */
+        public <T> Builder broadcast(String stageName, Class<T> type, String... targets) {
+            return add(new StageDefinition(stageName, Kind.BROADCAST, type, type, null, null, null, null, null,
+                    List.of(targets), 0));
+        }
+
+        /**
+         * Adds a join of the records of stages {@code left} and {@code right} that belong to the same part
+         * of the same job, at most {@code window} apart.
+         */
+        public <L, R, O> Builder join(String stageName, String left, String right, Class<L> leftType, Class<R> rightType,
+                                      Class<O> out, JoinStage<? super L, ? super R, ? extends O> stage, Duration window) {
+            return add(new StageDefinition(stageName, Kind.JOIN, leftType, out, new JoinSides(stage, leftType, rightType),
+                    window, List.of(left, right), null, null, null, 0));
+        }
+
+        /** Adds a stage run on batches of up to {@code size} inputs, each waiting at most {@code linger}. */
+        public <I, O> Builder batch(String stageName, Class<I> in, Class<O> out, BatchStage<? super I, ? extends O> stage,
+                                    int size, Duration linger) {
+            if (size < 1) {
+                throw new IllegalArgumentException("batch size of stage " + stageName + " must be at least 1, was " + size);
+            }
+            return add(new StageDefinition(stageName, Kind.BATCH, in, out, stage, linger, null, null, null, null, size));
+        }
+
+        /** Makes the stage added last read from {@code inputs} instead of the stage before it. */
+        public Builder after(String... inputs) {
+            if (stages.isEmpty()) {
+                throw new IllegalStateException("after() names the inputs of the stage added last; add one first");
+            }
+            int last = stages.size() - 1;
+            stages.set(last, stages.get(last).withInputs(List.of(inputs)));
+            return this;
         }
 
         /** Adds a stage defined elsewhere, e.g. from a configuration file. */
@@ -163,71 +382,61 @@ public final class Pipeline {
          * @throws InvalidPipelineException naming every stage or edge that is wrong
          */
         public Pipeline build() {
-            List<String> problems = new ArrayList<>();
-            if (!NAME.matcher(name).matches()) {
-                problems.add("pipeline name '" + name + "' must be lower-case letters, digits and '-', starting with a letter");
-            }
-            if (stages.isEmpty()) {
-                problems.add("a pipeline needs at least one stage (use the pass-through mode for none)");
-            }
-            Set<String> seen = new HashSet<>();
-            for (StageDefinition stage : stages) {
-                if (!NAME.matcher(stage.name()).matches()) {
-                    problems.add("stage name '" + stage.name()
-                            + "' must be lower-case letters, digits and '-', starting with a letter, at most 63 characters");
-                }
-                if (!seen.add(stage.name())) {
-                    problems.add("stage name '" + stage.name() + "' is used twice");
-                }
-            }
-            checkTypes(problems);
-            checkFanOut(problems);
+            List<StageDefinition> resolved = resolveInputs();
+            List<String> problems = new PipelineValidator(name, resolved).validate();
             if (!problems.isEmpty()) {
                 throw new InvalidPipelineException(name, problems);
             }
-            return new Pipeline(name, stages);
+            return new Pipeline(name, PipelineValidator.topologicalOrder(resolved));
         }
 
-        private void checkTypes(List<String> problems) {
-            if (stages.isEmpty()) {
-                return;
-            }
-            StageDefinition first = stages.get(0);
-            if (!first.inputType().isAssignableFrom(Document.class) && !first.inputType().isAssignableFrom(Job.class)) {
-                problems.add("first stage '" + first.name() + "' takes " + first.inputType().getSimpleName()
-                        + ", but a pipeline starts with the job's Document (or the Job)");
-            }
-            for (int i = 1; i < stages.size(); i++) {
-                StageDefinition from = stages.get(i - 1);
-                StageDefinition to = stages.get(i);
-                if (!to.inputType().isAssignableFrom(from.outputType())) {
-                    problems.add("edge " + from.name() + " -> " + to.name() + ": '" + from.name() + "' emits "
-                            + from.outputType().getSimpleName() + " but '" + to.name() + "' takes "
-                            + to.inputType().getSimpleName());
+        /**
+         * Fills in the implicit edges: a stage reads from the stage before it, a broadcast's target from
+         * the broadcast, a route's target from its branch, and a branch's default path (the first stage
+         * after it that no route names) from the branch.
+         */
+        private List<StageDefinition> resolveInputs() {
+            Map<String, List<String>> implicit = new LinkedHashMap<>();
+            for (int i = 0; i < stages.size(); i++) {
+                StageDefinition stage = stages.get(i);
+                for (String target : stage.targets()) {
+                    implicit.computeIfAbsent(target, k -> new ArrayList<>()).add(stage.name());
+                }
+                for (Route route : stage.routes()) {
+                    if (route.to() != null) {
+                        implicit.computeIfAbsent(route.to(), k -> new ArrayList<>()).add(stage.name());
+                    }
                 }
             }
-            StageDefinition last = stages.get(stages.size() - 1);
-            boolean carried = OUTPUT_TYPES.stream().anyMatch(t -> t.isAssignableFrom(last.outputType()));
-            if (!carried) {
-                problems.add("edge " + last.name() + " -> results: '" + last.name() + "' emits "
-                        + last.outputType().getSimpleName() + " but a result carries one of "
-                        + OUTPUT_TYPES.stream().map(Class::getSimpleName).toList());
+            List<StageDefinition> resolved = new ArrayList<>(stages.size());
+            for (int i = 0; i < stages.size(); i++) {
+                StageDefinition stage = stages.get(i);
+                if (stage.kind() == Kind.BRANCH && stage.otherwise() == null) {
+                    for (int j = i + 1; j < stages.size(); j++) {
+                        if (!implicit.containsKey(stages.get(j).name())) {
+                            stage = stage.withOtherwise(stages.get(j).name());
+                            implicit.computeIfAbsent(stages.get(j).name(), k -> new ArrayList<>()).add(stage.name());
+                            break;
+                        }
+                    }
+                } else if (stage.kind() == Kind.BRANCH) {
+                    implicit.computeIfAbsent(stage.otherwise(), k -> new ArrayList<>()).add(stage.name());
+                }
+                resolved.add(stage);
             }
+            for (int i = 0; i < resolved.size(); i++) {
+                StageDefinition stage = resolved.get(i);
+                if (stage.inputs() == null) {
+                    List<String> inputs = implicit.containsKey(stage.name()) ? implicit.get(stage.name())
+                            : i == 0 ? List.of() : List.of(resolved.get(i - 1).name());
+                    resolved.set(i, stage.withInputs(inputs));
+                }
+            }
+            return resolved;
         }
+    }
 
-        private void checkFanOut(List<String> problems) {
-            List<String> open = new ArrayList<>();
-            for (StageDefinition stage : stages) {
-                if (stage.kind() == Kind.FLAT_MAP) {
-                    open.add(stage.name());
-                } else if (stage.kind() == Kind.GATHER && !open.isEmpty()) {
-                    open.remove(open.size() - 1);
-                }
-            }
-            for (String unmatched : open) {
-                problems.add("stage '" + unmatched + "' fans out but no gather stage after it brings the parts"
-                        + " together: a job must end in one result");
-            }
-        }
+    /** A join's stage and the types of its two sides. */
+    public record JoinSides(JoinStage<?, ?, ?> stage, Class<?> leftType, Class<?> rightType) {
     }
 }

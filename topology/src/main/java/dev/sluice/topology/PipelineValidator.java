@@ -1,0 +1,300 @@
+package dev.sluice.topology;
+
+import dev.sluice.schemas.Document;
+import dev.sluice.schemas.Job;
+import dev.sluice.topology.Pipeline.Kind;
+import dev.sluice.topology.Pipeline.Route;
+import dev.sluice.topology.Pipeline.StageDefinition;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Everything that must hold before a pipeline may start, each problem named by its stage or edge:
+ * names, unknown inputs, joins with a side missing, branches and broadcasts whose targets do not
+ * exist, cycles, unreachable stages, types that do not match on an edge, fan-outs never gathered,
+ * lanes that cannot carry the record.
+ */
+final class PipelineValidator {
+
+    private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]{0,62}");
+
+    private final String pipeline;
+    private final List<StageDefinition> stages;
+    private final Map<String, StageDefinition> byName = new LinkedHashMap<>();
+    private final List<String> problems = new ArrayList<>();
+
+    PipelineValidator(String pipeline, List<StageDefinition> stages) {
+        this.pipeline = pipeline;
+        this.stages = stages;
+    }
+
+    List<String> validate() {
+        if (!NAME.matcher(pipeline).matches()) {
+            problems.add("pipeline name '" + pipeline + "' must be lower-case letters, digits and '-', starting with a letter");
+        }
+        if (stages.isEmpty()) {
+            problems.add("a pipeline needs at least one stage (use the pass-through mode for none)");
+            return problems;
+        }
+        for (StageDefinition stage : stages) {
+            if (!NAME.matcher(stage.name()).matches()) {
+                problems.add("stage name '" + stage.name()
+                        + "' must be lower-case letters, digits and '-', starting with a letter, at most 63 characters");
+            }
+            if (byName.putIfAbsent(stage.name(), stage) != null) {
+                problems.add("stage name '" + stage.name() + "' is used twice");
+            }
+        }
+        checkEdges();
+        if (!problems.isEmpty()) {
+            return problems;
+        }
+        if (checkCycles()) {
+            return problems;
+        }
+        checkReachable();
+        checkTypes();
+        checkFanOut();
+        return problems;
+    }
+
+    private void checkEdges() {
+        StageDefinition entry = stages.get(0);
+        for (StageDefinition stage : stages) {
+            if (stage.kind() == Kind.JOIN) {
+                if (stage.inputs().size() != 2) {
+                    problems.add("join '" + stage.name() + "' needs two sides, has " + stage.inputs());
+                }
+                for (String side : stage.inputs()) {
+                    if (!byName.containsKey(side)) {
+                        problems.add("join '" + stage.name() + "': side '" + side + "' is missing (no such stage)");
+                    }
+                }
+            } else {
+                for (String input : stage.inputs()) {
+                    if (!byName.containsKey(input)) {
+                        problems.add("stage '" + stage.name() + "' reads from unknown stage '" + input + "'");
+                    }
+                }
+            }
+            if (stage != entry && stage.inputs().isEmpty()) {
+                problems.add("stage '" + stage.name() + "' is unreachable: nothing reads into it");
+            }
+            if (stage.kind() == Kind.BRANCH) {
+                if (stage.routes().isEmpty()) {
+                    problems.add("branch '" + stage.name() + "' has no routes");
+                }
+                for (Route route : stage.routes()) {
+                    if (route.to() != null && !byName.containsKey(route.to())) {
+                        problems.add("branch '" + stage.name() + "': route '" + route.label() + "' goes to unknown stage '"
+                                + route.to() + "'");
+                    }
+                    if (route.lane() != null && !NAME.matcher(route.lane()).matches()) {
+                        problems.add("branch '" + stage.name() + "': lane name '" + route.lane()
+                                + "' must be lower-case letters, digits and '-'");
+                    }
+                }
+                if (stage.otherwise() == null) {
+                    problems.add("branch '" + stage.name() + "' has no default path: add a stage after it or name one");
+                } else if (!byName.containsKey(stage.otherwise())) {
+                    problems.add("branch '" + stage.name() + "': default path goes to unknown stage '" + stage.otherwise() + "'");
+                }
+            }
+            if (stage.kind() == Kind.BROADCAST) {
+                if (stage.targets().size() < 2) {
+                    problems.add("broadcast '" + stage.name() + "' needs at least two targets, has " + stage.targets());
+                }
+                for (String target : stage.targets()) {
+                    StageDefinition t = byName.get(target);
+                    if (t == null) {
+                        problems.add("broadcast '" + stage.name() + "' sends to unknown stage '" + target + "'");
+                    } else if (!t.inputs().contains(stage.name())) {
+                        problems.add("broadcast '" + stage.name() + "' sends to '" + target + "', which reads from "
+                                + t.inputs() + " instead");
+                    }
+                }
+            }
+        }
+        Set<String> lanes = new HashSet<>();
+        for (StageDefinition stage : stages) {
+            for (Route route : stage.routes()) {
+                if (route.lane() != null && !lanes.add(route.lane())) {
+                    problems.add("lane '" + route.lane() + "' is written by more than one route");
+                }
+            }
+        }
+    }
+
+    /** True if there is a cycle (reported). */
+    private boolean checkCycles() {
+        Map<String, Integer> state = new HashMap<>();
+        for (StageDefinition stage : stages) {
+            Deque<String> path = new ArrayDeque<>();
+            if (cycleFrom(stage.name(), state, path)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean cycleFrom(String name, Map<String, Integer> state, Deque<String> path) {
+        Integer s = state.get(name);
+        if (s != null && s == 2) {
+            return false;
+        }
+        path.addLast(name);
+        if (s != null && s == 1) {
+            List<String> cycle = new ArrayList<>(path);
+            cycle = cycle.subList(cycle.indexOf(name), cycle.size());
+            problems.add("the stages form a cycle: " + String.join(" -> ", cycle));
+            return true;
+        }
+        state.put(name, 1);
+        for (String input : byName.get(name).inputs()) {
+            if (cycleFrom(input, state, path)) {
+                return true;
+            }
+        }
+        path.removeLast();
+        state.put(name, 2);
+        return false;
+    }
+
+    private void checkReachable() {
+        Map<String, List<String>> successors = successors();
+        Set<String> seen = new HashSet<>();
+        Deque<String> todo = new ArrayDeque<>(List.of(stages.get(0).name()));
+        while (!todo.isEmpty()) {
+            String next = todo.pop();
+            if (seen.add(next)) {
+                todo.addAll(successors.getOrDefault(next, List.of()));
+            }
+        }
+        for (StageDefinition stage : stages) {
+            if (!seen.contains(stage.name()) && !stage.inputs().isEmpty()) {
+                problems.add("stage '" + stage.name() + "' is unreachable from the source: it reads from " + stage.inputs()
+                        + ", which nothing feeds");
+            }
+        }
+    }
+
+    private void checkTypes() {
+        StageDefinition entry = stages.get(0);
+        if (!entry.inputType().isAssignableFrom(Document.class) && !entry.inputType().isAssignableFrom(Job.class)) {
+            problems.add("first stage '" + entry.name() + "' takes " + entry.inputType().getSimpleName()
+                    + ", but a pipeline starts with the job's Document (or the Job)");
+        }
+        Map<String, List<String>> successors = successors();
+        for (StageDefinition stage : stages) {
+            for (int i = 0; i < stage.inputs().size(); i++) {
+                StageDefinition from = byName.get(stage.inputs().get(i));
+                Class<?> takes = stage.inputType();
+                if (stage.kind() == Kind.JOIN && stage.stage() instanceof Pipeline.JoinSides sides) {
+                    takes = i == 0 ? sides.leftType() : sides.rightType();
+                }
+                if (!takes.isAssignableFrom(from.outputType())) {
+                    problems.add("edge " + from.name() + " -> " + stage.name() + ": '" + from.name() + "' emits "
+                            + from.outputType().getSimpleName() + " but '" + stage.name() + "' takes "
+                            + takes.getSimpleName());
+                }
+            }
+            if (stage.kind() != Kind.BRANCH && successors.getOrDefault(stage.name(), List.of()).isEmpty()) {
+                boolean carried = Pipeline.OUTPUT_TYPES.stream().anyMatch(t -> t.isAssignableFrom(stage.outputType()));
+                if (!carried) {
+                    problems.add("edge " + stage.name() + " -> results: '" + stage.name() + "' emits "
+                            + stage.outputType().getSimpleName() + " but a result carries one of "
+                            + Pipeline.OUTPUT_TYPES.stream().map(Class::getSimpleName).toList());
+                }
+            }
+            if (stage.hasLanes()) {
+                boolean documentLike = stage.inputType().isAssignableFrom(Document.class)
+                        || Document.class.isAssignableFrom(stage.inputType()) || Job.class.isAssignableFrom(stage.inputType());
+                if (!documentLike) {
+                    problems.add("branch '" + stage.name() + "' sends " + stage.inputType().getSimpleName()
+                            + " to a lane, but a lane carries jobs: put the branch where the record is the Document");
+                }
+            }
+        }
+    }
+
+    /** Every path must gather what it fans out before the end, and inputs that meet must be at one level. */
+    private void checkFanOut() {
+        Map<String, Integer> depth = new HashMap<>();
+        Map<String, String> openedBy = new HashMap<>();
+        Map<String, List<String>> successors = successors();
+        for (StageDefinition stage : topologicalOrder(stages)) {
+            int d = 0;
+            String opener = null;
+            if (!stage.inputs().isEmpty()) {
+                Set<Integer> levels = new HashSet<>();
+                for (String input : stage.inputs()) {
+                    levels.add(depth.get(input));
+                }
+                if (levels.size() > 1) {
+                    problems.add("stage '" + stage.name() + "' reads from " + stage.inputs()
+                            + ", which are at different fan-out levels: gather before they meet");
+                }
+                d = depth.get(stage.inputs().get(0));
+                opener = openedBy.get(stage.inputs().get(0));
+            }
+            if (stage.kind() == Kind.FLAT_MAP) {
+                d++;
+                opener = stage.name();
+            } else if (stage.kind() == Kind.GATHER && d > 0) {
+                d--;
+                opener = null;
+            }
+            if (stage.hasLanes() && d > 0) {
+                problems.add("branch '" + stage.name() + "' sends parts of a job to a lane; a lane carries whole jobs:"
+                        + " put the branch before '" + openedBy.get(stage.inputs().get(0)) + "' or after its gather");
+            }
+            depth.put(stage.name(), d);
+            openedBy.put(stage.name(), opener);
+            if (d > 0 && stage.kind() != Kind.BRANCH && successors.getOrDefault(stage.name(), List.of()).isEmpty()) {
+                problems.add("stage '" + opener + "' fans out but no gather stage after it brings the parts"
+                        + " together before '" + stage.name() + "' ends the job: a job must end in one result");
+            }
+        }
+    }
+
+    private Map<String, List<String>> successors() {
+        Map<String, List<String>> successors = new HashMap<>();
+        for (StageDefinition stage : stages) {
+            for (String input : stage.inputs()) {
+                successors.computeIfAbsent(input, k -> new ArrayList<>()).add(stage.name());
+            }
+        }
+        return successors;
+    }
+
+    /** The stages with every stage after its inputs, otherwise in the order given (Kahn's algorithm). */
+    static List<StageDefinition> topologicalOrder(List<StageDefinition> stages) {
+        List<StageDefinition> ordered = new ArrayList<>(stages.size());
+        Set<String> placed = new HashSet<>();
+        List<StageDefinition> pending = new ArrayList<>(stages);
+        boolean progress = true;
+        while (!pending.isEmpty() && progress) {
+            progress = false;
+            for (int i = 0; i < pending.size(); i++) {
+                StageDefinition stage = pending.get(i);
+                if (placed.containsAll(stage.inputs())) {
+                    ordered.add(stage);
+                    placed.add(stage.name());
+                    pending.remove(i);
+                    progress = true;
+                    break;
+                }
+            }
+        }
+        ordered.addAll(pending);
+        return ordered;
+    }
+}
