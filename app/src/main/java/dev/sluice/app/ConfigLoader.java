@@ -3,6 +3,7 @@ package dev.sluice.app;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.sluice.topology.Pipeline;
+import dev.sluice.topology.PipelineConfig;
 import dev.sluice.topology.SluiceConfig;
 import dev.sluice.topology.stages.BuiltinStages;
 import java.io.IOException;
@@ -13,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import org.apache.kafka.common.config.ConfigException;
 
 /**
@@ -29,7 +29,6 @@ public final class ConfigLoader {
 
     public static final String ENV_PREFIX = "SLUICE_";
     private static final String STAGES = "stages";
-    private static final Set<String> STAGE_FIELDS = Set.of("name", "params");
 
     private ConfigLoader() {
     }
@@ -95,50 +94,24 @@ public final class ConfigLoader {
             }
             return BuiltinStages.ingest();
         }
-        List<BuiltinStages.StageSpec> specs = new ArrayList<>();
-        for (Map<String, Object> stage : stages) {
-            @SuppressWarnings("unchecked")
-            Map<String, Object> params = (Map<String, Object>) stage.getOrDefault("params", Map.of());
-            specs.add(new BuiltinStages.StageSpec((String) stage.get("name"), params));
-        }
-        return BuiltinStages.pipeline(config.pipelineName(), specs);
+        return PipelineConfig.fromConfig(config.pipelineName(), stages);
     }
 
     private static List<Map<String, Object>> stageList(Object value) {
         if (!(value instanceof List<?> list)) {
-            throw new ConfigException(STAGES, value, "must be a list of stages, each {name: ..., params: {...}}");
+            throw new ConfigException(STAGES, value, "must be a list of stages, each a name or {name: ..., params: {...}}");
         }
         List<Map<String, Object>> stages = new ArrayList<>();
         for (int i = 0; i < list.size(); i++) {
             Object item = list.get(i);
-            String where = STAGES + "[" + i + "]";
             Map<String, Object> stage = new LinkedHashMap<>();
             if (item instanceof String name) {
                 stage.put("name", name);
             } else if (item instanceof Map<?, ?> map) {
-                for (Map.Entry<?, ?> e : map.entrySet()) {
-                    String field = String.valueOf(e.getKey());
-                    if (!STAGE_FIELDS.contains(field)) {
-                        throw new ConfigException(where + "." + field, e.getValue(),
-                                "unknown field of a stage; a stage has " + STAGE_FIELDS);
-                    }
-                    stage.put(field, e.getValue());
-                }
+                map.forEach((k, v) -> stage.put(String.valueOf(k), v));
             } else {
-                throw new ConfigException(where, item, "a stage is a name or {name: ..., params: {...}}");
+                throw new ConfigException(STAGES + "[" + i + "]", item, "a stage is a name or a mapping with a name");
             }
-            if (!(stage.get("name") instanceof String name) || name.isBlank()) {
-                throw new ConfigException(where + ".name", stage.get("name"), "every stage needs a name");
-            }
-            Object params = stage.get("params");
-            if (params != null && !(params instanceof Map)) {
-                throw new ConfigException(where + ".params", params, "must be a mapping of parameter: value");
-            }
-            Map<String, Object> stringParams = new LinkedHashMap<>();
-            if (params != null) {
-                ((Map<?, ?>) params).forEach((k, v) -> stringParams.put(String.valueOf(k), scalar(where, k, v)));
-            }
-            stage.put("params", stringParams);
             stages.add(stage);
         }
         return stages;
@@ -149,11 +122,8 @@ public final class ConfigLoader {
         List<Map<String, Object>> list = stages;
         if (list == null) {
             list = new ArrayList<>();
-            for (String name : BuiltinStages.ingestStages()) {
-                Map<String, Object> stage = new LinkedHashMap<>();
-                stage.put("name", name);
-                stage.put("params", new LinkedHashMap<String, Object>());
-                list.add(stage);
+            for (Map<String, Object> stage : BuiltinStages.ingestConfig()) {
+                list.add(new LinkedHashMap<>(stage));
             }
         }
         String rest = key.substring(STAGES.length() + 1);
@@ -165,9 +135,12 @@ public final class ConfigLoader {
         String param = rest.substring(dot + 1);
         for (Map<String, Object> stage : list) {
             if (stageName.equals(stage.get("name"))) {
-                @SuppressWarnings("unchecked")
-                Map<String, Object> params = (Map<String, Object>) stage.get("params");
+                Map<String, Object> params = new LinkedHashMap<>();
+                if (stage.get("params") instanceof Map<?, ?> existing) {
+                    existing.forEach((k, v) -> params.put(String.valueOf(k), v));
+                }
                 params.put(param, value);
+                stage.put("params", params);
                 return list;
             }
         }

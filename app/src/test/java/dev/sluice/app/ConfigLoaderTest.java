@@ -44,7 +44,7 @@ class ConfigLoaderTest {
                 .containsEntry("producer.linger.ms", "10")
                 .containsEntry("application.id", "acme-ingest");
         assertThat(loaded.pipeline().stages()).extracting(Pipeline.StageDefinition::name)
-                .containsExactly("normalize", "split", "embed", "assemble");
+                .containsExactly("normalize", "route", "split", "enrich", "embed", "keywords", "merge", "assemble");
     }
 
     @Test

@@ -2,22 +2,63 @@ package dev.sluice.serdes;
 
 import dev.sluice.schemas.Job;
 import dev.sluice.schemas.JobResult;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.common.serialization.Serdes;
 
 /**
  * The topics of one Sluice deployment, named from a prefix (default {@code sluice}):
- * {@code <prefix>.jobs} (job id, Job), {@code <prefix>.results} (job id, JobResult) and
- * {@code <prefix>.dlq} (original key bytes, original value bytes, error headers).
+ * {@code <prefix>.jobs} (job id, Job), {@code <prefix>.jobs.<lane>} (job id, Job) for each lane,
+ * {@code <prefix>.results} (job id, JobResult) and {@code <prefix>.dlq} (original key bytes,
+ * original value bytes, error headers). Each topic has serde instances of its own.
  */
-public record SluiceTopics(Topic<String, Job> jobs, Topic<String, JobResult> results, Topic<byte[], byte[]> deadLetters) {
+public final class SluiceTopics {
 
     public static final String DEFAULT_PREFIX = "sluice";
 
-    /** The topics under {@code prefix}, their Avro serdes made by {@code serdes} (one instance per topic). */
+    private final String prefix;
+    private final AvroSerdes serdes;
+    private final Topic<String, Job> jobs;
+    private final Topic<String, JobResult> results;
+    private final Topic<byte[], byte[]> deadLetters;
+    private final Map<String, Topic<String, Job>> lanes = new ConcurrentHashMap<>();
+
+    private SluiceTopics(String prefix, AvroSerdes serdes) {
+        this.prefix = Objects.requireNonNull(prefix, "prefix");
+        this.serdes = Objects.requireNonNull(serdes, "serdes");
+        this.jobs = new Topic<>(prefix + ".jobs", Serdes.String(), serdes.valueSerde(Job.class));
+        this.results = new Topic<>(prefix + ".results", Serdes.String(), serdes.valueSerde(JobResult.class));
+        this.deadLetters = new Topic<>(prefix + ".dlq", Serdes.ByteArray(), Serdes.ByteArray());
+    }
+
+    /** The topics under {@code prefix}, their Avro serdes made by {@code serdes}. */
     public static SluiceTopics create(String prefix, AvroSerdes serdes) {
-        return new SluiceTopics(
-                new Topic<>(prefix + ".jobs", Serdes.String(), serdes.valueSerde(Job.class)),
-                new Topic<>(prefix + ".results", Serdes.String(), serdes.valueSerde(JobResult.class)),
-                new Topic<>(prefix + ".dlq", Serdes.ByteArray(), Serdes.ByteArray()));
+        return new SluiceTopics(prefix, serdes);
+    }
+
+    public String prefix() {
+        return prefix;
+    }
+
+    /** The source topic, {@code <prefix>.jobs}. */
+    public Topic<String, Job> jobs() {
+        return jobs;
+    }
+
+    /** The sink topic, {@code <prefix>.results}. */
+    public Topic<String, JobResult> results() {
+        return results;
+    }
+
+    /** The dead-letter topic, {@code <prefix>.dlq}. */
+    public Topic<byte[], byte[]> deadLetters() {
+        return deadLetters;
+    }
+
+    /** The topic of a lane, {@code <prefix>.jobs.<lane>}. */
+    public Topic<String, Job> lane(String lane) {
+        return lanes.computeIfAbsent(lane,
+                l -> new Topic<>(prefix + ".jobs." + l, Serdes.String(), serdes.valueSerde(Job.class)));
     }
 }

@@ -52,6 +52,8 @@ public final class PipelineTestDriver implements AutoCloseable {
     private final List<JobResult> allResults = new ArrayList<>();
     private final List<DeadLetter> allDeadLetters = new ArrayList<>();
     private final Topology topology;
+    private final Map<String, TestOutputTopic<String, Job>> laneTopics = new HashMap<>();
+    private final Map<String, List<String>> laneKeys = new HashMap<>();
     private final String registryScope;
 
     private PipelineTestDriver(Builder builder) {
@@ -142,6 +144,20 @@ public final class PipelineTestDriver implements AutoCloseable {
     public List<DeadLetter> deadLetters() {
         drain();
         return List.copyOf(allDeadLetters);
+    }
+
+    /**
+     * The keys of the records a branch wrote to a lane's topic ({@code <prefix>.jobs.<lane>}) so far.
+     * The driver runs the lane's stages too, so those jobs get their results as usual.
+     */
+    public List<String> laneRecords(String lane) {
+        List<String> keys = laneKeys.computeIfAbsent(lane, l -> new ArrayList<>());
+        TestOutputTopic<String, Job> topic = laneTopics.computeIfAbsent(lane, l -> driver.createOutputTopic(
+                topics.lane(l).name(), topics.lane(l).keySerde().deserializer(), topics.lane(l).valueSerde().deserializer()));
+        while (!topic.isEmpty()) {
+            keys.add(topic.readRecord().key());
+        }
+        return List.copyOf(keys);
     }
 
     /** Moves the driver's wall clock, for stages that look at the time. */

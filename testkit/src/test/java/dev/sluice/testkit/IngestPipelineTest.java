@@ -51,7 +51,7 @@ class IngestPipelineTest {
     void shouldTraceEveryStageInOrder() {
         JobResult result = driver.result(driver.submit("doc-1", TEXT));
         assertThat(result.getTrace()).extracting(StageTrace::getStage)
-                .containsExactly("normalize", "split", "embed", "assemble");
+                .containsExactly("normalize", "route", "split", "embed", "keywords", "merge", "assemble");
         assertThat(result.getTrace()).allSatisfy(t -> assertThat(t.getDurationMicros()).isNotNegative());
     }
 

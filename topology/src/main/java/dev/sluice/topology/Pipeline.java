@@ -382,12 +382,38 @@ public final class Pipeline {
          * @throws InvalidPipelineException naming every stage or edge that is wrong
          */
         public Pipeline build() {
-            List<StageDefinition> resolved = resolveInputs();
+            List<StageDefinition> resolved = inferTypes(resolveInputs());
             List<String> problems = new PipelineValidator(name, resolved).validate();
             if (!problems.isEmpty()) {
                 throw new InvalidPipelineException(name, problems);
             }
             return new Pipeline(name, PipelineValidator.topologicalOrder(resolved));
+        }
+
+        /**
+         * A stage declared with Object in and out (a branch, a broadcast, a filter from a configuration
+         * file) passes its input on: it takes the type of the stage it reads from.
+         */
+        private static List<StageDefinition> inferTypes(List<StageDefinition> stages) {
+            Map<String, StageDefinition> byName = new LinkedHashMap<>();
+            stages.forEach(s -> byName.put(s.name(), s));
+            List<StageDefinition> ordered = PipelineValidator.topologicalOrder(stages);
+            for (StageDefinition stage : ordered) {
+                StageDefinition current = byName.get(stage.name());
+                if (current.inputType() == Object.class && current.outputType() == Object.class
+                        && !current.inputs().isEmpty() && byName.containsKey(current.inputs().get(0))) {
+                    Class<?> type = byName.get(current.inputs().get(0)).outputType();
+                    byName.put(stage.name(), new StageDefinition(current.name(), current.kind(), type, type,
+                            current.stage(), current.timeout(), current.inputs(), current.routes(), current.otherwise(),
+                            current.targets(), current.batchSize()));
+                } else if (current.inputType() == Object.class && current.outputType() == Object.class
+                        && current.inputs().isEmpty()) {
+                    byName.put(stage.name(), new StageDefinition(current.name(), current.kind(), Document.class,
+                            Document.class, current.stage(), current.timeout(), current.inputs(), current.routes(),
+                            current.otherwise(), current.targets(), current.batchSize()));
+                }
+            }
+            return stages.stream().map(s -> byName.get(s.name())).toList();
         }
 
         /**

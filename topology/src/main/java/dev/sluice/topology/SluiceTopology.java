@@ -4,6 +4,7 @@ import dev.sluice.serdes.SluiceTopics;
 import dev.sluice.topology.internal.IntakeRules;
 import dev.sluice.topology.internal.TopologyFactory;
 import java.util.Properties;
+import java.util.Set;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -32,9 +33,25 @@ public final class SluiceTopology {
      */
     public static Topology build(Pipeline pipeline, SluiceTopics topics, int maxDocumentBytes,
                                  Properties streamsProperties) {
+        return build(pipeline, topics, maxDocumentBytes, streamsProperties, Set.of());
+    }
+
+    /**
+     * The topology of some segments of {@code pipeline}: {@code main} (reads {@code <prefix>.jobs}) and
+     * lane names (read {@code <prefix>.jobs.<lane>}); all of them when {@code segments} is empty.
+     *
+     * @throws IllegalArgumentException naming a segment the pipeline does not have
+     */
+    public static Topology build(Pipeline pipeline, SluiceTopics topics, int maxDocumentBytes,
+                                 Properties streamsProperties, Set<String> segments) {
         StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(streamsProperties)));
         IntakeRules rules = pipeline.isPassThrough() ? IntakeRules.none() : new IntakeRules(true, maxDocumentBytes);
-        TopologyFactory.build(builder, pipeline, topics, rules);
+        TopologyFactory.build(builder, pipeline, topics, rules, segments);
         return builder.build(streamsProperties);
+    }
+
+    /** {@code main} and the names of the pipeline's lanes: what {@code segments} may hold. */
+    public static Set<String> segments(Pipeline pipeline) {
+        return TopologyFactory.allSegments(pipeline);
     }
 }

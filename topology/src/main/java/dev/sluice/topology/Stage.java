@@ -28,9 +28,19 @@ public interface Stage<I, O> {
 
     /** A stage that emits the inputs that pass {@code predicate} and drops the rest. */
     static <T> Stage<T, T> filter(Predicate<? super T> predicate) {
+        return filter(predicate, "did not pass the filter");
+    }
+
+    /**
+     * A stage that emits the inputs that pass {@code predicate} and drops the rest, noting
+     * {@code "dropped: <reason>"} in the job's trace.
+     */
+    static <T> Stage<T, T> filter(Predicate<? super T> predicate, String reason) {
         return (input, context, out) -> {
             if (predicate.test(input)) {
                 out.emit(input);
+            } else {
+                context.note("dropped: " + reason);
             }
         };
     }

@@ -34,6 +34,13 @@ public interface StageContext {
     /** The job's document as it was submitted. */
     Document document();
 
+    /**
+     * Leaves a note in the job's trace for this stage, e.g. why a filter dropped the record. The last
+     * note of a call wins.
+     */
+    default void note(String text) {
+    }
+
     /** The first task of the given type, if the job has one. */
     default Optional<Task> task(String type) {
         for (Task task : tasks()) {

@@ -19,7 +19,7 @@ class PipelineTest {
     void shouldBuildTheBuiltinIngestPipeline() {
         Pipeline ingest = BuiltinStages.ingest();
         assertThat(ingest.stages()).extracting(Pipeline.StageDefinition::name)
-                .containsExactly("normalize", "split", "embed", "assemble");
+                .containsExactly("normalize", "route", "split", "enrich", "embed", "keywords", "merge", "assemble");
         assertThat(ingest.inputType()).isEqualTo(Document.class);
     }
 
@@ -76,15 +76,15 @@ class PipelineTest {
 
     @Test
     void shouldRejectUnknownBuiltinStagesAndParameters() {
-        assertThatThrownBy(() -> BuiltinStages.pipeline("p", List.of(new BuiltinStages.StageSpec("tokenize", Map.of()))))
+        assertThatThrownBy(() -> PipelineConfig.fromConfig("p", List.of(Map.of("name", "tokenize"))))
                 .isInstanceOf(ConfigException.class)
-                .hasMessageContaining("tokenize").hasMessageContaining("normalize, split, embed, assemble");
-        assertThatThrownBy(() -> BuiltinStages.pipeline("p", List.of(
-                new BuiltinStages.StageSpec("split", Map.of("chunk", 5)))))
+                .hasMessageContaining("tokenize").hasMessageContaining("normalize, split, embed, keywords, merge, assemble");
+        assertThatThrownBy(() -> PipelineConfig.fromConfig("p", List.of(
+                Map.of("name", "split", "params", Map.of("chunk", 5)))))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("stages.split.chunk").hasMessageContaining("overlap, size");
-        assertThatThrownBy(() -> BuiltinStages.pipeline("p", List.of(
-                new BuiltinStages.StageSpec("split", Map.of("size", "100", "overlap", "200")))))
+        assertThatThrownBy(() -> PipelineConfig.fromConfig("p", List.of(
+                Map.of("name", "split", "params", Map.of("size", "100", "overlap", "200")))))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("stage 'split'").hasMessageContaining("less than the chunk size 100");
     }

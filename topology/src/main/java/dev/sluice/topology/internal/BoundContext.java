@@ -15,6 +15,7 @@ final class BoundContext implements StageContext {
 
     private final String stage;
     private Job job;
+    private String note;
 
     BoundContext(String stage) {
         this.stage = stage;
@@ -22,7 +23,20 @@ final class BoundContext implements StageContext {
 
     BoundContext bind(Job job) {
         this.job = job;
+        this.note = null;
         return this;
+    }
+
+    /** The note the stage left in the call since {@link #bind}, if any. */
+    String takeNote() {
+        String taken = note;
+        note = null;
+        return taken;
+    }
+
+    @Override
+    public void note(String text) {
+        this.note = text;
     }
 
     @Override

@@ -23,8 +23,8 @@ sealed interface Flow {
     record Envelope(Job job, EnvelopeKind kind, Lineage lineage, List<StageTrace> trace, Object payload,
                     StageError error, boolean partial, Raw raw) implements Flow {
 
-        static Envelope start(Job job, Object payload, Raw raw) {
-            return new Envelope(job, EnvelopeKind.PAYLOAD, Lineage.ROOT, List.of(), payload, null, false, raw);
+        static Envelope start(Job job, Object payload, Raw raw, List<StageTrace> trace) {
+            return new Envelope(job, EnvelopeKind.PAYLOAD, Lineage.ROOT, trace, payload, null, false, raw);
         }
 
         String jobId() {
@@ -53,13 +53,22 @@ sealed interface Flow {
 
         /** This envelope's trace with one more entry. */
         List<StageTrace> traceWith(String stage, long startedAtMillis, long nanos) {
+            return traceWith(stage, startedAtMillis, nanos, null);
+        }
+
+        /** This envelope's trace with one more entry, with a note. */
+        List<StageTrace> traceWith(String stage, long startedAtMillis, long nanos, String note) {
             List<StageTrace> next = new ArrayList<>(trace.size() + 1);
             next.addAll(trace);
             next.add(StageTrace.newBuilder().setStage(stage)
                     .setStartedAt(java.time.Instant.ofEpochMilli(startedAtMillis))
-                    .setDurationMicros(nanos / 1_000).build());
+                    .setDurationMicros(nanos / 1_000).setNote(note).build());
             return next;
         }
+    }
+
+    /** An envelope with the route a branch chose for it: an index into its routes, or -1 for the default path. */
+    record Routed(int route, Envelope envelope) implements Flow {
     }
 
     /** The job's original record, for the dead-letter topic; only known in the sub-topology that read it. */

@@ -44,9 +44,14 @@ final class GatherProcessor extends StageNode {
     private Sensor lateParts;
     private Sensor discardedParts;
 
+    private final String partsStoreName;
+    private final String flushedStoreName;
+
     @SuppressWarnings("unchecked")
-    GatherProcessor(Pipeline.StageDefinition definition) {
+    GatherProcessor(Pipeline.StageDefinition definition, String partsStoreName, String flushedStoreName) {
         super(definition);
+        this.partsStoreName = partsStoreName;
+        this.flushedStoreName = flushedStoreName;
         this.stage = (GatherStage<Object, Object>) definition.stage();
         this.timeout = definition.timeout();
         this.rememberFlushedMillis = Math.max(timeout.toMillis() * 10, Duration.ofMinutes(10).toMillis());
@@ -63,8 +68,8 @@ final class GatherProcessor extends StageNode {
     @Override
     public void init(ProcessorContext<String, Flow> context) {
         super.init(context);
-        this.parts = context.getStateStore(partsStore(definition));
-        this.flushed = context.getStateStore(flushedStore(definition));
+        this.parts = context.getStateStore(partsStoreName);
+        this.flushed = context.getStateStore(flushedStoreName);
         this.lateParts = context.metrics().addRateTotalSensor("sluice-gather", definition.name(), "late-part",
                 Sensor.RecordingLevel.INFO);
         this.discardedParts = context.metrics().addRateTotalSensor("sluice-gather", definition.name(),

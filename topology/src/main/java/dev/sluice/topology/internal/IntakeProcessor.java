@@ -68,7 +68,8 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
             return;
         }
         Flow.Raw raw = new Flow.Raw(record.key(), record.value(), position);
-        Flow.Envelope envelope = Flow.Envelope.start(job, wantsJob ? job : job.getDocument(), raw);
+        Flow.Envelope envelope = Flow.Envelope.start(job, wantsJob ? job : job.getDocument(), raw,
+                LaneHeaders.trace(record.headers()));
         context.forward(new Record<>(jobId, envelope, record.timestamp(), new RecordHeaders()));
     }
 

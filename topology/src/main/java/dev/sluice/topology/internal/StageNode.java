@@ -14,8 +14,8 @@ abstract class StageNode implements Processor<String, Flow, String, Flow> {
         void run() throws Exception;
     }
 
-    /** How a call went: its start, its time, and its error if it threw. */
-    record Outcome(long startedAtMillis, long nanos, StageError error) {
+    /** How a call went: its start, its time, its error if it threw, and the note it left. */
+    record Outcome(long startedAtMillis, long nanos, StageError error, String note) {
         boolean failed() {
             return error != null;
         }
@@ -46,7 +46,7 @@ abstract class StageNode implements Processor<String, Flow, String, Flow> {
         } catch (Exception | StackOverflowError | AssertionError | LinkageError e) {
             error = error(e);
         }
-        return new Outcome(startedAt, System.nanoTime() - t0, error);
+        return new Outcome(startedAt, System.nanoTime() - t0, error, stageContext.takeNote());
     }
 
     final StageError error(Throwable e) {

@@ -34,7 +34,8 @@ final class StageProcessor extends StageNode {
         List<Object> outputs = new ArrayList<>(fansOut ? 8 : 1);
         Outcome outcome = invoke(envelope, () -> stage.process(envelope.payload(), stageContext,
                 output -> outputs.add(checked(output))));
-        List<StageTrace> trace = envelope.traceWith(definition.name(), outcome.startedAtMillis(), outcome.nanos());
+        List<StageTrace> trace = envelope.traceWith(definition.name(), outcome.startedAtMillis(), outcome.nanos(),
+                outcome.note());
         if (outcome.failed()) {
             context.forward(record.withValue(envelope.failed(outcome.error(), trace)));
         } else if (outputs.isEmpty()) {

@@ -1,67 +1,278 @@
 package dev.sluice.topology.internal;
 
-import dev.sluice.schemas.Job;
 import dev.sluice.serdes.SluiceTopics;
+import dev.sluice.serdes.Topic;
 import dev.sluice.topology.Pipeline;
+import dev.sluice.topology.Pipeline.Kind;
+import dev.sluice.topology.Pipeline.StageDefinition;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.BranchedKStream;
 import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.JoinWindows;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.kstream.StreamJoined;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * Lays a pipeline out as processors: {@code sluice.source -> sluice.intake -> <stage>... ->
- * sluice.collect}, then a split that sends results to {@code sluice.results} and dead letters to
- * {@code sluice.dlq}. Every node is named; engine nodes carry a dot, which stage names cannot, so
- * the two never clash.
+ * Lays a pipeline out as Kafka Streams nodes, one segment per source: the main segment reads
+ * {@code <prefix>.jobs}; each lane's segment reads {@code <prefix>.jobs.<lane>} and runs its own copy
+ * of the stages after the branch, so that a separate group of instances can run it alone.
+ *
+ * <p>Within a segment: {@code sluice.source -> sluice.intake -> <stages> -> sluice.collect}, then a
+ * split sends results to {@code sluice.results} and dead letters to {@code sluice.dlq}. A join
+ * repartitions both sides by part ({@code <join>-left}, {@code <join>-right}, partitioned by job so
+ * that the parts of a job stay in one task) and joins them in a named window store. In a lane's
+ * segment every name starts with {@code <lane>.}. Engine nodes carry a dot, which stage names
+ * cannot, so the two never clash.
  */
 public final class TopologyFactory {
+
+    /** The segment that reads the source topic. */
+    public static final String MAIN = "main";
 
     public static final String SOURCE = "sluice.source";
     public static final String INTAKE = "sluice.intake";
     public static final String COLLECT = "sluice.collect";
-    public static final String ROUTE = "sluice.route-";
     public static final String RESULTS_SINK = "sluice.results";
     public static final String DLQ_SINK = "sluice.dlq";
 
-    private TopologyFactory() {
+    private final StreamsBuilder builder;
+    private final Pipeline pipeline;
+    private final SluiceTopics topics;
+    private final IntakeRules rules;
+
+    private TopologyFactory(StreamsBuilder builder, Pipeline pipeline, SluiceTopics topics, IntakeRules rules) {
+        this.builder = builder;
+        this.pipeline = pipeline;
+        this.topics = topics;
+        this.rules = rules;
     }
 
-    public static void build(StreamsBuilder builder, Pipeline pipeline, SluiceTopics topics, IntakeRules rules) {
-        KStream<byte[], byte[]> source = builder.stream(topics.jobs().name(),
-                Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(SOURCE));
-        boolean wantsJob = pipeline.inputType() == Job.class;
-        KStream<String, Flow> flow = source.process(
-                () -> new IntakeProcessor(topics.jobs().valueSerde().deserializer(), rules, wantsJob), Named.as(INTAKE));
-        for (Pipeline.StageDefinition stage : pipeline.stages()) {
-            if (stage.kind() == Pipeline.Kind.GATHER) {
-                builder.addStateStore(Stores.keyValueStoreBuilder(
-                        Stores.persistentKeyValueStore(GatherProcessor.partsStore(stage)), Serdes.String(), Serdes.ByteArray()));
-                builder.addStateStore(Stores.keyValueStoreBuilder(
-                        Stores.persistentKeyValueStore(GatherProcessor.flushedStore(stage)), Serdes.String(), Serdes.String()));
-                flow = flow.process(() -> new GatherProcessor(stage), Named.as(stage.name()),
-                        GatherProcessor.partsStore(stage), GatherProcessor.flushedStore(stage));
-            } else {
-                flow = flow.process(() -> new StageProcessor(stage), Named.as(stage.name()));
+    /**
+     * Adds the pipeline's segments to {@code builder}.
+     *
+     * @param segments {@link #MAIN} and lane names to lay out; all of them when empty
+     */
+    public static void build(StreamsBuilder builder, Pipeline pipeline, SluiceTopics topics, IntakeRules rules,
+                             Set<String> segments) {
+        TopologyFactory factory = new TopologyFactory(builder, pipeline, topics, rules);
+        Set<String> wanted = segments.isEmpty() ? allSegments(pipeline) : segments;
+        for (String segment : wanted) {
+            if (!allSegments(pipeline).contains(segment)) {
+                throw new IllegalArgumentException("pipeline " + pipeline.name() + " has no lane " + segment
+                        + "; its lanes are " + allSegments(pipeline));
             }
         }
-        String name = pipeline.name();
-        flow.process(() -> new CollectProcessor(name), Named.as(COLLECT))
-                .split(Named.as(ROUTE))
-                .branch((key, value) -> value instanceof Flow.Emit, Branched.withConsumer(results -> results
-                        .mapValues(value -> ((Flow.Emit) value).result(), Named.as("sluice.result-value"))
-                        .to(topics.results().name(), Produced.with(Serdes.String(), topics.results().valueSerde())
-                                .withName(RESULTS_SINK)), "results"))
-                .branch((key, value) -> value instanceof Flow.DeadLetter, Branched.withConsumer(dead -> dead
-                        .map((key, value) -> KeyValue.pair(((Flow.DeadLetter) value).key(), ((Flow.DeadLetter) value).value()),
-                                Named.as("sluice.dead-letter-record"))
-                        .to(topics.deadLetters().name(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray())
-                                .withName(DLQ_SINK)), "dlq"))
-                .noDefaultBranch();
+        if (wanted.contains(MAIN)) {
+            factory.segment(null, topics.jobs(), pipeline.entry(), pipeline.stages());
+        }
+        for (String lane : pipeline.lanes()) {
+            if (wanted.contains(lane)) {
+                StageDefinition entry = pipeline.laneEntry(lane);
+                factory.segment(lane, topics.lane(lane), entry, pipeline.reachableFrom(entry.name()));
+            }
+        }
     }
 
+    /** {@link #MAIN} and every lane of the pipeline. */
+    public static Set<String> allSegments(Pipeline pipeline) {
+        Set<String> all = new LinkedHashSet<>();
+        all.add(MAIN);
+        all.addAll(pipeline.lanes());
+        return all;
+    }
+
+    /** The name of node {@code name} in a lane's segment ({@code <lane>.<name>}), or as is in the main one. */
+    public static String nodeName(String lane, String name) {
+        return lane == null ? name : lane + "." + name;
+    }
+
+    private void segment(String lane, Topic<String, ?> sourceTopic, StageDefinition entry, List<StageDefinition> stages) {
+        List<KStream<String, Flow>> leaving = new ArrayList<>();
+        KStream<byte[], byte[]> source = builder.stream(sourceTopic.name(),
+                Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(n(lane, SOURCE)));
+        boolean wantsJob = Pipeline.inputTypeOf(entry) == dev.sluice.schemas.Job.class;
+        KStream<String, Flow> intake = source.process(
+                () -> new IntakeProcessor(topics.jobs().valueSerde().deserializer(), rules, wantsJob), Named.as(n(lane, INTAKE)));
+        KStream<String, Flow> jobs = envelopesOnly(intake, n(lane, INTAKE), leaving);
+
+        Map<String, KStream<String, Flow>> out = new HashMap<>();
+        Set<String> inSegment = new LinkedHashSet<>();
+        stages.forEach(s -> inSegment.add(s.name()));
+        if (entry == null) {
+            leaving.add(collect(lane, List.of(jobs)));
+            route(lane, leaving);
+            return;
+        }
+        for (StageDefinition stage : stages) {
+            List<KStream<String, Flow>> inputs = new ArrayList<>();
+            if (stage.name().equals(entry.name())) {
+                inputs.add(jobs);
+            }
+            if (stage.kind() == Kind.JOIN) {
+                out.put(stage.name(), join(lane, stage, from(out, stage.inputs().get(0), stage),
+                        from(out, stage.inputs().get(1), stage)));
+                continue;
+            }
+            for (String input : stage.inputs()) {
+                if (inSegment.contains(input) && !(lane != null && stage.name().equals(entry.name()))) {
+                    inputs.add(from(out, input, stage));
+                }
+            }
+            KStream<String, Flow> in = merge(lane, stage, inputs);
+            String name = n(lane, stage.name());
+            switch (stage.kind()) {
+                case STAGE, FLAT_MAP -> out.put(stage.name(), in.process(() -> new StageProcessor(stage), Named.as(name)));
+                case BROADCAST -> out.put(stage.name(), in.process(PassProcessor::new, Named.as(name)));
+                case GATHER -> out.put(stage.name(), envelopesOnly(gather(lane, stage, in), name, leaving));
+                case BRANCH -> branch(lane, stage, in, out);
+                case BATCH -> out.put(stage.name(), batch(lane, stage, in));
+                default -> throw new IllegalStateException("unexpected stage kind " + stage.kind());
+            }
+        }
+        List<KStream<String, Flow>> ends = new ArrayList<>();
+        for (StageDefinition stage : stages) {
+            if (stage.kind() != Kind.BRANCH && pipeline.successors(stage.name()).isEmpty()) {
+                ends.add(out.get(stage.name()));
+            }
+        }
+        leaving.add(collect(lane, ends));
+        route(lane, leaving);
+    }
+
+    private static KStream<String, Flow> from(Map<String, KStream<String, Flow>> out, String input, StageDefinition to) {
+        KStream<String, Flow> edge = out.get(input + ">" + to.name());
+        return edge != null ? edge : out.get(input);
+    }
+
+    private static String n(String lane, String name) {
+        return nodeName(lane, name);
+    }
+
+    private KStream<String, Flow> merge(String lane, StageDefinition stage, List<KStream<String, Flow>> inputs) {
+        KStream<String, Flow> merged = inputs.get(0);
+        for (int i = 1; i < inputs.size(); i++) {
+            merged = merged.merge(inputs.get(i), Named.as(n(lane, stage.name()) + "-merge-" + i));
+        }
+        return merged;
+    }
+
+    /** Envelopes go on; results and dead letters made on the way join {@code leaving}. */
+    private static KStream<String, Flow> envelopesOnly(KStream<String, Flow> stream, String name,
+                                                      List<KStream<String, Flow>> leaving) {
+        Map<String, KStream<String, Flow>> split = stream.split(Named.as(name + "-"))
+                .branch((key, value) -> value instanceof Flow.Envelope, Branched.as("envelopes"))
+                .defaultBranch(Branched.as("leaving"));
+        leaving.add(split.get(name + "-leaving"));
+        return split.get(name + "-envelopes");
+    }
+
+    private KStream<String, Flow> gather(String lane, StageDefinition stage, KStream<String, Flow> in) {
+        String parts = n(lane, GatherProcessor.partsStore(stage));
+        String flushed = n(lane, GatherProcessor.flushedStore(stage));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(parts), Serdes.String(),
+                Serdes.ByteArray()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(flushed), Serdes.String(),
+                Serdes.String()));
+        return in.process(() -> new GatherProcessor(stage, parts, flushed), Named.as(n(lane, stage.name())), parts, flushed);
+    }
+
+    private KStream<String, Flow> batch(String lane, StageDefinition stage, KStream<String, Flow> in) {
+        String buffer = n(lane, BatchProcessor.bufferStore(stage));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(buffer), Serdes.String(),
+                Serdes.ByteArray()));
+        return in.process(() -> new BatchProcessor(stage, buffer), Named.as(n(lane, stage.name())), buffer);
+    }
+
+    private void branch(String lane, StageDefinition stage, KStream<String, Flow> in, Map<String, KStream<String, Flow>> out) {
+        String name = n(lane, stage.name());
+        KStream<String, Flow> routed = in.process(() -> new BranchProcessor(stage), Named.as(name));
+        BranchedKStream<String, Flow> split = routed.split(Named.as(name + "-"));
+        List<Pipeline.Route> routes = stage.routes();
+        for (int i = 0; i < routes.size(); i++) {
+            int index = i;
+            split = split.branch((key, value) -> ((Flow.Routed) value).route() == index,
+                    Branched.as("route-" + index));
+        }
+        Map<String, KStream<String, Flow>> paths = split.defaultBranch(Branched.as("default"));
+        for (int i = 0; i < routes.size(); i++) {
+            Pipeline.Route route = routes.get(i);
+            KStream<String, Flow> path = paths.get(name + "-route-" + i);
+            if (route.lane() != null) {
+                Topic<String, dev.sluice.schemas.Job> laneTopic = topics.lane(route.lane());
+                path.process(LaneWriter::new, Named.as(name + "-to-" + route.lane()))
+                        .to(laneTopic.name(), Produced.with(laneTopic.keySerde(), laneTopic.valueSerde())
+                                .withName(name + "-lane-" + route.lane()));
+            } else {
+                out.put(stage.name() + ">" + route.to(), unwrap(path, name + "-route-" + i + "-records"));
+            }
+        }
+        out.put(stage.name() + ">" + stage.otherwise(), unwrap(paths.get(name + "-default"), name + "-default-records"));
+    }
+
+    private static KStream<String, Flow> unwrap(KStream<String, Flow> routed, String name) {
+        return routed.mapValues(value -> (Flow) ((Flow.Routed) value).envelope(), Named.as(name));
+    }
+
+    private KStream<String, Flow> join(String lane, StageDefinition stage, KStream<String, Flow> left,
+                                       KStream<String, Flow> right) {
+        String name = n(lane, stage.name());
+        KStream<String, Flow> leftByPart = byPart(left, name + "-left");
+        KStream<String, Flow> rightByPart = byPart(right, name + "-right");
+        return leftByPart
+                .join(rightByPart, new JoinLogic(stage), JoinWindows.ofTimeDifferenceWithNoGrace(stage.timeout()),
+                        StreamJoined.<String, Flow, Flow>with(Serdes.String(), FlowSerde.INSTANCE, FlowSerde.INSTANCE)
+                                .withName(name).withStoreName(name + "-store"))
+                .selectKey((key, value) -> ((Flow.Envelope) value).jobId(), Named.as(name + "-by-job"));
+    }
+
+    private static KStream<String, Flow> byPart(KStream<String, Flow> side, String name) {
+        return side
+                .selectKey((key, value) -> {
+                    Flow.Envelope envelope = (Flow.Envelope) value;
+                    return envelope.jobId() + "|" + envelope.lineage().path();
+                }, Named.as(name + "-key"))
+                .repartition(Repartitioned.<String, Flow>as(name).withKeySerde(Serdes.String())
+                        .withValueSerde(FlowSerde.INSTANCE).withStreamPartitioner(new FlowSerde.ByJob()));
+    }
+
+    private KStream<String, Flow> collect(String lane, List<KStream<String, Flow>> ends) {
+        KStream<String, Flow> all = ends.get(0);
+        for (int i = 1; i < ends.size(); i++) {
+            all = all.merge(ends.get(i), Named.as(n(lane, COLLECT) + "-merge-" + i));
+        }
+        String name = pipeline.name();
+        return all.process(() -> new CollectProcessor(name), Named.as(n(lane, COLLECT)));
+    }
+
+    /** Results to the results topic, dead letters to the dead-letter topic. */
+    private void route(String lane, List<KStream<String, Flow>> leaving) {
+        KStream<String, Flow> all = leaving.get(0);
+        for (int i = 1; i < leaving.size(); i++) {
+            all = all.merge(leaving.get(i), Named.as(n(lane, "sluice.leaving-merge-" + i)));
+        }
+        all.split(Named.as(n(lane, "sluice.route-")))
+                .branch((key, value) -> value instanceof Flow.Emit, Branched.withConsumer(results -> results
+                        .mapValues(value -> ((Flow.Emit) value).result(), Named.as(n(lane, "sluice.result-value")))
+                        .to(topics.results().name(), Produced.with(Serdes.String(), topics.results().valueSerde())
+                                .withName(n(lane, RESULTS_SINK))), "results"))
+                .branch((key, value) -> value instanceof Flow.DeadLetter, Branched.withConsumer(dead -> dead
+                        .map((key, value) -> KeyValue.pair(((Flow.DeadLetter) value).key(), ((Flow.DeadLetter) value).value()),
+                                Named.as(n(lane, "sluice.dead-letter-record")))
+                        .to(topics.deadLetters().name(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray())
+                                .withName(n(lane, DLQ_SINK))), "dlq"))
+                .noDefaultBranch();
+    }
 }

@@ -7,7 +7,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Folding the traces of many parts into one: per stage, the earliest start and the total time. */
+/**
+ * Folding the traces of many parts into one: per stage, the earliest start, the total time, and the
+ * first note with how many parts left one.
+ */
 final class Traces {
 
     private Traces() {
@@ -15,21 +18,32 @@ final class Traces {
 
     static List<StageTrace> merge(List<List<StageTrace>> traces) {
         Map<String, long[]> byStage = new LinkedHashMap<>();
+        Map<String, String> notes = new LinkedHashMap<>();
         for (List<StageTrace> trace : traces) {
             for (StageTrace entry : trace) {
                 long started = entry.getStartedAt().toEpochMilli();
                 long[] acc = byStage.get(entry.getStage());
                 if (acc == null) {
-                    byStage.put(entry.getStage(), new long[] {started, entry.getDurationMicros()});
-                } else {
-                    acc[0] = Math.min(acc[0], started);
-                    acc[1] += entry.getDurationMicros();
+                    acc = new long[] {started, 0, 0};
+                    byStage.put(entry.getStage(), acc);
+                }
+                acc[0] = Math.min(acc[0], started);
+                acc[1] += entry.getDurationMicros();
+                if (entry.getNote() != null) {
+                    acc[2]++;
+                    notes.putIfAbsent(entry.getStage(), entry.getNote());
                 }
             }
         }
         List<StageTrace> merged = new ArrayList<>(byStage.size());
-        byStage.forEach((stage, acc) -> merged.add(StageTrace.newBuilder().setStage(stage)
-                .setStartedAt(Instant.ofEpochMilli(acc[0])).setDurationMicros(acc[1]).build()));
+        byStage.forEach((stage, acc) -> {
+            String note = notes.get(stage);
+            if (note != null && acc[2] > 1 && !note.endsWith(" times)")) {
+                note = note + " (" + acc[2] + " times)";
+            }
+            merged.add(StageTrace.newBuilder().setStage(stage).setStartedAt(Instant.ofEpochMilli(acc[0]))
+                    .setDurationMicros(acc[1]).setNote(note).build());
+        });
         return merged;
     }
 

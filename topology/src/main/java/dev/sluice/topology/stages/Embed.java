@@ -36,7 +36,7 @@ public final class Embed implements Stage<Chunk, Chunk> {
     /** The embedding of {@code text}. */
     public List<Float> embed(String text) {
         double[] counts = new double[dimension];
-        List<String> words = words(text);
+        List<String> words = Words.of(text);
         for (int i = 0; i < words.size(); i++) {
             add(counts, words.get(i));
             if (i > 0) {
@@ -63,23 +63,8 @@ public final class Embed implements Stage<Chunk, Chunk> {
         counts[bucket] += (Murmur3.hash(feature, SIGN_SEED) & 1) == 0 ? 1 : -1;
     }
 
-    /** The words of {@code text}: runs of letters and digits, lower-cased (locale-independent). */
-    static List<String> words(String text) {
-        List<String> words = new ArrayList<>();
-        StringBuilder word = new StringBuilder();
-        for (int i = 0; i < text.length(); ) {
-            int cp = text.codePointAt(i);
-            i += Character.charCount(cp);
-            if (Character.isLetterOrDigit(cp)) {
-                word.appendCodePoint(Character.toLowerCase(cp));
-            } else if (word.length() > 0) {
-                words.add(word.toString());
-                word.setLength(0);
-            }
-        }
-        if (word.length() > 0) {
-            words.add(word.toString());
-        }
-        return words;
+    @Override
+    public String toString() {
+        return "Embed[dimension=" + dimension + "]";
     }
 }

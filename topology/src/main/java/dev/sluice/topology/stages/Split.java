@@ -140,4 +140,9 @@ public final class Split implements Stage<Document, Chunk> {
                     + " chunk size " + size + ", was " + overlap);
         }
     }
+
+    @Override
+    public String toString() {
+        return "Split[size=" + size + ", overlap=" + overlap + "]";
+    }
 }

@@ -50,6 +50,6 @@ class EmbedTest {
         // pins the hash function: embeddings must not change between releases without notice
         assertThat(Murmur3.hash("kafka", 0)).isEqualTo(PINNED_KAFKA_HASH);
         assertThat(Murmur3.hash("", 0)).isZero();
-        assertThat(Embed.words("Ünïcode wörds, 42 times")).containsExactly("ünïcode", "wörds", "42", "times");
+        assertThat(Words.of("Ünïcode wörds, 42 times")).containsExactly("ünïcode", "wörds", "42", "times");
     }
 }

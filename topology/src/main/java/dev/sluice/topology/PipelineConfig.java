@@ -1,0 +1,336 @@
+package dev.sluice.topology;
+
+import dev.sluice.topology.Pipeline.Kind;
+import dev.sluice.topology.Pipeline.StageDefinition;
+import dev.sluice.topology.stages.BuiltinStages;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.Type;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.common.config.ConfigException;
+
+/**
+ * A pipeline from the {@code stages} list of a configuration file. Each stage is a mapping:
+ *
+ * <pre>
+ * - {name: normalize}                                   # a built-in stage by its name
+ * - {name: upper, class: com.acme.Upper, params: {...}}  # a class implementing a stage interface
+ * - {name: route, branch: [{when: "words > 600", lane: bulk}, {when: "chars < 10", to: tiny}]}
+ * - {name: split, params: {size: 800, overlap: 100}}
+ * - {name: enrich, broadcast: [embed, keywords]}
+ * - {name: merge, join: [embed, keywords], window: 30s}
+ * - {name: assemble, gather: {timeout: 30s}}
+ * - {name: drop-short, filter: "chars < 20"}
+ * - {name: embed, batch: {size: 32, linger: 20ms}}
+ * - {name: tiny, after: [route]}                         # inputs other than the stage before
+ * </pre>
+ *
+ * A stage reads from the stage listed before it unless {@code after} (or a branch route or broadcast
+ * naming it) says otherwise. Unknown keys, stages, classes and parameters fail with the key in the
+ * message.
+ */
+public final class PipelineConfig {
+
+    private static final Set<String> KEYS = Set.of("name", "type", "class", "params", "after", "branch", "otherwise",
+            "broadcast", "join", "window", "gather", "filter", "batch");
+    private static final Set<String> ROUTE_KEYS = Set.of("when", "to", "lane");
+    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)?");
+
+    private PipelineConfig() {
+    }
+
+    /**
+     * The pipeline {@code name} made of {@code stages}, each a mapping as above.
+     *
+     * @throws ConfigException naming the offending key ({@code stages[i].key})
+     * @throws InvalidPipelineException when the stages do not make a valid pipeline
+     */
+    public static Pipeline fromConfig(String name, List<Map<String, Object>> stages) {
+        Pipeline.Builder builder = Pipeline.builder(name);
+        for (int i = 0; i < stages.size(); i++) {
+            builder.add(stage("stages[" + i + "]", stages.get(i)));
+        }
+        return builder.build();
+    }
+
+    private static StageDefinition stage(String where, Map<String, Object> spec) {
+        for (String key : spec.keySet()) {
+            if (!KEYS.contains(key)) {
+                throw new ConfigException(where + "." + key, spec.get(key), "unknown key of a stage; a stage may have "
+                        + new TreeSet<>(KEYS));
+            }
+        }
+        String name = string(where, spec, "name");
+        if (name == null || name.isBlank()) {
+            throw new ConfigException(where + ".name", spec.get("name"), "every stage needs a name");
+        }
+        where = "stages." + name;
+        List<String> after = list(where, spec, "after");
+        StageDefinition definition;
+        if (spec.containsKey("branch")) {
+            definition = branch(where, name, spec);
+        } else if (spec.containsKey("broadcast")) {
+            List<String> targets = list(where, spec, "broadcast");
+            definition = new StageDefinition(name, Kind.BROADCAST, Object.class, Object.class, null, null, null, null,
+                    null, targets, 0);
+        } else if (spec.containsKey("filter")) {
+            String condition = string(where, spec, "filter");
+            try {
+                definition = new StageDefinition(name, Kind.STAGE, Object.class, Object.class,
+                        Stage.filter(Expressions.parse(condition), condition));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(where + ".filter", condition, e.getMessage());
+            }
+        } else {
+            definition = implementation(where, name, spec);
+        }
+        return after == null ? definition : definition.withInputs(after);
+    }
+
+    private static StageDefinition branch(String where, String name, Map<String, Object> spec) {
+        Object value = spec.get("branch");
+        if (!(value instanceof List<?> items) || items.isEmpty()) {
+            throw new ConfigException(where + ".branch", value, "must be a list of routes, each {when, to} or {when, lane}");
+        }
+        List<Pipeline.Route> routes = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            String at = where + ".branch[" + i + "]";
+            if (!(items.get(i) instanceof Map<?, ?> route)) {
+                throw new ConfigException(at, items.get(i), "a route is {when: condition, to: stage} or {when: condition, lane: name}");
+            }
+            for (Object key : route.keySet()) {
+                if (!ROUTE_KEYS.contains(String.valueOf(key))) {
+                    throw new ConfigException(at + "." + key, route.get(key), "unknown key of a route; a route has "
+                            + new TreeSet<>(ROUTE_KEYS));
+                }
+            }
+            String when = route.get("when") == null ? null : route.get("when").toString();
+            try {
+                routes.add(new Pipeline.Route(when, Expressions.parse(when),
+                        route.get("to") == null ? null : route.get("to").toString(),
+                        route.get("lane") == null ? null : route.get("lane").toString()));
+            } catch (IllegalArgumentException | NullPointerException e) {
+                throw new ConfigException(at, route, e.getMessage() == null ? "every route needs a condition (when)"
+                        : e.getMessage());
+            }
+        }
+        return new StageDefinition(name, Kind.BRANCH, Object.class, Object.class, null, null, null, routes,
+                string(where, spec, "otherwise"), null, 0);
+    }
+
+    private static StageDefinition implementation(String where, String name, Map<String, Object> spec) {
+        String type = string(where, spec, "type");
+        String className = string(where, spec, "class");
+        Map<String, Object> params = map(where, spec, "params");
+        StageDefinition made;
+        if (className != null) {
+            made = fromClass(where, name, className, params);
+        } else {
+            StageFactory factory = BuiltinStages.all().get(type == null ? name : type);
+            if (factory == null) {
+                throw new ConfigException(where + (type == null ? ".name" : ".type"), type == null ? name : type,
+                        "unknown stage; the built-in stages are " + String.join(", ", BuiltinStages.all().keySet())
+                                + ", or give a class");
+            }
+            made = factory.create(name, params);
+        }
+        if (spec.containsKey("join")) {
+            if (made.kind() != Kind.JOIN) {
+                throw new ConfigException(where + ".join", spec.get("join"), "stage '" + name + "' is not a join stage");
+            }
+            List<String> sides = list(where, spec, "join");
+            made = new StageDefinition(name, Kind.JOIN, made.inputType(), made.outputType(), made.stage(),
+                    duration(where + ".window", spec.get("window"), Pipeline.DEFAULT_JOIN_WINDOW), sides, null, null,
+                    null, 0);
+        } else if (made.kind() == Kind.JOIN) {
+            throw new ConfigException(where + ".join", null, "join stage '" + name + "' needs its two sides: join: [left, right]");
+        }
+        if (spec.containsKey("gather")) {
+            if (made.kind() != Kind.GATHER) {
+                throw new ConfigException(where + ".gather", spec.get("gather"), "stage '" + name + "' is not a gather stage");
+            }
+            Map<String, Object> gather = map(where, spec, "gather");
+            for (String key : gather.keySet()) {
+                if (!key.equals("timeout") && !key.equals("by")) {
+                    throw new ConfigException(where + ".gather." + key, gather.get(key), "a gather has timeout (and by: job)");
+                }
+            }
+            if (gather.get("by") != null && !"job".equals(gather.get("by").toString())) {
+                throw new ConfigException(where + ".gather.by", gather.get("by"), "a gather collects the parts of a job: by: job");
+            }
+            made = new StageDefinition(name, Kind.GATHER, made.inputType(), made.outputType(), made.stage(),
+                    duration(where + ".gather.timeout", gather.get("timeout"), Pipeline.DEFAULT_GATHER_TIMEOUT),
+                    null, null, null, null, 0);
+        }
+        if (spec.containsKey("batch")) {
+            made = batch(where, name, spec, made);
+        }
+        return made;
+    }
+
+    private static StageDefinition batch(String where, String name, Map<String, Object> spec, StageDefinition made) {
+        Map<String, Object> batch = map(where, spec, "batch");
+        for (String key : batch.keySet()) {
+            if (!key.equals("size") && !key.equals("linger")) {
+                throw new ConfigException(where + ".batch." + key, batch.get(key), "a batch has size and linger");
+            }
+        }
+        if (!(made.stage() instanceof BatchStage<?, ?>)) {
+            throw new ConfigException(where + ".batch", spec.get("batch"), "stage '" + name + "' cannot work on batches");
+        }
+        int size;
+        try {
+            size = Integer.parseInt(String.valueOf(batch.getOrDefault("size", "32")));
+        } catch (NumberFormatException e) {
+            throw new ConfigException(where + ".batch.size", batch.get("size"), "must be a whole number");
+        }
+        if (size < 1) {
+            throw new ConfigException(where + ".batch.size", size, "must be at least 1");
+        }
+        return new StageDefinition(name, Kind.BATCH, made.inputType(), made.outputType(), made.stage(),
+                duration(where + ".batch.linger", batch.get("linger"), Duration.ofMillis(50)), null, null, null, null, size);
+    }
+
+    private static StageDefinition fromClass(String where, String name, String className, Map<String, Object> params) {
+        Class<?> type;
+        try {
+            type = Class.forName(className, true, Thread.currentThread().getContextClassLoader());
+        } catch (ClassNotFoundException | LinkageError e) {
+            throw new ConfigException(where + ".class", className, "no such class on the class path");
+        }
+        Object instance;
+        try {
+            Constructor<?> withParams = null;
+            try {
+                withParams = type.getConstructor(Map.class);
+            } catch (NoSuchMethodException e) {
+                // no-argument constructor below
+            }
+            if (withParams != null) {
+                Map<String, String> strings = new LinkedHashMap<>();
+                params.forEach((k, v) -> strings.put(k, v == null ? null : v.toString()));
+                instance = withParams.newInstance(strings);
+            } else {
+                if (!params.isEmpty()) {
+                    throw new ConfigException(where + ".params", params, "class " + className
+                            + " takes no parameters (it has no public constructor taking a Map)");
+                }
+                instance = type.getConstructor().newInstance();
+            }
+        } catch (ReflectiveOperationException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw new ConfigException(where + ".class", className, "cannot make one: " + cause);
+        }
+        if (instance instanceof Stage<?, ?>) {
+            Type[] args = typeArguments(type, Stage.class);
+            return new StageDefinition(name, Kind.STAGE, raw(where, className, args, 0), raw(where, className, args, 1), instance);
+        }
+        if (instance instanceof GatherStage<?, ?>) {
+            Type[] args = typeArguments(type, GatherStage.class);
+            return new StageDefinition(name, Kind.GATHER, raw(where, className, args, 0), raw(where, className, args, 1), instance);
+        }
+        if (instance instanceof JoinStage<?, ?, ?> join) {
+            Type[] args = typeArguments(type, JoinStage.class);
+            return new StageDefinition(name, Kind.JOIN, raw(where, className, args, 0), raw(where, className, args, 2),
+                    new Pipeline.JoinSides(join, raw(where, className, args, 0), raw(where, className, args, 1)));
+        }
+        if (instance instanceof BatchStage<?, ?>) {
+            Type[] args = typeArguments(type, BatchStage.class);
+            return new StageDefinition(name, Kind.BATCH, raw(where, className, args, 0), raw(where, className, args, 1),
+                    instance, Duration.ofMillis(50), null, null, null, null, 32);
+        }
+        throw new ConfigException(where + ".class", className,
+                "is not a stage: implement Stage, GatherStage, JoinStage or BatchStage");
+    }
+
+    /** The type arguments with which {@code type} (or a superclass) implements {@code iface}, or null. */
+    private static Type[] typeArguments(Class<?> type, Class<?> iface) {
+        for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {
+            for (Type t : c.getGenericInterfaces()) {
+                if (t instanceof ParameterizedType p && p.getRawType() == iface) {
+                    return p.getActualTypeArguments();
+                }
+            }
+        }
+        return null;
+    }
+
+    private static Class<?> raw(String where, String className, Type[] args, int i) {
+        if (args == null || !(args[i] instanceof Class<?> c)) {
+            throw new ConfigException(where + ".class", className, "cannot tell its input and output types: implement"
+                    + " the stage interface directly with concrete types, e.g. Stage<Document, Document>");
+        }
+        return c;
+    }
+
+    /** {@code 30s}, {@code 500ms}, {@code 2m}, {@code 1h}, or a number of milliseconds. */
+    public static Duration duration(String key, Object value, Duration fallback) {
+        if (value == null) {
+            return fallback;
+        }
+        Matcher m = DURATION.matcher(value.toString().trim().toLowerCase(Locale.ROOT));
+        if (!m.matches()) {
+            throw new ConfigException(key, value, "must be a duration such as 500ms, 30s, 2m or 1h");
+        }
+        long amount = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "ms" : m.group(2);
+        Duration d = switch (unit) {
+            case "ms" -> Duration.ofMillis(amount);
+            case "s" -> Duration.ofSeconds(amount);
+            case "m" -> Duration.ofMinutes(amount);
+            default -> Duration.ofHours(amount);
+        };
+        if (d.isZero()) {
+            throw new ConfigException(key, value, "must be more than zero");
+        }
+        return d;
+    }
+
+    private static String string(String where, Map<String, Object> spec, String key) {
+        Object value = spec.get(key);
+        if (value == null) {
+            return null;
+        }
+        if (value instanceof Map || value instanceof List) {
+            throw new ConfigException(where + "." + key, value, "must be a single value");
+        }
+        return value.toString();
+    }
+
+    private static List<String> list(String where, Map<String, Object> spec, String key) {
+        Object value = spec.get(key);
+        if (value == null) {
+            return null;
+        }
+        if (value instanceof String s) {
+            return List.of(s);
+        }
+        if (!(value instanceof List<?> items)) {
+            throw new ConfigException(where + "." + key, value, "must be a list of stage names");
+        }
+        return items.stream().map(String::valueOf).toList();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(String where, Map<String, Object> spec, String key) {
+        Object value = spec.get(key);
+        if (value == null) {
+            return Map.of();
+        }
+        if (!(value instanceof Map<?, ?>)) {
+            throw new ConfigException(where + "." + key, value, "must be a mapping");
+        }
+        Map<String, Object> copy = new LinkedHashMap<>();
+        ((Map<Object, Object>) value).forEach((k, v) -> copy.put(String.valueOf(k), v));
+        return copy;
+    }
+}

@@ -1,0 +1,123 @@
+package dev.sluice.topology.internal;
+
+import dev.sluice.schemas.StageError;
+import dev.sluice.topology.BatchStage;
+import dev.sluice.topology.Pipeline;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Runs one batch stage: holds payloads (from any jobs) in store {@code <stage>-buffer} until it has
+ * {@code batchSize} of them, or the oldest has waited {@code timeout}, whichever comes first, then
+ * calls the stage once for all of them. The buffer is a changelogged store, so a crash loses nothing.
+ * If the call throws, every job in the batch fails.
+ */
+final class BatchProcessor extends StageNode {
+
+    static final String BUFFER_SUFFIX = "-buffer";
+
+    private final BatchStage<Object, Object> stage;
+    private final String bufferStoreName;
+    private KeyValueStore<String, byte[]> buffer;
+    private int buffered;
+    private long oldestMillis = Long.MAX_VALUE;
+
+    @SuppressWarnings("unchecked")
+    BatchProcessor(Pipeline.StageDefinition definition, String bufferStoreName) {
+        super(definition);
+        this.stage = (BatchStage<Object, Object>) definition.stage();
+        this.bufferStoreName = bufferStoreName;
+    }
+
+    static String bufferStore(Pipeline.StageDefinition definition) {
+        return definition.name() + BUFFER_SUFFIX;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Flow> context) {
+        super.init(context);
+        this.buffer = context.getStateStore(bufferStoreName);
+        try (KeyValueIterator<String, byte[]> it = buffer.all()) {
+            while (it.hasNext()) {
+                it.next();
+                buffered++;
+            }
+        }
+        if (buffered > 0) {
+            oldestMillis = context.currentSystemTimeMs();
+        }
+        long interval = Math.max(1, Math.min(definition.timeout().toMillis() / 2, 1_000));
+        context.schedule(Duration.ofMillis(interval), PunctuationType.WALL_CLOCK_TIME, now -> {
+            if (buffered > 0 && now - oldestMillis >= definition.timeout().toMillis()) {
+                flush(now);
+            }
+        });
+    }
+
+    @Override
+    public void process(Record<String, Flow> record) {
+        if (!(record.value() instanceof Flow.Envelope envelope) || !envelope.isPayload()) {
+            context.forward(record);
+            return;
+        }
+        String key = envelope.jobId() + "|" + envelope.lineage().path();
+        if (buffer.get(key) == null) {
+            buffered++;
+        }
+        buffer.put(key, EnvelopeCodec.encode(envelope));
+        if (buffered == 1) {
+            oldestMillis = context.currentSystemTimeMs();
+        }
+        if (buffered >= definition.batchSize()) {
+            flush(context.currentSystemTimeMs());
+        }
+    }
+
+    private void flush(long now) {
+        List<KeyValue<String, byte[]>> entries = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> it = buffer.all()) {
+            it.forEachRemaining(entries::add);
+        }
+        List<Flow.Envelope> envelopes = new ArrayList<>(entries.size());
+        List<Object> inputs = new ArrayList<>(entries.size());
+        for (KeyValue<String, byte[]> entry : entries) {
+            buffer.delete(entry.key);
+            Flow.Envelope envelope = EnvelopeCodec.decode(entry.value);
+            envelopes.add(envelope);
+            inputs.add(envelope.payload());
+        }
+        buffered = 0;
+        oldestMillis = Long.MAX_VALUE;
+        if (envelopes.isEmpty()) {
+            return;
+        }
+        List<Object> outputs = new ArrayList<>();
+        Outcome outcome = invoke(envelopes.get(0), () -> {
+            List<Object> made = stage.process(inputs);
+            if (made == null || made.size() != inputs.size()) {
+                throw new IllegalStateException("batch stage returned " + (made == null ? "null" : made.size() + " outputs")
+                        + " for " + inputs.size() + " inputs; it must return one output per input, in order");
+            }
+            for (Object output : made) {
+                outputs.add(checked(output));
+            }
+        });
+        long share = outcome.nanos() / envelopes.size();
+        for (int i = 0; i < envelopes.size(); i++) {
+            Flow.Envelope envelope = envelopes.get(i);
+            var trace = envelope.traceWith(definition.name(), outcome.startedAtMillis(), share);
+            StageError error = outcome.error();
+            Flow.Envelope next = error != null ? envelope.failed(error, trace)
+                    : envelope.withPayload(outputs.get(i), envelope.lineage(), trace);
+            context.forward(new Record<>(envelope.jobId(), next, now, new RecordHeaders()));
+        }
+    }
+}

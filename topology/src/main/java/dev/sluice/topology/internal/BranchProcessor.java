@@ -1,0 +1,40 @@
+package dev.sluice.topology.internal;
+
+import dev.sluice.topology.Pipeline;
+import java.util.List;
+import org.apache.kafka.streams.processor.api.Record;
+
+/**
+ * Runs one branch: marks each payload with the first route whose predicate accepts it (-1 for the
+ * default path). A predicate that throws fails the job, which goes on by the default path to end
+ * FAILED. Dropped and failed parts take the default path.
+ */
+final class BranchProcessor extends StageNode {
+
+    private final List<Pipeline.Route> routes;
+
+    BranchProcessor(Pipeline.StageDefinition definition) {
+        super(definition);
+        this.routes = definition.routes();
+    }
+
+    @Override
+    public void process(Record<String, Flow> record) {
+        if (!(record.value() instanceof Flow.Envelope envelope) || !envelope.isPayload()) {
+            context.forward(record.withValue(new Flow.Routed(-1, (Flow.Envelope) record.value())));
+            return;
+        }
+        int[] chosen = {-1};
+        Outcome outcome = invoke(envelope, () -> {
+            for (int i = 0; i < routes.size() && chosen[0] < 0; i++) {
+                if (routes.get(i).predicate().test(envelope.payload())) {
+                    chosen[0] = i;
+                }
+            }
+        });
+        var trace = envelope.traceWith(definition.name(), outcome.startedAtMillis(), outcome.nanos());
+        Flow.Envelope next = outcome.failed() ? envelope.failed(outcome.error(), trace)
+                : envelope.withPayload(envelope.payload(), envelope.lineage(), trace);
+        context.forward(record.withValue(new Flow.Routed(outcome.failed() ? -1 : chosen[0], next)));
+    }
+}

@@ -1,0 +1,27 @@
+package dev.sluice.topology.stages;
+
+import dev.sluice.schemas.Chunk;
+import dev.sluice.topology.JoinStage;
+import dev.sluice.topology.StageContext;
+
+/**
+ * Joins the two enrichments of one chunk: the left chunk with the right chunk's keywords, and the
+ * right's embedding where the left has none.
+ */
+public final class MergeChunks implements JoinStage<Chunk, Chunk, Chunk> {
+
+    @Override
+    public Chunk join(Chunk left, Chunk right, StageContext context) {
+        if (left.getIndex() != right.getIndex()) {
+            throw new IllegalStateException("join paired chunk " + left.getIndex() + " with chunk " + right.getIndex());
+        }
+        Chunk.Builder merged = Chunk.newBuilder(left);
+        if (left.getKeywords().isEmpty()) {
+            merged.setKeywords(right.getKeywords());
+        }
+        if (left.getEmbedding().isEmpty()) {
+            merged.setEmbedding(right.getEmbedding());
+        }
+        return merged.build();
+    }
+}

@@ -1,0 +1,141 @@
+package dev.sluice.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sluice.schemas.Chunk;
+import dev.sluice.schemas.Document;
+import dev.sluice.schemas.IngestedDocument;
+import dev.sluice.topology.stages.Assemble;
+import dev.sluice.topology.stages.BuiltinStages;
+import dev.sluice.topology.stages.Embed;
+import dev.sluice.topology.stages.MergeChunks;
+import dev.sluice.topology.stages.Split;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.config.ConfigException;
+import org.junit.jupiter.api.Test;
+
+class PipelineGraphTest {
+
+    private static final Stage<Document, Document> SAME = Stage.map(d -> d);
+
+    @Test
+    void shouldWireTheBuiltinIngestGraph() {
+        Pipeline ingest = BuiltinStages.ingest();
+        assertThat(ingest.successors("normalize")).containsExactly("route");
+        assertThat(ingest.successors("route")).containsExactly("split");
+        assertThat(ingest.successors("enrich")).containsExactly("embed", "keywords");
+        assertThat(ingest.stage("merge").inputs()).containsExactly("embed", "keywords");
+        assertThat(ingest.stage("assemble").inputs()).containsExactly("merge");
+        assertThat(ingest.lanes()).containsExactly("bulk");
+        assertThat(ingest.laneEntry("bulk").name()).isEqualTo("split");
+        assertThat(ingest.reachableFrom("split")).extracting(Pipeline.StageDefinition::name)
+                .containsExactly("split", "enrich", "embed", "keywords", "merge", "assemble");
+    }
+
+    @Test
+    void shouldBuildTheSameGraphFromConfigurationAsFromJava() {
+        Pipeline fromConfig = PipelineConfig.fromConfig(BuiltinStages.INGEST, BuiltinStages.ingestConfig());
+        assertThat(PipelineDescription.text(fromConfig)).isEqualTo(PipelineDescription.text(BuiltinStages.ingest()));
+    }
+
+    @Test
+    void shouldRejectACycle() {
+        assertThatThrownBy(() -> Pipeline.builder("loop")
+                .stage("a", Document.class, Document.class, SAME)
+                .stage("b", Document.class, Document.class, SAME).after("a", "c")
+                .stage("c", Document.class, Document.class, SAME).after("b")
+                .build())
+                .isInstanceOf(InvalidPipelineException.class).hasMessageContaining("cycle")
+                .hasMessageContaining("b -> c");
+    }
+
+    @Test
+    void shouldRejectAnUnreachableStage() {
+        assertThatThrownBy(() -> Pipeline.builder("island")
+                .stage("a", Document.class, Document.class, SAME)
+                .stage("b", Document.class, Document.class, SAME).after()
+                .build())
+                .hasMessageContaining("stage 'b' is unreachable");
+    }
+
+    @Test
+    void shouldRejectAJoinWithASideMissing() {
+        assertThatThrownBy(() -> Pipeline.builder("one-sided")
+                .flatMap("split", Document.class, Chunk.class, new Split(100, 0))
+                .stage("embed", Chunk.class, Chunk.class, new Embed(8))
+                .join("merge", "embed", "keywords", Chunk.class, Chunk.class, Chunk.class, new MergeChunks(),
+                        Duration.ofSeconds(5))
+                .gather("assemble", Chunk.class, IngestedDocument.class, new Assemble())
+                .build())
+                .hasMessageContaining("join 'merge': side 'keywords' is missing");
+    }
+
+    @Test
+    void shouldRejectAnEdgeWhoseTypesDoNotMatchInAGraph() {
+        assertThatThrownBy(() -> Pipeline.builder("mismatch")
+                .flatMap("split", Document.class, Chunk.class, new Split(100, 0))
+                .broadcast("enrich", Chunk.class, "embed", "shout")
+                .stage("embed", Chunk.class, Chunk.class, new Embed(8))
+                .stage("shout", Document.class, Document.class, SAME)
+                .join("merge", "embed", "shout", Chunk.class, Chunk.class, Chunk.class, new MergeChunks(),
+                        Duration.ofSeconds(5))
+                .gather("assemble", Chunk.class, IngestedDocument.class, new Assemble())
+                .build())
+                .hasMessageContaining("edge enrich -> shout: 'enrich' emits Chunk but 'shout' takes Document");
+    }
+
+    @Test
+    void shouldRejectALaneThatWouldCarryParts() {
+        assertThatThrownBy(() -> Pipeline.builder("parts-to-lane")
+                .flatMap("split", Document.class, Chunk.class, new Split(100, 0))
+                .branch("route", Chunk.class, b -> b.whenLane("long", c -> true, "bulk"))
+                .gather("assemble", Chunk.class, IngestedDocument.class, new Assemble())
+                .build())
+                .hasMessageContaining("branch 'route' sends parts of a job to a lane");
+    }
+
+    @Test
+    void shouldRejectABroadcastToAStageThatDoesNotExist() {
+        assertThatThrownBy(() -> Pipeline.builder("lost")
+                .flatMap("split", Document.class, Chunk.class, new Split(100, 0))
+                .broadcast("enrich", Chunk.class, "embed", "keywords")
+                .stage("embed", Chunk.class, Chunk.class, new Embed(8))
+                .gather("assemble", Chunk.class, IngestedDocument.class, new Assemble())
+                .build())
+                .hasMessageContaining("broadcast 'enrich' sends to unknown stage 'keywords'");
+    }
+
+    @Test
+    void shouldReadAGraphFromConfigurationAndNameBadKeys() {
+        Pipeline p = PipelineConfig.fromConfig("custom", List.of(
+                Map.of("name", "normalize"),
+                Map.of("name", "route", "branch", List.of(Map.of("when", "chars < 20", "to", "short"))),
+                Map.of("name", "split"),
+                Map.of("name", "embed"),
+                Map.of("name", "assemble", "gather", Map.of("timeout", "5s")),
+                Map.of("name", "short", "class", Shout.class.getName(), "after", List.of("route"))));
+        assertThat(p.successors("route")).containsExactlyInAnyOrder("split", "short");
+        assertThat(p.stage("assemble").timeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThatThrownBy(() -> PipelineConfig.fromConfig("x", List.of(
+                Map.of("name", "route", "branch", List.of(Map.of("when", "pages > 3", "lane", "bulk"))))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("stages.route.branch[0]")
+                .hasMessageContaining("unknown field 'pages'");
+        assertThatThrownBy(() -> PipelineConfig.fromConfig("x", List.of(Map.of("name", "a", "class", "com.example.Nope"))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("stages.a.class").hasMessageContaining("no such class");
+        assertThatThrownBy(() -> PipelineConfig.fromConfig("x", List.of(Map.of("name", "assemble", "gather",
+                Map.of("timeout", "soon")))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("stages.assemble.gather.timeout");
+    }
+
+    /** A stage given by class name in a configuration file. */
+    public static final class Shout implements Stage<Document, Document> {
+        @Override
+        public void process(Document input, StageContext context, Emitter<Document> out) {
+            out.emit(Document.newBuilder(input).setText(input.getText().toUpperCase(java.util.Locale.ROOT)).build());
+        }
+    }
+
+}
