@@ -151,6 +151,12 @@ final class Demo {
         } else {
             what = output == null ? "no output" : output.getClass().getSimpleName();
         }
+        boolean bulk = result.getTrace().stream()
+                .anyMatch(t -> t.getNote() != null && t.getNote().startsWith("lane "));
+        if (bulk) {
+            what = what + ", " + result.getTrace().stream().filter(t -> t.getNote() != null && t.getNote().startsWith("lane "))
+                    .findFirst().map(t -> t.getNote()).orElse("");
+        }
         String trace = result.getTrace().stream()
                 .map(t -> t.getStage() + " " + formatMicros(t))
                 .collect(Collectors.joining(", "));

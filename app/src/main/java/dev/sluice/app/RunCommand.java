@@ -33,6 +33,13 @@ final class RunCommand implements Callable<Integer> {
             description = "YAML configuration: pipeline, topics, registry, kafka settings (see README).")
     Path config;
 
+    @Option(names = "--lanes", paramLabel = "LANE", split = ",",
+            description = "Run only these parts of the pipeline: main (reads <prefix>.jobs) and lane names (read"
+                    + " <prefix>.jobs.<lane>), e.g. --lanes bulk for a group that takes only long documents."
+                    + " Default: all. A subset gets its own application.id, <prefix>-<pipeline>-<lanes>; do not"
+                    + " run a lane both alone and in an all-lanes group.")
+    java.util.List<String> lanes = java.util.List.of();
+
     @Override
     public Integer call() throws Exception {
         ConfigLoader.Loaded loaded = ConfigLoader.load(config, System.getenv(), Map.of());
@@ -41,7 +48,8 @@ final class RunCommand implements Callable<Integer> {
                     + " consumers elsewhere cannot read or write these topics; give a schema registry URL",
                     loaded.config().registryUrl());
         }
-        SluiceRunner runner = SluiceRunner.start(loaded.config(), loaded.pipeline(), Map.of());
+        SluiceRunner runner = SluiceRunner.start(loaded.config(), loaded.pipeline(), Map.of(),
+                new java.util.LinkedHashSet<>(lanes));
         Thread hook = new Thread(() -> {
             log.info("stopping");
             runner.close();

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.streams.KafkaStreams;
@@ -45,14 +46,37 @@ public final class SluiceRunner implements AutoCloseable {
      */
     public static SluiceRunner start(SluiceConfig config, Pipeline pipeline, Map<String, Object> extraStreamsProps)
             throws InterruptedException {
+        return start(config, pipeline, extraStreamsProps, Set.of());
+    }
+
+    /**
+     * Starts some segments of the pipeline: {@code main} (reads {@code <prefix>.jobs}) and lane names
+     * (read {@code <prefix>.jobs.<lane>}); all of them when {@code segments} is empty. An instance that
+     * runs a subset gets its own default application.id, {@code <prefix>-<pipeline>-<segment>[-...]}:
+     * instances of one application must all run the same topology.
+     */
+    public static SluiceRunner start(SluiceConfig config, Pipeline pipeline, Map<String, Object> extraStreamsProps,
+                                     Set<String> segments) throws InterruptedException {
+        Set<String> all = SluiceTopology.segments(pipeline);
+        for (String segment : segments) {
+            if (!all.contains(segment)) {
+                throw new org.apache.kafka.common.config.ConfigException("lanes", segment,
+                        "pipeline " + pipeline.name() + " has no such lane; it has " + all);
+            }
+        }
         Properties props = config.streamsProperties();
+        boolean subset = !segments.isEmpty() && !segments.containsAll(all);
+        if (subset && !config.kafka().containsKey(StreamsConfig.APPLICATION_ID_CONFIG)) {
+            props.put(StreamsConfig.APPLICATION_ID_CONFIG, props.getProperty(StreamsConfig.APPLICATION_ID_CONFIG) + "-"
+                    + String.join("-", all.stream().filter(segments::contains).toList()));
+        }
         props.putAll(extraStreamsProps);
         SluiceTopics topics = SluiceTopics.create(config.topicPrefix(), AvroSerdes.forUrl(config.registryUrl(), Map.of()));
         if (config.getBoolean(SluiceConfig.TOPICS_CREATE_CONFIG)) {
-            TopicSetup.ensure(adminConfig(props), topics, config.getInt(SluiceConfig.TOPICS_PARTITIONS_CONFIG),
+            TopicSetup.ensure(adminConfig(props), topics, pipeline.lanes(), config.getInt(SluiceConfig.TOPICS_PARTITIONS_CONFIG),
                     config.getShort(SluiceConfig.TOPICS_REPLICATION_FACTOR_CONFIG));
         }
-        Topology topology = SluiceTopology.build(pipeline, topics, config.maxDocumentBytes(), props);
+        Topology topology = SluiceTopology.build(pipeline, topics, config.maxDocumentBytes(), props, segments);
         KafkaStreams streams = new KafkaStreams(topology, props);
         SluiceRunner runner = new SluiceRunner(topics, streams, props);
         streams.setStateListener((now, before) -> {
@@ -66,8 +90,9 @@ public final class SluiceRunner implements AutoCloseable {
             runner.failed = true;
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
-        log.info("starting pipeline {} ({}), application.id {}, {} on {}", pipeline.name(),
+        log.info("starting pipeline {} ({}, lanes {}), application.id {}, {} on {}", pipeline.name(),
                 pipeline.isPassThrough() ? "pass-through" : pipeline.stages().size() + " stages",
+                segments.isEmpty() ? all : segments,
                 props.get(StreamsConfig.APPLICATION_ID_CONFIG), props.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG),
                 props.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
         streams.start();

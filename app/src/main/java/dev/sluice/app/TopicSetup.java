@@ -21,9 +21,11 @@ final class TopicSetup {
     private TopicSetup() {
     }
 
-    static void ensure(Map<String, Object> adminConfig, SluiceTopics topics, int partitions, short replicationFactor)
-            throws InterruptedException {
-        List<String> names = List.of(topics.jobs().name(), topics.results().name(), topics.deadLetters().name());
+    static void ensure(Map<String, Object> adminConfig, SluiceTopics topics, java.util.Collection<String> lanes,
+                       int partitions, short replicationFactor) throws InterruptedException {
+        List<String> names = new ArrayList<>(List.of(topics.jobs().name(), topics.results().name(),
+                topics.deadLetters().name()));
+        lanes.forEach(lane -> names.add(topics.lane(lane).name()));
         try (Admin admin = Admin.create(adminConfig)) {
             Set<String> existing = admin.listTopics().names().get();
             List<NewTopic> missing = new ArrayList<>();

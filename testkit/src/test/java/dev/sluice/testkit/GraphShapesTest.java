@@ -56,6 +56,10 @@ class GraphShapesTest {
             JobResult bulk = driver.result(longJob);
             assertThat(bulk.getStatus()).isEqualTo(JobStatus.COMPLETED);
             assertThat(stages(bulk)).startsWith("normalize", "route").contains("split", "merge", "assemble");
+            assertThat(bulk.getTrace()).filteredOn(t -> t.getStage().equals("route")).singleElement()
+                    .satisfies(t -> assertThat(t.getNote()).isEqualTo("lane bulk"));
+            assertThat(driver.result(shortJob).getTrace()).filteredOn(t -> t.getStage().equals("route")).singleElement()
+                    .satisfies(t -> assertThat(t.getNote()).isEqualTo("otherwise: split"));
             assertThat(((IngestedDocument) bulk.getOutput()).getChunks()).hasSizeGreaterThan(4);
             assertThat(driver.result(shortJob).getStatus()).isEqualTo(JobStatus.COMPLETED);
             assertThat(driver.results()).hasSize(2);

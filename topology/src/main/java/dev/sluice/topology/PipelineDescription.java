@@ -29,6 +29,9 @@ public final class PipelineDescription {
         StringBuilder sb = new StringBuilder();
         sb.append("pipeline ").append(pipeline.name()).append('\n');
         sb.append("  source  ").append(prefix).append(".jobs\n");
+        if (pipeline.isPassThrough()) {
+            sb.append("  (no stages: every readable job ends COMPLETED with itself as output)\n");
+        }
         for (StageDefinition stage : pipeline.stages()) {
             sb.append(String.format(Locale.ROOT, "  %-10s %-9s %s -> %s  from %s", stage.name(), stage.kind().label(),
                     stage.inputType().getSimpleName(), stage.outputType().getSimpleName(),
@@ -72,6 +75,9 @@ public final class PipelineDescription {
         }
         for (String lane : pipeline.lanes()) {
             lines.add("    lane_" + id(lane) + "[(" + prefix + ".jobs." + lane + ")]");
+        }
+        if (pipeline.isPassThrough()) {
+            lines.add("    jobs -->|pass-through| results");
         }
         edges(pipeline, lines);
         lines.add("    jobs -. unreadable or invalid .-> dlq");
@@ -125,6 +131,9 @@ public final class PipelineDescription {
         }
         for (String lane : pipeline.lanes()) {
             lines.add("  lane_" + id(lane) + " [shape=cylinder, label=\"" + prefix + ".jobs." + lane + "\"];");
+        }
+        if (pipeline.isPassThrough()) {
+            lines.add("  jobs -> results [label=\"pass-through\"];");
         }
         for (StageDefinition stage : pipeline.stages()) {
             if (stage.inputs().isEmpty()) {

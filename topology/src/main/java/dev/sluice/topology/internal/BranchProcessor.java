@@ -32,7 +32,10 @@ final class BranchProcessor extends StageNode {
                 }
             }
         });
-        var trace = envelope.traceWith(definition.name(), outcome.startedAtMillis(), outcome.nanos());
+        String took = outcome.failed() || chosen[0] < 0 ? "otherwise: " + definition.otherwise()
+                : routes.get(chosen[0]).lane() != null ? "lane " + routes.get(chosen[0]).lane()
+                : "to " + routes.get(chosen[0]).to();
+        var trace = envelope.traceWith(definition.name(), outcome.startedAtMillis(), outcome.nanos(), took);
         Flow.Envelope next = outcome.failed() ? envelope.failed(outcome.error(), trace)
                 : envelope.withPayload(envelope.payload(), envelope.lineage(), trace);
         context.forward(record.withValue(new Flow.Routed(outcome.failed() ? -1 : chosen[0], next)));

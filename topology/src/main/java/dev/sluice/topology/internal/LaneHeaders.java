@@ -1,6 +1,8 @@
 package dev.sluice.topology.internal;
 
 import dev.sluice.schemas.StageTrace;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -11,7 +13,8 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
  * The trace of the stages a job passed before a branch sent it to a lane, carried in header
- * {@code sluice.trace} as {@code stage:startedAtMillis:micros,...}, so the job's result still shows them.
+ * {@code sluice.trace} as {@code stage:startedAtMillis:micros[:note],...} (the note URL-encoded), so the
+ * job's result still shows them.
  */
 final class LaneHeaders {
 
@@ -28,6 +31,9 @@ final class LaneHeaders {
             }
             sb.append(entry.getStage()).append(':').append(entry.getStartedAt().toEpochMilli()).append(':')
                     .append(entry.getDurationMicros());
+            if (entry.getNote() != null) {
+                sb.append(':').append(URLEncoder.encode(entry.getNote(), StandardCharsets.UTF_8));
+            }
         }
         RecordHeaders headers = new RecordHeaders();
         headers.add(TRACE, sb.toString().getBytes(StandardCharsets.UTF_8));
@@ -43,11 +49,13 @@ final class LaneHeaders {
         }
         for (String entry : new String(header.value(), StandardCharsets.UTF_8).split(",")) {
             String[] parts = entry.split(":");
-            if (parts.length == 3) {
+            if (parts.length == 3 || parts.length == 4) {
                 try {
                     trace.add(StageTrace.newBuilder().setStage(parts[0])
                             .setStartedAt(Instant.ofEpochMilli(Long.parseLong(parts[1])))
-                            .setDurationMicros(Long.parseLong(parts[2])).build());
+                            .setDurationMicros(Long.parseLong(parts[2]))
+                            .setNote(parts.length == 4 ? URLDecoder.decode(parts[3], StandardCharsets.UTF_8) : null)
+                            .build());
                 } catch (NumberFormatException e) {
                     // a trace written by someone else: the job runs without it
                 }

@@ -9,7 +9,8 @@ import java.util.Map;
 
 /**
  * Folding the traces of many parts into one: per stage, the earliest start, the total time, and the
- * first note with how many parts left one.
+ * first note with how many parts left one. Entries that several parts share (equal in every field:
+ * those of the stages before a fan-out) count once.
  */
 final class Traces {
 
@@ -19,8 +20,13 @@ final class Traces {
     static List<StageTrace> merge(List<List<StageTrace>> traces) {
         Map<String, long[]> byStage = new LinkedHashMap<>();
         Map<String, String> notes = new LinkedHashMap<>();
+        // the parts of a fan-out share the entries of the stages before it: count those once
+        java.util.Set<StageTrace> seen = new java.util.HashSet<>();
         for (List<StageTrace> trace : traces) {
             for (StageTrace entry : trace) {
+                if (!seen.add(entry)) {
+                    continue;
+                }
                 long started = entry.getStartedAt().toEpochMilli();
                 long[] acc = byStage.get(entry.getStage());
                 if (acc == null) {
