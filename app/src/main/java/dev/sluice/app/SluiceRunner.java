@@ -129,6 +129,11 @@ public final class SluiceRunner implements AutoCloseable {
         return failed || streams.state() == KafkaStreams.State.ERROR;
     }
 
+    /** How many active tasks this instance's stream threads hold now. */
+    public int activeTasks() {
+        return streams.metadataForLocalThreads().stream().mapToInt(t -> t.activeTasks().size()).sum();
+    }
+
     public KafkaStreams.State state() {
         return streams.state();
     }
