@@ -1,5 +1,6 @@
 package dev.sluice.app;
 
+import dev.sluice.topology.InvalidPipelineException;
 import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -34,11 +35,11 @@ public final class Main {
         CommandLine cli = new CommandLine(new Main()).setUsageHelpAutoWidth(true);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             Throwable cause = e;
-            while (cause != null && !(cause instanceof ConfigException) && cause.getCause() != null
-                    && cause.getCause() != cause) {
+            while (cause != null && !(cause instanceof ConfigException) && !(cause instanceof InvalidPipelineException)
+                    && cause.getCause() != null && cause.getCause() != cause) {
                 cause = cause.getCause();
             }
-            if (cause instanceof ConfigException) {
+            if (cause instanceof ConfigException || cause instanceof InvalidPipelineException) {
                 commandLine.getErr().println("sluice: configuration error: " + cause.getMessage());
                 return CONFIG_ERROR;
             }

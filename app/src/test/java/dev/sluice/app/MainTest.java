@@ -67,6 +67,23 @@ class MainTest {
     }
 
     @Test
+    void shouldRefuseToStartAPipelineWithACycleNamingTheStages() throws IOException {
+        Path config = dir.resolve("cycle.yaml");
+        Files.writeString(config, """
+                pipeline: loop
+                kafka: {bootstrap.servers: 'localhost:1'}
+                stages:
+                  - {name: normalize}
+                  - {name: split, after: [normalize, assemble]}
+                  - {name: embed}
+                  - {name: assemble}
+                """);
+        assertThat(Main.execute("run", "--config", config.toString())).isEqualTo(Main.CONFIG_ERROR);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("configuration error", "cycle",
+                "split -> embed -> assemble");
+    }
+
+    @Test
     void shouldRejectAnUnknownCommand() {
         assertThat(Main.execute("launch")).isNotZero();
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("Unmatched argument", "launch");

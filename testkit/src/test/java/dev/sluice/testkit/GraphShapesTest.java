@@ -126,6 +126,21 @@ class GraphShapesTest {
     }
 
     @Test
+    void shouldEmbedInBatchesWhenTheConfigurationSaysSo() {
+        Pipeline pipeline = dev.sluice.topology.PipelineConfig.fromConfig("batched-embed", List.of(
+                java.util.Map.of("name", "split", "params", java.util.Map.of("size", 40, "overlap", 0)),
+                java.util.Map.of("name", "embed", "batch", java.util.Map.of("size", 4, "linger", "200ms")),
+                java.util.Map.of("name", "assemble")));
+        assertThat(pipeline.stage("embed").kind()).isEqualTo(Pipeline.Kind.BATCH);
+        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline)) {
+            String id = driver.submit("doc", "Batches of chunks go to the embedding stage together. ".repeat(3));
+            driver.advanceWallClock(Duration.ofSeconds(1));
+            List<Chunk> chunks = ((IngestedDocument) driver.result(id).getOutput()).getChunks();
+            assertThat(chunks).hasSizeGreaterThan(4).allSatisfy(c -> assertThat(c.getEmbedding()).hasSize(256));
+        }
+    }
+
+    @Test
     void shouldRunAPartBatchOnceItsOldestInputHasWaitedTheLinger() {
         try (PipelineTestDriver driver = PipelineTestDriver.of(batched(100, Duration.ofMillis(500), Duration.ofMinutes(5)))) {
             String id = driver.submit("doc", "aaaa bbbb cccc");

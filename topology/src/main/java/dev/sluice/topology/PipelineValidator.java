@@ -153,7 +153,8 @@ final class PipelineValidator {
         path.addLast(name);
         if (s != null && s == 1) {
             List<String> cycle = new ArrayList<>(path);
-            cycle = cycle.subList(cycle.indexOf(name), cycle.size());
+            cycle = new ArrayList<>(cycle.subList(cycle.indexOf(name), cycle.size()));
+            java.util.Collections.reverse(cycle); // the walk follows inputs; say it in the direction records flow
             problems.add("the stages form a cycle: " + String.join(" -> ", cycle));
             return true;
         }

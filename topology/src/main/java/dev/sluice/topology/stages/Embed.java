@@ -1,6 +1,7 @@
 package dev.sluice.topology.stages;
 
 import dev.sluice.schemas.Chunk;
+import dev.sluice.topology.BatchStage;
 import dev.sluice.topology.Emitter;
 import dev.sluice.topology.Stage;
 import dev.sluice.topology.StageContext;
@@ -12,9 +13,10 @@ import java.util.List;
  * pair of adjacent words is hashed (MurmurHash3, fixed seeds) to one of {@code dimension} buckets
  * with a hashed sign, counts are damped ({@code 1 + ln(count)}) and the vector is L2-normalized.
  * Real and repeatable: the same text gives the same vector on every machine, and texts that share
- * words get close vectors. A chunk without words gets the zero vector.
+ * words get close vectors. A chunk without words gets the zero vector. Runs per chunk, or on batches
+ * ({@code batch: {size, linger}} in a configuration file) the way a call to an embedding service would.
  */
-public final class Embed implements Stage<Chunk, Chunk> {
+public final class Embed implements Stage<Chunk, Chunk>, BatchStage<Chunk, Chunk> {
 
     private static final int INDEX_SEED = 0x5eed_0001;
     private static final int SIGN_SEED = 0x5eed_0002;
@@ -31,6 +33,16 @@ public final class Embed implements Stage<Chunk, Chunk> {
     @Override
     public void process(Chunk input, StageContext context, Emitter<Chunk> out) {
         out.emit(Chunk.newBuilder(input).setEmbedding(embed(input.getText())).build());
+    }
+
+    /** Embeds a batch of chunks, as an embedding service would in one call. */
+    @Override
+    public List<Chunk> process(List<Chunk> inputs) {
+        List<Chunk> outputs = new ArrayList<>(inputs.size());
+        for (Chunk input : inputs) {
+            outputs.add(Chunk.newBuilder(input).setEmbedding(embed(input.getText())).build());
+        }
+        return outputs;
     }
 
     /** The embedding of {@code text}. */
