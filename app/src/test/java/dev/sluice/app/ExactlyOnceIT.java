@@ -13,16 +13,11 @@ import dev.sluice.topology.stages.BuiltinStages;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,12 +46,16 @@ class ExactlyOnceIT {
                 runner.awaitRunning(Duration.ofSeconds(60));
                 SluiceTopics topics = SluiceTopics.create("eos", AvroSerdes.forUrl("mem://exactly-once-it", Map.of()));
                 produce(kafka.bootstrapServers(), topics);
-                Map<String, Integer> counts = countCommittedResults(kafka.bootstrapServers(), topics);
+                Map<String, List<JobResult>> results = CommittedResults.read(kafka.bootstrapServers(), topics, JOBS,
+                        Duration.ofSeconds(180));
 
-                assertThat(counts).hasSize(JOBS);
-                assertThat(counts.values()).containsOnly(1);
-                for (int i = 0; i < JOBS; i += 997) {
-                    assertThat(counts).containsKey(id(i));
+                assertThat(results).hasSize(JOBS);
+                assertThat(results).allSatisfy((id, each) -> {
+                    assertThat(each).as("results of %s", id).hasSize(1);
+                    assertThat(each.get(0).getStatus()).isEqualTo(JobStatus.COMPLETED);
+                });
+                for (int i = 0; i < JOBS; i++) {
+                    assertThat(results).containsKey(id(i));
                 }
             }
         }
@@ -80,35 +79,5 @@ class ExactlyOnceIT {
             }
             producer.flush();
         }
-    }
-
-    private static Map<String, Integer> countCommittedResults(String bootstrap, SluiceTopics topics) throws Exception {
-        Map<String, Object> config = new HashMap<>();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        Map<String, Integer> counts = new HashMap<>();
-        try (KafkaConsumer<String, JobResult> consumer = new KafkaConsumer<>(config,
-                topics.results().keySerde().deserializer(), topics.results().valueSerde().deserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topics.results().name()).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
-            long quietUntil = Long.MAX_VALUE;
-            // read until every job has a result, then on for a few seconds more to catch any duplicate
-            while (System.nanoTime() < Math.min(deadline, quietUntil)) {
-                for (ConsumerRecord<String, JobResult> record : consumer.poll(Duration.ofMillis(200))) {
-                    JobResult result = record.value();
-                    assertThat(result.getStatus()).as("result of %s", result.getJobId()).isEqualTo(JobStatus.COMPLETED);
-                    assertThat(record.key()).isEqualTo(result.getJobId());
-                    counts.merge(result.getJobId(), 1, Integer::sum);
-                }
-                if (counts.size() >= JOBS && quietUntil == Long.MAX_VALUE) {
-                    quietUntil = System.nanoTime() + Duration.ofSeconds(3).toNanos();
-                }
-            }
-        }
-        return counts;
     }
 }

@@ -18,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,10 +25,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.StreamsConfig;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
@@ -105,31 +100,9 @@ class GraphIT {
                 outputs.put(result.getJobId(), (IngestedDocument) result.getOutput());
             }
         }
-        assertThat(committedResultCounts(topics)).hasSize(jobs.size()).allSatisfy((id, count) ->
-                assertThat(count).as("results of %s", id).isEqualTo(1));
+        assertThat(CommittedResults.read(kafka.bootstrapServers(), topics, jobs.size(), Duration.ofSeconds(60)))
+                .hasSize(jobs.size()).allSatisfy((id, results) -> assertThat(results).as("results of %s", id).hasSize(1));
         return outputs;
-    }
-
-    private static Map<String, Integer> committedResultCounts(SluiceTopics topics) {
-        Map<String, Object> config = new HashMap<>();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        Map<String, Integer> counts = new HashMap<>();
-        try (KafkaConsumer<String, JobResult> consumer = new KafkaConsumer<>(config,
-                topics.results().keySerde().deserializer(), topics.results().valueSerde().deserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topics.results().name()).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p)) && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, JobResult> record : consumer.poll(Duration.ofMillis(200))) {
-                    counts.merge(record.value().getJobId(), 1, Integer::sum);
-                }
-            }
-        }
-        return counts;
     }
 
     @Test
