@@ -55,6 +55,7 @@ public final class PipelineTestDriver implements AutoCloseable {
     private final Map<String, TestOutputTopic<String, Job>> laneTopics = new HashMap<>();
     private final Map<String, List<String>> laneKeys = new HashMap<>();
     private final String registryScope;
+    private final java.nio.file.Path stateDir;
 
     private PipelineTestDriver(Builder builder) {
         String scope = "testkit-" + UUID.randomUUID();
@@ -66,7 +67,8 @@ public final class PipelineTestDriver implements AutoCloseable {
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
         props.put(SluiceConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED, true);
-        props.put(StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/sluice-testkit-" + scope);
+        this.stateDir = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "sluice-" + scope);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         this.topology = SluiceTopology.build(builder.pipeline, topics, builder.maxDocumentBytes, props);
         this.driver = new TopologyTestDriver(topology, props, builder.startTime);
         this.jobs = driver.createInputTopic(topics.jobs().name(), topics.jobs().keySerde().serializer(),
@@ -185,6 +187,12 @@ public final class PipelineTestDriver implements AutoCloseable {
     public void close() {
         driver.close();
         InMemorySchemaRegistry.dropScope(registryScope);
+        // the driver empties its state directory but leaves it behind
+        try (java.util.stream.Stream<java.nio.file.Path> paths = java.nio.file.Files.walk(stateDir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            // nothing there, or already gone
+        }
     }
 
     /** Settings of a {@link PipelineTestDriver}. */
