@@ -103,6 +103,21 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs a broker in a process of its own, e.g. for the benchmark, so that its work does not count
+     * against the measured side: prints {@code sluice-broker bootstrap=HOST:PORT} and runs until its
+     * standard input closes.
+     */
+    public static void main(String[] args) throws IOException {
+        try (EmbeddedKafka kafka = start()) {
+            System.out.println("sluice-broker bootstrap=" + kafka.bootstrapServers());
+            System.out.flush();
+            while (System.in.read() >= 0) {
+                // wait for the parent to close our input
+            }
+        }
+    }
+
     /** {@code host:port} of the broker's listener. */
     public String bootstrapServers() {
         return bootstrapServers;

@@ -1,0 +1,431 @@
+package dev.sluice.app.bench;
+
+import dev.sluice.connectors.JobClient;
+import dev.sluice.schemas.Job;
+import dev.sluice.schemas.JobResult;
+import dev.sluice.schemas.JobStatus;
+import dev.sluice.serdes.AvroSerdes;
+import dev.sluice.serdes.SluiceTopics;
+import dev.sluice.topology.Pipeline;
+import dev.sluice.topology.SluiceConfig;
+import dev.sluice.topology.SluiceTopology;
+import dev.sluice.topology.stages.BuiltinStages;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+
+/**
+ * The benchmark: the machine's limit (raw producer and consumer), the engine's floor (hand-written
+ * Kafka Streams pass-throughs of bytes and of Avro), and Sluice (pass-through mode and the ingest
+ * graph), each on fresh topics of the same partition count with the same records, under
+ * at_least_once and exactly_once_v2; then submit-to-result latency at a fixed rate, and memory.
+ *
+ * <p>Throughput runs from the moment the application is RUNNING over topics filled beforehand to the
+ * moment a read_committed consumer has counted every output; a case whose count is off is failed, not
+ * timed. The broker runs in a process of its own unless {@code --bootstrap} names a cluster.
+ */
+public final class Bench {
+
+    static final List<String> GUARANTEES = List.of(StreamsConfig.AT_LEAST_ONCE, StreamsConfig.EXACTLY_ONCE_V2);
+
+    private final BenchSettings settings;
+    private final PrintWriter progress;
+    private final String bootstrap;
+    private final String registry = "mem://bench";
+    private final AvroSerdes serdes = AvroSerdes.forUrl(registry, Map.of());
+    private final Workload workload;
+    private final Path stateRoot;
+    private final MemoryWatch memory = new MemoryWatch();
+    private int step;
+    private final int steps;
+    private final String run = Long.toString(System.currentTimeMillis() % 1_000_000, 36);
+
+    Bench(BenchSettings settings, String bootstrap, PrintWriter progress) throws IOException {
+        this.settings = settings;
+        this.bootstrap = bootstrap;
+        this.progress = progress;
+        this.workload = Workload.of(settings.documentBytes());
+        this.stateRoot = Files.createTempDirectory("sluice-bench-");
+        this.steps = GUARANTEES.size() * 6 + GUARANTEES.size() * 2;
+    }
+
+    BenchReport run() throws Exception {
+        List<BenchReport.Case> cases = new ArrayList<>();
+        List<BenchReport.Latency> latencies = new ArrayList<>();
+        memory.start();
+        try {
+            for (String guarantee : GUARANTEES) {
+                String input = topic("limit", guarantee, "in");
+                cases.add(limitProduce(guarantee, input));
+                cases.add(limitConsume(guarantee, input));
+                cases.add(streamsCase("floor.bytes", guarantee, this::floorBytes));
+                cases.add(streamsCase("floor.avro", guarantee, this::floorAvro));
+                cases.add(sluiceCase("sluice.passthrough", guarantee, Pipeline.passThrough()));
+                cases.add(sluiceCase("sluice.ingest", guarantee, BuiltinStages.ingest()));
+            }
+            for (String name : List.of("sluice.passthrough", "sluice.ingest")) {
+                for (String guarantee : GUARANTEES) {
+                    latencies.add(latency(name, guarantee,
+                            name.equals("sluice.ingest") ? BuiltinStages.ingest() : Pipeline.passThrough()));
+                }
+            }
+        } finally {
+            memory.stop();
+            deleteTree(stateRoot);
+        }
+        return new BenchReport(BenchReport.Machine.current(settings, bootstrap), cases, latencies,
+                new BenchReport.Memory(memory.peakRssMb(), memory.peakHeapMb()));
+    }
+
+    // ---------------------------------------------------------------------------------- the limit
+
+    private BenchReport.Case limitProduce(String guarantee, String topic) throws Exception {
+        createTopics(List.of(topic));
+        long t0 = System.nanoTime();
+        long bytes = fill(topic, "limit", guarantee.equals(StreamsConfig.EXACTLY_ONCE_V2));
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        return report(BenchReport.Case.timed("limit.produce", guarantee, settings.records(), bytes, seconds));
+    }
+
+    private BenchReport.Case limitConsume(String guarantee, String topic) {
+        Map<String, Object> config = consumerConfig(guarantee.equals(StreamsConfig.EXACTLY_ONCE_V2)
+                ? "read_committed" : "read_uncommitted");
+        long count = 0;
+        long bytes = 0;
+        long t0 = System.nanoTime();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config)) {
+            List<TopicPartition> partitions = partitions(consumer, topic);
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long deadline = System.nanoTime() + timeout().toNanos();
+            while (count < settings.records() && System.nanoTime() < deadline) {
+                ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(100));
+                for (var record : records) {
+                    count++;
+                    bytes += record.value().length;
+                }
+            }
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        if (count != settings.records()) {
+            return report(BenchReport.Case.failed("limit.consume", guarantee, count, "read " + count + " of "
+                    + settings.records() + " records"));
+        }
+        return report(BenchReport.Case.timed("limit.consume", guarantee, count, bytes, seconds));
+    }
+
+    // ---------------------------------------------------------------------------------- the floor
+
+    private interface TopologyMaker {
+        Topology make(String in, String out);
+    }
+
+    private Topology floorBytes(String in, String out) {
+        StreamsBuilder builder = new StreamsBuilder();
+        builder.stream(in, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("floor.source"))
+                .to(out, Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("floor.sink"));
+        return builder.build();
+    }
+
+    private Topology floorAvro(String in, String out) {
+        Serde<Job> jobs = serdes.valueSerde(Job.class);
+        Serde<JobResult> results = serdes.valueSerde(JobResult.class);
+        StreamsBuilder builder = new StreamsBuilder();
+        builder.stream(in, Consumed.with(Serdes.String(), jobs).withName("floor.source"))
+                .mapValues(job -> JobResult.newBuilder().setJobId(job.getJobId()).setStatus(JobStatus.COMPLETED)
+                        .setCompletedAt(Instant.now()).setAttributes(job.getAttributes()).setOutput(job).build(),
+                        Named.as("floor.result"))
+                .to(out, Produced.with(Serdes.String(), results).withName("floor.sink"));
+        return builder.build();
+    }
+
+    private BenchReport.Case streamsCase(String name, String guarantee, TopologyMaker maker) throws Exception {
+        String in = topic(name, guarantee, "in");
+        String out = topic(name, guarantee, "out");
+        createTopics(List.of(in, out));
+        long bytes = fill(in, name, false);
+        Properties props = streamsProps(name, guarantee);
+        return timeApplication(name, guarantee, out, bytes, new KafkaStreams(maker.make(in, out), props));
+    }
+
+    // ---------------------------------------------------------------------------------- Sluice
+
+    private BenchReport.Case sluiceCase(String name, String guarantee, Pipeline pipeline) throws Exception {
+        String prefix = topic(name, guarantee, "sluice");
+        SluiceTopics topics = SluiceTopics.create(prefix, serdes);
+        List<String> names = new ArrayList<>(List.of(topics.jobs().name(), topics.results().name(),
+                topics.deadLetters().name()));
+        pipeline.lanes().forEach(lane -> names.add(topics.lane(lane).name()));
+        createTopics(names);
+        long bytes = fill(topics.jobs().name(), name, false);
+        SluiceConfig config = sluiceConfig(prefix, guarantee);
+        Properties props = config.streamsProperties();
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateRoot.resolve(prefix).toString());
+        Topology topology = SluiceTopology.build(pipeline, topics, config.maxDocumentBytes(), props);
+        return timeApplication(name, guarantee, topics.results().name(), bytes, new KafkaStreams(topology, props));
+    }
+
+    private SluiceConfig sluiceConfig(String prefix, String guarantee) {
+        Map<String, Object> flat = new HashMap<>();
+        flat.put(SluiceConfig.TOPICS_PREFIX_CONFIG, prefix);
+        flat.put(SluiceConfig.REGISTRY_URL_CONFIG, registry);
+        flat.put(SluiceConfig.TOPICS_PARTITIONS_CONFIG, Integer.toString(settings.partitions()));
+        flat.put("kafka." + StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        flat.put("kafka." + StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
+        flat.put("kafka." + StreamsConfig.APPLICATION_ID_CONFIG, prefix);
+        return new SluiceConfig(flat);
+    }
+
+    /** Starts the application over a filled input and times it until every output is committed. */
+    private BenchReport.Case timeApplication(String name, String guarantee, String outputTopic, long inputBytes,
+                                             KafkaStreams streams) throws Exception {
+        try (OutputCounter counter = new OutputCounter(consumerConfig("read_committed"), outputTopic)) {
+            counter.start();
+            streams.start();
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (streams.state() != KafkaStreams.State.RUNNING && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            long t0 = System.nanoTime();
+            long reached = counter.awaitCount(settings.records(), timeout());
+            long extra = counter.settle(Duration.ofMillis(500));
+            if (reached < 0 || extra != settings.records()) {
+                return report(BenchReport.Case.failed(name, guarantee, extra, "counted " + extra + " committed outputs for "
+                        + settings.records() + " inputs"));
+            }
+            return report(BenchReport.Case.timed(name, guarantee, settings.records(), inputBytes, (reached - t0) / 1e9));
+        } finally {
+            streams.close(Duration.ofSeconds(30));
+        }
+    }
+
+    // ---------------------------------------------------------------------------------- latency
+
+    private BenchReport.Latency latency(String name, String guarantee, Pipeline pipeline) throws Exception {
+        String prefix = topic(name, guarantee, "latency");
+        SluiceTopics topics = SluiceTopics.create(prefix, serdes);
+        List<String> names = new ArrayList<>(List.of(topics.jobs().name(), topics.results().name(),
+                topics.deadLetters().name()));
+        pipeline.lanes().forEach(lane -> names.add(topics.lane(lane).name()));
+        createTopics(names);
+        SluiceConfig config = sluiceConfig(prefix, guarantee);
+        Properties props = config.streamsProperties();
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateRoot.resolve(prefix).toString());
+        Histogram histogram = new Histogram(TimeUnit.MINUTES.toMicros(10), 3);
+        int rate = settings.latencyRate();
+        int total = rate * settings.latencySeconds();
+        int completed = 0;
+        String failure = null;
+        try (KafkaStreams streams = new KafkaStreams(SluiceTopology.build(pipeline, topics, config.maxDocumentBytes(),
+                props), props)) {
+            streams.start();
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (streams.state() != KafkaStreams.State.RUNNING && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            try (JobClient client = JobClient.create(Map.of("bootstrap.servers", bootstrap, "linger.ms", 0), topics)) {
+                List<CompletableFuture<JobResult>> futures = new ArrayList<>(total);
+                long start = System.nanoTime();
+                long interval = 1_000_000_000L / rate;
+                for (int i = 0; i < total; i++) {
+                    long intended = start + i * interval;
+                    long wait = intended - System.nanoTime();
+                    if (wait > 0) {
+                        LockSupport.parkNanos(wait);
+                    }
+                    Job job = workload.job(prefix + "-" + i);
+                    // latency counts from when the job was due, not when it went: no coordinated omission
+                    CompletableFuture<JobResult> future = client.submit(job);
+                    future.whenComplete((r, e) -> {
+                        if (e == null) {
+                            synchronized (histogram) {
+                                histogram.recordValue(Math.max(0, (System.nanoTime() - intended) / 1_000));
+                            }
+                        }
+                    });
+                    futures.add(future);
+                }
+                for (CompletableFuture<JobResult> future : futures) {
+                    try {
+                        if (future.get(60, TimeUnit.SECONDS).getStatus() == JobStatus.COMPLETED) {
+                            completed++;
+                        }
+                    } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                        failure = "no result for some jobs: " + e;
+                        break;
+                    }
+                }
+            }
+        }
+        if (failure == null && completed != total) {
+            failure = completed + " of " + total + " jobs completed";
+        }
+        BenchReport.Latency latency;
+        synchronized (histogram) {
+            latency = new BenchReport.Latency(name, guarantee, rate, total, ms(histogram.getValueAtPercentile(50)),
+                    ms(histogram.getValueAtPercentile(90)), ms(histogram.getValueAtPercentile(99)),
+                    ms(histogram.getMaxValue()), failure);
+        }
+        step++;
+        progress.printf(Locale.ROOT, "[%2d/%d] latency %-18s %-16s p50 %7.1f ms  p99 %7.1f ms  max %7.1f ms%s%n", step,
+                steps, name, guarantee, latency.p50Ms(), latency.p99Ms(), latency.maxMs(),
+                failure == null ? "" : "  FAILED: " + failure);
+        progress.flush();
+        return latency;
+    }
+
+    private static double ms(long micros) {
+        return micros / 1000.0;
+    }
+
+    // ---------------------------------------------------------------------------------- plumbing
+
+    private BenchReport.Case report(BenchReport.Case c) {
+        step++;
+        if (c.failure() == null) {
+            progress.printf(Locale.ROOT, "[%2d/%d] %-18s %-16s %,12.0f records/s %8.1f MB/s%n", step, steps, c.name(),
+                    c.guarantee(), c.recordsPerSecond(), c.mbPerSecond());
+        } else {
+            progress.printf(Locale.ROOT, "[%2d/%d] %-18s %-16s FAILED: %s%n", step, steps, c.name(), c.guarantee(),
+                    c.failure());
+        }
+        progress.flush();
+        return c;
+    }
+
+    private Duration timeout() {
+        return Duration.ofSeconds(120 + settings.records() / 500);
+    }
+
+    private String topic(String name, String guarantee, String role) {
+        return "bench-" + run + "-" + name.replace('.', '-') + "-" + (guarantee.startsWith("exactly") ? "eos" : "alos")
+                + "-" + role;
+    }
+
+    /** Writes the workload's records to {@code topic} with the batching Sluice's producers use; returns the bytes. */
+    private long fill(String topic, String idPrefix, boolean transactional) throws Exception {
+        Map<String, Object> config = sluiceProducerConfig();
+        if (transactional) {
+            config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "bench-" + run + "-" + topic);
+        }
+        long bytes = 0;
+        Serde<Job> jobs = serdes.valueSerde(Job.class);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config)) {
+            if (transactional) {
+                producer.initTransactions();
+                producer.beginTransaction();
+            }
+            long inTransaction = 0;
+            for (int i = 0; i < settings.records(); i++) {
+                String id = idPrefix + "-" + i;
+                byte[] value = jobs.serializer().serialize(topic, workload.job(id));
+                bytes += value.length;
+                producer.send(new ProducerRecord<>(topic, id.getBytes(java.nio.charset.StandardCharsets.UTF_8), value));
+                if (transactional && ++inTransaction == 10_000) {
+                    producer.commitTransaction();
+                    producer.beginTransaction();
+                    inTransaction = 0;
+                }
+            }
+            if (transactional) {
+                producer.commitTransaction();
+            }
+            producer.flush();
+        }
+        return bytes;
+    }
+
+    /** acks=all with the batching Kafka Streams gives Sluice's producers. */
+    private Map<String, Object> sluiceProducerConfig() {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "bench");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        Map<String, Object> streamsProducer = new StreamsConfig(props).getProducerConfigs("bench");
+        Map<String, Object> config = new HashMap<>();
+        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        for (String key : List.of(ProducerConfig.LINGER_MS_CONFIG, ProducerConfig.BATCH_SIZE_CONFIG,
+                ProducerConfig.COMPRESSION_TYPE_CONFIG)) {
+            if (streamsProducer.containsKey(key)) {
+                config.put(key, streamsProducer.get(key));
+            }
+        }
+        return config;
+    }
+
+    private Map<String, Object> consumerConfig(String isolation) {
+        Map<String, Object> config = new HashMap<>();
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2_000);
+        return config;
+    }
+
+    private Properties streamsProps(String name, String guarantee) {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, topic(name, guarantee, "app"));
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateRoot.resolve(topic(name, guarantee, "state")).toString());
+        return props;
+    }
+
+    private void createTopics(List<String> names) throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            List<NewTopic> topics = names.stream()
+                    .map(n -> new NewTopic(n, settings.partitions(), settings.replicationFactor())).toList();
+            admin.createTopics(topics).all().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    static List<TopicPartition> partitions(KafkaConsumer<?, ?> consumer, String topic) {
+        return consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+    }
+
+    private static void deleteTree(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // a temporary directory
+        }
+    }
+}

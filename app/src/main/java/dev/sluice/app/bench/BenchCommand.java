@@ -1,0 +1,122 @@
+package dev.sluice.app.bench;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code sluice bench}: Sluice against the engine it runs on and the machine's limit, in one run. */
+@Command(name = "bench",
+        mixinStandardHelpOptions = true,
+        header = "Measure Sluice against the bare engine and the machine's limit, in one run.",
+        description = {
+            "",
+            "On fresh topics with the same partitions and records for every case, under at_least_once and"
+                    + " exactly_once_v2: the raw producer and consumer (the limit), hand-written Kafka Streams"
+                    + " pass-throughs of bytes and of Avro (the floor), Sluice's pass-through mode and its ingest"
+                    + " graph. Then submit-to-result latency at a fixed rate through the job client, and memory.",
+            "",
+            "The broker runs in a process of its own (KRaft, 127.0.0.1) unless --bootstrap names a cluster."
+                    + " Do not run it while a build runs: figures move by a third.",
+            ""
+        })
+public final class BenchCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "A Kafka cluster to measure instead of a"
+            + " broker in a process of its own.")
+    String bootstrap;
+
+    @Option(names = "--records", paramLabel = "N", defaultValue = "1000000",
+            description = "Records per throughput case (default: ${DEFAULT-VALUE}).")
+    int records;
+
+    @Option(names = "--quick", description = "100,000 records and 10 s of latency: under 3 minutes on 2 cores.")
+    boolean quick;
+
+    @Option(names = "--partitions", paramLabel = "N", defaultValue = "3",
+            description = "Partitions of every topic (default: ${DEFAULT-VALUE}).")
+    int partitions;
+
+    @Option(names = "--replication-factor", paramLabel = "N", defaultValue = "1",
+            description = "Replication of every topic (default: ${DEFAULT-VALUE}).")
+    short replicationFactor;
+
+    @Option(names = "--document-size", paramLabel = "BYTES", defaultValue = "4096",
+            description = "Size of each job's document (default: ${DEFAULT-VALUE}, several chunks each).")
+    int documentBytes;
+
+    @Option(names = "--latency-rate", paramLabel = "JOBS/S", defaultValue = "1000",
+            description = "Jobs per second in the latency runs (default: ${DEFAULT-VALUE}).")
+    int latencyRate;
+
+    @Option(names = "--latency-seconds", paramLabel = "S", defaultValue = "30",
+            description = "Length of each latency run (default: ${DEFAULT-VALUE}).")
+    int latencySeconds;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.")
+    Path json;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        BenchSettings settings = new BenchSettings(quick ? 100_000 : records, partitions, replicationFactor,
+                documentBytes, latencyRate, quick ? 10 : latencySeconds, quick);
+        Process broker = null;
+        String servers = bootstrap;
+        try {
+            if (servers == null) {
+                broker = startBroker();
+                servers = awaitBootstrap(broker);
+                err.println("bench: broker in process " + broker.pid() + " at " + servers);
+            }
+            BenchReport report = new Bench(settings, servers, err).run();
+            out.print(report.table());
+            out.flush();
+            if (json != null) {
+                report.writeJson(json);
+                err.println("bench: wrote " + json);
+            }
+            boolean failed = report.cases().stream().anyMatch(c -> c.failure() != null)
+                    || report.latency().stream().anyMatch(l -> l.failure() != null);
+            return failed ? 1 : 0;
+        } finally {
+            if (broker != null) {
+                broker.getOutputStream().close();
+                if (!broker.waitFor(30, TimeUnit.SECONDS)) {
+                    broker.destroyForcibly();
+                }
+            }
+        }
+    }
+
+    private static Process startBroker() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return new ProcessBuilder(List.of(java, "-Xmx1g", "-cp", System.getProperty("java.class.path"),
+                "dev.sluice.app.EmbeddedKafka"))
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+    }
+
+    private static String awaitBootstrap(Process broker) throws Exception {
+        BufferedReader lines = new BufferedReader(new InputStreamReader(broker.getInputStream(), StandardCharsets.UTF_8));
+        String line;
+        while ((line = lines.readLine()) != null) {
+            if (line.startsWith("sluice-broker bootstrap=")) {
+                return line.substring("sluice-broker bootstrap=".length()).trim();
+            }
+        }
+        throw new IllegalStateException("the benchmark's broker exited before it was ready (exit " + broker.waitFor() + ")");
+    }
+}

@@ -1,0 +1,55 @@
+package dev.sluice.app.bench;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The peak resident set size (Linux VmHWM) and the peak heap in use of this JVM, which holds the
+ * applications under test and the load clients; the broker runs in a process of its own.
+ */
+final class MemoryWatch {
+
+    private volatile long peakHeap;
+    private Thread sampler;
+    private volatile boolean stopped;
+
+    void start() {
+        sampler = new Thread(() -> {
+            while (!stopped) {
+                long used = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+                peakHeap = Math.max(peakHeap, used);
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "bench-memory");
+        sampler.setDaemon(true);
+        sampler.start();
+    }
+
+    void stop() {
+        stopped = true;
+    }
+
+    /** The most heap in use at once, sampled every 100 ms. */
+    double peakHeapMb() {
+        return peakHeap / (1024.0 * 1024.0);
+    }
+
+    double peakRssMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // not Linux
+        }
+        return -1;
+    }
+}
