@@ -38,7 +38,8 @@ final class TopicSetup {
             if (missing.isEmpty()) {
                 return;
             }
-            for (var entry : admin.createTopics(missing).values().entrySet()) {
+            var created = admin.createTopics(missing).values();
+            for (var entry : created.entrySet()) {
                 try {
                     entry.getValue().get();
                     log.info("created topic {} ({} partitions)", entry.getKey(), partitions);
@@ -49,8 +50,28 @@ final class TopicSetup {
                     }
                 }
             }
+            awaitServed(admin, created.keySet());
         } catch (ExecutionException e) {
             throw new IllegalStateException("cannot list topics: " + e.getCause().getMessage(), e.getCause());
         }
+    }
+
+    /** Waits (up to a minute) until the leaders of the new topics serve them; see {@link TopicReadiness}. */
+    private static void awaitServed(Admin admin, java.util.Set<String> names) throws InterruptedException {
+        long deadline = System.nanoTime() + java.time.Duration.ofMinutes(1).toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                var topics = admin.describeTopics(names).allTopicNames().get();
+                boolean led = topics.values().stream().allMatch(t -> t.partitions().stream()
+                        .allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+                if (led && TopicReadiness.servedByLeaders(admin, topics.values())) {
+                    return;
+                }
+            } catch (ExecutionException e) {
+                // not known everywhere yet
+            }
+            Thread.sleep(20);
+        }
+        log.warn("topics {} are not served by their leaders after a minute; going on", names);
     }
 }

@@ -343,6 +343,7 @@ public final class Bench {
         }
         long bytes = 0;
         Serde<Job> jobs = serdes.valueSerde(Job.class);
+        java.util.concurrent.atomic.AtomicReference<Exception> failed = new java.util.concurrent.atomic.AtomicReference<>();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config)) {
             if (transactional) {
                 producer.initTransactions();
@@ -353,7 +354,12 @@ public final class Bench {
                 String id = idPrefix + "-" + i;
                 byte[] value = jobs.serializer().serialize(topic, workload.job(id));
                 bytes += value.length;
-                producer.send(new ProducerRecord<>(topic, id.getBytes(java.nio.charset.StandardCharsets.UTF_8), value));
+                producer.send(new ProducerRecord<>(topic, id.getBytes(java.nio.charset.StandardCharsets.UTF_8), value),
+                        (metadata, error) -> {
+                            if (error != null) {
+                                failed.compareAndSet(null, error);
+                            }
+                        });
                 if (transactional && ++inTransaction == 10_000) {
                     producer.commitTransaction();
                     producer.beginTransaction();
@@ -364,6 +370,11 @@ public final class Bench {
                 producer.commitTransaction();
             }
             producer.flush();
+        }
+        if (failed.get() != null) {
+            // a lost input would show as a missing output and fail the case for the wrong reason
+            throw new IllegalStateException("could not write every input record to " + topic + ": " + failed.get(),
+                    failed.get());
         }
         return bytes;
     }
@@ -413,6 +424,20 @@ public final class Bench {
             List<NewTopic> topics = names.stream()
                     .map(n -> new NewTopic(n, settings.partitions(), settings.replicationFactor())).toList();
             admin.createTopics(topics).all().get(60, TimeUnit.SECONDS);
+            // a producer that writes before every partition has a leader can lose its first batches
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (true) {
+                var descriptions = admin.describeTopics(names).allTopicNames().get(60, TimeUnit.SECONDS);
+                boolean ready = descriptions.values().stream().allMatch(d -> d.partitions().size() == settings.partitions()
+                        && d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+                if (ready && dev.sluice.app.TopicReadiness.servedByLeaders(admin, descriptions.values())) {
+                    break;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("topics " + names + " have no leaders after 60 s");
+                }
+                Thread.sleep(20);
+            }
         }
     }
 

@@ -105,7 +105,8 @@ public final class BenchCommand implements Callable<Integer> {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         return new ProcessBuilder(List.of(java, "-Xmx1g", "-cp", System.getProperty("java.class.path"),
                 "dev.sluice.app.EmbeddedKafka"))
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(System.getenv("SLUICE_BENCH_BROKER_LOG") == null ? ProcessBuilder.Redirect.DISCARD
+                        : ProcessBuilder.Redirect.to(new java.io.File(System.getenv("SLUICE_BENCH_BROKER_LOG"))))
                 .start();
     }
 
