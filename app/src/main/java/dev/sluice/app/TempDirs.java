@@ -9,7 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Removal of the temporary directories the demo and the embedded broker make. */
-final class TempDirs {
+public final class TempDirs {
 
     private static final Logger log = LoggerFactory.getLogger(TempDirs.class);
 
@@ -17,7 +17,7 @@ final class TempDirs {
     }
 
     /** Deletes {@code dir} and everything in it; logs what it could not delete. */
-    static void delete(Path dir) {
+    public static void delete(Path dir) {
         if (!Files.exists(dir)) {
             return;
         }

@@ -104,7 +104,7 @@ public final class Bench {
             }
         } finally {
             memory.stop();
-            deleteTree(stateRoot);
+            dev.sluice.app.TempDirs.delete(stateRoot);
         }
         return new BenchReport(BenchReport.Machine.current(settings, bootstrap), cases, latencies,
                 new BenchReport.Memory(memory.peakRssMb(), memory.peakHeapMb()));
@@ -183,19 +183,36 @@ public final class Bench {
 
     // ---------------------------------------------------------------------------------- Sluice
 
-    private BenchReport.Case sluiceCase(String name, String guarantee, Pipeline pipeline) throws Exception {
-        String prefix = topic(name, guarantee, "sluice");
+    /** A Sluice application's topics (created), configuration and Streams properties. */
+    private record SluiceSetup(SluiceTopics topics, SluiceConfig config, Properties props) {
+    }
+
+    private SluiceSetup prepareSluice(String prefix, String guarantee, Pipeline pipeline) throws Exception {
         SluiceTopics topics = SluiceTopics.create(prefix, serdes);
         List<String> names = new ArrayList<>(List.of(topics.jobs().name(), topics.results().name(),
                 topics.deadLetters().name()));
         pipeline.lanes().forEach(lane -> names.add(topics.lane(lane).name()));
         createTopics(names);
-        long bytes = fill(topics.jobs().name(), name, false);
         SluiceConfig config = sluiceConfig(prefix, guarantee);
         Properties props = config.streamsProperties();
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateRoot.resolve(prefix).toString());
-        Topology topology = SluiceTopology.build(pipeline, topics, config.maxDocumentBytes(), props);
-        return timeApplication(name, guarantee, topics.results().name(), bytes, new KafkaStreams(topology, props));
+        return new SluiceSetup(topics, config, props);
+    }
+
+    private BenchReport.Case sluiceCase(String name, String guarantee, Pipeline pipeline) throws Exception {
+        SluiceSetup setup = prepareSluice(topic(name, guarantee, "sluice"), guarantee, pipeline);
+        long bytes = fill(setup.topics().jobs().name(), name, false);
+        Topology topology = SluiceTopology.build(pipeline, setup.topics(), setup.config().maxDocumentBytes(),
+                setup.props());
+        return timeApplication(name, guarantee, setup.topics().results().name(), bytes,
+                new KafkaStreams(topology, setup.props()));
+    }
+
+    private static void awaitRunning(KafkaStreams streams) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (streams.state() != KafkaStreams.State.RUNNING && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
     }
 
     private SluiceConfig sluiceConfig(String prefix, String guarantee) {
@@ -215,10 +232,7 @@ public final class Bench {
         try (OutputCounter counter = new OutputCounter(consumerConfig("read_committed"), outputTopic)) {
             counter.start();
             streams.start();
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (streams.state() != KafkaStreams.State.RUNNING && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
+            awaitRunning(streams);
             long t0 = System.nanoTime();
             long reached = counter.awaitCount(settings.records(), timeout());
             long extra = counter.settle(Duration.ofMillis(500));
@@ -236,26 +250,17 @@ public final class Bench {
 
     private BenchReport.Latency latency(String name, String guarantee, Pipeline pipeline) throws Exception {
         String prefix = topic(name, guarantee, "latency");
-        SluiceTopics topics = SluiceTopics.create(prefix, serdes);
-        List<String> names = new ArrayList<>(List.of(topics.jobs().name(), topics.results().name(),
-                topics.deadLetters().name()));
-        pipeline.lanes().forEach(lane -> names.add(topics.lane(lane).name()));
-        createTopics(names);
-        SluiceConfig config = sluiceConfig(prefix, guarantee);
-        Properties props = config.streamsProperties();
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateRoot.resolve(prefix).toString());
+        SluiceSetup setup = prepareSluice(prefix, guarantee, pipeline);
+        SluiceTopics topics = setup.topics();
         Histogram histogram = new Histogram(TimeUnit.MINUTES.toMicros(10), 3);
         int rate = settings.latencyRate();
         int total = rate * settings.latencySeconds();
         int completed = 0;
         String failure = null;
-        try (KafkaStreams streams = new KafkaStreams(SluiceTopology.build(pipeline, topics, config.maxDocumentBytes(),
-                props), props)) {
+        try (KafkaStreams streams = new KafkaStreams(SluiceTopology.build(pipeline, topics,
+                setup.config().maxDocumentBytes(), setup.props()), setup.props())) {
             streams.start();
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (streams.state() != KafkaStreams.State.RUNNING && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
+            awaitRunning(streams);
             try (JobClient client = JobClient.create(Map.of("bootstrap.servers", bootstrap, "linger.ms", 0), topics)) {
                 List<CompletableFuture<JobResult>> futures = new ArrayList<>(total);
                 long start = System.nanoTime();
@@ -444,13 +449,5 @@ public final class Bench {
     static List<TopicPartition> partitions(KafkaConsumer<?, ?> consumer, String topic) {
         return consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
                 .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-    }
-
-    private static void deleteTree(Path dir) {
-        try (var paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // a temporary directory
-        }
     }
 }
