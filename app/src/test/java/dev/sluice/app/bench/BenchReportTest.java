@@ -1,0 +1,58 @@
+package dev.sluice.app.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BenchReportTest {
+
+    @TempDir
+    Path dir;
+
+    private static BenchReport report() {
+        BenchSettings settings = new BenchSettings(1000, 3, (short) 1, 4096, 100, 2, false);
+        return new BenchReport(BenchReport.Machine.current(settings, "127.0.0.1:9092"), List.of(
+                BenchReport.Case.timed("floor.bytes", "at_least_once", 1000, 4_000_000, 0.5),
+                BenchReport.Case.timed("floor.avro", "at_least_once", 1000, 4_000_000, 1.0),
+                BenchReport.Case.timed("sluice.passthrough", "at_least_once", 1000, 4_000_000, 1.25),
+                BenchReport.Case.failed("sluice.ingest", "at_least_once", 998, "counted 998 committed outputs for 1000 inputs")),
+                List.of(new BenchReport.Latency("sluice.passthrough", "at_least_once", 100, 200, 1.5, 2.5, 9.0, 12.0, null)),
+                new BenchReport.Memory(400.0, 120.0));
+    }
+
+    @Test
+    void shouldWriteTheJsonShapeTheIssueAsksFor() throws IOException {
+        Path file = dir.resolve("bench.json");
+        report().writeJson(file);
+        JsonNode json = new ObjectMapper().readTree(file.toFile());
+        assertThat(json.get("machine").get("cores").asInt()).isPositive();
+        JsonNode passthrough = json.get("cases").get(2);
+        assertThat(passthrough.get("name").asText()).isEqualTo("sluice.passthrough");
+        assertThat(passthrough.get("guarantee").asText()).isEqualTo("at_least_once");
+        assertThat(passthrough.get("records").asLong()).isEqualTo(1000);
+        assertThat(passthrough.get("records_per_s").asDouble()).isEqualTo(800.0);
+        assertThat(passthrough.get("mb_per_s").asDouble()).isEqualTo(3.2);
+        assertThat(json.get("cases").get(3).get("failed").asText()).contains("998");
+        JsonNode latency = json.get("latency").get(0);
+        assertThat(latency.get("rate").asInt()).isEqualTo(100);
+        assertThat(latency.get("p99_ms").asDouble()).isEqualTo(9.0);
+        assertThat(latency.get("max_ms").asDouble()).isEqualTo(12.0);
+        assertThat(json.get("memory").get("peak_rss_mb").asDouble()).isEqualTo(400.0);
+        assertThat(json.get("memory").get("peak_heap_mb").asDouble()).isEqualTo(120.0);
+    }
+
+    @Test
+    void shouldPrintTheRatiosPlainlyAndNameFailedCases() {
+        String table = report().table();
+        assertThat(table).contains("sluice.passthrough / floor.avro   at_least_once     0.80")
+                .contains("sluice.passthrough / floor.bytes   at_least_once     0.40")
+                .contains("sluice.ingest        at_least_once    FAILED: counted 998")
+                .contains("n/a (a case failed)");
+    }
+}
