@@ -51,7 +51,7 @@ class BenchReportTest {
     void shouldPrintTheRatiosPlainlyAndNameFailedCases() {
         String table = report().table();
         assertThat(table).contains("sluice.passthrough / floor.avro   at_least_once     0.80")
-                .contains("sluice.passthrough / floor.bytes   at_least_once     0.40")
+                .contains("sluice.passthrough / floor.bytes  at_least_once     0.40")
                 .contains("sluice.ingest        at_least_once    FAILED: counted 998")
                 .contains("n/a (a case failed)");
     }
