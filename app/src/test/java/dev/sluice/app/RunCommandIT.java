@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -59,16 +60,11 @@ class RunCommandIT {
             Thread run = new Thread(() -> exit[0] = Main.execute("run", "--config", config.toString()), "sluice-run");
             run.start();
             SluiceTopics topics = SluiceTopics.create("inproc", AvroSerdes.forUrl("mem://run-it", Map.of()));
-            JobClient client = null;
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (client == null) {
-                try {
-                    client = JobClient.create(Map.of("bootstrap.servers", kafka.bootstrapServers()), topics);
-                } catch (IllegalStateException topicNotYetCreated) {
-                    assertThat(System.nanoTime()).as("results topic created by sluice run").isLessThan(deadline);
-                    Thread.sleep(100);
-                }
-            }
+            // sluice run creates the results topic; the client can start once it exists
+            JobClient client = Awaitility.await("results topic created by sluice run").atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(100)).ignoreException(IllegalStateException.class)
+                    .until(() -> JobClient.create(Map.of("bootstrap.servers", kafka.bootstrapServers()), topics),
+                            java.util.Objects::nonNull);
             try (JobClient jobs = client) {
                 JobResult result = jobs.submit(Jobs.text("run-1", "doc", "Words and more words. ".repeat(40)))
                         .get(60, TimeUnit.SECONDS);
@@ -127,19 +123,15 @@ class RunCommandIT {
                 .contains("configuration error", "limits.document.max.bytes", "zero");
     }
 
-    private void awaitLog(String text, Process process) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    private void awaitLog(String text, Process process) {
         Path err = dir.resolve("err.log");
-        while (System.nanoTime() < deadline) {
-            if (Files.exists(err) && Files.readString(err, StandardCharsets.UTF_8).contains(text)) {
-                return;
-            }
-            if (!process.isAlive()) {
-                throw new AssertionError("sluice run exited with " + process.exitValue() + ":\n"
-                        + Files.readString(err, StandardCharsets.UTF_8));
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("no '" + text + "' in the log:\n" + Files.readString(err, StandardCharsets.UTF_8));
+        Awaitility.await("'" + text + "' in the log of sluice run").atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofMillis(100)).until(() -> {
+                    String log = Files.exists(err) ? Files.readString(err, StandardCharsets.UTF_8) : "";
+                    if (!process.isAlive() && !log.contains(text)) {
+                        throw new AssertionError("sluice run exited with " + process.exitValue() + ":\n" + log);
+                    }
+                    return log.contains(text);
+                });
     }
 }
