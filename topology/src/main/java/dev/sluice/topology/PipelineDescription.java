@@ -3,6 +3,7 @@ package dev.sluice.topology;
 import dev.sluice.topology.Pipeline.Kind;
 import dev.sluice.topology.Pipeline.Route;
 import dev.sluice.topology.Pipeline.StageDefinition;
+import dev.sluice.topology.internal.ResourceNames;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -163,12 +164,12 @@ public final class PipelineDescription {
 
     /** The state stores and internal topics a stage owns, by name (lane copies prefix them with {@code <lane>.}). */
     public static List<String> stores(StageDefinition stage, String lane) {
-        String p = lane == null || lane.isEmpty() ? "" : lane + ".";
+        String name = ResourceNames.inLane(lane, stage.name());
         return switch (stage.kind()) {
-            case GATHER -> List.of("stores " + p + stage.name() + "-parts, " + p + stage.name() + "-flushed");
-            case JOIN -> List.of("store " + p + stage.name() + "-store, repartitions " + p + stage.name() + "-left, "
-                    + p + stage.name() + "-right");
-            case BATCH -> List.of("store " + p + stage.name() + "-buffer");
+            case GATHER -> List.of("stores " + ResourceNames.gatherParts(name) + ", " + ResourceNames.gatherFlushed(name));
+            case JOIN -> List.of("store " + ResourceNames.joinStore(name) + ", repartitions " + ResourceNames.joinLeft(name)
+                    + ", " + ResourceNames.joinRight(name));
+            case BATCH -> List.of("store " + ResourceNames.batchBuffer(name));
             default -> List.of();
         };
     }

@@ -22,8 +22,6 @@ import org.apache.kafka.streams.state.KeyValueStore;
  */
 final class BatchProcessor extends StageNode {
 
-    static final String BUFFER_SUFFIX = "-buffer";
-
     private final BatchStage<Object, Object> stage;
     private final String bufferStoreName;
     private KeyValueStore<String, byte[]> buffer;
@@ -35,10 +33,6 @@ final class BatchProcessor extends StageNode {
         super(definition);
         this.stage = (BatchStage<Object, Object>) definition.stage();
         this.bufferStoreName = bufferStoreName;
-    }
-
-    static String bufferStore(Pipeline.StageDefinition definition) {
-        return definition.name() + BUFFER_SUFFIX;
     }
 
     @Override

@@ -31,8 +31,6 @@ import org.apache.kafka.streams.state.KeyValueStore;
  */
 final class GatherProcessor extends StageNode {
 
-    static final String PARTS_SUFFIX = "-parts";
-    static final String FLUSHED_SUFFIX = "-flushed";
     private static final String FAILED = "failed@";
     private static final String TIMED_OUT = "timed-out@";
 
@@ -55,14 +53,6 @@ final class GatherProcessor extends StageNode {
         this.stage = (GatherStage<Object, Object>) definition.stage();
         this.timeout = definition.timeout();
         this.rememberFlushedMillis = Math.max(timeout.toMillis() * 10, Duration.ofMinutes(10).toMillis());
-    }
-
-    static String partsStore(Pipeline.StageDefinition definition) {
-        return definition.name() + PARTS_SUFFIX;
-    }
-
-    static String flushedStore(Pipeline.StageDefinition definition) {
-        return definition.name() + FLUSHED_SUFFIX;
     }
 
     @Override

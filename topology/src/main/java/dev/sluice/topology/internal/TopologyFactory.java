@@ -94,11 +94,6 @@ public final class TopologyFactory {
         return all;
     }
 
-    /** The name of node {@code name} in a lane's segment ({@code <lane>.<name>}), or as is in the main one. */
-    public static String nodeName(String lane, String name) {
-        return lane == null ? name : lane + "." + name;
-    }
-
     private void segment(String lane, Topic<String, ?> sourceTopic, StageDefinition entry, List<StageDefinition> stages) {
         List<KStream<String, Flow>> leaving = new ArrayList<>();
         KStream<byte[], byte[]> source = builder.stream(sourceTopic.name(),
@@ -158,7 +153,7 @@ public final class TopologyFactory {
     }
 
     private static String n(String lane, String name) {
-        return nodeName(lane, name);
+        return ResourceNames.inLane(lane, name);
     }
 
     private KStream<String, Flow> merge(String lane, StageDefinition stage, List<KStream<String, Flow>> inputs) {
@@ -180,8 +175,8 @@ public final class TopologyFactory {
     }
 
     private KStream<String, Flow> gather(String lane, StageDefinition stage, KStream<String, Flow> in) {
-        String parts = n(lane, GatherProcessor.partsStore(stage));
-        String flushed = n(lane, GatherProcessor.flushedStore(stage));
+        String parts = n(lane, ResourceNames.gatherParts(stage.name()));
+        String flushed = n(lane, ResourceNames.gatherFlushed(stage.name()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(parts), Serdes.String(),
                 Serdes.ByteArray()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(flushed), Serdes.String(),
@@ -190,7 +185,7 @@ public final class TopologyFactory {
     }
 
     private KStream<String, Flow> batch(String lane, StageDefinition stage, KStream<String, Flow> in) {
-        String buffer = n(lane, BatchProcessor.bufferStore(stage));
+        String buffer = n(lane, ResourceNames.batchBuffer(stage.name()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(buffer), Serdes.String(),
                 Serdes.ByteArray()));
         return in.process(() -> new BatchProcessor(stage, buffer), Named.as(n(lane, stage.name())), buffer);
@@ -229,12 +224,12 @@ public final class TopologyFactory {
     private KStream<String, Flow> join(String lane, StageDefinition stage, KStream<String, Flow> left,
                                        KStream<String, Flow> right) {
         String name = n(lane, stage.name());
-        KStream<String, Flow> leftByPart = byPart(left, name + "-left");
-        KStream<String, Flow> rightByPart = byPart(right, name + "-right");
+        KStream<String, Flow> leftByPart = byPart(left, ResourceNames.joinLeft(name));
+        KStream<String, Flow> rightByPart = byPart(right, ResourceNames.joinRight(name));
         return leftByPart
                 .join(rightByPart, new JoinLogic(stage), JoinWindows.ofTimeDifferenceWithNoGrace(stage.timeout()),
                         StreamJoined.<String, Flow, Flow>with(Serdes.String(), FlowSerde.INSTANCE, FlowSerde.INSTANCE)
-                                .withName(name).withStoreName(name + "-store"))
+                                .withName(name).withStoreName(ResourceNames.joinStore(name)))
                 .selectKey((key, value) -> ((Flow.Envelope) value).jobId(), Named.as(name + "-by-job"));
     }
 
