@@ -51,6 +51,12 @@ class MainTest {
     }
 
     @Test
+    void shouldRefuseAnUnknownBenchCaseBeforeStartingABroker() {
+        assertThat(Main.execute("bench", "--cases", "sluice.ingest,sluice.fast")).isEqualTo(Main.CONFIG_ERROR);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("no bench case 'sluice.fast'", "floor.avro");
+    }
+
+    @Test
     void shouldFailRunAtStartUpNamingTheUnknownKey() throws IOException {
         Path config = dir.resolve("bad.yaml");
         Files.writeString(config, "kafka: {bootstrap.servers: localhost:1}\ntopics: {prefx: a}\n");

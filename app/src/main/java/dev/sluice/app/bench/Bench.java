@@ -60,6 +60,7 @@ import org.apache.kafka.streams.kstream.Produced;
 public final class Bench {
 
     static final List<String> GUARANTEES = List.of(StreamsConfig.AT_LEAST_ONCE, StreamsConfig.EXACTLY_ONCE_V2);
+    static final List<String> LATENCY_CASES = List.of("sluice.passthrough", "sluice.ingest");
 
     private final BenchSettings settings;
     private final PrintWriter progress;
@@ -79,7 +80,8 @@ public final class Bench {
         this.progress = progress;
         this.workload = Workload.of(settings.documentBytes());
         this.stateRoot = Files.createTempDirectory("sluice-bench-");
-        this.steps = GUARANTEES.size() * 6 + GUARANTEES.size() * 2;
+        this.steps = GUARANTEES.size() * (int) (BenchSettings.CASES.stream().filter(settings::runs).count()
+                + LATENCY_CASES.stream().filter(settings::runs).count());
     }
 
     BenchReport run() throws Exception {
@@ -89,14 +91,32 @@ public final class Bench {
         try {
             for (String guarantee : GUARANTEES) {
                 String input = topic("limit", guarantee, "in");
-                cases.add(limitProduce(guarantee, input));
-                cases.add(limitConsume(guarantee, input));
-                cases.add(streamsCase("floor.bytes", guarantee, this::floorBytes));
-                cases.add(streamsCase("floor.avro", guarantee, this::floorAvro));
-                cases.add(sluiceCase("sluice.passthrough", guarantee, Pipeline.passThrough()));
-                cases.add(sluiceCase("sluice.ingest", guarantee, BuiltinStages.ingest()));
+                if (settings.runs("limit.produce")) {
+                    cases.add(limitProduce(guarantee, input));
+                } else if (settings.runs("limit.consume")) {
+                    createTopics(List.of(input));
+                    fill(input, "limit", guarantee.equals(StreamsConfig.EXACTLY_ONCE_V2));
+                }
+                if (settings.runs("limit.consume")) {
+                    cases.add(limitConsume(guarantee, input));
+                }
+                if (settings.runs("floor.bytes")) {
+                    cases.add(streamsCase("floor.bytes", guarantee, this::floorBytes));
+                }
+                if (settings.runs("floor.avro")) {
+                    cases.add(streamsCase("floor.avro", guarantee, this::floorAvro));
+                }
+                if (settings.runs("sluice.passthrough")) {
+                    cases.add(sluiceCase("sluice.passthrough", guarantee, Pipeline.passThrough()));
+                }
+                if (settings.runs("sluice.ingest")) {
+                    cases.add(sluiceCase("sluice.ingest", guarantee, BuiltinStages.ingest()));
+                }
             }
-            for (String name : List.of("sluice.passthrough", "sluice.ingest")) {
+            for (String name : LATENCY_CASES) {
+                if (!settings.runs(name)) {
+                    continue;
+                }
                 for (String guarantee : GUARANTEES) {
                     latencies.add(latency(name, guarantee,
                             name.equals("sluice.ingest") ? BuiltinStages.ingest() : Pipeline.passThrough()));

@@ -64,6 +64,11 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Length of each latency run (default: ${DEFAULT-VALUE}).")
     int latencySeconds;
 
+    @Option(names = "--cases", paramLabel = "NAME", split = ",",
+            description = "Only these cases (and their latency runs, for the Sluice ones): limit.produce,"
+                    + " limit.consume, floor.bytes, floor.avro, sluice.passthrough, sluice.ingest (default: all).")
+    List<String> cases = List.of();
+
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.")
     Path json;
 
@@ -71,8 +76,14 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        for (String name : cases) {
+            if (!BenchSettings.CASES.contains(name)) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "no bench case '" + name
+                        + "'; the cases are " + String.join(", ", BenchSettings.CASES));
+            }
+        }
         BenchSettings settings = new BenchSettings(quick ? 100_000 : records, partitions, replicationFactor,
-                documentBytes, latencyRate, quick ? 10 : latencySeconds, quick);
+                documentBytes, latencyRate, quick ? 10 : latencySeconds, quick, java.util.Set.copyOf(cases));
         Process broker = null;
         String servers = bootstrap;
         try {

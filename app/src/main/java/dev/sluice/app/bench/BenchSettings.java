@@ -1,6 +1,28 @@
 package dev.sluice.app.bench;
 
-/** What the benchmark runs: how many records, of what size, over how many partitions; the latency load. */
+import java.util.Set;
+
+/**
+ * What the benchmark runs: how many records, of what size, over how many partitions; the latency
+ * load; and which cases ({@code cases} empty: all of them).
+ */
 record BenchSettings(int records, int partitions, short replicationFactor, int documentBytes, int latencyRate,
-                     int latencySeconds, boolean quick) {
+                     int latencySeconds, boolean quick, Set<String> cases) {
+
+    /** Every case's name, in the order the benchmark runs them. */
+    static final java.util.List<String> CASES = java.util.List.of("limit.produce", "limit.consume", "floor.bytes",
+            "floor.avro", "sluice.passthrough", "sluice.ingest");
+
+    BenchSettings {
+        cases = Set.copyOf(cases);
+        for (String name : cases) {
+            if (!CASES.contains(name)) {
+                throw new IllegalArgumentException("no bench case " + name + "; the cases are " + String.join(", ", CASES));
+            }
+        }
+    }
+
+    boolean runs(String name) {
+        return cases.isEmpty() || cases.contains(name);
+    }
 }

@@ -16,7 +16,7 @@ class BenchReportTest {
     Path dir;
 
     private static BenchReport report() {
-        BenchSettings settings = new BenchSettings(1000, 3, (short) 1, 4096, 100, 2, false);
+        BenchSettings settings = new BenchSettings(1000, 3, (short) 1, 4096, 100, 2, false, java.util.Set.of());
         return new BenchReport(BenchReport.Machine.current(settings, "127.0.0.1:9092"), List.of(
                 BenchReport.Case.timed("floor.bytes", "at_least_once", 1000, 4_000_000, 0.5),
                 BenchReport.Case.timed("floor.avro", "at_least_once", 1000, 4_000_000, 1.0),
