@@ -21,6 +21,30 @@ public final class TopicReadiness {
     private TopicReadiness() {
     }
 
+    /**
+     * Waits until every partition of the named topics has a leader that serves it; false if that
+     * has not happened within {@code timeout}. A topic not yet known to the broker asked counts as
+     * not ready: right after creation, describe can answer UNKNOWN_TOPIC_OR_PARTITION.
+     */
+    public static boolean await(Admin admin, Collection<String> names, java.time.Duration timeout)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                var topics = admin.describeTopics(names).allTopicNames().get(10, TimeUnit.SECONDS);
+                boolean led = topics.values().stream().allMatch(t -> !t.partitions().isEmpty() && t.partitions()
+                        .stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+                if (led && servedByLeaders(admin, topics.values())) {
+                    return true;
+                }
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                // not known everywhere yet
+            }
+            Thread.sleep(20);
+        }
+        return false;
+    }
+
     /** True when the leader of every partition of {@code topics} answers a list-offsets request. */
     public static boolean servedByLeaders(Admin admin, Collection<TopicDescription> topics) {
         Map<TopicPartition, OffsetSpec> request = new HashMap<>();

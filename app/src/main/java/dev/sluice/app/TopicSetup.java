@@ -58,20 +58,8 @@ final class TopicSetup {
 
     /** Waits (up to a minute) until the leaders of the new topics serve them; see {@link TopicReadiness}. */
     private static void awaitServed(Admin admin, java.util.Set<String> names) throws InterruptedException {
-        long deadline = System.nanoTime() + java.time.Duration.ofMinutes(1).toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                var topics = admin.describeTopics(names).allTopicNames().get();
-                boolean led = topics.values().stream().allMatch(t -> t.partitions().stream()
-                        .allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
-                if (led && TopicReadiness.servedByLeaders(admin, topics.values())) {
-                    return;
-                }
-            } catch (ExecutionException e) {
-                // not known everywhere yet
-            }
-            Thread.sleep(20);
+        if (!TopicReadiness.await(admin, names, java.time.Duration.ofMinutes(1))) {
+            log.warn("topics {} are not served by their leaders after a minute; going on", names);
         }
-        log.warn("topics {} are not served by their leaders after a minute; going on", names);
     }
 }

@@ -449,19 +449,9 @@ public final class Bench {
             List<NewTopic> topics = names.stream()
                     .map(n -> new NewTopic(n, settings.partitions(), settings.replicationFactor())).toList();
             admin.createTopics(topics).all().get(60, TimeUnit.SECONDS);
-            // a producer that writes before every partition has a leader can lose its first batches
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (true) {
-                var descriptions = admin.describeTopics(names).allTopicNames().get(60, TimeUnit.SECONDS);
-                boolean ready = descriptions.values().stream().allMatch(d -> d.partitions().size() == settings.partitions()
-                        && d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
-                if (ready && dev.sluice.app.TopicReadiness.servedByLeaders(admin, descriptions.values())) {
-                    break;
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("topics " + names + " have no leaders after 60 s");
-                }
-                Thread.sleep(20);
+            // a producer that writes before every partition is served can lose its first batches
+            if (!dev.sluice.app.TopicReadiness.await(admin, names, Duration.ofSeconds(60))) {
+                throw new IllegalStateException("topics " + names + " are not served by their leaders after 60 s");
             }
         }
     }

@@ -88,6 +88,11 @@ record BenchReport(Machine machine, List<Case> cases, List<Latency> latency, Mem
     private String ratio(String label, String top, String bottom, String guarantee) {
         Optional<Case> a = find(top, guarantee);
         Optional<Case> b = find(bottom, guarantee);
+        boolean ran = cases.stream().anyMatch(c -> c.guarantee().equals(guarantee) && c.name().equals(top))
+                && cases.stream().anyMatch(c -> c.guarantee().equals(guarantee) && c.name().equals(bottom));
+        if (!ran) {
+            return "";
+        }
         if (a.isEmpty() || b.isEmpty()) {
             return String.format(Locale.ROOT, "%s  %-16s  n/a (a case failed)%n", label, guarantee);
         }

@@ -21,7 +21,9 @@ class BenchReportTest {
                 BenchReport.Case.timed("floor.bytes", "at_least_once", 1000, 4_000_000, 0.5),
                 BenchReport.Case.timed("floor.avro", "at_least_once", 1000, 4_000_000, 1.0),
                 BenchReport.Case.timed("sluice.passthrough", "at_least_once", 1000, 4_000_000, 1.25),
-                BenchReport.Case.failed("sluice.ingest", "at_least_once", 998, "counted 998 committed outputs for 1000 inputs")),
+                BenchReport.Case.failed("sluice.ingest", "at_least_once", 998, "counted 998 committed outputs for 1000 inputs"),
+                BenchReport.Case.failed("floor.avro", "exactly_once_v2", 0, "counted 0 committed outputs for 1000 inputs"),
+                BenchReport.Case.timed("sluice.passthrough", "exactly_once_v2", 1000, 4_000_000, 2.0)),
                 List.of(new BenchReport.Latency("sluice.passthrough", "at_least_once", 100, 200, 1.5, 2.5, 9.0, 12.0, null)),
                 new BenchReport.Memory(400.0, 120.0));
     }
@@ -53,6 +55,8 @@ class BenchReportTest {
         assertThat(table).contains("sluice.passthrough / floor.avro   at_least_once     0.80")
                 .contains("sluice.passthrough / floor.bytes  at_least_once     0.40")
                 .contains("sluice.ingest        at_least_once    FAILED: counted 998")
-                .contains("n/a (a case failed)");
+                .contains("sluice.passthrough / floor.avro   exactly_once_v2   n/a (a case failed)")
+                .as("a ratio of a case that did not run (bench --cases) is left out")
+                .doesNotContain("floor.bytes  exactly_once_v2");
     }
 }
