@@ -67,7 +67,7 @@ class ExamplesTest {
             System.setOut(original);
         }
         assertThat(out.toString(StandardCharsets.UTF_8))
-                .contains("pipeline ingest", "lane bulk  sluice.jobs.bulk", "assemble-parts", "merge-left")
+                .contains("pipeline ingest", "lane bulk  sluice.jobs.bulk", "assemble-parts", "merge-store")
                 .contains("digraph \"passthrough\"", "jobs -> results [label=\"pass-through\"]");
     }
 }

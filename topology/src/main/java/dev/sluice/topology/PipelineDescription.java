@@ -162,13 +162,12 @@ public final class PipelineDescription {
         return String.join("\n", lines) + "\n";
     }
 
-    /** The state stores and internal topics a stage owns, by name (lane copies prefix them with {@code <lane>.}). */
+    /** The state stores a stage owns, by name (lane copies prefix them with {@code <lane>.}). */
     public static List<String> stores(StageDefinition stage, String lane) {
         String name = ResourceNames.inLane(lane, stage.name());
         return switch (stage.kind()) {
             case GATHER -> List.of("stores " + ResourceNames.gatherParts(name) + ", " + ResourceNames.gatherFlushed(name));
-            case JOIN -> List.of("store " + ResourceNames.joinStore(name) + ", repartitions " + ResourceNames.joinLeft(name)
-                    + ", " + ResourceNames.joinRight(name));
+            case JOIN -> List.of("store " + ResourceNames.joinStore(name));
             case BATCH -> List.of("store " + ResourceNames.batchBuffer(name));
             default -> List.of();
         };

@@ -1,9 +1,9 @@
 package dev.sluice.topology.internal;
 
 /**
- * The names of the state stores and internal topics Sluice's stages own, in one place, so that the
- * topology and its description ({@code sluice describe}) cannot drift apart. Kafka Streams prefixes
- * changelog and repartition topics with the application.id.
+ * The names of the state stores and processors Sluice's stages own, in one place, so that the
+ * topology and its description ({@code sluice describe}) cannot drift apart. Kafka Streams names each
+ * store's changelog topic {@code <application.id>-<store>-changelog}.
  */
 public final class ResourceNames {
 
@@ -30,17 +30,17 @@ public final class ResourceNames {
         return stage + "-buffer";
     }
 
-    /** The window store(s) of a join. */
+    /** The store where a join's first side of each part waits for the other. */
     public static String joinStore(String stage) {
         return stage + "-store";
     }
 
-    /** The repartition topic of a join's left side. */
+    /** The processor of a join's left side. */
     public static String joinLeft(String stage) {
         return stage + "-left";
     }
 
-    /** The repartition topic of a join's right side. */
+    /** The processor of a join's right side. */
     public static String joinRight(String stage) {
         return stage + "-right";
     }

@@ -17,12 +17,9 @@ import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.BranchedKStream;
 import org.apache.kafka.streams.kstream.Consumed;
-import org.apache.kafka.streams.kstream.JoinWindows;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
-import org.apache.kafka.streams.kstream.Repartitioned;
-import org.apache.kafka.streams.kstream.StreamJoined;
 import org.apache.kafka.streams.state.Stores;
 
 /**
@@ -31,9 +28,10 @@ import org.apache.kafka.streams.state.Stores;
  * of the stages after the branch, so that a separate group of instances can run it alone.
  *
  * <p>Within a segment: {@code sluice.source -> sluice.intake -> <stages> -> sluice.collect}, then a
- * split sends results to {@code sluice.results} and dead letters to {@code sluice.dlq}. A join
- * repartitions both sides by part ({@code <join>-left}, {@code <join>-right}, partitioned by job so
- * that the parts of a job stay in one task) and joins them in a named window store. In a lane's
+ * split sends results to {@code sluice.results} and dead letters to {@code sluice.dlq}. A segment is
+ * one sub-topology: nothing in it is repartitioned, so every part of a job stays in the task that
+ * read the job, and a join's two sides ({@code <join>-left}, {@code <join>-right}) meet in a store
+ * of the join's own. In a lane's
  * segment every name starts with {@code <lane>.}. Engine nodes carry a dot, which stage names
  * cannot, so the two never clash.
  */
@@ -221,26 +219,21 @@ public final class TopologyFactory {
         return routed.mapValues(value -> (Flow) ((Flow.Routed) value).envelope(), Named.as(name));
     }
 
+    /**
+     * Both sides of a join run in this segment's one sub-topology, in the task that holds the job,
+     * so they meet in a store shared by the two side processors; see {@link JoinProcessor}.
+     */
     private KStream<String, Flow> join(String lane, StageDefinition stage, KStream<String, Flow> left,
                                        KStream<String, Flow> right) {
         String name = n(lane, stage.name());
-        KStream<String, Flow> leftByPart = byPart(left, ResourceNames.joinLeft(name));
-        KStream<String, Flow> rightByPart = byPart(right, ResourceNames.joinRight(name));
-        return leftByPart
-                .join(rightByPart, new JoinLogic(stage), JoinWindows.ofTimeDifferenceWithNoGrace(stage.timeout()),
-                        StreamJoined.<String, Flow, Flow>with(Serdes.String(), FlowSerde.INSTANCE, FlowSerde.INSTANCE)
-                                .withName(name).withStoreName(ResourceNames.joinStore(name)))
-                .selectKey((key, value) -> ((Flow.Envelope) value).jobId(), Named.as(name + "-by-job"));
-    }
-
-    private static KStream<String, Flow> byPart(KStream<String, Flow> side, String name) {
-        return side
-                .selectKey((key, value) -> {
-                    Flow.Envelope envelope = (Flow.Envelope) value;
-                    return envelope.jobId() + "|" + envelope.lineage().path();
-                }, Named.as(name + "-key"))
-                .repartition(Repartitioned.<String, Flow>as(name).withKeySerde(Serdes.String())
-                        .withValueSerde(FlowSerde.INSTANCE).withStreamPartitioner(new FlowSerde.ByJob()));
+        String store = ResourceNames.joinStore(name);
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(store), Serdes.String(),
+                Serdes.ByteArray()).withCachingEnabled());
+        KStream<String, Flow> fromLeft = left.process(() -> new JoinProcessor(stage, JoinProcessor.Side.LEFT, store),
+                Named.as(ResourceNames.joinLeft(name)), store);
+        KStream<String, Flow> fromRight = right.process(() -> new JoinProcessor(stage, JoinProcessor.Side.RIGHT, store),
+                Named.as(ResourceNames.joinRight(name)), store);
+        return fromLeft.merge(fromRight, Named.as(name));
     }
 
     private KStream<String, Flow> collect(String lane, List<KStream<String, Flow>> ends) {

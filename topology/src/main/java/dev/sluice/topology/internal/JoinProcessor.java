@@ -1,0 +1,158 @@
+package dev.sluice.topology.internal;
+
+import dev.sluice.schemas.StageTrace;
+import dev.sluice.schemas.internal.EnvelopeKind;
+import dev.sluice.topology.JoinStage;
+import dev.sluice.topology.Pipeline;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * One side of a join stage. Both sides of a join run in the task that holds the job (every stage of
+ * a segment is one sub-topology, keyed by job), so the two sides meet in a key-value store
+ * ({@code <join>-store}) shared by the left and right processor, with no repartition: the first side
+ * of a part to arrive waits there under {@code <job id>|<part path>}, the second finds it, and the
+ * pair goes to the join stage. Most pairs meet within one input record, so with the store's cache
+ * the waiting side rarely reaches the changelog.
+ *
+ * <p>A failed side fails the part, a dropped side drops it. A side whose partner has not come
+ * within the window goes on as a DROPPED part marked partial, with a note in its trace, so the job
+ * ends (at its gather) as a partial result that says what is missing; the part's key is remembered
+ * for ten windows (at least ten minutes), and a partner that comes after all is sent to the
+ * dead-letter topic as a late part rather than starting a second result.
+ */
+final class JoinProcessor extends StageNode {
+
+    enum Side { LEFT, RIGHT }
+
+    private static final byte WAITING_LEFT = 0;
+    private static final byte WAITING_RIGHT = 1;
+    private static final byte GAVE_UP = 2;
+    private static final int HEADER = 1 + Long.BYTES;
+
+    private final Side side;
+    private final String storeName;
+    private final JoinStage<Object, Object, Object> stage;
+    private final long windowMillis;
+    private final long rememberMillis;
+    private KeyValueStore<String, byte[]> store;
+
+    @SuppressWarnings("unchecked")
+    JoinProcessor(Pipeline.StageDefinition definition, Side side, String storeName) {
+        super(definition);
+        this.side = side;
+        this.storeName = storeName;
+        this.stage = (JoinStage<Object, Object, Object>) ((Pipeline.JoinSides) definition.stage()).stage();
+        this.windowMillis = definition.timeout().toMillis();
+        this.rememberMillis = Math.max(windowMillis * 10, Duration.ofMinutes(10).toMillis());
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Flow> context) {
+        super.init(context);
+        this.store = context.getStateStore(storeName);
+        if (side == Side.LEFT) {
+            // one of the two processors sweeps the store they share
+            long interval = Math.max(100, Math.min(windowMillis / 4, 1_000));
+            context.schedule(Duration.ofMillis(interval), PunctuationType.WALL_CLOCK_TIME, this::sweep);
+        }
+    }
+
+    @Override
+    public void process(Record<String, Flow> record) {
+        if (!(record.value() instanceof Flow.Envelope envelope)) {
+            context.forward(record);
+            return;
+        }
+        String key = envelope.jobId() + "|" + envelope.lineage().path();
+        byte[] stored = store.get(key);
+        byte state = stored == null ? -1 : stored[0];
+        if (state == GAVE_UP) {
+            late(record, envelope, key);
+        } else if (stored == null || state == waiting(side)) {
+            // first of the pair (or this side again, as after a replay): wait for the other
+            store.put(key, entry(waiting(side), context.currentSystemTimeMs(), EnvelopeCodec.encode(envelope)));
+        } else {
+            store.delete(key);
+            Flow.Envelope other = EnvelopeCodec.decode(Arrays.copyOfRange(stored, HEADER, stored.length));
+            Flow.Envelope joined = side == Side.LEFT ? join(envelope, other) : join(other, envelope);
+            context.forward(record.withValue(joined));
+        }
+    }
+
+    /** What a pair makes: a failed side fails it, a dropped side drops it, two payloads go to the stage. */
+    private Flow.Envelope join(Flow.Envelope left, Flow.Envelope right) {
+        List<StageTrace> both = Traces.merge(List.of(left.trace(), right.trace()));
+        Flow.Envelope base = new Flow.Envelope(left.job(), EnvelopeKind.PAYLOAD, left.lineage(), both, null, null,
+                left.partial() || right.partial(), left.raw() != null ? left.raw() : right.raw());
+        if (left.kind() == EnvelopeKind.FAILED || right.kind() == EnvelopeKind.FAILED) {
+            return base.failed(left.kind() == EnvelopeKind.FAILED ? left.error() : right.error(), both);
+        }
+        if (left.kind() == EnvelopeKind.DROPPED || right.kind() == EnvelopeKind.DROPPED) {
+            return base.dropped(both);
+        }
+        Object[] output = new Object[1];
+        Outcome outcome = invoke(left, () -> output[0] = checked(stage.join(left.payload(), right.payload(), stageContext)));
+        List<StageTrace> trace = base.traceWith(definition.name(), outcome.startedAtMillis(), outcome.nanos(),
+                outcome.note());
+        return outcome.failed() ? base.failed(outcome.error(), trace) : base.withPayload(output[0], left.lineage(), trace);
+    }
+
+    /** The punctuator: gives up on sides that waited past the window, and forgets old give-ups. */
+    private void sweep(long now) {
+        List<KeyValue<String, byte[]>> expired = new ArrayList<>();
+        List<String> forgotten = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> it = store.all()) {
+            while (it.hasNext()) {
+                KeyValue<String, byte[]> entry = it.next();
+                long since = ByteBuffer.wrap(entry.value, 1, Long.BYTES).getLong();
+                if (entry.value[0] == GAVE_UP) {
+                    if (now - since > rememberMillis) {
+                        forgotten.add(entry.key);
+                    }
+                } else if (now - since >= windowMillis) {
+                    expired.add(entry);
+                }
+            }
+        }
+        forgotten.forEach(store::delete);
+        for (KeyValue<String, byte[]> entry : expired) {
+            store.put(entry.key, entry(GAVE_UP, now, new byte[0]));
+            Flow.Envelope lone = EnvelopeCodec.decode(Arrays.copyOfRange(entry.value, HEADER, entry.value.length));
+            String missing = entry.value[0] == WAITING_LEFT ? "right" : "left";
+            String note = "no " + missing + " side (" + definition.inputs().get(missing.equals("left") ? 0 : 1)
+                    + ") within " + windowMillis + " ms";
+            List<StageTrace> trace = lone.traceWith(definition.name(), now, 0, note);
+            Flow.Envelope dropped = new Flow.Envelope(lone.job(), EnvelopeKind.DROPPED, lone.lineage(), trace, null, null,
+                    true, null);
+            context.forward(new Record<>(lone.jobId(), dropped, now, new RecordHeaders()));
+        }
+    }
+
+    private void late(Record<String, Flow> record, Flow.Envelope envelope, String key) {
+        String message = "the " + side.name().toLowerCase(java.util.Locale.ROOT) + " side of part " + key
+                + " arrived after join '" + definition.name() + "' had given up waiting for it";
+        context.forward(record.withValue(new Flow.DeadLetter(envelope.jobId().getBytes(StandardCharsets.UTF_8),
+                EnvelopeCodec.encode(envelope))).withHeaders(ErrorHeaders.of(null, envelope.jobId(),
+                definition.name(), "LatePart", message)));
+    }
+
+    private static byte waiting(Side side) {
+        return side == Side.LEFT ? WAITING_LEFT : WAITING_RIGHT;
+    }
+
+    private static byte[] entry(byte state, long millis, byte[] envelope) {
+        return ByteBuffer.allocate(HEADER + envelope.length).put(state).putLong(millis).put(envelope).array();
+    }
+}
