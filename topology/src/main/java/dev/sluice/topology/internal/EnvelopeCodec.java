@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.io.BinaryDecoder;
@@ -23,7 +22,7 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
 
 /**
- * Turns envelopes into bytes and back, for gather stores and repartition topics: a version byte,
+ * Turns envelopes into bytes and back, for the stores of joins, gathers and batches: a version byte,
  * then the Avro binary of the internal {@link Envelope} schema, whose payload is the Avro binary of
  * the payload's own specific class. Internal topics and stores belong to the application, so no
  * registry is involved; the version byte leaves room for a change of format.
@@ -43,6 +42,7 @@ final class EnvelopeCodec {
     private static final SpecificDatumReader<Envelope> ENVELOPE_READER = new SpecificDatumReader<>(Envelope.class);
     private static final SpecificDatumWriter<GatherState> STATE_WRITER = new SpecificDatumWriter<>(GatherState.class);
     private static final SpecificDatumReader<GatherState> STATE_READER = new SpecificDatumReader<>(GatherState.class);
+    private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
 
     private EnvelopeCodec() {
     }
@@ -63,13 +63,20 @@ final class EnvelopeCodec {
         return read(STATE_READER, bytes);
     }
 
-    static Envelope toAvro(Flow.Envelope envelope) {
+    /** The Avro form, valid only until the next encode on this thread: its payload is a view of a reused buffer. */
+    private static Envelope toAvro(Flow.Envelope envelope) {
         Object payload = envelope.payload();
         Job job = envelope.job();
         if (payload != null && !(payload instanceof Job)) {
             // the payload carries the text now: do not copy it into every part
-            Document document = Document.newBuilder(job.getDocument()).setText("").build();
-            job = Job.newBuilder(job).setDocument(document).build();
+            job = withoutText(job);
+        }
+        ByteBuffer encodedPayload = null;
+        if (payload != null) {
+            Buffers buffers = BUFFERS.get();
+            buffers.payload.reset();
+            buffers.payloadEncoder = encodeTo(buffers.payload, buffers.payloadEncoder, writer(payload.getClass()), payload);
+            encodedPayload = buffers.payload.contents();
         }
         return Envelope.newBuilder()
                 .setJobId(envelope.jobId())
@@ -78,30 +85,42 @@ final class EnvelopeCodec {
                 .setLineage(envelope.lineage().toParts())
                 .setTrace(envelope.trace())
                 .setPayloadType(payload == null ? null : payload.getClass().getName())
-                .setPayload(payload == null ? null : ByteBuffer.wrap(write(writer(payload.getClass()), payload)))
+                .setPayload(encodedPayload)
                 .setError(envelope.error())
                 .setPartial(envelope.partial())
                 .build();
     }
 
-    static Flow.Envelope fromAvro(Envelope avro) {
+    /**
+     * The job with its document's text emptied, sharing everything else. The parts of one job share
+     * one job object, so the last one made is kept for the next part.
+     */
+    private static Job withoutText(Job job) {
+        Document document = job.getDocument();
+        if (document.getText().isEmpty()) {
+            return job;
+        }
+        Buffers buffers = BUFFERS.get();
+        if (buffers.lastJob != job) {
+            Document emptied = Document.newBuilder().setId(document.getId()).setSourceUri(document.getSourceUri())
+                    .setContentType(document.getContentType()).setText("").build();
+            buffers.lastStripped = Job.newBuilder().setJobId(job.getJobId()).setSubmittedAt(job.getSubmittedAt())
+                    .setPriority(job.getPriority()).setDeadline(job.getDeadline()).setAttributes(job.getAttributes())
+                    .setTasks(job.getTasks()).setDocument(emptied).build();
+            buffers.lastJob = job;
+        }
+        return buffers.lastStripped;
+    }
+
+    private static Flow.Envelope fromAvro(Envelope avro) {
         Object payload = null;
         if (avro.getPayload() != null) {
             ByteBuffer buffer = avro.getPayload();
-            byte[] bytes = new byte[buffer.remaining()];
-            buffer.duplicate().get(bytes);
-            payload = read(reader(avro.getPayloadType()), bytes);
+            payload = read(reader(avro.getPayloadType()), buffer.array(), buffer.arrayOffset() + buffer.position(),
+                    buffer.remaining());
         }
         return new Flow.Envelope(avro.getJob(), avro.getKind(), Lineage.fromParts(avro.getLineage()),
                 new ArrayList<>(avro.getTrace()), payload, avro.getError(), avro.getPartial(), null);
-    }
-
-    static List<Flow.Envelope> parts(GatherState state) {
-        List<Flow.Envelope> parts = new ArrayList<>(state.getParts().size());
-        for (Envelope part : state.getParts()) {
-            parts.add(fromAvro(part));
-        }
-        return parts;
     }
 
     @SuppressWarnings("unchecked")
@@ -134,27 +153,58 @@ final class EnvelopeCodec {
     }
 
     private static <T> byte[] write(SpecificDatumWriter<T> writer, T value) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-        out.write(VERSION);
-        BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
+        Buffers buffers = BUFFERS.get();
+        buffers.envelope.reset();
+        buffers.envelope.write(VERSION);
+        buffers.envelopeEncoder = encodeTo(buffers.envelope, buffers.envelopeEncoder, writer, value);
+        return buffers.envelope.toByteArray();
+    }
+
+    private static <T> BinaryEncoder encodeTo(Buffer out, BinaryEncoder reuse, SpecificDatumWriter<T> writer, T value) {
+        BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, reuse);
         try {
             writer.write(value, encoder);
             encoder.flush();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return out.toByteArray();
+        return encoder;
     }
 
     private static <T> T read(SpecificDatumReader<T> reader, byte[] bytes) {
         if (bytes.length == 0 || bytes[0] != VERSION) {
             throw new SerializationException("not a Sluice envelope of format version " + VERSION);
         }
-        BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, 1, bytes.length - 1, null);
+        return read(reader, bytes, 1, bytes.length - 1);
+    }
+
+    private static <T> T read(SpecificDatumReader<T> reader, byte[] bytes, int offset, int length) {
+        BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, offset, length, null);
         try {
             return reader.read(null, decoder);
         } catch (IOException | RuntimeException e) {
             throw new SerializationException("cannot read a Sluice envelope: " + e, e);
         }
+    }
+
+    /** A growable byte buffer whose contents can be used in place. */
+    private static final class Buffer extends ByteArrayOutputStream {
+        Buffer() {
+            super(4_096);
+        }
+
+        ByteBuffer contents() {
+            return ByteBuffer.wrap(buf, 0, count);
+        }
+    }
+
+    /** Per stream thread: the buffers and encoders writing reuses, and the last job emptied of its text. */
+    private static final class Buffers {
+        final Buffer envelope = new Buffer();
+        final Buffer payload = new Buffer();
+        BinaryEncoder envelopeEncoder;
+        BinaryEncoder payloadEncoder;
+        Job lastJob;
+        Job lastStripped;
     }
 }

@@ -5,13 +5,16 @@ import dev.sluice.schemas.internal.EnvelopeKind;
 import dev.sluice.schemas.internal.GatherState;
 import dev.sluice.topology.GatherStage;
 import dev.sluice.topology.Pipeline;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Comparator;
 import java.util.List;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.metrics.Sensor;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -21,7 +24,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Runs one gather stage: collects the parts of each fan-out group in a state store
- * ({@code <stage>-parts}) until all of them are accounted for (payloads and dropped parts), then
+ * ({@code <stage>-parts}: one entry per waiting part, and one per group saying how many parts it
+ * expects and which have come) until all of them are accounted for (payloads and dropped parts), then
  * combines the payloads, in order, into one envelope one level up. A FAILED part fails the group at
  * once. A punctuator flushes a group that waited longer than the timeout with what arrived, marked
  * partial. A part that arrives after its group timed out is counted and sent to the dead-letter
@@ -33,6 +37,8 @@ final class GatherProcessor extends StageNode {
 
     private static final String FAILED = "failed@";
     private static final String TIMED_OUT = "timed-out@";
+    private static final String HEADER = "g";
+    private static final String PART = "p";
 
     private final GatherStage<Object, Object> stage;
     private final Duration timeout;
@@ -83,41 +89,63 @@ final class GatherProcessor extends StageNode {
             }
             return;
         }
-        String key = groupKey(envelope);
-        String flush = flushed.get(key);
+        String group = groupKey(envelope);
+        String flush = flushed.get(group);
         if (flush != null) {
             if (flush.startsWith(FAILED)) {
                 // the job already ended FAILED, with its original record in the dead-letter topic
                 discardedParts.record();
             } else {
-                late(record, envelope, key);
+                late(record, envelope, group);
             }
             return;
         }
+        byte[] header = parts.get(HEADER + group);
+        GatherState state = header == null ? null : EnvelopeCodec.decodeState(header);
         if (envelope.kind() == EnvelopeKind.FAILED) {
-            parts.delete(key);
-            flushed.put(key, FAILED + context.currentSystemTimeMs());
+            if (state != null) {
+                take(group, arrived(state));
+            }
+            flushed.put(group, FAILED + context.currentSystemTimeMs());
             context.forward(record.withValue(envelope.withLineage(envelope.lineage().parent())));
             return;
         }
-        byte[] stored = parts.get(key);
-        GatherState state = stored == null
-                ? new GatherState(envelope.lineage().count(), context.currentSystemTimeMs(), new ArrayList<>())
-                : EnvelopeCodec.decodeState(stored);
-        List<Flow.Envelope> arrived = new ArrayList<>(EnvelopeCodec.parts(state));
-        if (arrived.stream().noneMatch(p -> p.lineage().index() == envelope.lineage().index())) {
-            arrived.add(envelope);
+        if (state == null) {
+            state = new GatherState(envelope.lineage().count(), context.currentSystemTimeMs(), ByteBuffer.wrap(new byte[0]));
         }
-        if (arrived.size() >= state.getExpected()) {
-            parts.delete(key);
-            complete(envelope.jobId(), envelope.lineage().parent(), arrived, false, record.timestamp());
+        BitSet arrived = arrived(state);
+        int index = envelope.lineage().index();
+        if (arrived.get(index)) {
+            return; // a part seen before, as after a replay
+        }
+        arrived.set(index);
+        if (arrived.cardinality() >= state.getExpected()) {
+            arrived.clear(index); // this part never waited
+            List<Flow.Envelope> members = take(group, arrived);
+            members.add(envelope);
+            complete(envelope.jobId(), envelope.lineage().parent(), members, false, record.timestamp());
         } else {
-            state.getParts().clear();
-            for (Flow.Envelope part : arrived) {
-                state.getParts().add(EnvelopeCodec.toAvro(part));
-            }
-            parts.put(key, EnvelopeCodec.encodeState(state));
+            parts.put(partKey(group, index), EnvelopeCodec.encode(envelope));
+            state.setArrived(ByteBuffer.wrap(arrived.toByteArray()));
+            parts.put(HEADER + group, EnvelopeCodec.encodeState(state));
         }
+    }
+
+    /** Removes a group from the store and returns the parts that waited there. */
+    private List<Flow.Envelope> take(String group, BitSet arrived) {
+        List<Flow.Envelope> taken = new ArrayList<>(arrived.cardinality() + 1);
+        for (int i = arrived.nextSetBit(0); i >= 0; i = arrived.nextSetBit(i + 1)) {
+            byte[] part = parts.delete(partKey(group, i));
+            if (part != null) {
+                taken.add(EnvelopeCodec.decode(part));
+            }
+        }
+        parts.delete(HEADER + group);
+        return taken;
+    }
+
+    private static BitSet arrived(GatherState state) {
+        return BitSet.valueOf(state.getArrived().duplicate());
     }
 
     /** Combines the payloads of a group and sends the result one level up. */
@@ -147,21 +175,22 @@ final class GatherProcessor extends StageNode {
     /** The punctuator: flushes every group that has waited past the timeout, and forgets old flushes. */
     private void flushExpired(long now) {
         List<KeyValue<String, GatherState>> expired = new ArrayList<>();
-        try (KeyValueIterator<String, byte[]> it = parts.all()) {
+        try (KeyValueIterator<String, byte[]> it = parts.prefixScan(HEADER, new StringSerializer())) {
             while (it.hasNext()) {
                 KeyValue<String, byte[]> entry = it.next();
                 GatherState state = EnvelopeCodec.decodeState(entry.value);
                 if (now - state.getFirstSeenAt() >= timeout.toMillis()) {
-                    expired.add(KeyValue.pair(entry.key, state));
+                    expired.add(KeyValue.pair(entry.key.substring(HEADER.length()), state));
                 }
             }
         }
         for (KeyValue<String, GatherState> entry : expired) {
-            parts.delete(entry.key);
+            List<Flow.Envelope> arrived = take(entry.key, arrived(entry.value));
             flushed.put(entry.key, TIMED_OUT + now);
-            List<Flow.Envelope> arrived = EnvelopeCodec.parts(entry.value);
-            Flow.Envelope any = arrived.get(0);
-            complete(any.jobId(), any.lineage().parent(), arrived, true, now);
+            if (!arrived.isEmpty()) {
+                Flow.Envelope any = arrived.get(0);
+                complete(any.jobId(), any.lineage().parent(), arrived, true, now);
+            }
         }
         List<String> forgotten = new ArrayList<>();
         try (KeyValueIterator<String, String> it = flushed.all()) {
@@ -189,4 +218,8 @@ final class GatherProcessor extends StageNode {
         return envelope.jobId() + "|" + envelope.lineage().parent().path();
     }
 
+    /** A part's entry: {@code p<group>#<index>}; the group's own entry is {@code g<group>}, so the two never meet. */
+    private static String partKey(String group, int index) {
+        return PART + group + "#" + index;
+    }
 }
