@@ -49,10 +49,12 @@ public final class Embed implements Stage<Chunk, Chunk>, BatchStage<Chunk, Chunk
     public List<Float> embed(String text) {
         double[] counts = new double[dimension];
         List<String> words = Words.of(text);
+        StringBuilder pair = new StringBuilder(32);
         for (int i = 0; i < words.size(); i++) {
             add(counts, words.get(i));
             if (i > 0) {
-                add(counts, words.get(i - 1) + ' ' + words.get(i));
+                pair.setLength(0);
+                add(counts, pair.append(words.get(i - 1)).append(' ').append(words.get(i)));
             }
         }
         double norm = 0;
@@ -70,7 +72,7 @@ public final class Embed implements Stage<Chunk, Chunk>, BatchStage<Chunk, Chunk
         return vector;
     }
 
-    private void add(double[] counts, String feature) {
+    private void add(double[] counts, CharSequence feature) {
         int bucket = Math.floorMod(Murmur3.hash(feature, INDEX_SEED), dimension);
         counts[bucket] += (Murmur3.hash(feature, SIGN_SEED) & 1) == 0 ? 1 : -1;
     }

@@ -21,7 +21,8 @@ public final class Normalize implements Stage<Document, Document> {
 
     /** The normalized form of {@code text}. */
     public static String normalize(String text) {
-        String nfc = Normalizer.normalize(text, Normalizer.Form.NFC);
+        String nfc = Normalizer.isNormalized(text, Normalizer.Form.NFC) ? text
+                : Normalizer.normalize(text, Normalizer.Form.NFC);
         StringBuilder sb = new StringBuilder(nfc.length());
         int newlines = 0;
         boolean space = false;
@@ -57,10 +58,16 @@ public final class Normalize implements Stage<Document, Document> {
     }
 
     private static boolean isSpace(char c) {
+        if (c < 128) {
+            return c == ' ' || c == '\t' || c == '\u000B' || c == '\f';
+        }
         return c == ' ' || c == '\t' || c == '\u000B' || c == '\f' || Character.isSpaceChar(c);
     }
 
     private static boolean isInvisible(char c) {
+        if (c < 128) {
+            return c < 0x20 || c == 0x7f; // the ASCII control characters
+        }
         return c == '\u200B' || c == '\u200C' || c == '\u200D' || c == '\u2060' || c == '\uFEFF' || c == '\u00AD'
                 || Character.getType(c) == Character.CONTROL;
     }

@@ -12,19 +12,21 @@ public final class Words {
     /** The words of {@code text}, in order. */
     public static List<String> of(String text) {
         List<String> words = new ArrayList<>();
-        StringBuilder word = new StringBuilder();
-        for (int i = 0; i < text.length(); ) {
+        int n = text.length();
+        int i = 0;
+        while (i < n) {
             int cp = text.codePointAt(i);
-            i += Character.charCount(cp);
-            if (Character.isLetterOrDigit(cp)) {
-                word.appendCodePoint(Character.toLowerCase(cp));
-            } else if (word.length() > 0) {
-                words.add(word.toString());
-                word.setLength(0);
+            if (!isWordChar(cp)) {
+                i += Character.charCount(cp);
+                continue;
             }
-        }
-        if (word.length() > 0) {
-            words.add(word.toString());
+            int start = i;
+            boolean lower = true; // no upper case and no code point outside ASCII: the text is the word
+            while (i < n && isWordChar(cp = text.codePointAt(i))) {
+                lower &= cp < 128 && !(cp >= 'A' && cp <= 'Z');
+                i += Character.charCount(cp);
+            }
+            words.add(lower ? text.substring(start, i) : lowerCase(text, start, i));
         }
         return words;
     }
@@ -36,12 +38,29 @@ public final class Words {
         for (int i = 0; i < text.length(); ) {
             int cp = Character.codePointAt(text, i);
             i += Character.charCount(cp);
-            boolean letter = Character.isLetterOrDigit(cp);
+            boolean letter = isWordChar(cp);
             if (letter && !inWord) {
                 count++;
             }
             inWord = letter;
         }
         return count;
+    }
+
+    private static boolean isWordChar(int cp) {
+        if (cp < 128) {
+            return cp >= 'a' && cp <= 'z' || cp >= 'A' && cp <= 'Z' || cp >= '0' && cp <= '9';
+        }
+        return Character.isLetterOrDigit(cp);
+    }
+
+    private static String lowerCase(String text, int start, int end) {
+        StringBuilder word = new StringBuilder(end - start);
+        for (int i = start; i < end; ) {
+            int cp = text.codePointAt(i);
+            i += Character.charCount(cp);
+            word.appendCodePoint(Character.toLowerCase(cp));
+        }
+        return word.toString();
     }
 }
