@@ -50,8 +50,11 @@ import org.apache.kafka.streams.kstream.Produced;
 /**
  * The benchmark: the machine's limit (raw producer and consumer), the engine's floor (hand-written
  * Kafka Streams pass-throughs of bytes and of Avro), and Sluice (pass-through mode and the ingest
- * graph), each on fresh topics of the same partition count with the same records, under
- * at_least_once and exactly_once_v2; then submit-to-result latency at a fixed rate, and memory.
+ * graph), under at_least_once and exactly_once_v2; then submit-to-result latency at a fixed rate,
+ * and memory. Per guarantee, limit.produce fills one input topic (Sluice's jobs topic) that the
+ * limit.consume, floor and pass-through cases each read from the start under an application id of
+ * their own, writing fresh output topics of the same partition count; the ingest graph reads a
+ * twentieth as many of the same jobs from an input of its own.
  *
  * <p>Throughput runs from the moment the application is RUNNING over topics filled beforehand to the
  * moment a read_committed consumer has counted every output; a case whose count is off is failed, not
@@ -61,6 +64,9 @@ public final class Bench {
 
     static final List<String> GUARANTEES = List.of(StreamsConfig.AT_LEAST_ONCE, StreamsConfig.EXACTLY_ONCE_V2);
     static final List<String> LATENCY_CASES = List.of("sluice.passthrough", "sluice.ingest");
+    /** The cases that read the input limit.produce writes. */
+    private static final List<String> SHARED_INPUT = List.of("limit.consume", "floor.bytes", "floor.avro",
+            "sluice.passthrough");
 
     private final BenchSettings settings;
     private final PrintWriter progress;
@@ -71,6 +77,8 @@ public final class Bench {
     private final Path stateRoot;
     private final MemoryWatch memory = new MemoryWatch();
     private int step;
+    /** The bytes of the shared input of the current guarantee. */
+    private long inputBytes;
     private final int steps;
     private final String run = Long.toString(System.currentTimeMillis() % 1_000_000, 36);
 
@@ -90,27 +98,31 @@ public final class Bench {
         memory.start();
         try {
             for (String guarantee : GUARANTEES) {
-                String input = topic("limit", guarantee, "in");
+                // one input per guarantee, Sluice's jobs topic, read by every case but the ingest graph's
+                String prefix = topic("sluice.passthrough", guarantee, "sluice");
+                String input = SluiceTopics.create(prefix, serdes).jobs().name();
+                int records = settings.records();
                 if (settings.runs("limit.produce")) {
                     cases.add(limitProduce(guarantee, input));
-                } else if (settings.runs("limit.consume")) {
+                } else if (SHARED_INPUT.stream().anyMatch(settings::runs)) {
                     createTopics(List.of(input));
-                    fill(input, "limit", guarantee.equals(StreamsConfig.EXACTLY_ONCE_V2));
+                    inputBytes = fill(input, "limit", records, guarantee.equals(StreamsConfig.EXACTLY_ONCE_V2));
                 }
                 if (settings.runs("limit.consume")) {
                     cases.add(limitConsume(guarantee, input));
                 }
                 if (settings.runs("floor.bytes")) {
-                    cases.add(streamsCase("floor.bytes", guarantee, this::floorBytes));
+                    cases.add(streamsCase("floor.bytes", guarantee, input, this::floorBytes));
                 }
                 if (settings.runs("floor.avro")) {
-                    cases.add(streamsCase("floor.avro", guarantee, this::floorAvro));
+                    cases.add(streamsCase("floor.avro", guarantee, input, this::floorAvro));
                 }
                 if (settings.runs("sluice.passthrough")) {
-                    cases.add(sluiceCase("sluice.passthrough", guarantee, Pipeline.passThrough()));
+                    cases.add(sluiceCase("sluice.passthrough", guarantee, prefix, Pipeline.passThrough(), records, false));
                 }
                 if (settings.runs("sluice.ingest")) {
-                    cases.add(sluiceCase("sluice.ingest", guarantee, BuiltinStages.ingest()));
+                    cases.add(sluiceCase("sluice.ingest", guarantee, topic("sluice.ingest", guarantee, "sluice"),
+                            BuiltinStages.ingest(), settings.ingestJobs(), true));
                 }
             }
             for (String name : LATENCY_CASES) {
@@ -135,7 +147,8 @@ public final class Bench {
     private BenchReport.Case limitProduce(String guarantee, String topic) throws Exception {
         createTopics(List.of(topic));
         long t0 = System.nanoTime();
-        long bytes = fill(topic, "limit", guarantee.equals(StreamsConfig.EXACTLY_ONCE_V2));
+        long bytes = fill(topic, "limit", settings.records(), guarantee.equals(StreamsConfig.EXACTLY_ONCE_V2));
+        inputBytes = bytes;
         double seconds = (System.nanoTime() - t0) / 1e9;
         return report(BenchReport.Case.timed("limit.produce", guarantee, settings.records(), bytes, seconds));
     }
@@ -192,13 +205,12 @@ public final class Bench {
         return builder.build();
     }
 
-    private BenchReport.Case streamsCase(String name, String guarantee, TopologyMaker maker) throws Exception {
-        String in = topic(name, guarantee, "in");
+    private BenchReport.Case streamsCase(String name, String guarantee, String in, TopologyMaker maker) throws Exception {
         String out = topic(name, guarantee, "out");
-        createTopics(List.of(in, out));
-        long bytes = fill(in, name, false);
+        createTopics(List.of(out));
         Properties props = streamsProps(name, guarantee);
-        return timeApplication(name, guarantee, out, bytes, new KafkaStreams(maker.make(in, out), props));
+        return timeApplication(name, guarantee, out, settings.records(), inputBytes,
+                new KafkaStreams(maker.make(in, out), props));
     }
 
     // ---------------------------------------------------------------------------------- Sluice
@@ -219,12 +231,14 @@ public final class Bench {
         return new SluiceSetup(topics, config, props);
     }
 
-    private BenchReport.Case sluiceCase(String name, String guarantee, Pipeline pipeline) throws Exception {
-        SluiceSetup setup = prepareSluice(topic(name, guarantee, "sluice"), guarantee, pipeline);
-        long bytes = fill(setup.topics().jobs().name(), name, false);
+    /** A Sluice case over its jobs topic: filled here when {@code fill}, else by limit.produce. */
+    private BenchReport.Case sluiceCase(String name, String guarantee, String prefix, Pipeline pipeline, int records,
+                                        boolean fill) throws Exception {
+        SluiceSetup setup = prepareSluice(prefix, guarantee, pipeline);
+        long bytes = fill ? fill(setup.topics().jobs().name(), name, records, false) : inputBytes;
         Topology topology = SluiceTopology.build(pipeline, setup.topics(), setup.config().maxDocumentBytes(),
                 setup.props());
-        return timeApplication(name, guarantee, setup.topics().results().name(), bytes,
+        return timeApplication(name, guarantee, setup.topics().results().name(), records, bytes,
                 new KafkaStreams(topology, setup.props()));
     }
 
@@ -247,20 +261,20 @@ public final class Bench {
     }
 
     /** Starts the application over a filled input and times it until every output is committed. */
-    private BenchReport.Case timeApplication(String name, String guarantee, String outputTopic, long inputBytes,
-                                             KafkaStreams streams) throws Exception {
+    private BenchReport.Case timeApplication(String name, String guarantee, String outputTopic, int records,
+                                             long inputBytes, KafkaStreams streams) throws Exception {
         try (OutputCounter counter = new OutputCounter(consumerConfig("read_committed"), outputTopic)) {
             counter.start();
             streams.start();
             awaitRunning(streams);
             long t0 = System.nanoTime();
-            long reached = counter.awaitCount(settings.records(), timeout());
+            long reached = counter.awaitCount(records, timeout());
             long extra = counter.settle(Duration.ofMillis(500));
-            if (reached < 0 || extra != settings.records()) {
+            if (reached < 0 || extra != records) {
                 return report(BenchReport.Case.failed(name, guarantee, extra, "counted " + extra + " committed outputs for "
-                        + settings.records() + " inputs"));
+                        + records + " inputs"));
             }
-            return report(BenchReport.Case.timed(name, guarantee, settings.records(), inputBytes, (reached - t0) / 1e9));
+            return report(BenchReport.Case.timed(name, guarantee, records, inputBytes, (reached - t0) / 1e9));
         } finally {
             streams.close(Duration.ofSeconds(30));
         }
@@ -274,6 +288,7 @@ public final class Bench {
         SluiceTopics topics = setup.topics();
         Histogram histogram = new Histogram(TimeUnit.MINUTES.toMicros(10), 3);
         int rate = settings.latencyRate();
+        int warmUp = rate * settings.latencyWarmUpSeconds();
         int total = rate * settings.latencySeconds();
         int completed = 0;
         String failure = null;
@@ -282,10 +297,10 @@ public final class Bench {
             streams.start();
             awaitRunning(streams);
             try (JobClient client = JobClient.create(Map.of("bootstrap.servers", bootstrap, "linger.ms", 0), topics)) {
-                List<CompletableFuture<JobResult>> futures = new ArrayList<>(total);
+                List<CompletableFuture<JobResult>> futures = new ArrayList<>(warmUp + total);
                 long start = System.nanoTime();
                 long interval = 1_000_000_000L / rate;
-                for (int i = 0; i < total; i++) {
+                for (int i = 0; i < warmUp + total; i++) {
                     long intended = start + i * interval;
                     long wait = intended - System.nanoTime();
                     if (wait > 0) {
@@ -294,8 +309,9 @@ public final class Bench {
                     Job job = workload.job(prefix + "-" + i);
                     // latency counts from when the job was due, not when it went: no coordinated omission
                     CompletableFuture<JobResult> future = client.submit(job);
+                    boolean counted = i >= warmUp;
                     future.whenComplete((r, e) -> {
-                        if (e == null) {
+                        if (e == null && counted) {
                             synchronized (histogram) {
                                 histogram.recordValue(Math.max(0, (System.nanoTime() - intended) / 1_000));
                             }
@@ -303,9 +319,9 @@ public final class Bench {
                     });
                     futures.add(future);
                 }
-                for (CompletableFuture<JobResult> future : futures) {
+                for (int i = 0; i < futures.size(); i++) {
                     try {
-                        if (future.get(60, TimeUnit.SECONDS).getStatus() == JobStatus.COMPLETED) {
+                        if (futures.get(i).get(60, TimeUnit.SECONDS).getStatus() == JobStatus.COMPLETED && i >= warmUp) {
                             completed++;
                         }
                     } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
@@ -361,7 +377,7 @@ public final class Bench {
     }
 
     /** Writes the workload's records to {@code topic} with the batching Sluice's producers use; returns the bytes. */
-    private long fill(String topic, String idPrefix, boolean transactional) throws Exception {
+    private long fill(String topic, String idPrefix, int records, boolean transactional) throws Exception {
         Map<String, Object> config = sluiceProducerConfig();
         if (transactional) {
             config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "bench-" + run + "-" + topic);
@@ -375,7 +391,7 @@ public final class Bench {
                 producer.beginTransaction();
             }
             long inTransaction = 0;
-            for (int i = 0; i < settings.records(); i++) {
+            for (int i = 0; i < records; i++) {
                 String id = idPrefix + "-" + i;
                 byte[] value = jobs.serializer().serialize(topic, workload.job(id));
                 bytes += value.length;
@@ -446,7 +462,8 @@ public final class Bench {
 
     private void createTopics(List<String> names) throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            List<NewTopic> topics = names.stream()
+            var existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
+            List<NewTopic> topics = names.stream().filter(n -> !existing.contains(n))
                     .map(n -> new NewTopic(n, settings.partitions(), settings.replicationFactor())).toList();
             admin.createTopics(topics).all().get(60, TimeUnit.SECONDS);
             // a producer that writes before every partition is served can lose its first batches

@@ -19,10 +19,12 @@ import picocli.CommandLine.Spec;
         header = "Measure Sluice against the bare engine and the machine's limit, in one run.",
         description = {
             "",
-            "On fresh topics with the same partitions and records for every case, under at_least_once and"
-                    + " exactly_once_v2: the raw producer and consumer (the limit), hand-written Kafka Streams"
-                    + " pass-throughs of bytes and of Avro (the floor), Sluice's pass-through mode and its ingest"
-                    + " graph. Then submit-to-result latency at a fixed rate through the job client, and memory.",
+            "Under at_least_once and exactly_once_v2, on topics of the same partitions and the same records: the"
+                    + " raw producer and consumer (the limit), hand-written Kafka Streams pass-throughs of bytes and"
+                    + " of Avro (the floor), Sluice's pass-through mode (all reading the one input the producer"
+                    + " wrote) and its ingest graph (on a twentieth as many jobs: each is several chunks through six"
+                    + " stages). Then submit-to-result latency at a fixed rate through the job client, after a"
+                    + " warm-up at that rate that is not counted, and memory.",
             "",
             "The broker runs in a process of its own (KRaft, 127.0.0.1) unless --bootstrap names a cluster."
                     + " Do not run it while a build runs: figures move by a third.",

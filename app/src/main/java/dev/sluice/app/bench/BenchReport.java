@@ -60,11 +60,12 @@ record BenchReport(Machine machine, List<Case> cases, List<Latency> latency, Mem
         sb.append(String.format(Locale.ROOT, "%nSluice benchmark: %,d records of %,d-byte documents, %d partitions, "
                         + "%d cores, Kafka %s, broker %s%n%n", machine.records(), machine.documentBytes(),
                 machine.partitions(), machine.cores(), machine.kafka(), machine.broker()));
-        sb.append(String.format(Locale.ROOT, "%-20s %-16s %14s %10s%n", "case", "guarantee", "records/s", "MB/s"));
+        sb.append(String.format(Locale.ROOT, "%-20s %-16s %9s %14s %10s%n", "case", "guarantee", "records", "records/s",
+                "MB/s"));
         for (Case c : cases) {
             if (c.failure() == null) {
-                sb.append(String.format(Locale.ROOT, "%-20s %-16s %,14.0f %10.1f%n", c.name(), c.guarantee(),
-                        c.recordsPerSecond(), c.mbPerSecond()));
+                sb.append(String.format(Locale.ROOT, "%-20s %-16s %,9d %,14.0f %10.1f%n", c.name(), c.guarantee(),
+                        c.records(), c.recordsPerSecond(), c.mbPerSecond()));
             } else {
                 sb.append(String.format(Locale.ROOT, "%-20s %-16s FAILED: %s%n", c.name(), c.guarantee(), c.failure()));
             }

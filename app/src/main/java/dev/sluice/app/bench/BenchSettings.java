@@ -22,6 +22,19 @@ record BenchSettings(int records, int partitions, short replicationFactor, int d
         }
     }
 
+    /**
+     * Jobs in the ingest graph's throughput case: a twentieth of {@link #records}. Each job is a
+     * document cut into several chunks that pass six stages, so it is many records' work.
+     */
+    int ingestJobs() {
+        return Math.max(1, records / 20);
+    }
+
+    /** Seconds of load before a latency run starts counting: the JIT and the clients settle. */
+    int latencyWarmUpSeconds() {
+        return quick ? 2 : 5;
+    }
+
     boolean runs(String name) {
         return cases.isEmpty() || cases.contains(name);
     }
