@@ -22,8 +22,8 @@ import picocli.CommandLine.Spec;
             "Under at_least_once and exactly_once_v2, on topics of the same partitions and the same records: the"
                     + " raw producer and consumer (the limit), hand-written Kafka Streams pass-throughs of bytes and"
                     + " of Avro (the floor), Sluice's pass-through mode (all reading the one input the producer"
-                    + " wrote) and its ingest graph (on a twentieth as many jobs: each is several chunks through six"
-                    + " stages). Then submit-to-result latency at a fixed rate through the job client, after a"
+                    + " wrote) and its ingest graph (on a fortieth as many jobs: each is several chunks through six"
+                    + " stages), after a short uncounted warm-up. Then submit-to-result latency at a fixed rate through the job client, after a"
                     + " warm-up at that rate that is not counted, and memory.",
             "",
             "The broker runs in a process of its own (KRaft, 127.0.0.1) unless --bootstrap names a cluster."

@@ -23,16 +23,16 @@ record BenchSettings(int records, int partitions, short replicationFactor, int d
     }
 
     /**
-     * Jobs in the ingest graph's throughput case: a twentieth of {@link #records}. Each job is a
+     * Jobs in the ingest graph's throughput case: a fortieth of {@link #records}. Each job is a
      * document cut into several chunks that pass six stages, so it is many records' work.
      */
     int ingestJobs() {
-        return Math.max(1, records / 20);
+        return Math.max(1, records / 40);
     }
 
     /** Seconds of load before a latency run starts counting: the JIT and the clients settle. */
     int latencyWarmUpSeconds() {
-        return quick ? 2 : 5;
+        return quick ? 1 : 5;
     }
 
     boolean runs(String name) {
