@@ -69,6 +69,7 @@ public final class SluiceConfig extends AbstractConfig {
 
     public static final String DEFAULT_REGISTRY_URL = "mem://default";
     public static final int DEFAULT_DOCUMENT_MAX_BYTES = 512 * 1024;
+    public static final int DEFAULT_PRODUCER_LINGER_MS = 5;
 
     private static final Pattern TOPIC_PREFIX = Pattern.compile("[a-zA-Z0-9._-]{1,200}");
 
@@ -151,7 +152,8 @@ public final class SluiceConfig extends AbstractConfig {
     /**
      * The Kafka Streams properties: the given {@code kafka.*} settings over Sluice's defaults
      * (application.id {@code <prefix>-<pipeline>}, exactly_once_v2, explicit naming of internal
-     * resources, the processing exception handler on global threads too), checked by {@link StreamsConfig}.
+     * resources, the processing exception handler on global threads too, producer linger.ms 5),
+     * checked by {@link StreamsConfig}.
      *
      * @throws ConfigException naming the key when a value is invalid or bootstrap.servers is missing
      */
@@ -163,6 +165,9 @@ public final class SluiceConfig extends AbstractConfig {
         props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
         // Kafka 5.0's default, taken now so that an upgrade changes nothing
         props.put(PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED, true);
+        // the plain producer's default since Kafka 4.0 rather than Streams' 100 ms: a job waits for
+        // no batch to fill, and busy partitions fill their batches long before either
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), DEFAULT_PRODUCER_LINGER_MS);
         props.putAll(kafka);
         if (!props.containsKey(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)) {
             throw new ConfigException(KAFKA_PREFIX + StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, null,

@@ -17,7 +17,9 @@ class SluiceConfigTest {
         Properties props = config.streamsProperties();
         assertThat(props).containsEntry(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, "exactly_once_v2")
                 .containsEntry(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true)
-                .containsEntry(StreamsConfig.APPLICATION_ID_CONFIG, "sluice-ingest");
+                .containsEntry(StreamsConfig.APPLICATION_ID_CONFIG, "sluice-ingest")
+                .containsEntry("producer.linger.ms", 5);
+        assertThat(new StreamsConfig(props).getProducerConfigs("c")).containsEntry("linger.ms", 5);
         assertThat(config.registryUrl()).isEqualTo("mem://default");
         assertThat(config.passThrough()).isFalse();
     }

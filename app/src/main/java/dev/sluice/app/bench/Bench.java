@@ -446,11 +446,9 @@ public final class Bench {
         return bytes;
     }
 
-    /** acks=all with the batching Kafka Streams gives Sluice's producers. */
+    /** acks=all with the batching Sluice's producers have (Sluice's defaults over Kafka Streams'). */
     private Map<String, Object> sluiceProducerConfig() {
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "bench");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        Properties props = sluiceConfig("bench", StreamsConfig.AT_LEAST_ONCE).streamsProperties();
         Map<String, Object> streamsProducer = new StreamsConfig(props).getProducerConfigs("bench");
         Map<String, Object> config = new HashMap<>();
         config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
