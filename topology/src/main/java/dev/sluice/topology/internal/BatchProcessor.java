@@ -26,6 +26,7 @@ final class BatchProcessor extends StageNode {
     private final String bufferStoreName;
     private KeyValueStore<String, byte[]> buffer;
     private int buffered;
+    private Held held;
     private long oldestMillis = Long.MAX_VALUE;
 
     @SuppressWarnings("unchecked")
@@ -39,6 +40,8 @@ final class BatchProcessor extends StageNode {
     public void init(ProcessorContext<String, Flow> context) {
         super.init(context);
         this.buffer = context.getStateStore(bufferStoreName);
+        this.held = Held.of(context.taskId());
+        held.register(this, () -> { });
         try (KeyValueIterator<String, byte[]> it = buffer.all()) {
             while (it.hasNext()) {
                 it.next();
@@ -52,6 +55,7 @@ final class BatchProcessor extends StageNode {
         context.schedule(Duration.ofMillis(interval), PunctuationType.WALL_CLOCK_TIME, now -> {
             if (buffered > 0 && now - oldestMillis >= definition.timeout().toMillis()) {
                 flush(now);
+                held.spill();
             }
         });
     }
@@ -73,6 +77,11 @@ final class BatchProcessor extends StageNode {
         if (buffered >= definition.batchSize()) {
             flush(context.currentSystemTimeMs());
         }
+    }
+
+    @Override
+    public void close() {
+        held.unregister(this);
     }
 
     private void flush(long now) {

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -23,15 +24,19 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Runs one gather stage: collects the parts of each fan-out group in a state store
- * ({@code <stage>-parts}: one entry per waiting part, and one per group saying how many parts it
- * expects and which have come) until all of them are accounted for (payloads and dropped parts), then
- * combines the payloads, in order, into one envelope one level up. A FAILED part fails the group at
+ * Runs one gather stage: collects the parts of each fan-out group until all of them are accounted
+ * for (payloads and dropped parts), then combines the payloads, in order, into one envelope one
+ * level up. A FAILED part fails the group at
  * once. A punctuator flushes a group that waited longer than the timeout with what arrived, marked
  * partial. A part that arrives after its group timed out is counted and sent to the dead-letter
  * topic, never dropped silently; a part of a group that failed is counted and discarded (the job's
  * record is in the dead-letter topic already). Flushed groups are remembered in
  * {@code <stage>-flushed} for ten timeouts, at least ten minutes.
+ *
+ * <p>A group whose parts all come while one input record is processed (a split hands them on in
+ * the call that made them) is gathered in memory. A group still open when the record is done goes
+ * to store {@code <stage>-parts} ({@link Held}): one entry per part, and one per group saying how
+ * many parts it expects and which have come.
  */
 final class GatherProcessor extends StageNode {
 
@@ -40,11 +45,17 @@ final class GatherProcessor extends StageNode {
     private static final String HEADER = "g";
     private static final String PART = "p";
 
+    /** A group open in memory: how many parts it expects, since when, which have come, and them. */
+    private record Group(int expected, long firstSeenAt, BitSet arrived, List<Flow.Envelope> parts) {
+    }
+
     private final GatherStage<Object, Object> stage;
     private final Duration timeout;
     private final long rememberFlushedMillis;
     private KeyValueStore<String, byte[]> parts;
     private KeyValueStore<String, String> flushed;
+    private Held held;
+    private Map<String, Group> groups;
     private Sensor lateParts;
     private Sensor discardedParts;
 
@@ -66,6 +77,9 @@ final class GatherProcessor extends StageNode {
         super.init(context);
         this.parts = context.getStateStore(partsStoreName);
         this.flushed = context.getStateStore(flushedStoreName);
+        this.held = Held.of(context.taskId());
+        this.groups = held.map(partsStoreName);
+        held.register(this, this::spill);
         this.lateParts = context.metrics().addRateTotalSensor("sluice-gather", definition.name(), "late-part",
                 Sensor.RecordingLevel.INFO);
         this.discardedParts = context.metrics().addRateTotalSensor("sluice-gather", definition.name(),
@@ -100,35 +114,62 @@ final class GatherProcessor extends StageNode {
             }
             return;
         }
-        byte[] header = parts.get(HEADER + group);
-        GatherState state = header == null ? null : EnvelopeCodec.decodeState(header);
+        Group open = open(group, envelope);
         if (envelope.kind() == EnvelopeKind.FAILED) {
-            if (state != null) {
-                take(group, arrived(state));
-            }
+            groups.remove(group);
             flushed.put(group, FAILED + context.currentSystemTimeMs());
             context.forward(record.withValue(envelope.withLineage(envelope.lineage().parent())));
             return;
         }
-        if (state == null) {
-            state = new GatherState(envelope.lineage().count(), context.currentSystemTimeMs(), ByteBuffer.wrap(new byte[0]));
-        }
-        BitSet arrived = arrived(state);
         int index = envelope.lineage().index();
-        if (arrived.get(index)) {
+        if (open.arrived().get(index)) {
             return; // a part seen before, as after a replay
         }
-        arrived.set(index);
-        if (arrived.cardinality() >= state.getExpected()) {
-            arrived.clear(index); // this part never waited
-            List<Flow.Envelope> members = take(group, arrived);
-            members.add(envelope);
-            complete(envelope.jobId(), envelope.lineage().parent(), members, false, record.timestamp());
-        } else {
-            parts.put(partKey(group, index), EnvelopeCodec.encode(envelope));
-            state.setArrived(ByteBuffer.wrap(arrived.toByteArray()));
-            parts.put(HEADER + group, EnvelopeCodec.encodeState(state));
+        open.arrived().set(index);
+        open.parts().add(envelope);
+        if (open.arrived().cardinality() >= open.expected()) {
+            groups.remove(group);
+            complete(envelope.jobId(), envelope.lineage().parent(), open.parts(), false, record.timestamp());
         }
+    }
+
+    /**
+     * The group in memory: as left there by an earlier part of this input record, taken from the
+     * store if earlier records left parts there, or new.
+     */
+    private Group open(String group, Flow.Envelope envelope) {
+        Group open = groups.get(group);
+        if (open == null) {
+            byte[] header = parts.get(HEADER + group);
+            if (header == null) {
+                open = new Group(envelope.lineage().count(), context.currentSystemTimeMs(), new BitSet(), new ArrayList<>());
+            } else {
+                GatherState state = EnvelopeCodec.decodeState(header);
+                BitSet arrived = arrived(state);
+                open = new Group(state.getExpected(), state.getFirstSeenAt(), arrived, take(group, arrived));
+            }
+            groups.put(group, open);
+        }
+        return open;
+    }
+
+    /** Writes the groups still open in memory to the store (see {@link Held}). */
+    private void spill() {
+        for (Map.Entry<String, Group> entry : groups.entrySet()) {
+            String group = entry.getKey();
+            Group open = entry.getValue();
+            for (Flow.Envelope part : open.parts()) {
+                parts.put(partKey(group, part.lineage().index()), EnvelopeCodec.encode(part));
+            }
+            parts.put(HEADER + group, EnvelopeCodec.encodeState(new GatherState(open.expected(), open.firstSeenAt(),
+                    ByteBuffer.wrap(open.arrived().toByteArray()))));
+        }
+        groups.clear();
+    }
+
+    @Override
+    public void close() {
+        held.unregister(this);
     }
 
     /** Removes a group from the store and returns the parts that waited there. */
@@ -203,6 +244,7 @@ final class GatherProcessor extends StageNode {
             }
         }
         forgotten.forEach(flushed::delete);
+        held.spill();
     }
 
     private void late(Record<String, Flow> record, Flow.Envelope envelope, String key) {

@@ -27,6 +27,7 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
     private final IntakeRules rules;
     private final boolean wantsJob;
     private ProcessorContext<String, Flow> context;
+    private Held held;
 
     IntakeProcessor(Deserializer<Job> jobs, IntakeRules rules, boolean wantsJob) {
         this.jobs = jobs;
@@ -37,6 +38,13 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
     @Override
     public void init(ProcessorContext<String, Flow> context) {
         this.context = context;
+        this.held = Held.of(context.taskId());
+        held.register(this, () -> { });
+    }
+
+    @Override
+    public void close() {
+        held.unregister(this);
     }
 
     @Override
@@ -71,6 +79,8 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
         Flow.Envelope envelope = Flow.Envelope.start(job, wantsJob ? job : job.getDocument(), raw,
                 LaneHeaders.trace(record.headers()));
         context.forward(new Record<>(jobId, envelope, record.timestamp(), new RecordHeaders()));
+        // the record is done: what joins and gathers still hold goes to their stores before a commit
+        held.spill();
     }
 
     private void reject(Record<byte[], byte[]> record, String key, ErrorHeaders.SourcePosition position,

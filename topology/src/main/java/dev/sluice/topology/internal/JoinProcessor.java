@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -22,9 +23,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * One side of a join stage. Both sides of a join run in the task that holds the job (every stage of
  * a segment is one sub-topology, keyed by job), so the two sides meet in a key-value store
  * ({@code <join>-store}) shared by the left and right processor, with no repartition: the first side
- * of a part to arrive waits there under {@code <job id>|<part path>}, the second finds it, and the
- * pair goes to the join stage. Most pairs meet within one input record, so with the store's cache
- * the waiting side rarely reaches the changelog.
+ * of a part to arrive waits under {@code <job id>|<part path>}, the second finds it, and the pair
+ * goes to the join stage. Most pairs meet within one input record: the first side waits in memory
+ * and reaches the store only if the record is done before its partner comes ({@link Held}).
  *
  * <p>A failed side fails the part, a dropped side drops it. A side whose partner has not come
  * within the window goes on as a DROPPED part marked partial, with a note in its trace, so the job
@@ -47,6 +48,12 @@ final class JoinProcessor extends StageNode {
     private final long windowMillis;
     private final long rememberMillis;
     private KeyValueStore<String, byte[]> store;
+    private Held held;
+    private Map<String, Waiting> waiting;
+
+    /** A side waiting in memory (see {@link Held}), and since when. */
+    private record Waiting(byte state, long since, Flow.Envelope envelope) {
+    }
 
     @SuppressWarnings("unchecked")
     JoinProcessor(Pipeline.StageDefinition definition, Side side, String storeName) {
@@ -62,6 +69,9 @@ final class JoinProcessor extends StageNode {
     public void init(ProcessorContext<String, Flow> context) {
         super.init(context);
         this.store = context.getStateStore(storeName);
+        this.held = Held.of(context.taskId());
+        this.waiting = held.map(storeName);
+        held.register(this, this::spill);
         if (side == Side.LEFT) {
             // one of the two processors sweeps the store they share
             long interval = Math.max(100, Math.min(windowMillis / 4, 1_000));
@@ -76,19 +86,42 @@ final class JoinProcessor extends StageNode {
             return;
         }
         String key = envelope.jobId() + "|" + envelope.lineage().path();
-        byte[] stored = store.get(key);
+        Waiting inMemory = waiting.get(key);
+        if (inMemory != null && inMemory.state() != waiting(side)) {
+            waiting.remove(key);
+            context.forward(record.withValue(pair(envelope, inMemory.envelope())));
+            return;
+        }
+        byte[] stored = inMemory != null ? null : store.get(key);
         byte state = stored == null ? -1 : stored[0];
         if (state == GAVE_UP) {
             late(record, envelope, key);
         } else if (stored == null || state == waiting(side)) {
             // first of the pair (or this side again, as after a replay): wait for the other
-            store.put(key, entry(waiting(side), context.currentSystemTimeMs(), EnvelopeCodec.encode(envelope)));
+            waiting.put(key, new Waiting(waiting(side), context.currentSystemTimeMs(), envelope));
         } else {
             store.delete(key);
             Flow.Envelope other = EnvelopeCodec.decode(Arrays.copyOfRange(stored, HEADER, stored.length));
-            Flow.Envelope joined = side == Side.LEFT ? join(envelope, other) : join(other, envelope);
-            context.forward(record.withValue(joined));
+            context.forward(record.withValue(pair(envelope, other)));
         }
+    }
+
+    private Flow.Envelope pair(Flow.Envelope mine, Flow.Envelope other) {
+        return side == Side.LEFT ? join(mine, other) : join(other, mine);
+    }
+
+    /** Writes the sides still waiting in memory to the store (see {@link Held}). */
+    private void spill() {
+        for (Map.Entry<String, Waiting> entry : waiting.entrySet()) {
+            Waiting w = entry.getValue();
+            store.put(entry.getKey(), entry(w.state(), w.since(), EnvelopeCodec.encode(w.envelope())));
+        }
+        waiting.clear();
+    }
+
+    @Override
+    public void close() {
+        held.unregister(this);
     }
 
     /** What a pair makes: a failed side fails it, a dropped side drops it, two payloads go to the stage. */
@@ -138,6 +171,7 @@ final class JoinProcessor extends StageNode {
                     true, null);
             context.forward(new Record<>(lone.jobId(), dropped, now, new RecordHeaders()));
         }
+        held.spill();
     }
 
     private void late(Record<String, Flow> record, Flow.Envelope envelope, String key) {

@@ -1,0 +1,67 @@
+package dev.sluice.topology.internal;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.streams.processor.TaskId;
+
+/**
+ * What the joins and gathers of one task hold in memory while one input record (or one
+ * punctuation) is processed. A split and a broadcast hand their parts downstream within the call
+ * that made them, so most pairs and groups are complete before the call returns and never need a
+ * store: no encoding, no cache entry, no changelog tombstone. Whatever still waits when the call is
+ * done is written to the stores by {@link #spill()}, before Kafka Streams can commit, so a crash
+ * loses nothing. The source processor and every punctuator that forwards call {@code spill()} last.
+ *
+ * <p>One per task, found through the stream thread that runs the task; every processor of a task
+ * is initialized, run and closed on that thread.
+ */
+final class Held {
+
+    private static final ThreadLocal<Map<TaskId, Held>> BY_TASK = ThreadLocal.withInitial(HashMap::new);
+
+    private final TaskId task;
+    private final Map<Object, Runnable> spillers = new LinkedHashMap<>();
+    private final Map<String, Map<String, ?>> maps = new HashMap<>();
+
+    private Held(TaskId task) {
+        this.task = task;
+    }
+
+    /** The task's held parts; call from {@code init}. */
+    static Held of(TaskId task) {
+        return BY_TASK.get().computeIfAbsent(task, Held::new);
+    }
+
+    /** The map of what waits for {@code store}, shared by every processor of the task that uses the store. */
+    @SuppressWarnings("unchecked")
+    <V> Map<String, V> map(String store) {
+        return (Map<String, V>) maps.computeIfAbsent(store, s -> new LinkedHashMap<String, V>());
+    }
+
+    /** {@code spill} writes what {@code owner} holds to its store. */
+    void register(Object owner, Runnable spill) {
+        spillers.put(owner, spill);
+    }
+
+    /** On close: the owner holds nothing any more; the last one out forgets the task. */
+    void unregister(Object owner) {
+        spillers.remove(owner);
+        if (spillers.isEmpty()) {
+            BY_TASK.get().remove(task, this);
+        }
+    }
+
+    /** Writes everything still held to the stores; called when an input record or a punctuation is done. */
+    void spill() {
+        if (spillers.isEmpty()) {
+            return;
+        }
+        List<Runnable> all = new ArrayList<>(spillers.values());
+        for (Runnable spill : all) {
+            spill.run();
+        }
+    }
+}
