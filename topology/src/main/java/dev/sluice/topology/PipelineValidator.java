@@ -63,7 +63,31 @@ final class PipelineValidator {
         checkReachable();
         checkTypes();
         checkFanOut();
+        checkStorable();
         return problems;
+    }
+
+    /**
+     * What may wait in a store (a join's sides, a gather's parts, a batch's inputs) is written as
+     * Avro, so it must be an Avro specific record; checked here so that a pipeline whose parts happen
+     * to meet within one record does not fail only on the day one of them has to wait.
+     */
+    private void checkStorable() {
+        for (StageDefinition stage : stages) {
+            List<Class<?>> waiting = switch (stage.kind()) {
+                case JOIN -> stage.stage() instanceof Pipeline.JoinSides sides
+                        ? List.of(sides.leftType(), sides.rightType()) : List.of();
+                case GATHER, BATCH -> List.of(stage.inputType());
+                default -> List.of();
+            };
+            for (Class<?> type : waiting) {
+                if (!org.apache.avro.specific.SpecificRecord.class.isAssignableFrom(type)) {
+                    problems.add(stage.kind().name().toLowerCase(java.util.Locale.ROOT) + " '" + stage.name()
+                            + "' takes " + type.getName() + ", which is not an Avro specific record; what waits in its"
+                            + " store must be one");
+                }
+            }
+        }
     }
 
     private void checkEdges() {

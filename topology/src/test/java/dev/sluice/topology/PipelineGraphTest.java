@@ -88,6 +88,18 @@ class PipelineGraphTest {
     }
 
     @Test
+    void shouldRejectAGatherOfSomethingThatCannotWaitInAStore() {
+        GatherStage<String, Document> concat = (words, context) -> Document.newBuilder().setId("d").setText(
+                String.join(" ", words)).build();
+        assertThatThrownBy(() -> Pipeline.builder("plain-strings")
+                .flatMap("words", Document.class, String.class, (d, context, out) -> List.of(d.getText().split(" "))
+                        .forEach(out::emit))
+                .gather("concat", String.class, Document.class, concat)
+                .build())
+                .hasMessageContaining("gather 'concat' takes java.lang.String, which is not an Avro specific record");
+    }
+
+    @Test
     void shouldRejectALaneThatWouldCarryParts() {
         assertThatThrownBy(() -> Pipeline.builder("parts-to-lane")
                 .flatMap("split", Document.class, Chunk.class, new Split(100, 0))
