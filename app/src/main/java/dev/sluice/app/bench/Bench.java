@@ -155,7 +155,7 @@ public final class Bench {
         long t0 = System.nanoTime();
         String guarantee = StreamsConfig.AT_LEAST_ONCE;
         BenchReport.Case ingest = sluiceCase("warm-up.ingest", guarantee, topic("warm-up.ingest", guarantee, "sluice"),
-                BuiltinStages.ingest(), Math.min(500, settings.ingestJobs()), true);
+                BuiltinStages.ingest(), Math.min(400, settings.ingestJobs()), true);
         progress.printf(Locale.ROOT, "[warm-up] the ingest graph on %,d jobs, not counted: %.1f s%s%n",
                 ingest.records(), (System.nanoTime() - t0) / 1e9,
                 ingest.failure() != null ? "; FAILED: " + ingest.failure() : "");
@@ -290,7 +290,7 @@ public final class Bench {
             awaitRunning(streams);
             long t0 = System.nanoTime();
             long reached = counter.awaitCount(records, timeout());
-            long extra = counter.settle(Duration.ofMillis(500));
+            long extra = counter.settle(Duration.ofMillis(250)); // more than a commit interval under exactly_once_v2
             if (reached < 0 || extra != records) {
                 return BenchReport.Case.failed(name, guarantee, extra, "counted " + extra + " committed outputs for "
                         + records + " inputs");
