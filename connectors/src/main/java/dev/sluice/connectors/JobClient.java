@@ -48,8 +48,11 @@ public final class JobClient implements AutoCloseable {
     private final SluiceTopics topics;
     private final KafkaProducer<String, Job> producer;
     private final KafkaConsumer<String, JobResult> consumer;
-    /** How many results of this client's jobs it keeps for a later {@link #await}. */
-    public static final int KEPT_RESULTS = 65_536;
+    /**
+     * How many results of this client's jobs it keeps for a later {@link #await}: an ingested
+     * document's result is tens of kilobytes, so 65,536 of them once filled a gigabyte of heap.
+     */
+    public static final int KEPT_RESULTS = 4_096;
 
     private final Map<String, CompletableFuture<JobResult>> waiting = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<JobResult>> arrived = java.util.Collections.synchronizedMap(

@@ -22,8 +22,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.admin.Admin;
@@ -311,14 +313,16 @@ public final class Bench {
         int rate = settings.latencyRate();
         int warmUp = rate * settings.latencyWarmUpSeconds();
         int total = rate * settings.latencySeconds();
-        int completed = 0;
+        // results are counted as they come and not kept: 35,000 ingest results would fill the heap
+        AtomicInteger completed = new AtomicInteger();
+        AtomicReference<Throwable> error = new AtomicReference<>();
+        CountDownLatch done = new CountDownLatch(warmUp + total);
         String failure = null;
         try (KafkaStreams streams = new KafkaStreams(SluiceTopology.build(pipeline, topics,
                 setup.config().maxDocumentBytes(), setup.props()), setup.props())) {
             streams.start();
             awaitRunning(streams);
             try (JobClient client = JobClient.create(Map.of("bootstrap.servers", bootstrap, "linger.ms", 0), topics)) {
-                List<CompletableFuture<JobResult>> futures = new ArrayList<>(warmUp + total);
                 long start = System.nanoTime();
                 long interval = 1_000_000_000L / rate;
                 for (int i = 0; i < warmUp + total; i++) {
@@ -329,31 +333,29 @@ public final class Bench {
                     }
                     Job job = workload.job(prefix + "-" + i);
                     // latency counts from when the job was due, not when it went: no coordinated omission
-                    CompletableFuture<JobResult> future = client.submit(job);
                     boolean counted = i >= warmUp;
-                    future.whenComplete((r, e) -> {
-                        if (e == null && counted) {
+                    client.submit(job).whenComplete((result, e) -> {
+                        if (e != null) {
+                            error.compareAndSet(null, e);
+                        } else if (counted) {
                             synchronized (histogram) {
                                 histogram.recordValue(Math.max(0, (System.nanoTime() - intended) / 1_000));
                             }
+                            if (result.getStatus() == JobStatus.COMPLETED) {
+                                completed.incrementAndGet();
+                            }
                         }
+                        done.countDown();
                     });
-                    futures.add(future);
                 }
-                for (int i = 0; i < futures.size(); i++) {
-                    try {
-                        if (futures.get(i).get(60, TimeUnit.SECONDS).getStatus() == JobStatus.COMPLETED && i >= warmUp) {
-                            completed++;
-                        }
-                    } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
-                        failure = "no result for some jobs: " + e;
-                        break;
-                    }
-                }
+                failure = awaitAll(done, Duration.ofSeconds(60));
             }
         }
-        if (failure == null && completed != total) {
-            failure = completed + " of " + total + " jobs completed";
+        if (failure == null && error.get() != null) {
+            failure = "a job failed to go: " + error.get();
+        }
+        if (failure == null && completed.get() != total) {
+            failure = completed.get() + " of " + total + " jobs completed";
         }
         BenchReport.Latency latency;
         synchronized (histogram) {
@@ -369,6 +371,21 @@ public final class Bench {
         lastStep = now;
         progress.flush();
         return latency;
+    }
+
+    /** Null once every job has its result; a failure if {@code stall} passes without one more. */
+    private static String awaitAll(CountDownLatch done, Duration stall) throws InterruptedException {
+        long left = done.getCount();
+        long lastProgress = System.nanoTime();
+        while (!done.await(1, TimeUnit.SECONDS)) {
+            if (done.getCount() < left) {
+                left = done.getCount();
+                lastProgress = System.nanoTime();
+            } else if (System.nanoTime() - lastProgress > stall.toNanos()) {
+                return "no result for " + left + " jobs within " + stall.toSeconds() + " s of the last one";
+            }
+        }
+        return null;
     }
 
     private static double ms(long micros) {
@@ -410,7 +427,7 @@ public final class Bench {
         }
         long bytes = 0;
         Serde<Job> jobs = serdes.valueSerde(Job.class);
-        java.util.concurrent.atomic.AtomicReference<Exception> failed = new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicReference<Exception> failed = new AtomicReference<>();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config)) {
             if (transactional) {
                 producer.initTransactions();
