@@ -6,7 +6,6 @@ import dev.sluice.schemas.internal.GatherState;
 import dev.sluice.topology.GatherStage;
 import dev.sluice.topology.Pipeline;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -251,9 +250,7 @@ final class GatherProcessor extends StageNode {
         lateParts.record();
         String message = "part " + envelope.lineage().index() + " of " + envelope.lineage().count()
                 + " arrived after gather '" + definition.name() + "' had flushed its group " + key;
-        context.forward(record.withValue(new Flow.DeadLetter(envelope.jobId().getBytes(StandardCharsets.UTF_8),
-                EnvelopeCodec.encode(envelope))).withHeaders(ErrorHeaders.of(null, envelope.jobId(),
-                definition.name(), "LatePart", message)));
+        deadLetterLatePart(record, envelope, message);
     }
 
     private static String groupKey(Flow.Envelope envelope) {

@@ -5,7 +5,6 @@ import dev.sluice.schemas.internal.EnvelopeKind;
 import dev.sluice.topology.JoinStage;
 import dev.sluice.topology.Pipeline;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -177,9 +176,7 @@ final class JoinProcessor extends StageNode {
     private void late(Record<String, Flow> record, Flow.Envelope envelope, String key) {
         String message = "the " + side.name().toLowerCase(java.util.Locale.ROOT) + " side of part " + key
                 + " arrived after join '" + definition.name() + "' had given up waiting for it";
-        context.forward(record.withValue(new Flow.DeadLetter(envelope.jobId().getBytes(StandardCharsets.UTF_8),
-                EnvelopeCodec.encode(envelope))).withHeaders(ErrorHeaders.of(null, envelope.jobId(),
-                definition.name(), "LatePart", message)));
+        deadLetterLatePart(record, envelope, message);
     }
 
     private static byte waiting(Side side) {

@@ -2,8 +2,10 @@ package dev.sluice.topology.internal;
 
 import dev.sluice.schemas.StageError;
 import dev.sluice.topology.Pipeline;
+import java.nio.charset.StandardCharsets;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
 
 /** What every stage's processor does around the user's code: time it, catch it, check what it made. */
 abstract class StageNode implements Processor<String, Flow, String, Flow> {
@@ -68,6 +70,13 @@ abstract class StageNode implements Processor<String, Flow, String, Flow> {
                     + definition.outputType().getName());
         }
         return output;
+    }
+
+    /** Sends a part that came after its join or gather stopped waiting for it to the dead-letter topic. */
+    final void deadLetterLatePart(Record<String, Flow> record, Flow.Envelope envelope, String message) {
+        context.forward(record.withValue(new Flow.DeadLetter(envelope.jobId().getBytes(StandardCharsets.UTF_8),
+                EnvelopeCodec.encode(envelope))).withHeaders(ErrorHeaders.of(null, envelope.jobId(),
+                definition.name(), "LatePart", message)));
     }
 
     static String messageOf(Throwable error) {
