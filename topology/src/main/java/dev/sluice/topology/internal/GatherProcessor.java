@@ -103,7 +103,8 @@ final class GatherProcessor extends StageNode {
             return;
         }
         String group = groupKey(envelope);
-        String flush = flushed.get(group);
+        // a group open in memory was not flushed: only a group's first part in this record looks
+        String flush = groups.containsKey(group) ? null : flushed.get(group);
         if (flush != null) {
             if (flush.startsWith(FAILED)) {
                 // the job already ended FAILED, with its original record in the dead-letter topic
