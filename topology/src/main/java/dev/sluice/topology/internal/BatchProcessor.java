@@ -26,7 +26,6 @@ final class BatchProcessor extends StageNode {
     private final String bufferStoreName;
     private KeyValueStore<String, byte[]> buffer;
     private int buffered;
-    private Held held;
     private long oldestMillis = Long.MAX_VALUE;
 
     @SuppressWarnings("unchecked")
@@ -40,8 +39,6 @@ final class BatchProcessor extends StageNode {
     public void init(ProcessorContext<String, Flow> context) {
         super.init(context);
         this.buffer = context.getStateStore(bufferStoreName);
-        this.held = Held.of(context.taskId());
-        held.register(this, () -> { });
         try (KeyValueIterator<String, byte[]> it = buffer.all()) {
             while (it.hasNext()) {
                 it.next();
@@ -77,11 +74,6 @@ final class BatchProcessor extends StageNode {
         if (buffered >= definition.batchSize()) {
             flush(context.currentSystemTimeMs());
         }
-    }
-
-    @Override
-    public void close() {
-        held.unregister(this);
     }
 
     private void flush(long now) {

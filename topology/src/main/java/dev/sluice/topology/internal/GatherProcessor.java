@@ -53,7 +53,6 @@ final class GatherProcessor extends StageNode {
     private final long rememberFlushedMillis;
     private KeyValueStore<String, byte[]> parts;
     private KeyValueStore<String, String> flushed;
-    private Held held;
     private Map<String, Group> groups;
     private Sensor lateParts;
     private Sensor discardedParts;
@@ -68,7 +67,7 @@ final class GatherProcessor extends StageNode {
         this.flushedStoreName = flushedStoreName;
         this.stage = (GatherStage<Object, Object>) definition.stage();
         this.timeout = definition.timeout();
-        this.rememberFlushedMillis = Math.max(timeout.toMillis() * 10, Duration.ofMinutes(10).toMillis());
+        this.rememberFlushedMillis = rememberMillis(timeout);
     }
 
     @Override
@@ -76,15 +75,12 @@ final class GatherProcessor extends StageNode {
         super.init(context);
         this.parts = context.getStateStore(partsStoreName);
         this.flushed = context.getStateStore(flushedStoreName);
-        this.held = Held.of(context.taskId());
         this.groups = held.map(partsStoreName);
-        held.register(this, this::spill);
         this.lateParts = context.metrics().addRateTotalSensor("sluice-gather", definition.name(), "late-part",
                 Sensor.RecordingLevel.INFO);
         this.discardedParts = context.metrics().addRateTotalSensor("sluice-gather", definition.name(),
                 "discarded-part", Sensor.RecordingLevel.INFO);
-        long interval = Math.max(100, Math.min(timeout.toMillis() / 4, 1_000));
-        context.schedule(Duration.ofMillis(interval), PunctuationType.WALL_CLOCK_TIME, this::flushExpired);
+        context.schedule(sweepInterval(timeout), PunctuationType.WALL_CLOCK_TIME, this::flushExpired);
     }
 
     @Override
@@ -154,7 +150,8 @@ final class GatherProcessor extends StageNode {
     }
 
     /** Writes the groups still open in memory to the store (see {@link Held}). */
-    private void spill() {
+    @Override
+    void spill() {
         for (Map.Entry<String, Group> entry : groups.entrySet()) {
             String group = entry.getKey();
             Group open = entry.getValue();
@@ -165,11 +162,6 @@ final class GatherProcessor extends StageNode {
                     ByteBuffer.wrap(open.arrived().toByteArray()))));
         }
         groups.clear();
-    }
-
-    @Override
-    public void close() {
-        held.unregister(this);
     }
 
     /** Removes a group from the store and returns the parts that waited there. */

@@ -1,9 +1,7 @@
 package dev.sluice.topology.internal;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.apache.kafka.streams.processor.TaskId;
 
@@ -56,11 +54,8 @@ final class Held {
 
     /** Writes everything still held to the stores; called when an input record or a punctuation is done. */
     void spill() {
-        if (spillers.isEmpty()) {
-            return;
-        }
-        List<Runnable> all = new ArrayList<>(spillers.values());
-        for (Runnable spill : all) {
+        // once per input record: no copy; a spill neither registers nor unregisters
+        for (Runnable spill : spillers.values()) {
             spill.run();
         }
     }

@@ -5,7 +5,6 @@ import dev.sluice.schemas.internal.EnvelopeKind;
 import dev.sluice.topology.JoinStage;
 import dev.sluice.topology.Pipeline;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -47,7 +46,6 @@ final class JoinProcessor extends StageNode {
     private final long windowMillis;
     private final long rememberMillis;
     private KeyValueStore<String, byte[]> store;
-    private Held held;
     private Map<String, Waiting> waiting;
 
     /** A side waiting in memory (see {@link Held}), and since when. */
@@ -61,20 +59,17 @@ final class JoinProcessor extends StageNode {
         this.storeName = storeName;
         this.stage = (JoinStage<Object, Object, Object>) ((Pipeline.JoinSides) definition.stage()).stage();
         this.windowMillis = definition.timeout().toMillis();
-        this.rememberMillis = Math.max(windowMillis * 10, Duration.ofMinutes(10).toMillis());
+        this.rememberMillis = rememberMillis(definition.timeout());
     }
 
     @Override
     public void init(ProcessorContext<String, Flow> context) {
         super.init(context);
         this.store = context.getStateStore(storeName);
-        this.held = Held.of(context.taskId());
         this.waiting = held.map(storeName);
-        held.register(this, this::spill);
         if (side == Side.LEFT) {
             // one of the two processors sweeps the store they share
-            long interval = Math.max(100, Math.min(windowMillis / 4, 1_000));
-            context.schedule(Duration.ofMillis(interval), PunctuationType.WALL_CLOCK_TIME, this::sweep);
+            context.schedule(sweepInterval(definition.timeout()), PunctuationType.WALL_CLOCK_TIME, this::sweep);
         }
     }
 
@@ -110,17 +105,13 @@ final class JoinProcessor extends StageNode {
     }
 
     /** Writes the sides still waiting in memory to the store (see {@link Held}). */
-    private void spill() {
+    @Override
+    void spill() {
         for (Map.Entry<String, Waiting> entry : waiting.entrySet()) {
             Waiting w = entry.getValue();
             store.put(entry.getKey(), entry(w.state(), w.since(), EnvelopeCodec.encode(w.envelope())));
         }
         waiting.clear();
-    }
-
-    @Override
-    public void close() {
-        held.unregister(this);
     }
 
     /** What a pair makes: a failed side fails it, a dropped side drops it, two payloads go to the stage. */

@@ -3,6 +3,7 @@ package dev.sluice.topology.internal;
 import dev.sluice.schemas.StageError;
 import dev.sluice.topology.Pipeline;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -26,6 +27,8 @@ abstract class StageNode implements Processor<String, Flow, String, Flow> {
     final Pipeline.StageDefinition definition;
     final BoundContext stageContext;
     ProcessorContext<String, Flow> context;
+    /** What the task's joins and gathers hold while a record is processed; see {@link Held}. */
+    Held held;
 
     StageNode(Pipeline.StageDefinition definition) {
         this.definition = definition;
@@ -35,6 +38,27 @@ abstract class StageNode implements Processor<String, Flow, String, Flow> {
     @Override
     public void init(ProcessorContext<String, Flow> context) {
         this.context = context;
+        this.held = Held.of(context.taskId());
+        held.register(this, this::spill);
+    }
+
+    @Override
+    public void close() {
+        held.unregister(this);
+    }
+
+    /** Writes what this processor holds in memory to its store; nothing unless it holds parts. */
+    void spill() {
+    }
+
+    /** How often a join or gather looks for what waited past {@code timeout}: a quarter of it, 0.1 to 1 s. */
+    static Duration sweepInterval(Duration timeout) {
+        return Duration.ofMillis(Math.max(100, Math.min(timeout.toMillis() / 4, 1_000)));
+    }
+
+    /** How long a join or gather remembers that it gave up on a part: ten timeouts, at least ten minutes. */
+    static long rememberMillis(Duration timeout) {
+        return Math.max(timeout.toMillis() * 10, Duration.ofMinutes(10).toMillis());
     }
 
     /** Runs {@code call} for one envelope's job. A stage that throws fails the job, and only the job. */
