@@ -1,26 +1,29 @@
 package dev.sluice.serdes;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.avro.Schema;
+import org.apache.avro.SchemaNormalization;
 
 /**
  * A schema registry held in memory, for unit tests and the embedded default ({@code mem://NAME}).
  *
- * <p>Ids start at 1 and are given per distinct schema, as Confluent's registry does: the same
- * schema registered under two subjects gets one id. Registries are scoped by name so that a
- * pipeline and a client in the same JVM share one; {@link #scope(String)} returns the registry of
- * a name, creating it on first use.
+ * <p>A schema's id is derived from its full text (a 64-bit Rabin fingerprint folded to a positive
+ * int), so the same schema gets the same id under every subject, as in Confluent's registry, and in
+ * every process: two JVMs on {@code mem://NAME} that both registered a schema agree on its id and
+ * can read each other's records. A process can still only resolve the ids it registered itself.
+ * Registries are scoped by name so that a pipeline and a client in the same JVM share one;
+ * {@link #scope(String)} returns the registry of a name, creating it on first use.
  */
 public final class InMemorySchemaRegistry implements SchemaRegistry {
 
     private static final Map<String, InMemorySchemaRegistry> SCOPES = new ConcurrentHashMap<>();
 
     private final String name;
-    private final Map<Schema, Integer> idsBySchema = new ConcurrentHashMap<>();
-    private final List<Schema> schemasById = new CopyOnWriteArrayList<>();
+    private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
     private final Map<String, List<Integer>> versionsBySubject = new ConcurrentHashMap<>();
 
     public InMemorySchemaRegistry(String name) {
@@ -37,14 +40,21 @@ public final class InMemorySchemaRegistry implements SchemaRegistry {
         SCOPES.remove(name);
     }
 
+    /** The id any in-memory registry gives {@code schema}: positive, and the same in every process. */
+    public static int idOf(Schema schema) {
+        long fingerprint = SchemaNormalization.fingerprint64(schema.toString().getBytes(StandardCharsets.UTF_8));
+        int id = (int) (fingerprint ^ (fingerprint >>> 32)) & Integer.MAX_VALUE;
+        return id == 0 ? 1 : id;
+    }
+
     @Override
     public int register(String subject, Schema schema) {
-        int id;
-        synchronized (this) {
-            id = idsBySchema.computeIfAbsent(schema, s -> {
-                schemasById.add(s);
-                return schemasById.size();
-            });
+        int id = idOf(schema);
+        Schema known = schemasById.putIfAbsent(id, schema);
+        if (known != null && !known.equals(schema)) {
+            // about one chance in a billion for two schemas; refuse rather than mix them up
+            throw new IllegalStateException("schemas " + known.getFullName() + " and " + schema.getFullName()
+                    + " both fingerprint to id " + id + " in " + describe());
         }
         List<Integer> versions = versionsBySubject.computeIfAbsent(subject, s -> new CopyOnWriteArrayList<>());
         if (!versions.contains(id)) {
@@ -55,10 +65,11 @@ public final class InMemorySchemaRegistry implements SchemaRegistry {
 
     @Override
     public Schema schemaById(int id) {
-        if (id < 1 || id > schemasById.size()) {
+        Schema schema = schemasById.get(id);
+        if (schema == null) {
             throw new UnknownSchemaException(id, describe());
         }
-        return schemasById.get(id - 1);
+        return schema;
     }
 
     /** The ids registered under a subject, oldest first. */

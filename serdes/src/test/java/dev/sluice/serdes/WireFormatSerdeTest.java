@@ -44,6 +44,24 @@ class WireFormatSerdeTest {
     }
 
     @Test
+    void shouldGiveASchemaTheSameIdInEveryRegistrySoThatTwoProcessesAgree() {
+        // two registries of one name stand for two JVMs on mem://NAME: neither sees the other's map
+        InMemorySchemaRegistry writer = new InMemorySchemaRegistry("process-a");
+        InMemorySchemaRegistry reader = new InMemorySchemaRegistry("process-b");
+        byte[] bytes = AvroSerdes.forRegistry(writer).valueSerde(Job.class).serializer()
+                .serialize("sluice.jobs", Jobs.text("job-1", "doc-1", "hello"));
+        Serde<Job> readerSerde = AvroSerdes.forRegistry(reader).valueSerde(Job.class);
+
+        assertThatThrownBy(() -> readerSerde.deserializer().deserialize("sluice.jobs", bytes))
+                .isInstanceOf(UnknownSchemaException.class);
+        assertThat(reader.register("sluice.jobs-value", Job.getClassSchema()))
+                .isEqualTo(ByteBuffer.wrap(bytes, 1, 4).getInt()).isEqualTo(InMemorySchemaRegistry.idOf(Job.getClassSchema()));
+        assertThat(readerSerde.deserializer().deserialize("sluice.jobs", bytes).getJobId()).isEqualTo("job-1");
+        assertThat(InMemorySchemaRegistry.idOf(Job.getClassSchema()))
+                .isNotEqualTo(InMemorySchemaRegistry.idOf(dev.sluice.schemas.JobResult.getClassSchema()));
+    }
+
+    @Test
     void shouldReadAJobWrittenWithAnOlderSchemaThatLackedOptionalFields() throws Exception {
         Schema older = new Schema.Parser().parse("""
                 {"type":"record","name":"Job","namespace":"dev.sluice.schemas","fields":[

@@ -2,26 +2,21 @@ package dev.sluice.app.bench;
 
 import dev.sluice.connectors.JobClient;
 import dev.sluice.schemas.Job;
-import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.serdes.AvroSerdes;
 import dev.sluice.serdes.SluiceTopics;
-import dev.sluice.topology.Pipeline;
-import dev.sluice.topology.SluiceConfig;
-import dev.sluice.topology.SluiceTopology;
-import dev.sluice.topology.stages.BuiltinStages;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -40,14 +35,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.kstream.Consumed;
-import org.apache.kafka.streams.kstream.Named;
-import org.apache.kafka.streams.kstream.Produced;
 
 /**
  * The benchmark: the machine's limit (raw producer and consumer), the engine's floor (hand-written
@@ -60,7 +48,9 @@ import org.apache.kafka.streams.kstream.Produced;
  *
  * <p>Throughput runs from the moment the application is RUNNING over topics filled beforehand to the
  * moment a read_committed consumer has counted every output; a case whose count is off is failed, not
- * timed. The broker runs in a process of its own unless {@code --bootstrap} names a cluster.
+ * timed. The broker runs in a process of its own unless {@code --bootstrap} names a cluster. The
+ * floors run in one {@link BenchWorker} JVM and Sluice's applications in another, both apart from
+ * this one's load clients; the memory reported is that of Sluice's.
  */
 public final class Bench {
 
@@ -73,11 +63,12 @@ public final class Bench {
     private final BenchSettings settings;
     private final PrintWriter progress;
     private final String bootstrap;
-    private final String registry = "mem://bench";
-    private final AvroSerdes serdes = AvroSerdes.forUrl(registry, Map.of());
+    private final AvroSerdes serdes = AvroSerdes.forUrl(BenchWorker.REGISTRY, Map.of());
     private final Workload workload;
     private final Path stateRoot;
-    private final MemoryWatch memory = new MemoryWatch();
+    /** The JVMs that run the floors and Sluice's applications, started by {@link #run()}. */
+    private BenchWorker.Handle floors;
+    private BenchWorker.Handle sluice;
     private int step;
     private long lastStep = System.nanoTime();
     /** The bytes of the shared input of the current guarantee. */
@@ -98,7 +89,9 @@ public final class Bench {
     BenchReport run() throws Exception {
         List<BenchReport.Case> cases = new ArrayList<>();
         List<BenchReport.Latency> latencies = new ArrayList<>();
-        memory.start();
+        BenchWorker.registerSchemas();
+        floors = BenchWorker.Handle.start(settings.appJavaOptions(), bootstrap, settings.partitions(), stateRoot);
+        sluice = BenchWorker.Handle.start(settings.appJavaOptions(), bootstrap, settings.partitions(), stateRoot);
         try {
             warmUp();
             for (String guarantee : GUARANTEES) {
@@ -116,18 +109,17 @@ public final class Bench {
                     cases.add(limitConsume(guarantee, input));
                 }
                 if (settings.runs("floor.bytes")) {
-                    cases.add(streamsCase("floor.bytes", guarantee, input, this::floorBytes));
+                    cases.add(floorCase("floor.bytes", guarantee, input));
                 }
                 if (settings.runs("floor.avro")) {
-                    cases.add(streamsCase("floor.avro", guarantee, input, this::floorAvro));
+                    cases.add(floorCase("floor.avro", guarantee, input));
                 }
                 if (settings.runs("sluice.passthrough")) {
-                    cases.add(report(sluiceCase("sluice.passthrough", guarantee, prefix, Pipeline.passThrough(), records,
-                            false)));
+                    cases.add(report(sluiceCase("sluice.passthrough", guarantee, prefix, "passthrough", records, false)));
                 }
                 if (settings.runs("sluice.ingest")) {
                     cases.add(report(sluiceCase("sluice.ingest", guarantee, topic("sluice.ingest", guarantee, "sluice"),
-                            BuiltinStages.ingest(), settings.ingestJobs(), true)));
+                            "ingest", settings.ingestJobs(), true)));
                 }
             }
             for (String name : LATENCY_CASES) {
@@ -135,32 +127,47 @@ public final class Bench {
                     continue;
                 }
                 for (String guarantee : GUARANTEES) {
-                    latencies.add(latency(name, guarantee,
-                            name.equals("sluice.ingest") ? BuiltinStages.ingest() : Pipeline.passThrough()));
+                    latencies.add(latency(name, guarantee));
                 }
             }
         } finally {
-            memory.stop();
-            dev.sluice.app.TempDirs.delete(stateRoot);
+            try (BenchWorker.Handle f = floors; BenchWorker.Handle s = sluice) {
+                dev.sluice.app.TempDirs.delete(stateRoot);
+            }
         }
-        return new BenchReport(BenchReport.Machine.current(settings, bootstrap), cases, latencies,
-                new BenchReport.Memory(memory.peakRssMb(), memory.peakHeapMb()));
+        return new BenchReport(BenchReport.Machine.current(settings, bootstrap), cases, latencies, sluice.memory());
     }
 
     /**
-     * Runs the ingest graph once on a few jobs, uncounted, so that the first measured case does not
-     * pay for the JIT (without it the first guarantee measured came out a third slower). The graph
-     * runs most of the code the other cases do; the limit and floor cases warm the rest before the
-     * pass-through runs.
+     * Runs the ingest graph on a few jobs in Sluice's JVM and, at the same time, the Avro floor on the
+     * same jobs in the floors' JVM, uncounted, so that neither JVM's first measured case pays for its
+     * JIT (without it the first guarantee measured came out a third slower). The graph runs most of
+     * the code the pass-through does.
      */
     private void warmUp() throws Exception {
         long t0 = System.nanoTime();
         String guarantee = StreamsConfig.AT_LEAST_ONCE;
-        BenchReport.Case ingest = sluiceCase("warm-up.ingest", guarantee, topic("warm-up.ingest", guarantee, "sluice"),
-                BuiltinStages.ingest(), Math.min(400, settings.ingestJobs()), true);
-        progress.printf(Locale.ROOT, "[warm-up] the ingest graph on %,d jobs, not counted: %.1f s%s%n",
-                ingest.records(), (System.nanoTime() - t0) / 1e9,
-                ingest.failure() != null ? "; FAILED: " + ingest.failure() : "");
+        String prefix = topic("warm-up.ingest", guarantee, "sluice");
+        SluiceTopics topics = prepareSluice(prefix, "ingest");
+        int jobs = Math.min(400, settings.ingestJobs());
+        fill(topics.jobs().name(), "warm-up", jobs, false);
+        String out = topic("warm-up.floor", guarantee, "out");
+        createTopics(List.of(out));
+        Application floor = inWorker(floors, "floor.avro", guarantee, topic("warm-up.floor", guarantee, "app"),
+                topics.jobs().name(), out);
+        CompletableFuture<BenchReport.Case> floorRun = CompletableFuture.supplyAsync(() -> {
+            try {
+                return timeApplication("warm-up.floor", guarantee, out, jobs, 0, floor);
+            } catch (Exception e) {
+                return BenchReport.Case.failed("warm-up.floor", guarantee, 0, e.toString());
+            }
+        });
+        List<BenchReport.Case> runs = List.of(timeApplication("warm-up.ingest", guarantee, topics.results().name(),
+                jobs, 0, inWorker(sluice, "ingest", guarantee, prefix)), floorRun.get());
+        String failures = String.join("; ", runs.stream().filter(c -> c.failure() != null)
+                .map(c -> c.name() + " FAILED: " + c.failure()).toList());
+        progress.printf(Locale.ROOT, "[warm-up] the ingest graph and the Avro floor on %,d jobs, not counted: %.1f s%s%n",
+                jobs, (System.nanoTime() - t0) / 1e9, failures.isEmpty() ? "" : "; " + failures);
         progress.flush();
         lastStep = System.nanoTime();
     }
@@ -205,91 +212,61 @@ public final class Bench {
 
     // ---------------------------------------------------------------------------------- the floor
 
-    private interface TopologyMaker {
-        Topology make(String in, String out);
-    }
-
-    private Topology floorBytes(String in, String out) {
-        StreamsBuilder builder = new StreamsBuilder();
-        builder.stream(in, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("floor.source"))
-                .to(out, Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("floor.sink"));
-        return builder.build();
-    }
-
-    private Topology floorAvro(String in, String out) {
-        Serde<Job> jobs = serdes.valueSerde(Job.class);
-        Serde<JobResult> results = serdes.valueSerde(JobResult.class);
-        StreamsBuilder builder = new StreamsBuilder();
-        builder.stream(in, Consumed.with(Serdes.String(), jobs).withName("floor.source"))
-                .mapValues(job -> JobResult.newBuilder().setJobId(job.getJobId()).setStatus(JobStatus.COMPLETED)
-                        .setCompletedAt(Instant.now()).setAttributes(job.getAttributes()).setOutput(job).build(),
-                        Named.as("floor.result"))
-                .to(out, Produced.with(Serdes.String(), results).withName("floor.sink"));
-        return builder.build();
-    }
-
-    private BenchReport.Case streamsCase(String name, String guarantee, String in, TopologyMaker maker) throws Exception {
+    private BenchReport.Case floorCase(String name, String guarantee, String in) throws Exception {
         String out = topic(name, guarantee, "out");
         createTopics(List.of(out));
-        Properties props = streamsProps(name, guarantee);
         return report(timeApplication(name, guarantee, out, settings.records(), inputBytes,
-                new KafkaStreams(maker.make(in, out), props)));
+                inWorker(floors, name, guarantee, topic(name, guarantee, "app"), in, out)));
     }
 
     // ---------------------------------------------------------------------------------- Sluice
 
-    /** A Sluice application's topics (created), configuration and Streams properties. */
-    private record SluiceSetup(SluiceTopics topics, SluiceConfig config, Properties props) {
+    /** An application under test, in this JVM or in the worker's. */
+    private interface Application extends AutoCloseable {
+        /** Returns once the application is RUNNING. */
+        void start() throws Exception;
     }
 
-    private SluiceSetup prepareSluice(String prefix, String guarantee, Pipeline pipeline) throws Exception {
+    /** Creates a Sluice application's topics and returns it, to be started in the worker. */
+    private SluiceTopics prepareSluice(String prefix, String pipeline) throws Exception {
         SluiceTopics topics = SluiceTopics.create(prefix, serdes);
         List<String> names = new ArrayList<>(List.of(topics.jobs().name(), topics.results().name(),
                 topics.deadLetters().name()));
-        pipeline.lanes().forEach(lane -> names.add(topics.lane(lane).name()));
+        BenchWorker.PIPELINES.get(pipeline).get().lanes().forEach(lane -> names.add(topics.lane(lane).name()));
         createTopics(names);
-        SluiceConfig config = sluiceConfig(prefix, guarantee);
-        Properties props = config.streamsProperties();
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateRoot.resolve(prefix).toString());
-        return new SluiceSetup(topics, config, props);
+        return topics;
+    }
+
+    private static Application inWorker(BenchWorker.Handle worker, String kind, String guarantee, String... args) {
+        return new Application() {
+            @Override
+            public void start() throws Exception {
+                worker.startApplication(kind, guarantee, args);
+            }
+
+            @Override
+            public void close() throws Exception {
+                worker.stopApplication();
+            }
+        };
     }
 
     /** A Sluice case over its jobs topic: filled here when {@code fill}, else by limit.produce. */
-    private BenchReport.Case sluiceCase(String name, String guarantee, String prefix, Pipeline pipeline, int records,
+    private BenchReport.Case sluiceCase(String name, String guarantee, String prefix, String pipeline, int records,
                                         boolean fill) throws Exception {
-        SluiceSetup setup = prepareSluice(prefix, guarantee, pipeline);
-        long bytes = fill ? fill(setup.topics().jobs().name(), name, records, false) : inputBytes;
-        Topology topology = SluiceTopology.build(pipeline, setup.topics(), setup.config().maxDocumentBytes(),
-                setup.props());
-        return timeApplication(name, guarantee, setup.topics().results().name(), records, bytes,
-                new KafkaStreams(topology, setup.props()));
-    }
-
-    private static void awaitRunning(KafkaStreams streams) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (streams.state() != KafkaStreams.State.RUNNING && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
-    }
-
-    private SluiceConfig sluiceConfig(String prefix, String guarantee) {
-        Map<String, Object> flat = new HashMap<>();
-        flat.put(SluiceConfig.TOPICS_PREFIX_CONFIG, prefix);
-        flat.put(SluiceConfig.REGISTRY_URL_CONFIG, registry);
-        flat.put(SluiceConfig.TOPICS_PARTITIONS_CONFIG, Integer.toString(settings.partitions()));
-        flat.put("kafka." + StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        flat.put("kafka." + StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
-        flat.put("kafka." + StreamsConfig.APPLICATION_ID_CONFIG, prefix);
-        return new SluiceConfig(flat);
+        SluiceTopics topics = prepareSluice(prefix, pipeline);
+        long bytes = fill ? fill(topics.jobs().name(), name, records, false) : inputBytes;
+        return timeApplication(name, guarantee, topics.results().name(), records, bytes,
+                inWorker(sluice, pipeline, guarantee, prefix));
     }
 
     /** Starts the application over a filled input and times it until every output is committed. */
     private BenchReport.Case timeApplication(String name, String guarantee, String outputTopic, int records,
-                                             long inputBytes, KafkaStreams streams) throws Exception {
-        try (OutputCounter counter = new OutputCounter(consumerConfig("read_committed"), outputTopic)) {
+                                             long inputBytes, Application application) throws Exception {
+        try (OutputCounter counter = new OutputCounter(consumerConfig("read_committed"), outputTopic);
+             application) {
             counter.start();
-            streams.start();
-            awaitRunning(streams);
+            application.start();
             long t0 = System.nanoTime();
             long reached = counter.awaitCount(records, timeout());
             long extra = counter.settle(Duration.ofMillis(250)); // more than a commit interval under exactly_once_v2
@@ -298,17 +275,15 @@ public final class Bench {
                         + records + " inputs");
             }
             return BenchReport.Case.timed(name, guarantee, records, inputBytes, (reached - t0) / 1e9);
-        } finally {
-            streams.close(Duration.ofSeconds(30));
         }
     }
 
     // ---------------------------------------------------------------------------------- latency
 
-    private BenchReport.Latency latency(String name, String guarantee, Pipeline pipeline) throws Exception {
+    private BenchReport.Latency latency(String name, String guarantee) throws Exception {
         String prefix = topic(name, guarantee, "latency");
-        SluiceSetup setup = prepareSluice(prefix, guarantee, pipeline);
-        SluiceTopics topics = setup.topics();
+        String pipeline = name.equals("sluice.ingest") ? "ingest" : "passthrough";
+        SluiceTopics topics = prepareSluice(prefix, pipeline);
         Histogram histogram = new Histogram(TimeUnit.MINUTES.toMicros(10), 3);
         int rate = settings.latencyRate();
         int warmUp = rate * settings.latencyWarmUpSeconds();
@@ -318,10 +293,8 @@ public final class Bench {
         AtomicReference<Throwable> error = new AtomicReference<>();
         CountDownLatch done = new CountDownLatch(warmUp + total);
         String failure = null;
-        try (KafkaStreams streams = new KafkaStreams(SluiceTopology.build(pipeline, topics,
-                setup.config().maxDocumentBytes(), setup.props()), setup.props())) {
-            streams.start();
-            awaitRunning(streams);
+        try (Application application = inWorker(sluice, pipeline, guarantee, prefix)) {
+            application.start();
             try (JobClient client = JobClient.create(Map.of("bootstrap.servers", bootstrap, "linger.ms", 0), topics)) {
                 long start = System.nanoTime();
                 long interval = 1_000_000_000L / rate;
@@ -465,7 +438,8 @@ public final class Bench {
 
     /** acks=all with the batching Sluice's producers have (Sluice's defaults over Kafka Streams'). */
     private Map<String, Object> sluiceProducerConfig() {
-        Properties props = sluiceConfig("bench", StreamsConfig.AT_LEAST_ONCE).streamsProperties();
+        Properties props = BenchWorker.config(bootstrap, settings.partitions(), "bench", StreamsConfig.AT_LEAST_ONCE)
+                .streamsProperties();
         Map<String, Object> streamsProducer = new StreamsConfig(props).getProducerConfigs("bench");
         Map<String, Object> config = new HashMap<>();
         config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -490,15 +464,6 @@ public final class Bench {
         config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2_000);
         return config;
-    }
-
-    private Properties streamsProps(String name, String guarantee) {
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, topic(name, guarantee, "app"));
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateRoot.resolve(topic(name, guarantee, "state")).toString());
-        return props;
     }
 
     private void createTopics(List<String> names) throws Exception {

@@ -27,7 +27,8 @@ import picocli.CommandLine.Spec;
                     + " warm-up at that rate that is not counted, and memory.",
             "",
             "The broker runs in a process of its own (KRaft, 127.0.0.1) unless --bootstrap names a cluster."
-                    + " Do not run it while a build runs: figures move by a third.",
+                    + " The floors run in a JVM of their own, and so do Sluice's applications, whose peak RSS and"
+                    + " heap the report gives. Do not run it while a build runs: figures move by a third.",
             ""
         })
 public final class BenchCommand implements Callable<Integer> {
@@ -71,6 +72,12 @@ public final class BenchCommand implements Callable<Integer> {
                     + " limit.consume, floor.bytes, floor.avro, sluice.passthrough, sluice.ingest (default: all).")
     List<String> cases = List.of();
 
+    @Option(names = "--app-java-options", paramLabel = "OPTIONS", defaultValue = "-Xmx256m",
+            description = "Options of the two JVMs that run the applications under test, one the floors and one"
+                    + " Sluice's, apart from the load clients; the report gives the memory of Sluice's"
+                    + " (default: ${DEFAULT-VALUE}).")
+    String appJavaOptions;
+
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.")
     Path json;
 
@@ -85,7 +92,8 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         BenchSettings settings = new BenchSettings(quick ? 100_000 : records, partitions, replicationFactor,
-                documentBytes, latencyRate, quick ? 10 : latencySeconds, quick, java.util.Set.copyOf(cases));
+                documentBytes, latencyRate, quick ? 10 : latencySeconds, quick, java.util.Set.copyOf(cases),
+                List.of(appJavaOptions.trim().split("\\s+")));
         Process broker = null;
         String servers = bootstrap;
         try {
@@ -115,12 +123,9 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private static Process startBroker() throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return new ProcessBuilder(List.of(java, "-Xmx1g", "-cp", System.getProperty("java.class.path"),
-                "dev.sluice.app.EmbeddedKafka"))
-                .redirectError(System.getenv("SLUICE_BENCH_BROKER_LOG") == null ? ProcessBuilder.Redirect.DISCARD
-                        : ProcessBuilder.Redirect.to(new java.io.File(System.getenv("SLUICE_BENCH_BROKER_LOG"))))
-                .start();
+        String log = System.getenv("SLUICE_BENCH_BROKER_LOG");
+        return ChildJvm.start(List.of("-Xmx1g"), dev.sluice.app.EmbeddedKafka.class,
+                log == null ? ProcessBuilder.Redirect.DISCARD : ProcessBuilder.Redirect.to(new java.io.File(log)));
     }
 
     private static String awaitBootstrap(Process broker) throws Exception {

@@ -45,8 +45,8 @@ record BenchReport(Machine machine, List<Case> cases, List<Latency> latency, Mem
                    double maxMs, String failure) {
     }
 
-    /** Peaks of the JVM that ran the applications. */
-    record Memory(double peakRssMb, double peakHeapMb) {
+    /** Peaks of the JVM that ran Sluice's applications, started with {@code javaOptions}; -1 if unknown. */
+    record Memory(double peakRssMb, double peakHeapMb, String javaOptions) {
     }
 
     Optional<Case> find(String name, String guarantee) {
@@ -81,8 +81,10 @@ record BenchReport(Machine machine, List<Case> cases, List<Latency> latency, Mem
             sb.append(String.format(Locale.ROOT, "%-20s %-16s %6d %9.1f %9.1f %9.1f %9.1f%s%n", l.name(), l.guarantee(),
                     l.rate(), l.p50Ms(), l.p90Ms(), l.p99Ms(), l.maxMs(), l.failure() == null ? "" : "  FAILED: " + l.failure()));
         }
-        sb.append(String.format(Locale.ROOT, "%nmemory of the JVM running the applications and load clients (the broker"
-                + " runs apart): peak RSS %.0f MB, peak heap %.0f MB%n", memory.peakRssMb(), memory.peakHeapMb()));
+        sb.append(String.format(Locale.ROOT, "%nmemory of the Sluice side (its own JVM, java %s; the load clients, floors"
+                + " and broker run apart): ", memory.javaOptions()));
+        sb.append(memory.peakRssMb() < 0 ? String.format("not measured%n") : String.format(Locale.ROOT,
+                "peak RSS %.0f MB, peak heap %.0f MB%n", memory.peakRssMb(), memory.peakHeapMb()));
         return sb.toString();
     }
 
@@ -131,7 +133,8 @@ record BenchReport(Machine machine, List<Case> cases, List<Latency> latency, Mem
             }
             return m;
         }).toList());
-        json.put("memory", Map.of("peak_rss_mb", round(memory.peakRssMb()), "peak_heap_mb", round(memory.peakHeapMb())));
+        json.put("memory", Map.of("peak_rss_mb", round(memory.peakRssMb()), "peak_heap_mb", round(memory.peakHeapMb()),
+                "java_options", memory.javaOptions()));
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), json);
     }
 

@@ -4,10 +4,11 @@ import java.util.Set;
 
 /**
  * What the benchmark runs: how many records, of what size, over how many partitions; the latency
- * load; and which cases ({@code cases} empty: all of them).
+ * load; which cases ({@code cases} empty: all of them); and the options of the JVM that runs
+ * Sluice's applications.
  */
 record BenchSettings(int records, int partitions, short replicationFactor, int documentBytes, int latencyRate,
-                     int latencySeconds, boolean quick, Set<String> cases) {
+                     int latencySeconds, boolean quick, Set<String> cases, java.util.List<String> appJavaOptions) {
 
     /** Every case's name, in the order the benchmark runs them. */
     static final java.util.List<String> CASES = java.util.List.of("limit.produce", "limit.consume", "floor.bytes",
@@ -15,6 +16,7 @@ record BenchSettings(int records, int partitions, short replicationFactor, int d
 
     BenchSettings {
         cases = Set.copyOf(cases);
+        appJavaOptions = java.util.List.copyOf(appJavaOptions);
         for (String name : cases) {
             if (!CASES.contains(name)) {
                 throw new IllegalArgumentException("no bench case " + name + "; the cases are " + String.join(", ", CASES));

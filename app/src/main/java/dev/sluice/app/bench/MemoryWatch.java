@@ -6,8 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The peak resident set size (Linux VmHWM) and the peak heap in use of this JVM, which holds the
- * applications under test and the load clients; the broker runs in a process of its own.
+ * The peak resident set size (Linux VmHWM) and the peak heap in use of this JVM: a
+ * {@link BenchWorker}, which runs only applications under test.
  */
 final class MemoryWatch {
 

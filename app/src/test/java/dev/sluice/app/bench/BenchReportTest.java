@@ -16,7 +16,7 @@ class BenchReportTest {
     Path dir;
 
     private static BenchReport report() {
-        BenchSettings settings = new BenchSettings(1000, 3, (short) 1, 4096, 100, 2, false, java.util.Set.of());
+        BenchSettings settings = new BenchSettings(1000, 3, (short) 1, 4096, 100, 2, false, java.util.Set.of(), java.util.List.of());
         return new BenchReport(BenchReport.Machine.current(settings, "127.0.0.1:9092"), List.of(
                 BenchReport.Case.timed("floor.bytes", "at_least_once", 1000, 4_000_000, 0.5),
                 BenchReport.Case.timed("floor.avro", "at_least_once", 1000, 4_000_000, 1.0),
@@ -25,7 +25,7 @@ class BenchReportTest {
                 BenchReport.Case.failed("floor.avro", "exactly_once_v2", 0, "counted 0 committed outputs for 1000 inputs"),
                 BenchReport.Case.timed("sluice.passthrough", "exactly_once_v2", 1000, 4_000_000, 2.0)),
                 List.of(new BenchReport.Latency("sluice.passthrough", "at_least_once", 100, 200, 1.5, 2.5, 9.0, 12.0, null)),
-                new BenchReport.Memory(400.0, 120.0));
+                new BenchReport.Memory(400.0, 120.0, "-Xmx512m"));
     }
 
     @Test

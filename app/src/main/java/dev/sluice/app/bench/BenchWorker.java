@@ -1,0 +1,257 @@
+package dev.sluice.app.bench;
+
+import dev.sluice.schemas.Job;
+import dev.sluice.schemas.JobResult;
+import dev.sluice.schemas.JobStatus;
+import dev.sluice.serdes.AvroSerdes;
+import dev.sluice.serdes.InMemorySchemaRegistry;
+import dev.sluice.serdes.SluiceTopics;
+import dev.sluice.topology.Pipeline;
+import dev.sluice.topology.SluiceConfig;
+import dev.sluice.topology.SluiceTopology;
+import dev.sluice.topology.stages.BuiltinStages;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+
+/**
+ * A JVM that runs the applications under test, one at a time, apart from the load clients. The
+ * benchmark starts two with the same options: one for the hand-written floors and one for Sluice,
+ * so that each application competes with the clients on equal terms and Sluice's memory is
+ * measured alone. It takes commands, one line each on standard input:
+ *
+ * <pre>
+ * start floor.bytes|floor.avro GUARANTEE APPLICATION_ID IN OUT
+ * start passthrough|ingest GUARANTEE PREFIX    a Sluice application over the topics of PREFIX
+ * stop
+ * </pre>
+ *
+ * <p>It answers {@code sluice-worker running} once the application is RUNNING and
+ * {@code sluice-worker stopped} once it is closed. When its input closes it answers
+ * {@code sluice-worker memory RSS_MB HEAP_MB}, its peaks over the whole run, and exits. Anything
+ * else it prints (logs go to standard error) is not an answer.
+ */
+public final class BenchWorker {
+
+    static final String ANSWER = "sluice-worker ";
+    /** The registry both JVMs use: the same schema has the same id in each. */
+    static final String REGISTRY = "mem://bench";
+    /** The pipelines the benchmark measures, by the name the parent sends. */
+    static final Map<String, java.util.function.Supplier<Pipeline>> PIPELINES = Map.of(
+            "passthrough", Pipeline::passThrough, "ingest", BuiltinStages::ingest);
+
+    private BenchWorker() {
+    }
+
+    /** Arguments: the bootstrap servers, the partitions of every topic, and a directory for state. */
+    public static void main(String[] args) throws Exception {
+        String bootstrap = args[0];
+        int partitions = Integer.parseInt(args[1]);
+        Path stateRoot = Path.of(args[2]);
+        PrintStream out = System.out;
+        // the state lives in a temporary directory on purpose: the benchmark deletes it at the end
+        dev.sluice.app.Logging.quiet("org.apache.kafka.streams.processor.internals.StateDirectory");
+        MemoryWatch memory = new MemoryWatch();
+        memory.start();
+        registerSchemas();
+        AvroSerdes serdes = AvroSerdes.forUrl(REGISTRY, Map.of());
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        KafkaStreams streams = null;
+        String line;
+        while ((line = in.readLine()) != null) {
+            List<String> words = List.of(line.trim().split(" "));
+            switch (words.get(0)) {
+                case "start" -> {
+                    streams = application(words.subList(1, words.size()), bootstrap, partitions, stateRoot, serdes);
+                    streams.start();
+                    out.println(ANSWER + (awaitRunning(streams) ? "running" : "failed: not RUNNING after 60 s but "
+                            + streams.state()));
+                }
+                case "stop" -> {
+                    if (streams != null) {
+                        streams.close(Duration.ofSeconds(30));
+                        streams = null;
+                    }
+                    out.println(ANSWER + "stopped");
+                }
+                default -> out.println(ANSWER + "failed: unknown command " + line);
+            }
+            out.flush();
+        }
+        if (streams != null) {
+            streams.close(Duration.ofSeconds(30));
+        }
+        memory.stop();
+        out.printf(Locale.ROOT, ANSWER + "memory %.1f %.1f%n", memory.peakRssMb(), memory.peakHeapMb());
+        out.flush();
+    }
+
+    /** The application a start command names. */
+    private static KafkaStreams application(List<String> args, String bootstrap, int partitions, Path stateRoot,
+                                            AvroSerdes serdes) {
+        String kind = args.get(0);
+        String guarantee = args.get(1);
+        String id = args.get(2);
+        if (PIPELINES.containsKey(kind)) {
+            SluiceConfig config = config(bootstrap, partitions, id, guarantee);
+            Properties props = config.streamsProperties();
+            props.put(StreamsConfig.STATE_DIR_CONFIG, stateRoot.resolve(id).toString());
+            return new KafkaStreams(SluiceTopology.build(PIPELINES.get(kind).get(), SluiceTopics.create(id, serdes),
+                    config.maxDocumentBytes(), props), props);
+        }
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, id);
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateRoot.resolve(id).toString());
+        Topology topology = switch (kind) {
+            case "floor.bytes" -> floorBytes(args.get(3), args.get(4));
+            case "floor.avro" -> floorAvro(args.get(3), args.get(4), serdes);
+            default -> throw new IllegalArgumentException("no application " + kind);
+        };
+        return new KafkaStreams(topology, props);
+    }
+
+    /** The engine's floor: bytes in, the same bytes out, nothing deserialized. */
+    private static Topology floorBytes(String in, String out) {
+        StreamsBuilder builder = new StreamsBuilder();
+        builder.stream(in, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("floor.source"))
+                .to(out, Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("floor.sink"));
+        return builder.build();
+    }
+
+    /** The engine's floor with Sluice's serdes: a Job in, a JobResult out. */
+    private static Topology floorAvro(String in, String out, AvroSerdes serdes) {
+        Serde<Job> jobs = serdes.valueSerde(Job.class);
+        Serde<JobResult> results = serdes.valueSerde(JobResult.class);
+        StreamsBuilder builder = new StreamsBuilder();
+        builder.stream(in, Consumed.with(Serdes.String(), jobs).withName("floor.source"))
+                .mapValues(job -> JobResult.newBuilder().setJobId(job.getJobId()).setStatus(JobStatus.COMPLETED)
+                        .setCompletedAt(Instant.now()).setAttributes(job.getAttributes()).setOutput(job).build(),
+                        Named.as("floor.result"))
+                .to(out, Produced.with(Serdes.String(), results).withName("floor.sink"));
+        return builder.build();
+    }
+
+    /**
+     * Registers the schemas of the records that cross between the two JVMs, jobs one way and results
+     * the other, so that each can resolve the ids the other writes.
+     */
+    static void registerSchemas() {
+        InMemorySchemaRegistry registry = InMemorySchemaRegistry.scope(REGISTRY.substring("mem://".length()));
+        registry.register("bench-value", Job.getClassSchema());
+        registry.register("bench-value", JobResult.getClassSchema());
+    }
+
+    /** The configuration of a Sluice application of the benchmark. */
+    static SluiceConfig config(String bootstrap, int partitions, String prefix, String guarantee) {
+        Map<String, Object> flat = new HashMap<>();
+        flat.put(SluiceConfig.TOPICS_PREFIX_CONFIG, prefix);
+        flat.put(SluiceConfig.REGISTRY_URL_CONFIG, REGISTRY);
+        flat.put(SluiceConfig.TOPICS_PARTITIONS_CONFIG, Integer.toString(partitions));
+        flat.put("kafka." + StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        flat.put("kafka." + StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
+        flat.put("kafka." + StreamsConfig.APPLICATION_ID_CONFIG, prefix);
+        return new SluiceConfig(flat);
+    }
+
+    static boolean awaitRunning(KafkaStreams streams) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (streams.state() != KafkaStreams.State.RUNNING && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        return streams.state() == KafkaStreams.State.RUNNING;
+    }
+
+    /** The parent's handle on a worker process. */
+    static final class Handle implements AutoCloseable {
+
+        private final Process process;
+        private final BufferedReader answers;
+        private final PrintStream commands;
+        private final List<String> javaOptions;
+        private BenchReport.Memory memory;
+
+        private Handle(Process process, List<String> javaOptions) {
+            this.process = process;
+            this.javaOptions = List.copyOf(javaOptions);
+            this.answers = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            this.commands = new PrintStream(process.getOutputStream(), true, StandardCharsets.UTF_8);
+        }
+
+        static Handle start(List<String> javaOptions, String bootstrap, int partitions, Path stateRoot)
+                throws IOException {
+            return new Handle(ChildJvm.start(javaOptions, BenchWorker.class, ProcessBuilder.Redirect.INHERIT,
+                    bootstrap, Integer.toString(partitions), stateRoot.toString()), javaOptions);
+        }
+
+        /** Starts an application (see the class's commands) and returns once it is RUNNING. */
+        void startApplication(String kind, String guarantee, String... args) throws Exception {
+            expect("start " + kind + " " + guarantee + " " + String.join(" ", args), "running");
+        }
+
+        void stopApplication() throws Exception {
+            expect("stop", "stopped");
+        }
+
+        /** The worker's peak memory, known once it is closed (-1 if it did not say). */
+        BenchReport.Memory memory() {
+            return memory != null ? memory : new BenchReport.Memory(-1, -1, String.join(" ", javaOptions));
+        }
+
+        private void expect(String command, String answer) throws Exception {
+            commands.println(command);
+            String got = answer();
+            if (!got.equals(answer)) {
+                throw new IllegalStateException("the benchmark's worker JVM answered '" + got + "' to '" + command + "'");
+            }
+        }
+
+        private String answer() throws IOException, InterruptedException {
+            String line;
+            while ((line = answers.readLine()) != null) {
+                if (line.startsWith(ANSWER)) {
+                    return line.substring(ANSWER.length());
+                }
+            }
+            boolean exited = process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+            throw new IllegalStateException("the benchmark's worker JVM closed its output"
+                    + (exited ? " and exited with " + process.exitValue() : ""));
+        }
+
+        @Override
+        public void close() throws Exception {
+            commands.close();
+            try {
+                String[] last = answer().split(" ");
+                if (last[0].equals("memory")) {
+                    memory = new BenchReport.Memory(Double.parseDouble(last[1]), Double.parseDouble(last[2]),
+                            String.join(" ", javaOptions));
+                }
+            } finally {
+                if (!process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            }
+        }
+    }
+}
