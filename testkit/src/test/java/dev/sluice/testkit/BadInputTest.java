@@ -73,11 +73,13 @@ class BadInputTest {
 
     @Test
     void shouldFailCorruptBytesAndKeepThemInTheDeadLetterTopic() {
-        String first = driver.submit("first", "registers the Job schema as id 1");
+        String first = driver.submit("first", "registers the Job schema");
         assertThat(driver.result(first).getStatus()).isEqualTo(JobStatus.COMPLETED);
-        byte[] garbage = {0, 0, 0, 0, 1, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff};
+        int id = dev.sluice.serdes.InMemorySchemaRegistry.idOf(dev.sluice.schemas.Job.getClassSchema());
+        byte[] garbage = java.nio.ByteBuffer.allocate(10).put((byte) 0).putInt(id)
+                .put(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff}).array();
         driver.submitRaw("corrupt", garbage);
-        assertFailed(driver.result("corrupt"), "intake", "is not a valid Job (schema id 1)");
+        assertFailed(driver.result("corrupt"), "intake", "is not a valid Job (schema id " + id + ")");
         assertThat(driver.deadLetters()).singleElement().satisfies(dl -> {
             assertThat(dl.value()).isEqualTo(garbage);
             assertThat(dl.header("__streams.errors.exception")).contains("SerializationException");
