@@ -147,11 +147,12 @@ public final class Bench {
      * Runs the ingest graph on a few jobs in Sluice's JVM and, at the same time, the Avro floor on the
      * same jobs in the floors' JVM, uncounted, so that neither JVM's first measured case pays for its
      * JIT (without it the first guarantee measured came out a third slower). The graph runs most of
-     * the code the pass-through does.
+     * the code the pass-through does. Both run under exactly_once_v2, whose code is at_least_once's
+     * plus transactions.
      */
     private void warmUp() throws Exception {
         long t0 = System.nanoTime();
-        String guarantee = StreamsConfig.AT_LEAST_ONCE;
+        String guarantee = StreamsConfig.EXACTLY_ONCE_V2;
         String prefix = topic("warm-up.ingest", guarantee, "sluice");
         SluiceTopics topics = prepareSluice(prefix, "ingest");
         int jobs = Math.min(400, settings.ingestJobs());
@@ -251,9 +252,9 @@ public final class Bench {
      * the run (37 topics in 2.6 s) instead of one request per case (half a second each).
      */
     private List<String> plannedTopics() {
-        String alos = StreamsConfig.AT_LEAST_ONCE;
-        List<String> names = new ArrayList<>(sluiceTopicNames(topic("warm-up.ingest", alos, "sluice"), "ingest"));
-        names.add(topic("warm-up.floor", alos, "out"));
+        String eos = StreamsConfig.EXACTLY_ONCE_V2;
+        List<String> names = new ArrayList<>(sluiceTopicNames(topic("warm-up.ingest", eos, "sluice"), "ingest"));
+        names.add(topic("warm-up.floor", eos, "out"));
         for (String guarantee : GUARANTEES) {
             if (settings.runs("limit.produce") || SHARED_INPUT.stream().anyMatch(settings::runs)) {
                 names.add(SluiceTopics.create(topic("sluice.passthrough", guarantee, "sluice"), serdes).jobs().name());
