@@ -86,6 +86,12 @@ final class BatchProcessor extends StageNode {
         for (KeyValue<String, byte[]> entry : entries) {
             buffer.delete(entry.key);
             Flow.Envelope envelope = EnvelopeCodec.decode(entry.value);
+            Flow.Envelope expired = expiredOrNull(envelope);
+            if (expired != null) {
+                // its deadline passed while it waited for the batch: it does not join it
+                context.forward(new Record<>(envelope.jobId(), expired, now, new RecordHeaders()));
+                continue;
+            }
             envelopes.add(envelope);
             inputs.add(envelope.payload());
         }

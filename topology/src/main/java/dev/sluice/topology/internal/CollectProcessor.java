@@ -15,7 +15,8 @@ import org.apache.kafka.streams.processor.api.Record;
  * The last processor: turns each job's one envelope into its one result. A payload becomes
  * COMPLETED with the payload as output; a dropped job COMPLETED without output; a failed job FAILED,
  * naming the stage, with the job's original record (or, past a topic, the part's) in the dead-letter
- * topic.
+ * topic; a job past its deadline EXPIRED, naming the stage it did not reach, and no dead letter: its
+ * record was not at fault.
  */
 final class CollectProcessor implements Processor<String, Flow, String, Flow> {
 
@@ -43,9 +44,11 @@ final class CollectProcessor implements Processor<String, Flow, String, Flow> {
                     .setMessage("a part of the job reached the end of the pipeline without a gather").setAttempts(1)
                     .build(), job.trace());
         }
+        boolean expired = job.kind() == EnvelopeKind.FAILED && Deadlines.isExpiry(job.error());
         JobResult.Builder result = JobResult.newBuilder()
                 .setJobId(job.jobId())
-                .setStatus(job.kind() == EnvelopeKind.FAILED ? JobStatus.FAILED : JobStatus.COMPLETED)
+                .setStatus(expired ? JobStatus.EXPIRED
+                        : job.kind() == EnvelopeKind.FAILED ? JobStatus.FAILED : JobStatus.COMPLETED)
                 .setCompletedAt(Instant.ofEpochMilli(context.currentSystemTimeMs()))
                 .setAttributes(job.job().getAttributes())
                 .setPartial(job.partial())
@@ -58,7 +61,7 @@ final class CollectProcessor implements Processor<String, Flow, String, Flow> {
         }
         context.forward(record.withKey(job.jobId()).withValue(new Flow.Emit(result.build()))
                 .withHeaders(new RecordHeaders()));
-        if (job.kind() == EnvelopeKind.FAILED) {
+        if (job.kind() == EnvelopeKind.FAILED && !expired) {
             StageError error = job.error();
             Flow.Raw raw = job.raw();
             Flow.DeadLetter dead = raw != null ? new Flow.DeadLetter(raw.key(), raw.value())

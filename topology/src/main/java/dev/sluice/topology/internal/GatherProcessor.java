@@ -1,5 +1,6 @@
 package dev.sluice.topology.internal;
 
+import dev.sluice.schemas.StageError;
 import dev.sluice.schemas.StageTrace;
 import dev.sluice.schemas.internal.EnvelopeKind;
 import dev.sluice.schemas.internal.GatherState;
@@ -46,6 +47,11 @@ final class GatherProcessor extends StageNode {
 
     /** A group open in memory: how many parts it expects, since when, which have come, and them. */
     private record Group(int expected, long firstSeenAt, BitSet arrived, List<Flow.Envelope> parts) {
+        /** The job's deadline in epoch millis, or null. */
+        Long deadline() {
+            java.time.Instant deadline = parts.isEmpty() ? null : parts.get(0).job().getDeadline();
+            return deadline == null ? null : deadline.toEpochMilli();
+        }
     }
 
     private final GatherStage<Object, Object> stage;
@@ -84,11 +90,15 @@ final class GatherProcessor extends StageNode {
     }
 
     @Override
-    public void process(Record<String, Flow> record) {
-        if (!(record.value() instanceof Flow.Envelope envelope)) {
-            context.forward(record);
+    public void process(Record<String, Flow> arriving) {
+        if (!(arriving.value() instanceof Flow.Envelope part)) {
+            context.forward(arriving);
             return;
         }
+        // a part past its job's deadline ends the job here, as a failed part would
+        Flow.Envelope expired = part.kind() == EnvelopeKind.FAILED ? null : expiredOrNull(part);
+        Flow.Envelope envelope = expired != null ? expired : part;
+        Record<String, Flow> record = expired != null ? arriving.withValue(expired) : arriving;
         if (envelope.lineage().depth() == 0) {
             // nothing fanned out before this gather: the job is a group of one
             if (envelope.kind() == EnvelopeKind.FAILED) {
@@ -159,7 +169,7 @@ final class GatherProcessor extends StageNode {
                 parts.put(partKey(group, part.lineage().index()), EnvelopeCodec.encode(part));
             }
             parts.put(HEADER + group, EnvelopeCodec.encodeState(new GatherState(open.expected(), open.firstSeenAt(),
-                    ByteBuffer.wrap(open.arrived().toByteArray()))));
+                    ByteBuffer.wrap(open.arrived().toByteArray()), open.deadline())));
         }
         groups.clear();
     }
@@ -205,23 +215,39 @@ final class GatherProcessor extends StageNode {
         context.forward(new Record<>(jobId, out, timestamp, new RecordHeaders()));
     }
 
-    /** The punctuator: flushes every group that has waited past the timeout, and forgets old flushes. */
+    /**
+     * The punctuator: ends every group whose job's deadline has passed (EXPIRED), flushes every group
+     * that has waited past the timeout (partial), and forgets old flushes.
+     */
     private void flushExpired(long now) {
         List<KeyValue<String, GatherState>> expired = new ArrayList<>();
         try (KeyValueIterator<String, byte[]> it = parts.prefixScan(HEADER, new StringSerializer())) {
             while (it.hasNext()) {
                 KeyValue<String, byte[]> entry = it.next();
                 GatherState state = EnvelopeCodec.decodeState(entry.value);
-                if (now - state.getFirstSeenAt() >= timeout.toMillis()) {
+                boolean pastDeadline = state.getDeadline() != null && now >= state.getDeadline();
+                if (pastDeadline || now - state.getFirstSeenAt() >= timeout.toMillis()) {
                     expired.add(KeyValue.pair(entry.key.substring(HEADER.length()), state));
                 }
             }
         }
         for (KeyValue<String, GatherState> entry : expired) {
             List<Flow.Envelope> arrived = take(entry.key, arrived(entry.value));
-            flushed.put(entry.key, TIMED_OUT + now);
-            if (!arrived.isEmpty()) {
-                Flow.Envelope any = arrived.get(0);
+            if (arrived.isEmpty()) {
+                flushed.put(entry.key, TIMED_OUT + now);
+                continue;
+            }
+            Flow.Envelope any = arrived.get(0);
+            StageError pastDeadline = Deadlines.expired(any.job(), definition.name(), now);
+            if (pastDeadline != null) {
+                // the parts still to come will be discarded, as after a failed part
+                flushed.put(entry.key, FAILED + now);
+                Flow.Envelope base = new Flow.Envelope(any.job(), EnvelopeKind.PAYLOAD, any.lineage().parent(),
+                        Traces.merge(arrived.stream().map(Flow.Envelope::trace).toList()), null, null, false, any.raw());
+                context.forward(new Record<>(any.jobId(), base.failed(pastDeadline,
+                        base.traceWith(definition.name(), now, 0, Deadlines.NOTE)), now, new RecordHeaders()));
+            } else {
+                flushed.put(entry.key, TIMED_OUT + now);
                 complete(any.jobId(), any.lineage().parent(), arrived, true, now);
             }
         }

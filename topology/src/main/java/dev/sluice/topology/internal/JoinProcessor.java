@@ -125,6 +125,10 @@ final class JoinProcessor extends StageNode {
         if (left.kind() == EnvelopeKind.DROPPED || right.kind() == EnvelopeKind.DROPPED) {
             return base.dropped(both);
         }
+        Flow.Envelope expired = expiredOrNull(base);
+        if (expired != null) {
+            return expired;
+        }
         Object[] output = new Object[1];
         Outcome outcome = invoke(left, () -> output[0] = checked(stage.join(left.payload(), right.payload(), stageContext)));
         List<StageTrace> trace = base.traceWith(definition.name(), outcome.startedAtMillis(), outcome.nanos(),

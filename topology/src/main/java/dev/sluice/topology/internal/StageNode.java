@@ -96,6 +96,18 @@ abstract class StageNode implements Processor<String, Flow, String, Flow> {
         return output;
     }
 
+    /**
+     * The part as it goes on if its job's deadline has passed: FAILED with a {@link Deadlines} error
+     * naming this stage (the collector makes that an EXPIRED result), so that no later stage runs for
+     * it and gathers drop the job's other parts; null while the job has time left.
+     */
+    final Flow.Envelope expiredOrNull(Flow.Envelope envelope) {
+        long now = context.currentSystemTimeMs();
+        StageError expired = Deadlines.expired(envelope.job(), definition.name(), now);
+        return expired == null ? null
+                : envelope.failed(expired, envelope.traceWith(definition.name(), now, 0, Deadlines.NOTE));
+    }
+
     /** Sends a part that came after its join or gather stopped waiting for it to the dead-letter topic. */
     final void deadLetterLatePart(Record<String, Flow> record, Flow.Envelope envelope, String message) {
         context.forward(record.withValue(new Flow.DeadLetter(envelope.jobId().getBytes(StandardCharsets.UTF_8),

@@ -31,6 +31,11 @@ final class StageProcessor extends StageNode {
             context.forward(record);
             return;
         }
+        Flow.Envelope expired = expiredOrNull(envelope);
+        if (expired != null) {
+            context.forward(record.withValue(expired));
+            return;
+        }
         List<Object> outputs = new ArrayList<>(fansOut ? 8 : 1);
         Outcome outcome = invoke(envelope, () -> stage.process(envelope.payload(), stageContext,
                 output -> outputs.add(checked(output))));
