@@ -109,6 +109,17 @@ class BadInputTest {
     }
 
     @Test
+    void shouldFailAJobWithATaskThatNoStageReads() {
+        Job job = Jobs.text("ocr-task", "doc-1", "a scanned page");
+        job.setTasks(java.util.List.of(Jobs.task("split", "size", "100"), Jobs.task("ocr", "lang", "en")));
+        assertFailed(driver.result(driver.submit(job)), "intake",
+                "a task of type 'ocr' that no stage of this pipeline reads; its stages read tasks of type split");
+        assertThat(driver.deadLetters()).singleElement()
+                .satisfies(dl -> assertThat(dl.keyAsString()).isEqualTo("ocr-task"));
+        assertNextJobCompletes();
+    }
+
+    @Test
     void shouldFailABadSplitTaskNamingTheSplitStage() {
         Job job = Jobs.text("bad-task", "doc-1", "some text to split");
         job.setTasks(java.util.List.of(Jobs.task("split", "size", "ten")));

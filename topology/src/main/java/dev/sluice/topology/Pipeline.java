@@ -178,6 +178,17 @@ public final class Pipeline {
     }
 
     /** The stages in the order they were added; every stage comes after its inputs. */
+    /** The job task types that the pipeline's stages read ({@link Stage#taskTypes()}), sorted. */
+    public java.util.SortedSet<String> taskTypes() {
+        java.util.SortedSet<String> types = new java.util.TreeSet<>();
+        for (StageDefinition stage : stages) {
+            if (stage.stage() instanceof Stage<?, ?> s) {
+                types.addAll(s.taskTypes());
+            }
+        }
+        return types;
+    }
+
     public List<StageDefinition> stages() {
         return stages;
     }

@@ -45,7 +45,8 @@ public final class SluiceTopology {
     public static Topology build(Pipeline pipeline, SluiceTopics topics, int maxDocumentBytes,
                                  Properties streamsProperties, Set<String> segments) {
         StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(streamsProperties)));
-        IntakeRules rules = pipeline.isPassThrough() ? IntakeRules.none() : new IntakeRules(true, maxDocumentBytes);
+        IntakeRules rules = pipeline.isPassThrough() ? IntakeRules.none()
+                : new IntakeRules(true, maxDocumentBytes, pipeline.taskTypes());
         TopologyFactory.build(builder, pipeline, topics, rules, segments);
         return builder.build(streamsProperties);
     }

@@ -21,6 +21,15 @@ public interface Stage<I, O> {
     /** Processes one input, emitting its outputs through {@code out}. */
     void process(I input, StageContext context, Emitter<O> out) throws Exception;
 
+    /**
+     * The types of the job tasks this stage reads ({@link StageContext#task(String)}), e.g.
+     * {@code split}. A job with a task that no stage of its pipeline reads fails at intake, rather
+     * than running without the work it asked for. None by default.
+     */
+    default java.util.Set<String> taskTypes() {
+        return java.util.Set.of();
+    }
+
     /** A stage that emits {@code fn(input)} for every input. */
     static <I, O> Stage<I, O> map(Function<? super I, ? extends O> fn) {
         return (input, context, out) -> out.emit(fn.apply(input));

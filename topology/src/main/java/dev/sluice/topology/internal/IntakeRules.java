@@ -4,14 +4,15 @@ import dev.sluice.schemas.Document;
 import dev.sluice.schemas.Job;
 
 /**
- * What a job must be for the stages to take it: a non-empty document no larger than the limit.
- * The pass-through mode checks nothing beyond a readable job with an id.
+ * What a job must be for the stages to take it: a non-empty document no larger than the limit, and
+ * no task of a type that no stage reads ({@code taskTypes}: those the stages read). The pass-through
+ * mode checks nothing beyond a readable job with an id.
  */
-public record IntakeRules(boolean checkDocument, int maxDocumentBytes) {
+public record IntakeRules(boolean checkDocument, int maxDocumentBytes, java.util.SortedSet<String> taskTypes) {
 
     /** Rules that let every readable job with an id through. */
     public static IntakeRules none() {
-        return new IntakeRules(false, Integer.MAX_VALUE);
+        return new IntakeRules(false, Integer.MAX_VALUE, new java.util.TreeSet<>());
     }
 
     /** Returns why the job cannot run, or {@code null} if it can. */
@@ -28,6 +29,13 @@ public record IntakeRules(boolean checkDocument, int maxDocumentBytes) {
         if (bytes > maxDocumentBytes) {
             return "document '" + document.getId() + "' is over the size limit: more than " + maxDocumentBytes
                     + " bytes of text (limits.document.max.bytes); split it before submitting or raise the limit";
+        }
+        for (dev.sluice.schemas.Task task : job.getTasks()) {
+            if (!taskTypes.contains(task.getType())) {
+                return "the job has a task of type '" + task.getType() + "' that no stage of this pipeline reads; "
+                        + (taskTypes.isEmpty() ? "its stages read no tasks"
+                                : "its stages read tasks of type " + String.join(", ", taskTypes));
+            }
         }
         return null;
     }

@@ -32,6 +32,11 @@ public final class Split implements Stage<Document, Chunk> {
     }
 
     @Override
+    public java.util.Set<String> taskTypes() {
+        return java.util.Set.of(TASK);
+    }
+
+    @Override
     public void process(Document input, StageContext context, Emitter<Chunk> out) {
         int chunkSize = size;
         int chunkOverlap = overlap;
