@@ -109,6 +109,21 @@ class BadInputTest {
     }
 
     @Test
+    void shouldRunAJobWhoseKeyIsNullOrNotItsIdUnderTheIdInItsValue() {
+        byte[] value = driver.topics().jobs().valueSerde().serializer()
+                .serialize(driver.topics().jobs().name(), Jobs.text("keyless", "doc-1", "A job sent without a key."));
+        driver.submitRaw((byte[]) null, value);
+        assertThat(driver.result("keyless").getStatus()).isEqualTo(JobStatus.COMPLETED);
+
+        byte[] other = driver.topics().jobs().valueSerde().serializer()
+                .serialize(driver.topics().jobs().name(), Jobs.text("real-id", "doc-2", "A job under another key."));
+        driver.submitRaw(new byte[] {(byte) 0xc3, (byte) 0x28}, other); // not even valid UTF-8
+        assertThat(driver.result("real-id").getStatus()).isEqualTo(JobStatus.COMPLETED);
+        assertThat(driver.deadLetters()).isEmpty();
+        assertNextJobCompletes();
+    }
+
+    @Test
     void shouldFailAJobWithATaskThatNoStageReads() {
         Job job = Jobs.text("ocr-task", "doc-1", "a scanned page");
         job.setTasks(java.util.List.of(Jobs.task("split", "size", "100"), Jobs.task("ocr", "lang", "en")));
