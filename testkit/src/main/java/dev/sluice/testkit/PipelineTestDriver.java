@@ -96,6 +96,14 @@ public final class PipelineTestDriver implements AutoCloseable {
         return topology;
     }
 
+    /**
+     * The in-memory registry the driver's serdes use, e.g. to register an older or a foreign writer
+     * schema and submit a record written with it ({@link #submitRaw(String, byte[])}).
+     */
+    public dev.sluice.serdes.SchemaRegistry registry() {
+        return dev.sluice.serdes.InMemorySchemaRegistry.scope(registryScope);
+    }
+
     /** The topics, with the serdes the driver uses. */
     public SluiceTopics topics() {
         return topics;

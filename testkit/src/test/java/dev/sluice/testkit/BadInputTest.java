@@ -95,6 +95,30 @@ class BadInputTest {
     }
 
     @Test
+    void shouldFailAJobWrittenWithASchemaIncompatibleWithOurs() throws Exception {
+        // another team's "Job": the same name, an int id and no document, registered like any schema
+        org.apache.avro.Schema theirs = new org.apache.avro.Schema.Parser().parse("""
+                {"type":"record","name":"Job","namespace":"dev.sluice.schemas","fields":[
+                  {"name":"jobId","type":"int"}]}""");
+        int id = driver.registry().register(driver.topics().jobs().name() + "-value", theirs);
+        org.apache.avro.generic.GenericRecord record = new org.apache.avro.generic.GenericData.Record(theirs);
+        record.put("jobId", 42);
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        bytes.write(0);
+        bytes.write(java.nio.ByteBuffer.allocate(4).putInt(id).array());
+        org.apache.avro.io.BinaryEncoder encoder = org.apache.avro.io.EncoderFactory.get().binaryEncoder(bytes, null);
+        new org.apache.avro.generic.GenericDatumWriter<org.apache.avro.generic.GenericRecord>(theirs).write(record, encoder);
+        encoder.flush();
+
+        driver.submitRaw("foreign", bytes.toByteArray());
+        assertFailed(driver.result("foreign"), "intake", "is not a valid Job (schema id " + id + ")");
+        assertThat(driver.result("foreign").getError().getMessage()).contains("missing required field");
+        assertThat(driver.deadLetters()).singleElement()
+                .satisfies(dl -> assertThat(dl.value()).isEqualTo(bytes.toByteArray()));
+        assertNextJobCompletes();
+    }
+
+    @Test
     void shouldFailAnUnknownSchemaId() {
         driver.submitRaw("unknown-id", new byte[] {0, 0, 0, 0x7f, 0x7f, 2, 'x'});
         assertFailed(driver.result("unknown-id"), "intake", "unknown schema id 32639");
