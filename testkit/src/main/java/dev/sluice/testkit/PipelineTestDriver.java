@@ -69,6 +69,7 @@ public final class PipelineTestDriver implements AutoCloseable {
         props.put(SluiceConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED, true);
         this.stateDir = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "sluice-" + scope);
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        props.putAll(builder.kafka);
         this.topology = SluiceTopology.build(builder.pipeline, topics, builder.maxDocumentBytes, props);
         this.driver = new TopologyTestDriver(topology, props, builder.startTime);
         this.jobs = driver.createInputTopic(topics.jobs().name(), topics.jobs().keySerde().serializer(),
@@ -209,6 +210,7 @@ public final class PipelineTestDriver implements AutoCloseable {
         private String prefix = SluiceTopics.DEFAULT_PREFIX;
         private int maxDocumentBytes = SluiceConfig.DEFAULT_DOCUMENT_MAX_BYTES;
         private Instant startTime = Instant.parse("2026-01-01T00:00:00Z");
+        private final Map<String, Object> kafka = new HashMap<>();
 
         private Builder(Pipeline pipeline) {
             this.pipeline = pipeline;
@@ -226,6 +228,15 @@ public final class PipelineTestDriver implements AutoCloseable {
 
         public Builder startTime(Instant startTime) {
             this.startTime = startTime;
+            return this;
+        }
+
+        /**
+         * A Kafka Streams setting, as under {@code kafka:} in a pipeline's YAML, e.g.
+         * {@code producer.max.request.size}, which decides which results are too large to send.
+         */
+        public Builder kafka(String key, Object value) {
+            kafka.put(key, value);
             return this;
         }
 

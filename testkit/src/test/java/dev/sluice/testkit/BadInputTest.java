@@ -148,6 +148,32 @@ class BadInputTest {
     }
 
     @Test
+    void shouldFailAJobWhoseResultIsTooLargeToSendAndKeepItsRecord() {
+        try (PipelineTestDriver small = PipelineTestDriver.builder(BuiltinStages.ingest())
+                .kafka("producer.max.request.size", 40_000).build()) {
+            // 20 KB of text makes about 54 KB of result: chunks, their embeddings and keywords
+            Job big = Jobs.text("big", "doc-big", "Every sentence here adds to a long result. ".repeat(470));
+            small.submit(big);
+            JobResult result = small.result("big");
+            assertThat(result.getStatus()).isEqualTo(JobStatus.FAILED);
+            assertThat(result.getOutput()).isNull();
+            assertThat(result.getError().getStage()).isEqualTo("results");
+            assertThat(result.getError().getErrorClass()).endsWith("RecordTooLargeException");
+            assertThat(result.getError().getMessage()).contains("too large to send", "max.request.size is 40000");
+            // the record the job was last read from: here its bulk lane's, as 20 KB take that lane
+            assertThat(small.laneRecords("bulk")).containsExactly("big");
+            assertThat(small.deadLetters()).singleElement().satisfies(dl -> {
+                assertThat(dl.keyAsString()).isEqualTo("big");
+                assertThat(dl.stage()).isEqualTo("results");
+                assertThat(small.topics().jobs().valueSerde().deserializer().deserialize("x", dl.value()).getJobId())
+                        .isEqualTo("big");
+            });
+            String next = small.submit("next", "A short job still fits.");
+            assertThat(small.result(next).getStatus()).isEqualTo(JobStatus.COMPLETED);
+        }
+    }
+
+    @Test
     void shouldFailAJobWithATaskThatNoStageReads() {
         Job job = Jobs.text("ocr-task", "doc-1", "a scanned page");
         job.setTasks(java.util.List.of(Jobs.task("split", "size", "100"), Jobs.task("ocr", "lang", "en")));

@@ -5,6 +5,7 @@ import dev.sluice.topology.internal.IntakeRules;
 import dev.sluice.topology.internal.TopologyFactory;
 import java.util.Properties;
 import java.util.Set;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -47,8 +48,17 @@ public final class SluiceTopology {
         StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(streamsProperties)));
         IntakeRules rules = pipeline.isPassThrough() ? IntakeRules.none()
                 : new IntakeRules(true, maxDocumentBytes, pipeline.taskTypes());
-        TopologyFactory.build(builder, pipeline, topics, rules, segments);
+        TopologyFactory.build(builder, pipeline, topics, rules, maxRequestBytes(streamsProperties), segments);
         return builder.build(streamsProperties);
+    }
+
+    /** The producer's max.request.size in {@code streamsProperties}, or the producer's default. */
+    private static int maxRequestBytes(Properties streamsProperties) {
+        Object value = streamsProperties.get(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG));
+        if (value == null) {
+            value = streamsProperties.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
+        }
+        return value == null ? 1_048_576 : Integer.parseInt(value.toString().trim());
     }
 
     /** {@code main} and the names of the pipeline's lanes: what {@code segments} may hold. */

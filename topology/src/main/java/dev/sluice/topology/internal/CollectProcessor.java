@@ -6,7 +6,9 @@ import dev.sluice.schemas.StageError;
 import dev.sluice.schemas.internal.EnvelopeKind;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -17,14 +19,30 @@ import org.apache.kafka.streams.processor.api.Record;
  * naming the stage, with the job's original record (or, past a topic, the part's) in the dead-letter
  * topic; a job past its deadline EXPIRED, naming the stage it did not reach, and no dead letter: its
  * record was not at fault.
+ *
+ * <p>It serializes the result itself, to check its size before the send: a result the producer
+ * could not send (over max.request.size) would fail the send, which under exactly_once_v2 leaves
+ * the transaction unusable and kills the stream thread, again after every restart. Such a job ends
+ * FAILED at stage {@value #RESULTS_STAGE} instead, with its input in the dead-letter topic.
  */
 final class CollectProcessor implements Processor<String, Flow, String, Flow> {
 
+    /** The stage a result too large to send is blamed on. */
+    static final String RESULTS_STAGE = "results";
+    /** Room for the record batch's and the record's own headers, generously. */
+    private static final int RECORD_OVERHEAD_BYTES = 512;
+
     private final String pipeline;
+    private final Serializer<JobResult> serializer;
+    private final String resultsTopic;
+    private final int maxResultBytes;
     private ProcessorContext<String, Flow> context;
 
-    CollectProcessor(String pipeline) {
+    CollectProcessor(String pipeline, Serializer<JobResult> serializer, String resultsTopic, int maxResultBytes) {
         this.pipeline = pipeline;
+        this.serializer = serializer;
+        this.resultsTopic = resultsTopic;
+        this.maxResultBytes = maxResultBytes;
     }
 
     @Override
@@ -59,13 +77,28 @@ final class CollectProcessor implements Processor<String, Flow, String, Flow> {
         if (job.kind() == EnvelopeKind.FAILED) {
             result.setError(job.error());
         }
-        context.forward(record.withKey(job.jobId()).withValue(new Flow.Emit(result.build()))
+        JobResult made = result.build();
+        byte[] bytes = serializer.serialize(resultsTopic, made);
+        int size = bytes.length + job.jobId().length() * 3 + RECORD_OVERHEAD_BYTES;
+        if (size > maxResultBytes) {
+            String message = "the job's result is " + bytes.length + " bytes, too large to send (the producer's"
+                    + " max.request.size is " + maxResultBytes + ")";
+            job = job.failed(StageError.newBuilder().setStage(RESULTS_STAGE)
+                    .setErrorClass(RecordTooLargeException.class.getName()).setMessage(message).setAttempts(1).build(),
+                    job.trace());
+            made = JobResult.newBuilder(made).setStatus(JobStatus.FAILED).setOutput(null).setPartial(false)
+                    .setError(job.error()).build();
+            bytes = serializer.serialize(resultsTopic, made);
+            expired = false;
+        }
+        context.forward(record.withKey(job.jobId()).withValue(new Flow.Emit(made, bytes))
                 .withHeaders(new RecordHeaders()));
         if (job.kind() == EnvelopeKind.FAILED && !expired) {
             StageError error = job.error();
             Flow.Raw raw = job.raw();
             Flow.DeadLetter dead = raw != null ? new Flow.DeadLetter(raw.key(), raw.value())
-                    : new Flow.DeadLetter(job.jobId().getBytes(StandardCharsets.UTF_8), EnvelopeCodec.encode(job));
+                    : new Flow.DeadLetter(job.jobId().getBytes(StandardCharsets.UTF_8),
+                            RESULTS_STAGE.equals(error.getStage()) ? null : EnvelopeCodec.encode(job));
             context.forward(record.withKey(job.jobId()).withValue(dead).withHeaders(ErrorHeaders.of(
                     raw == null ? null : raw.position(), job.jobId(), error.getStage(), error.getErrorClass(),
                     error.getMessage())));

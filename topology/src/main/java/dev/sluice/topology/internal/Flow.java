@@ -75,8 +75,17 @@ sealed interface Flow {
     record Raw(byte[] key, byte[] value, ErrorHeaders.SourcePosition position) {
     }
 
-    /** The job's terminal result, for the results topic. */
-    record Emit(JobResult result) implements Flow {
+    /** The job's terminal result, for the results topic; {@code bytes} if it is serialized already. */
+    record Emit(JobResult result, byte[] bytes) implements Flow {
+
+        Emit(JobResult result) {
+            this(result, null);
+        }
+
+        /** The result in the topic's wire format. */
+        byte[] bytes(dev.sluice.serdes.Topic<String, JobResult> topic) {
+            return bytes != null ? bytes : topic.valueSerde().serializer().serialize(topic.name(), result);
+        }
     }
 
     /** A record for the dead-letter topic; the error is in the record's headers. */

@@ -50,22 +50,26 @@ public final class TopologyFactory {
     private final Pipeline pipeline;
     private final SluiceTopics topics;
     private final IntakeRules rules;
+    private final int maxResultBytes;
 
-    private TopologyFactory(StreamsBuilder builder, Pipeline pipeline, SluiceTopics topics, IntakeRules rules) {
+    private TopologyFactory(StreamsBuilder builder, Pipeline pipeline, SluiceTopics topics, IntakeRules rules,
+                            int maxResultBytes) {
         this.builder = builder;
         this.pipeline = pipeline;
         this.topics = topics;
         this.rules = rules;
+        this.maxResultBytes = maxResultBytes;
     }
 
     /**
      * Adds the pipeline's segments to {@code builder}.
      *
+     * @param maxResultBytes the largest result the producer can send (its max.request.size)
      * @param segments {@link #MAIN} and lane names to lay out; all of them when empty
      */
     public static void build(StreamsBuilder builder, Pipeline pipeline, SluiceTopics topics, IntakeRules rules,
-                             Set<String> segments) {
-        TopologyFactory factory = new TopologyFactory(builder, pipeline, topics, rules);
+                             int maxResultBytes, Set<String> segments) {
+        TopologyFactory factory = new TopologyFactory(builder, pipeline, topics, rules, maxResultBytes);
         Set<String> wanted = segments.isEmpty() ? allSegments(pipeline) : segments;
         for (String segment : wanted) {
             if (!allSegments(pipeline).contains(segment)) {
@@ -243,7 +247,10 @@ public final class TopologyFactory {
             all = all.merge(ends.get(i), Named.as(n(lane, COLLECT) + "-merge-" + i));
         }
         String name = pipeline.name();
-        return all.process(() -> new CollectProcessor(name), Named.as(n(lane, COLLECT)));
+        var serializer = topics.results().valueSerde().serializer();
+        String resultsTopic = topics.results().name();
+        return all.process(() -> new CollectProcessor(name, serializer, resultsTopic, maxResultBytes),
+                Named.as(n(lane, COLLECT)));
     }
 
     /** Results to the results topic, dead letters to the dead-letter topic. */
@@ -253,9 +260,11 @@ public final class TopologyFactory {
             all = all.merge(leaving.get(i), Named.as(n(lane, "sluice.leaving-merge-" + i)));
         }
         all.split(Named.as(n(lane, "sluice.route-")))
+                // a result leaves as the bytes the collector made, to check its size before the send
                 .branch((key, value) -> value instanceof Flow.Emit, Branched.withConsumer(results -> results
-                        .mapValues(value -> ((Flow.Emit) value).result(), Named.as(n(lane, "sluice.result-value")))
-                        .to(topics.results().name(), Produced.with(Serdes.String(), topics.results().valueSerde())
+                        .mapValues(value -> ((Flow.Emit) value).bytes(topics.results()),
+                                Named.as(n(lane, "sluice.result-value")))
+                        .to(topics.results().name(), Produced.with(Serdes.String(), Serdes.ByteArray())
                                 .withName(n(lane, RESULTS_SINK))), "results"))
                 .branch((key, value) -> value instanceof Flow.DeadLetter, Branched.withConsumer(dead -> dead
                         .map((key, value) -> KeyValue.pair(((Flow.DeadLetter) value).key(), ((Flow.DeadLetter) value).value()),
