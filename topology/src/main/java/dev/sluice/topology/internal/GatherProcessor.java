@@ -1,6 +1,5 @@
 package dev.sluice.topology.internal;
 
-import dev.sluice.schemas.StageError;
 import dev.sluice.schemas.StageTrace;
 import dev.sluice.schemas.internal.EnvelopeKind;
 import dev.sluice.schemas.internal.GatherState;
@@ -238,14 +237,13 @@ final class GatherProcessor extends StageNode {
                 continue;
             }
             Flow.Envelope any = arrived.get(0);
-            StageError pastDeadline = Deadlines.expired(any.job(), definition.name(), now);
+            Flow.Envelope pastDeadline = expiredOrNull(new Flow.Envelope(any.job(), EnvelopeKind.PAYLOAD,
+                    any.lineage().parent(), Traces.merge(arrived.stream().map(Flow.Envelope::trace).toList()), null,
+                    null, false, any.raw()));
             if (pastDeadline != null) {
                 // the parts still to come will be discarded, as after a failed part
                 flushed.put(entry.key, FAILED + now);
-                Flow.Envelope base = new Flow.Envelope(any.job(), EnvelopeKind.PAYLOAD, any.lineage().parent(),
-                        Traces.merge(arrived.stream().map(Flow.Envelope::trace).toList()), null, null, false, any.raw());
-                context.forward(new Record<>(any.jobId(), base.failed(pastDeadline,
-                        base.traceWith(definition.name(), now, 0, Deadlines.NOTE)), now, new RecordHeaders()));
+                context.forward(new Record<>(any.jobId(), pastDeadline, now, new RecordHeaders()));
             } else {
                 flushed.put(entry.key, TIMED_OUT + now);
                 complete(any.jobId(), any.lineage().parent(), arrived, true, now);
