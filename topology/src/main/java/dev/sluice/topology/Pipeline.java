@@ -97,10 +97,12 @@ public final class Pipeline {
      * @param otherwise for a branch, where records no route accepts go
      * @param targets for a broadcast, the stages every record goes to
      * @param batchSize for a batch, the most inputs in one call
+     * @param retry for a map, flat-map or batch stage, when it is tried again after it throws; by default
+     *     what the stage declares ({@link Retrying}), else none
      */
     public record StageDefinition(String name, Kind kind, Class<?> inputType, Class<?> outputType, Object stage,
                                   Duration timeout, List<String> inputs, List<Route> routes, String otherwise,
-                                  List<String> targets, int batchSize) {
+                                  List<String> targets, int batchSize, RetryPolicy retry) {
 
         public StageDefinition {
             Objects.requireNonNull(name, "name");
@@ -120,6 +122,17 @@ public final class Pipeline {
             inputs = inputs == null ? null : List.copyOf(inputs);
             routes = routes == null ? List.of() : List.copyOf(routes);
             targets = targets == null ? List.of() : List.copyOf(targets);
+            if (retry == null) {
+                retry = stage instanceof Retrying declared && declared.retryPolicy() != null
+                        ? declared.retryPolicy() : RetryPolicy.NONE;
+            }
+        }
+
+        /** A stage with the retry policy its implementation declares. */
+        public StageDefinition(String name, Kind kind, Class<?> inputType, Class<?> outputType, Object stage,
+                               Duration timeout, List<String> inputs, List<Route> routes, String otherwise,
+                               List<String> targets, int batchSize) {
+            this(name, kind, inputType, outputType, stage, timeout, inputs, routes, otherwise, targets, batchSize, null);
         }
 
         /** A stage whose input is decided by the builder (the stage before it). */
@@ -129,12 +142,18 @@ public final class Pipeline {
 
         public StageDefinition withInputs(List<String> newInputs) {
             return new StageDefinition(name, kind, inputType, outputType, stage, timeout, newInputs, routes, otherwise,
-                    targets, batchSize);
+                    targets, batchSize, retry);
+        }
+
+        /** This stage, tried again after it throws as {@code policy} says. */
+        public StageDefinition withRetry(RetryPolicy policy) {
+            return new StageDefinition(name, kind, inputType, outputType, stage, timeout, inputs, routes, otherwise,
+                    targets, batchSize, Objects.requireNonNull(policy, "policy"));
         }
 
         StageDefinition withOtherwise(String next) {
             return new StageDefinition(name, kind, inputType, outputType, stage, timeout, inputs, routes, next,
-                    targets, batchSize);
+                    targets, batchSize, retry);
         }
 
         /** Whether any route of this branch leads to a lane. */
@@ -378,6 +397,19 @@ public final class Pipeline {
             }
             int last = stages.size() - 1;
             stages.set(last, stages.get(last).withInputs(List.of(inputs)));
+            return this;
+        }
+
+        /**
+         * Makes the stage added last (a map, flat-map or batch stage) try again after it throws, as
+         * {@code policy} says, instead of as its implementation declares.
+         */
+        public Builder retry(RetryPolicy policy) {
+            if (stages.isEmpty()) {
+                throw new IllegalStateException("retry() sets the policy of the stage added last; add one first");
+            }
+            int last = stages.size() - 1;
+            stages.set(last, stages.get(last).withRetry(policy));
             return this;
         }
 

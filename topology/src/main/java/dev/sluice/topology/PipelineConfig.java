@@ -32,6 +32,8 @@ import org.apache.kafka.common.config.ConfigException;
  * - {name: drop-short, filter: "chars < 20"}
  * - {name: embed, batch: {size: 32, linger: 20ms}}
  * - {name: tiny, after: [route]}                         # inputs other than the stage before
+ * - {name: fetch, class: com.acme.Fetch, retry: {attempts: 5, backoff: 200ms, max-backoff: 5s,
+ *                                                multiplier: 2, jitter: 0.2, on: [java.io.IOException]}}
  * </pre>
  *
  * A stage reads from the stage listed before it unless {@code after} (or a branch route or broadcast
@@ -41,7 +43,8 @@ import org.apache.kafka.common.config.ConfigException;
 public final class PipelineConfig {
 
     private static final Set<String> KEYS = Set.of("name", "type", "class", "params", "after", "branch", "otherwise",
-            "broadcast", "join", "window", "gather", "filter", "batch");
+            "broadcast", "join", "window", "gather", "filter", "batch", "retry");
+    private static final Set<String> RETRY_KEYS = Set.of("attempts", "backoff", "max-backoff", "multiplier", "jitter", "on");
     private static final Set<String> ROUTE_KEYS = Set.of("when", "to", "lane");
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)?");
 
@@ -93,7 +96,76 @@ public final class PipelineConfig {
         } else {
             definition = implementation(where, name, spec);
         }
+        if (spec.containsKey("retry")) {
+            definition = definition.withRetry(retry(where + ".retry", map(where, spec, "retry")));
+        }
         return after == null ? definition : definition.withInputs(after);
+    }
+
+    /** A {@code retry:} mapping; the defaults are {@link RetryPolicy#attempts(int)}'s. */
+    private static RetryPolicy retry(String where, Map<String, Object> spec) {
+        for (String key : spec.keySet()) {
+            if (!RETRY_KEYS.contains(key)) {
+                throw new ConfigException(where + "." + key, spec.get(key), "unknown key of a retry; a retry has "
+                        + new TreeSet<>(RETRY_KEYS));
+            }
+        }
+        if (!spec.containsKey("attempts")) {
+            throw new ConfigException(where + ".attempts", null, "a retry needs attempts: how many in all, 2 or more");
+        }
+        RetryPolicy policy;
+        try {
+            policy = RetryPolicy.attempts(Integer.parseInt(String.valueOf(spec.get("attempts"))));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(where + ".attempts", spec.get("attempts"), "must be a whole number, at least 1");
+        }
+        Duration backoff = duration(where + ".backoff", spec.get("backoff"), policy.initialBackoff());
+        Duration max = duration(where + ".max-backoff", spec.get("max-backoff"), policy.maxBackoff().compareTo(backoff) < 0
+                ? backoff : policy.maxBackoff());
+        try {
+            policy = policy.backoff(backoff, max);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(where + ".max-backoff", spec.get("max-backoff"), e.getMessage());
+        }
+        for (String key : List.of("multiplier", "jitter")) {
+            if (spec.containsKey(key)) {
+                try {
+                    double value = Double.parseDouble(String.valueOf(spec.get(key)));
+                    policy = key.equals("multiplier") ? policy.multiplier(value) : policy.jitter(value);
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException(where + "." + key, spec.get(key), e instanceof NumberFormatException
+                            ? "must be a number" : e.getMessage());
+                }
+            }
+        }
+        Object on = spec.get("on");
+        if (on != null) {
+            if (!(on instanceof List<?>) && !(on instanceof String)) {
+                throw new ConfigException(where + ".on", on, "must be a list of exception class names");
+            }
+            List<Class<? extends Throwable>> types = new ArrayList<>();
+            for (Object name : on instanceof List<?> names ? names : List.of(on)) {
+                types.add(throwable(where + ".on", String.valueOf(name)));
+            }
+            @SuppressWarnings("unchecked")
+            Class<? extends Throwable>[] array = types.toArray(new Class[0]);
+            policy = policy.retryOn(array);
+        }
+        return policy;
+    }
+
+    private static Class<? extends Throwable> throwable(String key, String name) {
+        Class<?> type;
+        try {
+            type = Class.forName(name, false, PipelineConfig.class.getClassLoader());
+        } catch (ClassNotFoundException e) {
+            throw new ConfigException(key, name, "no such class on the class path; give an exception's full name,"
+                    + " e.g. java.io.IOException");
+        }
+        if (!Throwable.class.isAssignableFrom(type)) {
+            throw new ConfigException(key, name, "is not an exception");
+        }
+        return type.asSubclass(Throwable.class);
     }
 
     private static StageDefinition branch(String where, String name, Map<String, Object> spec) {

@@ -165,12 +165,17 @@ public final class PipelineDescription {
     /** The state stores a stage owns, by name (lane copies prefix them with {@code <lane>.}). */
     public static List<String> stores(StageDefinition stage, String lane) {
         String name = ResourceNames.inLane(lane, stage.name());
-        return switch (stage.kind()) {
-            case GATHER -> List.of("stores " + ResourceNames.gatherParts(name) + ", " + ResourceNames.gatherFlushed(name));
-            case JOIN -> List.of("store " + ResourceNames.joinStore(name));
-            case BATCH -> List.of("store " + ResourceNames.batchBuffer(name));
-            default -> List.of();
-        };
+        List<String> stores = new ArrayList<>(switch (stage.kind()) {
+            case GATHER -> List.of(ResourceNames.gatherParts(name), ResourceNames.gatherFlushed(name));
+            case JOIN -> List.of(ResourceNames.joinStore(name));
+            case BATCH -> List.of(ResourceNames.batchBuffer(name));
+            default -> List.<String>of();
+        });
+        if (stage.retry().retriesAny()) {
+            stores.add(ResourceNames.retries(name));
+        }
+        return stores.isEmpty() ? List.of()
+                : List.of((stores.size() == 1 ? "store " : "stores ") + String.join(", ", stores));
     }
 
     private static List<String> details(StageDefinition stage, String prefix) {
@@ -189,6 +194,9 @@ public final class PipelineDescription {
             case BATCH -> details.add("size " + stage.batchSize() + ", linger " + duration(stage.timeout()));
             default -> {
             }
+        }
+        if (stage.retry().retriesAny()) {
+            details.add("retry " + stage.retry());
         }
         details.addAll(stores(stage, ""));
         return details;

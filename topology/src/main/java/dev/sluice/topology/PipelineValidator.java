@@ -64,6 +64,7 @@ final class PipelineValidator {
         checkTypes();
         checkFanOut();
         checkStorable();
+        checkRetries();
         return problems;
     }
 
@@ -78,6 +79,7 @@ final class PipelineValidator {
                 case JOIN -> stage.stage() instanceof Pipeline.JoinSides sides
                         ? List.of(sides.leftType(), sides.rightType()) : List.of();
                 case GATHER, BATCH -> List.of(stage.inputType());
+                case STAGE, FLAT_MAP -> stage.retry().retriesAny() ? List.of(stage.inputType()) : List.of();
                 default -> List.of();
             };
             for (Class<?> type : waiting) {
@@ -88,6 +90,60 @@ final class PipelineValidator {
                 }
             }
         }
+    }
+
+    /**
+     * Retries are for stages that run user code on each input (map, flat-map, batch), and a part
+     * waiting for its retries must not outwait the gather or join that waits for it: past the
+     * gather's timeout the job would end partial and the retried part would come too late.
+     */
+    private void checkRetries() {
+        Map<String, List<String>> successors = successors();
+        for (StageDefinition stage : stages) {
+            RetryPolicy retry = stage.retry();
+            if (!retry.retriesAny()) {
+                continue;
+            }
+            if (stage.kind() != Kind.STAGE && stage.kind() != Kind.FLAT_MAP && stage.kind() != Kind.BATCH) {
+                problems.add(stage.kind().label() + " '" + stage.name() + "' cannot retry: only map, flat-map and"
+                        + " batch stages are tried again");
+                continue;
+            }
+            Set<String> after = downstream(stage.name(), successors);
+            Set<String> fanOuts = new HashSet<>();
+            for (StageDefinition before : stages) {
+                if (!before.name().equals(stage.name()) && (before.kind() == Kind.FLAT_MAP || before.kind() == Kind.BROADCAST)
+                        && downstream(before.name(), successors).contains(stage.name())) {
+                    fanOuts.add(before.name());
+                }
+            }
+            for (String name : after) {
+                StageDefinition waiter = byName.get(name);
+                if ((waiter.kind() != Kind.GATHER && waiter.kind() != Kind.JOIN)
+                        || retry.longestWait().compareTo(waiter.timeout()) < 0) {
+                    continue;
+                }
+                boolean waitsForIt = fanOuts.stream().anyMatch(f -> downstream(f, successors).contains(name));
+                if (waitsForIt) {
+                    problems.add("stage '" + stage.name() + "' can wait up to " + retry.longestWait().toMillis()
+                            + " ms for its retries (" + retry + "), not less than " + waiter.kind().label() + " '"
+                            + name + "' waits for a job's parts (" + waiter.timeout().toMillis() + " ms): shorten the"
+                            + " retries or lengthen its timeout");
+                }
+            }
+        }
+    }
+
+    private static Set<String> downstream(String from, Map<String, List<String>> successors) {
+        Set<String> seen = new HashSet<>();
+        Deque<String> todo = new ArrayDeque<>(successors.getOrDefault(from, List.of()));
+        while (!todo.isEmpty()) {
+            String next = todo.pop();
+            if (seen.add(next)) {
+                todo.addAll(successors.getOrDefault(next, List.of()));
+            }
+        }
+        return seen;
     }
 
     private void checkEdges() {

@@ -9,8 +9,9 @@ import java.util.function.Predicate;
  *
  * <p>A stage that throws fails only the job it was working on: the job ends in a FAILED result
  * naming the stage and the error, its raw record goes to the dead-letter topic, and the next job
- * runs. Stages are called from one stream thread at a time per instance, but a pipeline has one
- * instance of each stage per stream task: keep them free of mutable shared state.
+ * runs; a stage that is also {@link Retrying} is tried again first, as its policy says. Stages are
+ * called from one stream thread at a time per instance, but a pipeline has one instance of each
+ * stage per stream task: keep them free of mutable shared state.
  *
  * @param <I> the input type
  * @param <O> the output type

@@ -34,6 +34,11 @@ public interface StageContext {
     /** The job's document as it was submitted. */
     Document document();
 
+    /** Which attempt of the stage on this input this call is: 1, or more on a retry ({@link RetryPolicy}). */
+    default int attempt() {
+        return 1;
+    }
+
     /**
      * Leaves a note in the job's trace for this stage, e.g. why a filter dropped the record. The last
      * note of a call wins.

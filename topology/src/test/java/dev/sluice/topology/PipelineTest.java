@@ -88,4 +88,78 @@ class PipelineTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("stage 'split'").hasMessageContaining("less than the chunk size 100");
     }
+
+    @Test
+    void shouldReadARetryPolicyFromTheConfigurationAndNameABadKey() {
+        Pipeline pipeline = PipelineConfig.fromConfig("p", List.of(
+                Map.of("name", "normalize", "retry", Map.of("attempts", 4, "backoff", "50ms", "max-backoff", "2s",
+                        "multiplier", 3, "jitter", 0.1, "on", List.of("java.io.IOException")))));
+        assertThat(pipeline.stage("normalize").retry()).isEqualTo(RetryPolicy.attempts(4)
+                .backoff(java.time.Duration.ofMillis(50), java.time.Duration.ofSeconds(2)).multiplier(3).jitter(0.1)
+                .retryOn(java.io.IOException.class));
+        assertThat(PipelineConfig.fromConfig("p", List.of(Map.of("name", "normalize"))).stage("normalize").retry())
+                .isEqualTo(RetryPolicy.NONE);
+        assertThat(PipelineDescription.text(pipeline))
+                .contains("retry 4 attempts, backoff 50 ms x3.0 up to 2000 ms, jitter 0.1, on [IOException]")
+                .contains("store normalize-retries");
+
+        assertThatThrownBy(() -> PipelineConfig.fromConfig("p", List.of(
+                Map.of("name", "normalize", "retry", Map.of("attempts", 3, "tries", 2)))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("stages.normalize.retry.tries");
+        assertThatThrownBy(() -> PipelineConfig.fromConfig("p", List.of(
+                Map.of("name", "normalize", "retry", Map.of("attempts", 3, "on", List.of("java.lang.String"))))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("stages.normalize.retry.on")
+                .hasMessageContaining("not an exception");
+        assertThatThrownBy(() -> PipelineConfig.fromConfig("p", List.of(
+                Map.of("name", "normalize", "retry", Map.of("attempts", 3, "jitter", 1.5)))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("stages.normalize.retry.jitter");
+        assertThatThrownBy(() -> PipelineConfig.fromConfig("p", List.of(
+                Map.of("name", "normalize", "retry", Map.of("backoff", "1s")))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("stages.normalize.retry.attempts");
+    }
+
+    @Test
+    void shouldRejectRetriesOnAStageThatRunsNoCodeOfItsOwnOrThatOutwaitTheGather() {
+        assertThatThrownBy(() -> Pipeline.builder("bad")
+                .flatMap("split", Document.class, Chunk.class, new dev.sluice.topology.stages.Split(10, 0))
+                .gather("assemble", Chunk.class, IngestedDocument.class, new dev.sluice.topology.stages.Assemble())
+                .retry(RetryPolicy.attempts(3))
+                .build())
+                .isInstanceOf(InvalidPipelineException.class)
+                .hasMessageContaining("gather 'assemble' cannot retry");
+        assertThatThrownBy(() -> Pipeline.builder("bad")
+                .flatMap("split", Document.class, Chunk.class, new dev.sluice.topology.stages.Split(10, 0))
+                .stage("embed", Chunk.class, Chunk.class, Stage.map(c -> c))
+                .retry(RetryPolicy.attempts(4).backoff(java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(20)))
+                .gather("assemble", Chunk.class, IngestedDocument.class, new dev.sluice.topology.stages.Assemble(),
+                        java.time.Duration.ofSeconds(30))
+                .build())
+                .isInstanceOf(InvalidPipelineException.class)
+                .hasMessageContaining("stage 'embed' can wait up to 42000 ms for its retries")
+                .hasMessageContaining("gather 'assemble' waits for a job's parts (30000 ms)");
+        // the same retries before the fan-out keep the whole job back, and no gather waits for it
+        assertThat(Pipeline.builder("fine")
+                .stage("fetch", Document.class, Document.class, Stage.map(d -> d))
+                .retry(RetryPolicy.attempts(4).backoff(java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(20)))
+                .flatMap("split", Document.class, Chunk.class, new dev.sluice.topology.stages.Split(10, 0))
+                .gather("assemble", Chunk.class, IngestedDocument.class, new dev.sluice.topology.stages.Assemble(),
+                        java.time.Duration.ofSeconds(30))
+                .build().stage("fetch").retry().maxAttempts()).isEqualTo(4);
+    }
+
+    @Test
+    void shouldGrowTheBackoffUpToItsCapAndSpreadItByTheJitter() {
+        RetryPolicy policy = RetryPolicy.attempts(5).backoff(java.time.Duration.ofMillis(100),
+                java.time.Duration.ofMillis(300));
+        assertThat(policy.delay(1, 0.5)).hasMillis(100);
+        assertThat(policy.delay(2, 0.5)).hasMillis(200);
+        assertThat(policy.delay(3, 0.5)).hasMillis(300);
+        assertThat(policy.delay(4, 0.5)).hasMillis(300);
+        assertThat(policy.delay(1, 0.0)).hasMillis(80);
+        assertThat(policy.delay(1, 0.999)).hasMillis(120);
+        assertThat(policy.longestWait()).hasMillis(120 + 240 + 360 + 360);
+        assertThat(policy.retries(new java.io.IOException(), 4)).isTrue();
+        assertThat(policy.retries(new java.io.IOException(), 5)).as("the fifth attempt was the last").isFalse();
+        assertThat(policy.retries(new OutOfMemoryError(), 1)).as("an Error is never retried").isFalse();
+    }
 }

@@ -18,7 +18,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * Runs one batch stage: holds payloads (from any jobs) in store {@code <stage>-buffer} until it has
  * {@code batchSize} of them, or the oldest has waited {@code timeout}, whichever comes first, then
  * calls the stage once for all of them. The buffer is a changelogged store, so a crash loses nothing.
- * If the call throws, every job in the batch fails.
+ * If the call throws, every job in the batch fails, or, when the stage's retry policy retries the
+ * error, every part waits for its retry; parts that come due together go again as a batch.
  */
 final class BatchProcessor extends StageNode {
 
@@ -28,9 +29,10 @@ final class BatchProcessor extends StageNode {
     private int buffered;
     private long oldestMillis = Long.MAX_VALUE;
 
+    /** A batch stage; with a retry policy, its parts wait for their retries in store {@code retryStoreName}, else null. */
     @SuppressWarnings("unchecked")
-    BatchProcessor(Pipeline.StageDefinition definition, String bufferStoreName) {
-        super(definition);
+    BatchProcessor(Pipeline.StageDefinition definition, String bufferStoreName, String retryStoreName) {
+        super(definition, retryStoreName);
         this.stage = (BatchStage<Object, Object>) definition.stage();
         this.bufferStoreName = bufferStoreName;
     }
@@ -81,27 +83,44 @@ final class BatchProcessor extends StageNode {
         try (KeyValueIterator<String, byte[]> it = buffer.all()) {
             it.forEachRemaining(entries::add);
         }
-        List<Flow.Envelope> envelopes = new ArrayList<>(entries.size());
-        List<Object> inputs = new ArrayList<>(entries.size());
+        List<EnvelopeCodec.Parked> batch = new ArrayList<>(entries.size());
         for (KeyValue<String, byte[]> entry : entries) {
             buffer.delete(entry.key);
-            Flow.Envelope envelope = EnvelopeCodec.decode(entry.value);
+            batch.add(new EnvelopeCodec.Parked(EnvelopeCodec.decode(entry.value), 0));
+        }
+        buffered = 0;
+        oldestMillis = Long.MAX_VALUE;
+        call(batch, now);
+    }
+
+    /** Parts that waited for a retry go again as batches of their own, at most a batch's size each. */
+    @Override
+    void retry(List<EnvelopeCodec.Parked> due, long now) {
+        for (int from = 0; from < due.size(); from += definition.batchSize()) {
+            call(due.subList(from, Math.min(due.size(), from + definition.batchSize())), now);
+        }
+    }
+
+    /** Calls the stage once for every part of {@code batch} whose job has time left. */
+    private void call(List<EnvelopeCodec.Parked> batch, long now) {
+        List<EnvelopeCodec.Parked> running = new ArrayList<>(batch.size());
+        List<Object> inputs = new ArrayList<>(batch.size());
+        for (EnvelopeCodec.Parked parked : batch) {
+            Flow.Envelope envelope = parked.envelope();
             Flow.Envelope expired = expiredOrNull(envelope);
             if (expired != null) {
                 // its deadline passed while it waited for the batch: it does not join it
                 context.forward(new Record<>(envelope.jobId(), expired, now, new RecordHeaders()));
                 continue;
             }
-            envelopes.add(envelope);
+            running.add(parked);
             inputs.add(envelope.payload());
         }
-        buffered = 0;
-        oldestMillis = Long.MAX_VALUE;
-        if (envelopes.isEmpty()) {
+        if (running.isEmpty()) {
             return;
         }
         List<Object> outputs = new ArrayList<>();
-        Outcome outcome = invoke(envelopes.get(0), () -> {
+        Outcome outcome = invoke(running.get(0).envelope(), running.get(0).attempts() + 1, () -> {
             List<Object> made = stage.process(inputs);
             if (made == null || made.size() != inputs.size()) {
                 throw new IllegalStateException("batch stage returned " + (made == null ? "null" : made.size() + " outputs")
@@ -111,12 +130,16 @@ final class BatchProcessor extends StageNode {
                 outputs.add(checked(output));
             }
         });
-        long share = outcome.nanos() / envelopes.size();
-        for (int i = 0; i < envelopes.size(); i++) {
-            Flow.Envelope envelope = envelopes.get(i);
+        long share = outcome.nanos() / running.size();
+        for (int i = 0; i < running.size(); i++) {
+            Flow.Envelope envelope = running.get(i).envelope();
+            int attempt = running.get(i).attempts() + 1;
+            if (outcome.failed() && parkForRetry(envelope, outcome, share, attempt)) {
+                continue;
+            }
             var trace = envelope.traceWith(definition.name(), outcome.startedAtMillis(), share);
             StageError error = outcome.error();
-            Flow.Envelope next = error != null ? envelope.failed(error, trace)
+            Flow.Envelope next = error != null ? envelope.failed(afterAttempts(error, attempt), trace)
                     : envelope.withPayload(outputs.get(i), envelope.lineage(), trace);
             context.forward(new Record<>(envelope.jobId(), next, now, new RecordHeaders()));
         }

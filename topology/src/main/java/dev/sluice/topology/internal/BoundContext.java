@@ -16,15 +16,26 @@ final class BoundContext implements StageContext {
     private final String stage;
     private Job job;
     private String note;
+    private int attempt = 1;
 
     BoundContext(String stage) {
         this.stage = stage;
     }
 
     BoundContext bind(Job job) {
+        return bind(job, 1);
+    }
+
+    BoundContext bind(Job job, int attemptNumber) {
         this.job = job;
+        this.attempt = attemptNumber;
         this.note = null;
         return this;
+    }
+
+    @Override
+    public int attempt() {
+        return attempt;
     }
 
     /** The note the stage left in the call since {@link #bind}, if any. */

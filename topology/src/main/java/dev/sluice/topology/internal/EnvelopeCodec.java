@@ -55,6 +55,76 @@ final class EnvelopeCodec {
         return fromAvro(read(ENVELOPE_READER, bytes));
     }
 
+    /**
+     * A part waiting for a retry: how many attempts were made, the envelope, and the job's original
+     * record if the envelope knows it, so that a job that fails for good still sends that record to
+     * the dead-letter topic. Layout: the version byte, the attempt count, then length-prefixed
+     * envelope, key and value (-1 for none), then the record's topic (length-prefixed UTF-8; -1 for
+     * none), partition and offset.
+     */
+    static byte[] encodeRetry(Flow.Envelope envelope, int attempts) {
+        byte[] body = encode(envelope);
+        Flow.Raw raw = envelope.raw();
+        byte[] topic = raw == null || raw.position() == null ? null
+                : raw.position().topic().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        int size = 1 + 4 + 4 + body.length + 4 + length(raw == null ? null : raw.key()) + 4
+                + length(raw == null ? null : raw.value()) + 4 + length(topic) + 4 + 8;
+        ByteBuffer out = ByteBuffer.allocate(size);
+        out.put(VERSION).putInt(attempts);
+        putBytes(out, body);
+        putBytes(out, raw == null ? null : raw.key());
+        putBytes(out, raw == null ? null : raw.value());
+        putBytes(out, topic);
+        out.putInt(topic == null ? -1 : raw.position().partition()).putLong(topic == null ? -1 : raw.position().offset());
+        return out.array();
+    }
+
+    /** What {@link #encodeRetry} wrote. */
+    static Parked decodeRetry(byte[] bytes) {
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        if (bytes.length < 5 || in.get() != VERSION) {
+            throw new SerializationException("not a Sluice retry entry of format version " + VERSION);
+        }
+        int attempts = in.getInt();
+        Flow.Envelope envelope = decode(getBytes(in));
+        byte[] key = getBytes(in);
+        byte[] value = getBytes(in);
+        byte[] topic = getBytes(in);
+        int partition = in.getInt();
+        long offset = in.getLong();
+        if (key != null || value != null || topic != null) {
+            ErrorHeaders.SourcePosition position = topic == null ? null : new ErrorHeaders.SourcePosition(
+                    new String(topic, java.nio.charset.StandardCharsets.UTF_8), partition, offset);
+            envelope = envelope.withRaw(new Flow.Raw(key, value, position));
+        }
+        return new Parked(envelope, attempts);
+    }
+
+    /** A part that waited for a retry, and how many attempts were made on it. */
+    record Parked(Flow.Envelope envelope, int attempts) {
+    }
+
+    private static int length(byte[] bytes) {
+        return bytes == null ? 0 : bytes.length;
+    }
+
+    private static void putBytes(ByteBuffer out, byte[] bytes) {
+        out.putInt(bytes == null ? -1 : bytes.length);
+        if (bytes != null) {
+            out.put(bytes);
+        }
+    }
+
+    private static byte[] getBytes(ByteBuffer in) {
+        int length = in.getInt();
+        if (length < 0) {
+            return null;
+        }
+        byte[] bytes = new byte[length];
+        in.get(bytes);
+        return bytes;
+    }
+
     static byte[] encodeState(GatherState state) {
         return write(STATE_WRITER, state);
     }

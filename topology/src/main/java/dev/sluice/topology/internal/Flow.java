@@ -47,6 +47,10 @@ sealed interface Flow {
             return new Envelope(job, EnvelopeKind.FAILED, lineage, newTrace, null, stageError, partial, raw);
         }
 
+        Envelope withRaw(Raw newRaw) {
+            return new Envelope(job, kind, lineage, trace, payload, error, partial, newRaw);
+        }
+
         Envelope withLineage(Lineage newLineage) {
             return new Envelope(job, kind, newLineage, trace, payload, error, partial, raw);
         }

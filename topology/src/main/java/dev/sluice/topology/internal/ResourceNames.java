@@ -30,6 +30,11 @@ public final class ResourceNames {
         return stage + "-buffer";
     }
 
+    /** The store where a stage keeps the parts waiting to be tried again. */
+    public static String retries(String stage) {
+        return stage + "-retries";
+    }
+
     /** The store where a join's first side of each part waits for the other. */
     public static String joinStore(String stage) {
         return stage + "-store";

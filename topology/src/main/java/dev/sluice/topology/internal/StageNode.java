@@ -4,6 +4,8 @@ import dev.sluice.schemas.StageError;
 import dev.sluice.topology.Pipeline;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -17,22 +19,34 @@ abstract class StageNode implements Processor<String, Flow, String, Flow> {
         void run() throws Exception;
     }
 
-    /** How a call went: its start, its time, its error if it threw, and the note it left. */
-    record Outcome(long startedAtMillis, long nanos, StageError error, String note) {
+    /** How a call went: its start, its time, its error (and what was thrown) if it threw, and the note it left. */
+    record Outcome(long startedAtMillis, long nanos, StageError error, Throwable cause, String note) {
         boolean failed() {
             return error != null;
         }
     }
 
+    /** Parts per look into the retry store: a punctuation takes this many, then checks its time budget. */
+    private static final int RETRY_CHUNK = 64;
+
     final Pipeline.StageDefinition definition;
     final BoundContext stageContext;
+    private final String retryStoreName;
     ProcessorContext<String, Flow> context;
     /** What the task's joins and gathers hold while a record is processed; see {@link Held}. */
     Held held;
+    /** The parts waiting to be tried again; null for a stage without retries. */
+    Retries retries;
 
     StageNode(Pipeline.StageDefinition definition) {
+        this(definition, null);
+    }
+
+    /** A node whose stage is tried again as its policy says, waiting in store {@code retryStoreName}. */
+    StageNode(Pipeline.StageDefinition definition, String retryStoreName) {
         this.definition = definition;
         this.stageContext = new BoundContext(definition.name());
+        this.retryStoreName = retryStoreName;
     }
 
     @Override
@@ -40,6 +54,54 @@ abstract class StageNode implements Processor<String, Flow, String, Flow> {
         this.context = context;
         this.held = Held.of(context.taskId());
         held.register(this, this::spill);
+        if (retryStoreName != null) {
+            retries = new Retries(definition.retry(), context.getStateStore(retryStoreName));
+            context.schedule(retries.tick(), PunctuationType.WALL_CLOCK_TIME, this::retryDue);
+        }
+    }
+
+    /** Tries again the parts whose wait is over, for at most {@link Retries#BUDGET_NANOS}. */
+    private void retryDue(long now) {
+        if (retries.isEmpty()) {
+            return;
+        }
+        long start = System.nanoTime();
+        List<EnvelopeCodec.Parked> due;
+        do {
+            due = retries.takeDue(now, RETRY_CHUNK);
+            if (!due.isEmpty()) {
+                retry(due, now);
+            }
+        } while (due.size() == RETRY_CHUNK && System.nanoTime() - start < Retries.BUDGET_NANOS);
+        held.spill();
+    }
+
+    /** Runs the stage again on parts that waited for a retry; only nodes made with a retry store get any. */
+    void retry(List<EnvelopeCodec.Parked> due, long now) {
+        throw new IllegalStateException("stage " + definition.name() + " has no retries");
+    }
+
+    /**
+     * If the policy tries {@code envelope} again after attempt {@code attemptsMade} failed as
+     * {@code outcome} says, puts it away for its retry, with the failed attempt in its trace, and
+     * returns true; otherwise false, and the caller fails the part.
+     */
+    final boolean parkForRetry(Flow.Envelope envelope, Outcome outcome, long nanos, int attemptsMade) {
+        if (retries == null || !retries.retries(outcome.cause(), attemptsMade)) {
+            return false;
+        }
+        Duration delay = retries.delay(attemptsMade);
+        String note = "attempt " + attemptsMade + " failed (" + outcome.error().getErrorClass() + ": "
+                + outcome.error().getMessage() + "); retrying in " + delay.toMillis() + " ms";
+        var trace = envelope.traceWith(definition.name(), outcome.startedAtMillis(), nanos, note);
+        retries.park(envelope.withPayload(envelope.payload(), envelope.lineage(), trace), attemptsMade,
+                context.currentSystemTimeMs(), delay);
+        return true;
+    }
+
+    /** The outcome's error, counting {@code attempts} attempts. */
+    static StageError afterAttempts(StageError error, int attempts) {
+        return attempts == error.getAttempts() ? error : StageError.newBuilder(error).setAttempts(attempts).build();
     }
 
     @Override
@@ -63,16 +125,23 @@ abstract class StageNode implements Processor<String, Flow, String, Flow> {
 
     /** Runs {@code call} for one envelope's job. A stage that throws fails the job, and only the job. */
     final Outcome invoke(Flow.Envelope envelope, Call call) {
-        stageContext.bind(envelope.job());
+        return invoke(envelope, 1, call);
+    }
+
+    /** Runs {@code call} as attempt {@code attempt} (1 for the first) of one envelope's job. */
+    final Outcome invoke(Flow.Envelope envelope, int attempt, Call call) {
+        stageContext.bind(envelope.job(), attempt);
         long startedAt = context.currentSystemTimeMs();
         long t0 = System.nanoTime();
         StageError error = null;
+        Throwable cause = null;
         try {
             call.run();
         } catch (Exception | StackOverflowError | AssertionError | LinkageError e) {
             error = error(e);
+            cause = e;
         }
-        return new Outcome(startedAt, System.nanoTime() - t0, error, stageContext.takeNote());
+        return new Outcome(startedAt, System.nanoTime() - t0, error, cause, stageContext.takeNote());
     }
 
     final StageError error(Throwable e) {

@@ -5,22 +5,26 @@ import dev.sluice.topology.Pipeline;
 import dev.sluice.topology.Stage;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.Record;
 
 /**
  * Runs one map, filter or flat-map stage. A stage that throws fails its job (and only its job): the
  * part goes on as a FAILED envelope, to end the job at the next gather or at the collector. A part
  * the stage drops goes on as a DROPPED envelope, so that a gather still counts it. What is not a
- * payload passes through untouched.
+ * payload passes through untouched. A stage with a {@link dev.sluice.topology.RetryPolicy} that
+ * throws a retryable error puts the part away in its retry store instead, and runs it again from a
+ * punctuator when its wait is over; the job's other records go on meanwhile.
  */
 final class StageProcessor extends StageNode {
 
     private final Stage<Object, Object> stage;
     private final boolean fansOut;
 
+    /** A stage; with a retry policy, its parts wait for their retries in store {@code retryStoreName}, else null. */
     @SuppressWarnings("unchecked")
-    StageProcessor(Pipeline.StageDefinition definition) {
-        super(definition);
+    StageProcessor(Pipeline.StageDefinition definition, String retryStoreName) {
+        super(definition, retryStoreName);
         this.stage = (Stage<Object, Object>) definition.stage();
         this.fansOut = definition.kind() == Pipeline.Kind.FLAT_MAP;
     }
@@ -31,18 +35,33 @@ final class StageProcessor extends StageNode {
             context.forward(record);
             return;
         }
+        attempt(record, envelope, 1);
+    }
+
+    @Override
+    void retry(List<EnvelopeCodec.Parked> due, long now) {
+        for (EnvelopeCodec.Parked parked : due) {
+            Flow.Envelope envelope = parked.envelope();
+            attempt(new Record<>(envelope.jobId(), envelope, now, new RecordHeaders()), envelope, parked.attempts() + 1);
+        }
+    }
+
+    private void attempt(Record<String, Flow> record, Flow.Envelope envelope, int attempt) {
         Flow.Envelope expired = expiredOrNull(envelope);
         if (expired != null) {
             context.forward(record.withValue(expired));
             return;
         }
         List<Object> outputs = new ArrayList<>(fansOut ? 8 : 1);
-        Outcome outcome = invoke(envelope, () -> stage.process(envelope.payload(), stageContext,
+        Outcome outcome = invoke(envelope, attempt, () -> stage.process(envelope.payload(), stageContext,
                 output -> outputs.add(checked(output))));
+        if (outcome.failed() && parkForRetry(envelope, outcome, outcome.nanos(), attempt)) {
+            return;
+        }
         List<StageTrace> trace = envelope.traceWith(definition.name(), outcome.startedAtMillis(), outcome.nanos(),
                 outcome.note());
         if (outcome.failed()) {
-            context.forward(record.withValue(envelope.failed(outcome.error(), trace)));
+            context.forward(record.withValue(envelope.failed(afterAttempts(outcome.error(), attempt), trace)));
         } else if (outputs.isEmpty()) {
             context.forward(record.withValue(envelope.dropped(trace)));
         } else if (!fansOut && outputs.size() > 1) {

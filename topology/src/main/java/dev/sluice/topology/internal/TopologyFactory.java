@@ -131,7 +131,11 @@ public final class TopologyFactory {
             KStream<String, Flow> in = merge(lane, stage, inputs);
             String name = n(lane, stage.name());
             switch (stage.kind()) {
-                case STAGE, FLAT_MAP -> out.put(stage.name(), in.process(() -> new StageProcessor(stage), Named.as(name)));
+                case STAGE, FLAT_MAP -> {
+                    String retries = retryStore(lane, stage);
+                    out.put(stage.name(), in.process(() -> new StageProcessor(stage, retries), Named.as(name),
+                            storesOf(retries)));
+                }
                 case BROADCAST -> out.put(stage.name(), in.process(PassProcessor::new, Named.as(name)));
                 case GATHER -> out.put(stage.name(), envelopesOnly(gather(lane, stage, in), name, leaving));
                 case BRANCH -> branch(lane, stage, in, out);
@@ -191,7 +195,27 @@ public final class TopologyFactory {
         String buffer = n(lane, ResourceNames.batchBuffer(stage.name()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(buffer), Serdes.String(),
                 Serdes.ByteArray()).withCachingEnabled());
-        return in.process(() -> new BatchProcessor(stage, buffer), Named.as(n(lane, stage.name())), buffer);
+        String retries = retryStore(lane, stage);
+        String[] stores = retries == null ? new String[] {buffer} : new String[] {buffer, retries};
+        return in.process(() -> new BatchProcessor(stage, buffer, retries), Named.as(n(lane, stage.name())), stores);
+    }
+
+    /**
+     * The store where the parts of a stage with retries wait for them, added to the topology; null for
+     * a stage without. Cached: a retry that comes due before the next commit never reaches RocksDB.
+     */
+    private String retryStore(String lane, StageDefinition stage) {
+        if (!stage.retry().retriesAny()) {
+            return null;
+        }
+        String name = n(lane, ResourceNames.retries(stage.name()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(),
+                Serdes.ByteArray()).withCachingEnabled());
+        return name;
+    }
+
+    private static String[] storesOf(String store) {
+        return store == null ? new String[0] : new String[] {store};
     }
 
     private void branch(String lane, StageDefinition stage, KStream<String, Flow> in, Map<String, KStream<String, Flow>> out) {
