@@ -77,7 +77,7 @@ public final class SluiceRunner implements AutoCloseable {
             TopicSetup.ensure(adminConfig(props), topics, pipeline.lanes(), config.getInt(SluiceConfig.TOPICS_PARTITIONS_CONFIG),
                     config.getShort(SluiceConfig.TOPICS_REPLICATION_FACTOR_CONFIG));
         }
-        Topology topology = SluiceTopology.build(pipeline, topics, config.maxDocumentBytes(), props, segments);
+        Topology topology = SluiceTopology.build(pipeline, topics, config, props, segments);
         KafkaStreams streams = new KafkaStreams(topology, props);
         SluiceRunner runner = new SluiceRunner(topics, streams, props);
         streams.setStateListener((now, before) -> {

@@ -70,7 +70,9 @@ public final class PipelineTestDriver implements AutoCloseable {
         this.stateDir = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "sluice-" + scope);
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         props.putAll(builder.kafka);
-        this.topology = SluiceTopology.build(builder.pipeline, topics, builder.maxDocumentBytes, props);
+        SluiceConfig limits = new SluiceConfig(Map.of(SluiceConfig.DOCUMENT_MAX_BYTES_CONFIG, builder.maxDocumentBytes,
+                SluiceConfig.DUPLICATE_WINDOW_CONFIG, builder.duplicateWindow.toMillis()));
+        this.topology = SluiceTopology.build(builder.pipeline, topics, limits, props);
         this.driver = new TopologyTestDriver(topology, props, builder.startTime);
         this.jobs = driver.createInputTopic(topics.jobs().name(), topics.jobs().keySerde().serializer(),
                 topics.jobs().valueSerde().serializer());
@@ -210,6 +212,7 @@ public final class PipelineTestDriver implements AutoCloseable {
         private String prefix = SluiceTopics.DEFAULT_PREFIX;
         private int maxDocumentBytes = SluiceConfig.DEFAULT_DOCUMENT_MAX_BYTES;
         private Instant startTime = Instant.parse("2026-01-01T00:00:00Z");
+        private java.time.Duration duplicateWindow = java.time.Duration.ofMillis(SluiceConfig.DEFAULT_DUPLICATE_WINDOW_MS);
         private final Map<String, Object> kafka = new HashMap<>();
 
         private Builder(Pipeline pipeline) {
@@ -223,6 +226,12 @@ public final class PipelineTestDriver implements AutoCloseable {
 
         public Builder maxDocumentBytes(int maxDocumentBytes) {
             this.maxDocumentBytes = maxDocumentBytes;
+            return this;
+        }
+
+        /** How long a job id is remembered to find duplicates ({@code limits.duplicate.window.ms}); zero for never. */
+        public Builder duplicateWindow(java.time.Duration window) {
+            this.duplicateWindow = window;
             return this;
         }
 

@@ -1,6 +1,7 @@
 package dev.sluice.topology;
 
 import java.util.HashMap;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -60,6 +61,13 @@ public final class SluiceConfig extends AbstractConfig {
     private static final String DOCUMENT_MAX_BYTES_DOC = "Largest document text, in UTF-8 bytes, that a job may carry;"
             + " a larger one ends FAILED at intake.";
 
+    public static final String DUPLICATE_WINDOW_CONFIG = "limits.duplicate.window.ms";
+    private static final String DUPLICATE_WINDOW_DOC = "How long a job id is remembered once its job is accepted:"
+            + " a job with the same id submitted within this time is not run, and goes to the dead-letter topic as"
+            + " DuplicateJobId (the first job's result is the id's one result). 0 turns the check off. Checked under"
+            + " exactly_once_v2 only, and not in pass-through mode.";
+    public static final long DEFAULT_DUPLICATE_WINDOW_MS = Duration.ofHours(24).toMillis();
+
     /**
      * Kafka Streams' switch for running the processing exception handler on global threads too. The
      * constant is deprecated in 4.x because 5.0 makes {@code true} the default and drops the switch;
@@ -99,7 +107,9 @@ public final class SluiceConfig extends AbstractConfig {
                 }
             }, Importance.HIGH, REGISTRY_URL_DOC)
             .define(DOCUMENT_MAX_BYTES_CONFIG, Type.INT, DEFAULT_DOCUMENT_MAX_BYTES, ConfigDef.Range.atLeast(1),
-                    Importance.MEDIUM, DOCUMENT_MAX_BYTES_DOC);
+                    Importance.MEDIUM, DOCUMENT_MAX_BYTES_DOC)
+            .define(DUPLICATE_WINDOW_CONFIG, Type.LONG, DEFAULT_DUPLICATE_WINDOW_MS, ConfigDef.Range.atLeast(0),
+                    Importance.MEDIUM, DUPLICATE_WINDOW_DOC);
 
     private static final String[] CLIENT_PREFIXES = {
         StreamsConfig.PRODUCER_PREFIX, StreamsConfig.MAIN_CONSUMER_PREFIX, StreamsConfig.RESTORE_CONSUMER_PREFIX,
@@ -142,6 +152,11 @@ public final class SluiceConfig extends AbstractConfig {
 
     public int maxDocumentBytes() {
         return getInt(DOCUMENT_MAX_BYTES_CONFIG);
+    }
+
+    /** How long a job id is remembered to find duplicates; zero when the check is off. */
+    public Duration duplicateWindow() {
+        return Duration.ofMillis(getLong(DUPLICATE_WINDOW_CONFIG));
     }
 
     /** The Kafka settings as given, without the {@code kafka.} prefix. */

@@ -26,15 +26,15 @@ public final class SluiceTopology {
     }
 
     /**
-     * The topology of {@code pipeline}.
+     * The topology of {@code pipeline}, with the limits of {@code config}.
      *
-     * @param maxDocumentBytes the largest document text a job may carry (ignored in pass-through mode)
      * @param streamsProperties the Kafka Streams settings the topology will run with (they decide, for
-     *     instance, whether unnamed internal resources are refused)
+     *     instance, whether unnamed internal resources are refused, and whether duplicate job ids are
+     *     checked: only under exactly_once_v2)
      */
-    public static Topology build(Pipeline pipeline, SluiceTopics topics, int maxDocumentBytes,
+    public static Topology build(Pipeline pipeline, SluiceTopics topics, SluiceConfig config,
                                  Properties streamsProperties) {
-        return build(pipeline, topics, maxDocumentBytes, streamsProperties, Set.of());
+        return build(pipeline, topics, config, streamsProperties, Set.of());
     }
 
     /**
@@ -43,13 +43,26 @@ public final class SluiceTopology {
      *
      * @throws IllegalArgumentException naming a segment the pipeline does not have
      */
-    public static Topology build(Pipeline pipeline, SluiceTopics topics, int maxDocumentBytes,
+    public static Topology build(Pipeline pipeline, SluiceTopics topics, SluiceConfig config,
                                  Properties streamsProperties, Set<String> segments) {
         StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(streamsProperties)));
         IntakeRules rules = pipeline.isPassThrough() ? IntakeRules.none()
-                : new IntakeRules(true, maxDocumentBytes, pipeline.taskTypes());
+                : new IntakeRules(true, config.maxDocumentBytes(), pipeline.taskTypes(),
+                        duplicateWindow(config, streamsProperties));
         TopologyFactory.build(builder, pipeline, topics, rules, maxRequestBytes(streamsProperties), segments);
         return builder.build(streamsProperties);
+    }
+
+    /**
+     * The window in which a job id is a duplicate, or null when ids are not checked: the window is
+     * zero, or the guarantee is not exactly_once_v2. Under at_least_once a record read again after a
+     * crash may find its own id remembered by the run that crashed, and would be lost as a duplicate.
+     */
+    private static java.time.Duration duplicateWindow(SluiceConfig config, Properties streamsProperties) {
+        Object guarantee = streamsProperties.getOrDefault(StreamsConfig.PROCESSING_GUARANTEE_CONFIG,
+                StreamsConfig.AT_LEAST_ONCE);
+        java.time.Duration window = config.duplicateWindow();
+        return window.isZero() || !StreamsConfig.EXACTLY_ONCE_V2.equals(guarantee.toString()) ? null : window;
     }
 
     /** The producer's max.request.size in {@code streamsProperties}, or the producer's default. */

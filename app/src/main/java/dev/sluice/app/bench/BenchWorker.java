@@ -116,7 +116,7 @@ public final class BenchWorker {
             Properties props = config.streamsProperties();
             props.put(StreamsConfig.STATE_DIR_CONFIG, stateRoot.resolve(id).toString());
             return new KafkaStreams(SluiceTopology.build(PIPELINES.get(kind).get(), SluiceTopics.create(id, serdes),
-                    config.maxDocumentBytes(), props), props);
+                    config, props), props);
         }
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, id);

@@ -12,27 +12,39 @@ import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
 
 /**
  * The first processor: reads a job's raw record from the source topic, checks it, and sends it
  * through the stages as an envelope. A record that is not a usable job never
  * reaches a stage: it gets a FAILED result (keyed by its record key, since it may have no job id)
- * and goes to the dead-letter topic, and the next record runs.
+ * and goes to the dead-letter topic, and the next record runs. A job whose id was accepted within
+ * the duplicate window goes to the dead-letter topic without a result of its own.
  */
 final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
 
     static final String STAGE = "intake";
+    /** The error class of a job whose id was accepted before. */
+    static final String DUPLICATE = "DuplicateJobId";
 
     private final Deserializer<Job> jobs;
     private final IntakeRules rules;
     private final boolean wantsJob;
+    private final String idStoreName;
     private ProcessorContext<String, Flow> context;
     private Held held;
+    /** The ids accepted within the duplicate window, with where each was read; null when not checked. */
+    private WindowStore<String, String> acceptedIds;
 
-    IntakeProcessor(Deserializer<Job> jobs, IntakeRules rules, boolean wantsJob) {
+    /**
+     * @param idStoreName the window store of accepted job ids, or null to run duplicates like any job
+     */
+    IntakeProcessor(Deserializer<Job> jobs, IntakeRules rules, boolean wantsJob, String idStoreName) {
         this.jobs = jobs;
         this.rules = rules;
         this.wantsJob = wantsJob;
+        this.idStoreName = idStoreName;
     }
 
     @Override
@@ -40,6 +52,9 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
         this.context = context;
         this.held = Held.of(context.taskId());
         held.register(this, () -> { });
+        if (idStoreName != null) {
+            acceptedIds = context.getStateStore(idStoreName);
+        }
     }
 
     @Override
@@ -75,12 +90,42 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
             reject(record, jobId, position, "InvalidJob", problem);
             return;
         }
+        if (acceptedIds != null && isDuplicate(record, jobId, position)) {
+            return;
+        }
         Flow.Raw raw = new Flow.Raw(record.key(), record.value(), position);
         Flow.Envelope envelope = Flow.Envelope.start(job, wantsJob ? job : job.getDocument(), raw,
                 LaneHeaders.trace(record.headers()));
         context.forward(new Record<>(jobId, envelope, record.timestamp(), new RecordHeaders()));
         // the record is done: what joins and gathers still hold goes to their stores before a commit
         held.spill();
+    }
+
+    /**
+     * Whether a job with this id was accepted within the window. A duplicate gets no result of its
+     * own (the first job's is the id's one result): its record goes to the dead-letter topic. A new
+     * id is remembered, with where it was read.
+     */
+    private boolean isDuplicate(Record<byte[], byte[]> record, String jobId, ErrorHeaders.SourcePosition position) {
+        long now = context.currentSystemTimeMs();
+        String first = null;
+        try (WindowStoreIterator<String> seen = acceptedIds.fetch(jobId,
+                Instant.ofEpochMilli(now - rules.duplicateWindow().toMillis()), Instant.ofEpochMilli(now))) {
+            if (seen.hasNext()) {
+                first = seen.next().value;
+            }
+        }
+        if (first == null) {
+            acceptedIds.put(jobId, position == null ? "" : position.topic() + "-" + position.partition() + "@"
+                    + position.offset(), now);
+            return false;
+        }
+        String message = "job id '" + jobId + "' was accepted before" + (first.isEmpty() ? "" : " (" + first + ")")
+                + ", within limits.duplicate.window.ms (" + rules.duplicateWindow().toMillis() + " ms): this"
+                + " submission is not run, and the first one's result is the job's result";
+        context.forward(new Record<String, Flow>(jobId, new Flow.DeadLetter(record.key(), record.value()),
+                record.timestamp(), ErrorHeaders.of(position, jobId, STAGE, DUPLICATE, message)));
+        return true;
     }
 
     private void reject(Record<byte[], byte[]> record, String key, ErrorHeaders.SourcePosition position,

@@ -4,15 +4,17 @@ import dev.sluice.schemas.Document;
 import dev.sluice.schemas.Job;
 
 /**
- * What a job must be for the stages to take it: a non-empty document no larger than the limit, and
- * no task of a type that no stage reads ({@code taskTypes}: those the stages read). The pass-through
- * mode checks nothing beyond a readable job with an id.
+ * What a job must be for the stages to take it: a non-empty document no larger than the limit, no
+ * task of a type that no stage reads ({@code taskTypes}: those the stages read), and an id not
+ * accepted within {@code duplicateWindow} before (null: not checked). The pass-through mode checks
+ * nothing beyond a readable job with an id.
  */
-public record IntakeRules(boolean checkDocument, int maxDocumentBytes, java.util.SortedSet<String> taskTypes) {
+public record IntakeRules(boolean checkDocument, int maxDocumentBytes, java.util.SortedSet<String> taskTypes,
+                          java.time.Duration duplicateWindow) {
 
     /** Rules that let every readable job with an id through. */
     public static IntakeRules none() {
-        return new IntakeRules(false, Integer.MAX_VALUE, new java.util.TreeSet<>());
+        return new IntakeRules(false, Integer.MAX_VALUE, new java.util.TreeSet<>(), null);
     }
 
     /** Returns why the job cannot run, or {@code null} if it can. */

@@ -7,6 +7,12 @@ package dev.sluice.topology.internal;
  */
 public final class ResourceNames {
 
+    /**
+     * The store where the intake remembers the ids of the jobs it accepted, to find duplicates: a
+     * window store, so that ids older than the window drop out with its segments.
+     */
+    public static final String JOB_IDS = "sluice.job-ids";
+
     private ResourceNames() {
     }
 

@@ -101,8 +101,15 @@ public final class TopologyFactory {
         KStream<byte[], byte[]> source = builder.stream(sourceTopic.name(),
                 Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(n(lane, SOURCE)));
         boolean wantsJob = Pipeline.inputTypeOf(entry) == dev.sluice.schemas.Job.class;
+        // a job that takes a lane was checked for a duplicate id where it entered, in the main segment
+        String ids = lane == null && rules.duplicateWindow() != null ? ResourceNames.JOB_IDS : null;
+        if (ids != null) {
+            builder.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(ids, rules.duplicateWindow(),
+                    rules.duplicateWindow(), false), Serdes.String(), Serdes.String()).withCachingEnabled());
+        }
         KStream<String, Flow> intake = source.process(
-                () -> new IntakeProcessor(topics.jobs().valueSerde().deserializer(), rules, wantsJob), Named.as(n(lane, INTAKE)));
+                () -> new IntakeProcessor(topics.jobs().valueSerde().deserializer(), rules, wantsJob, ids),
+                Named.as(n(lane, INTAKE)), ids == null ? new String[0] : new String[] {ids});
         KStream<String, Flow> jobs = envelopesOnly(intake, n(lane, INTAKE), leaving);
 
         Map<String, KStream<String, Flow>> out = new HashMap<>();
