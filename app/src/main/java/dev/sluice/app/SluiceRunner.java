@@ -1,7 +1,11 @@
 package dev.sluice.app;
 
+import dev.sluice.schemas.Job;
+import dev.sluice.schemas.JobResult;
 import dev.sluice.serdes.AvroSerdes;
+import dev.sluice.serdes.InMemorySchemaRegistry;
 import dev.sluice.serdes.SluiceTopics;
+import dev.sluice.serdes.internal.WireFormat;
 import dev.sluice.topology.Pipeline;
 import dev.sluice.topology.SluiceConfig;
 import dev.sluice.topology.SluiceTopology;
@@ -77,6 +81,7 @@ public final class SluiceRunner implements AutoCloseable {
             TopicSetup.ensure(adminConfig(props), topics, pipeline.lanes(), config.getInt(SluiceConfig.TOPICS_PARTITIONS_CONFIG),
                     config.getShort(SluiceConfig.TOPICS_REPLICATION_FACTOR_CONFIG));
         }
+        registerInMemory(config.registryUrl(), topics, pipeline);
         Topology topology = SluiceTopology.build(pipeline, topics, config, props, segments);
         KafkaStreams streams = new KafkaStreams(topology, props);
         SluiceRunner runner = new SluiceRunner(topics, streams, props);
@@ -149,6 +154,24 @@ public final class SluiceRunner implements AutoCloseable {
         streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(Duration.ofSeconds(30)));
         stopped.countDown();
+    }
+
+    /**
+     * With the in-memory registry, registers the schemas this instance reads and writes (a job on the
+     * jobs and lane topics, a result on the results topic) before any record: a process resolves only
+     * the ids it registered, so otherwise an instance of its own could not read the first job another
+     * process wrote (ids derive from the schema, so both sides agree on them).
+     */
+    private static void registerInMemory(String url, SluiceTopics topics, Pipeline pipeline) {
+        if (!url.startsWith("mem://")) {
+            return;
+        }
+        InMemorySchemaRegistry registry = InMemorySchemaRegistry.scope(url.substring("mem://".length()));
+        registry.register(WireFormat.subject(topics.jobs().name(), false), Job.getClassSchema());
+        for (String lane : pipeline.lanes()) {
+            registry.register(WireFormat.subject(topics.lane(lane).name(), false), Job.getClassSchema());
+        }
+        registry.register(WireFormat.subject(topics.results().name(), false), JobResult.getClassSchema());
     }
 
     static Map<String, Object> adminConfig(Properties props) {

@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
@@ -26,17 +25,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RunCommandIT {
 
-    private static final Path JAR = Path.of("target", "sluice.jar");
+    private static final Path JAR = SluiceProcess.JAR;
 
     @TempDir
     Path dir;
 
-    private ProcessBuilder sluice(String... args) {
-        List<String> command = new java.util.ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-jar", JAR.toString()));
-        command.addAll(List.of(args));
-        return new ProcessBuilder(command).redirectOutput(dir.resolve("out.log").toFile())
-                .redirectError(dir.resolve("err.log").toFile());
+    private ProcessBuilder sluice(String... args) throws java.io.IOException {
+        return SluiceProcess.builder(dir, args);
     }
 
     @Test
@@ -94,12 +89,11 @@ class RunCommandIT {
                     kafka:
                       bootstrap.servers: overridden-by-the-environment:1
                     """);
-            ProcessBuilder builder = sluice("run", "--config", config.toString());
-            builder.environment().put("SLUICE_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
-            builder.environment().put("SLUICE_KAFKA_STATE_DIR", dir.resolve("state").toString());
-            Process process = builder.start();
+            SluiceProcess sluice = SluiceProcess.start(dir, Map.of("SLUICE_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
+                    "SLUICE_KAFKA_STATE_DIR", dir.resolve("state").toString()), "run", "--config", config.toString());
+            Process process = sluice.process();
             try {
-                awaitLog("passthrough REBALANCING -> RUNNING", process);
+                sluice.awaitLog("passthrough REBALANCING -> RUNNING", Duration.ofSeconds(90));
             } finally {
                 process.destroy();
             }
@@ -121,17 +115,5 @@ class RunCommandIT {
         assertThat(process.exitValue()).isEqualTo(2);
         assertThat(Files.readString(dir.resolve("err.log"), StandardCharsets.UTF_8))
                 .contains("configuration error", "limits.document.max.bytes", "zero");
-    }
-
-    private void awaitLog(String text, Process process) {
-        Path err = dir.resolve("err.log");
-        Awaitility.await("'" + text + "' in the log of sluice run").atMost(Duration.ofSeconds(90))
-                .pollInterval(Duration.ofMillis(100)).until(() -> {
-                    String log = Files.exists(err) ? Files.readString(err, StandardCharsets.UTF_8) : "";
-                    if (!process.isAlive() && !log.contains(text)) {
-                        throw new AssertionError("sluice run exited with " + process.exitValue() + ":\n" + log);
-                    }
-                    return log.contains(text);
-                });
     }
 }

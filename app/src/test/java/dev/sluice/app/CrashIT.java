@@ -1,0 +1,202 @@
+package dev.sluice.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.schemas.Job;
+import dev.sluice.schemas.JobResult;
+import dev.sluice.schemas.JobStatus;
+import dev.sluice.schemas.Jobs;
+import dev.sluice.serdes.AvroSerdes;
+import dev.sluice.serdes.InMemorySchemaRegistry;
+import dev.sluice.serdes.SluiceTopics;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.TransactionListing;
+import org.apache.kafka.clients.admin.TransactionState;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three instances of {@code sluice run}, each in a JVM of its own, share 20,000 jobs of the ingest
+ * pipeline while one of them is killed with SIGKILL three times (and started again each time). A
+ * read_committed consumer then finds, under exactly_once_v2, exactly one result for every job and
+ * nothing else, and no transaction is left open; under at_least_once the same check finds the
+ * duplicates that the replay after each kill makes, which shows the check can fail.
+ */
+class CrashIT {
+
+    private static final int JOBS = 20_000;
+    private static final int INSTANCES = 3;
+    /** Results seen before each kill. */
+    private static final List<Integer> KILL_AT = List.of(4_000, 9_000, 14_000);
+    private static final String PREFIX = "crash";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void shouldEndEveryJobInExactlyOneResultWhileInstancesAreKilledUnderExactlyOnce() throws Exception {
+        Run run = run("exactly_once_v2");
+        assertThat(run.check().isClean()).as("%s", run.check()).isTrue();
+        assertThat(run.statuses()).containsOnlyKeys(JobStatus.COMPLETED);
+        assertThat(run.openTransactions()).as("transactions left open").isEmpty();
+    }
+
+    @Test
+    void shouldFindTheDuplicatesThatAtLeastOnceMakesWhenInstancesAreKilled() throws Exception {
+        Run run = run("at_least_once");
+        assertThat(run.check().missing()).as("at_least_once loses nothing").isEmpty();
+        assertThat(run.check().unexpected()).isEmpty();
+        assertThat(run.check().duplicated()).as("the replays after a kill").isNotEmpty();
+        assertThat(run.check().isClean()).isFalse();
+    }
+
+    /** What one run left: its results checked against the jobs, their statuses, and transactions still open. */
+    private record Run(ResultCheck check, Map<JobStatus, Integer> statuses, List<String> openTransactions) {
+    }
+
+    private Run run(String guarantee) throws Exception {
+        Path config = dir.resolve("pipeline.yaml");
+        Files.writeString(config, """
+                topics: {prefix: %s, partitions: 6}
+                registry: {url: "mem://crash-it"}
+                kafka:
+                  processing.guarantee: %s
+                  consumer.session.timeout.ms: 6000
+                  consumer.heartbeat.interval.ms: 1500
+                """.formatted(PREFIX, guarantee));
+        long begun = System.nanoTime();
+        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+            List<SluiceProcess> instances = new ArrayList<>();
+            int started = 0;
+            try {
+                for (int i = 0; i < INSTANCES; i++) {
+                    instances.add(instance(kafka, config, started++));
+                    // the first one creates the topics; the others join its group
+                    instances.get(i).awaitLog("REBALANCING -> RUNNING", Duration.ofSeconds(120));
+                }
+                SluiceTopics topics = SluiceTopics.create(PREFIX, AvroSerdes.forUrl("mem://crash-it", Map.of()));
+                InMemorySchemaRegistry.scope("crash-it").register(topics.results().name() + "-value",
+                        JobResult.getClassSchema());
+                Set<String> submitted = produce(kafka.bootstrapServers(), topics);
+
+                Map<String, Integer> resultsPerId = new HashMap<>();
+                Map<JobStatus, Integer> statuses = new HashMap<>();
+                try (KafkaConsumer<String, JobResult> consumer = committedReader(kafka.bootstrapServers(), topics)) {
+                    List<TopicPartition> partitions = consumer.assignment().stream().toList();
+                    long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+                    int kills = 0;
+                    while (resultsPerId.size() < JOBS && System.nanoTime() < deadline) {
+                        read(consumer, resultsPerId, statuses);
+                        if (kills < KILL_AT.size() && resultsPerId.size() >= KILL_AT.get(kills)) {
+                            int victim = kills % INSTANCES;
+                            instances.get(victim).kill();
+                            instances.set(victim, instance(kafka, config, started++));
+                            kills++;
+                        }
+                    }
+                    assertThat(kills).as("instances killed during the run").isEqualTo(KILL_AT.size());
+                    // on to the end of what is committed, where a late duplicate would be
+                    Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+                    while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))
+                            && System.nanoTime() < deadline) {
+                        read(consumer, resultsPerId, statuses);
+                    }
+                }
+                for (SluiceProcess instance : instances) {
+                    instance.close();
+                }
+                Run run = new Run(ResultCheck.of(submitted, resultsPerId), statuses, openTransactions(kafka));
+                System.out.printf("CrashIT %s: %d jobs, %d killed, %s in %d s: %s%n", guarantee, JOBS, KILL_AT.size(),
+                        statuses, Duration.ofNanos(System.nanoTime() - begun).toSeconds(), run.check());
+                return run;
+            } finally {
+                for (SluiceProcess instance : instances) {
+                    instance.close();
+                }
+            }
+        }
+    }
+
+    private SluiceProcess instance(EmbeddedKafka kafka, Path config, int n) throws Exception {
+        Path home = dir.resolve("instance-" + n);
+        return SluiceProcess.start(home, Map.of("SLUICE_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
+                "SLUICE_KAFKA_STATE_DIR", home.resolve("state").toString()), "run", "--config", config.toString());
+    }
+
+    private static Set<String> produce(String bootstrap, SluiceTopics topics) throws Exception {
+        Set<String> ids = new LinkedHashSet<>();
+        try (KafkaProducer<String, Job> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.ACKS_CONFIG, "all"),
+                topics.jobs().keySerde().serializer(), topics.jobs().valueSerde().serializer())) {
+            for (int i = 0; i < JOBS; i++) {
+                Job job = Jobs.text("crash-" + i, "doc-" + i, "Document " + i + " says a few things about Kafka."
+                        + " It is long enough to be split in two chunks by the pipeline.".repeat(2));
+                producer.send(new ProducerRecord<>(topics.jobs().name(), job.getJobId(), job));
+                ids.add(job.getJobId());
+            }
+            producer.flush();
+        }
+        return ids;
+    }
+
+    private static KafkaConsumer<String, JobResult> committedReader(String bootstrap, SluiceTopics topics) {
+        KafkaConsumer<String, JobResult> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
+                topics.results().keySerde().deserializer(), topics.results().valueSerde().deserializer());
+        List<TopicPartition> partitions = consumer.partitionsFor(topics.results().name()).stream()
+                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        return consumer;
+    }
+
+    private static void read(KafkaConsumer<String, JobResult> consumer, Map<String, Integer> resultsPerId,
+                             Map<JobStatus, Integer> statuses) {
+        for (ConsumerRecord<String, JobResult> record : consumer.poll(Duration.ofMillis(200))) {
+            resultsPerId.merge(record.value().getJobId(), 1, Integer::sum);
+            statuses.merge(record.value().getStatus(), 1, Integer::sum);
+        }
+    }
+
+    /**
+     * The transactional ids still in a transaction once every instance has stopped, after the
+     * broker had time to abort those of the killed instances (Streams' transaction.timeout.ms, 10 s).
+     */
+    private static List<String> openTransactions(EmbeddedKafka kafka) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (true) {
+                List<String> open = new ArrayList<>();
+                for (TransactionListing listing : admin.listTransactions().all().get()) {
+                    if (listing.state() == TransactionState.ONGOING || listing.state() == TransactionState.PREPARE_COMMIT
+                            || listing.state() == TransactionState.PREPARE_ABORT) {
+                        open.add(listing.transactionalId() + " " + listing.state());
+                    }
+                }
+                if (open.isEmpty() || System.nanoTime() > deadline) {
+                    return open;
+                }
+                Thread.sleep(1_000);
+            }
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package dev.sluice.app;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+
+/**
+ * {@code sluice} as users start it: the packaged jar in a JVM of its own, its output in
+ * {@code <dir>/out.log} and {@code <dir>/err.log}.
+ */
+final class SluiceProcess implements AutoCloseable {
+
+    static final Path JAR = Path.of("target", "sluice.jar");
+
+    private final Path dir;
+    private final Process process;
+
+    private SluiceProcess(Path dir, Process process) {
+        this.dir = dir;
+        this.process = process;
+    }
+
+    /** A process builder for {@code sluice ARGS}, logging to {@code dir}. */
+    static ProcessBuilder builder(Path dir, String... args) throws IOException {
+        Files.createDirectories(dir);
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-jar", JAR.toString()));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).redirectOutput(dir.resolve("out.log").toFile())
+                .redirectError(dir.resolve("err.log").toFile());
+    }
+
+    /** Starts {@code sluice ARGS} with {@code env} added to its environment. */
+    static SluiceProcess start(Path dir, Map<String, String> env, String... args) throws IOException {
+        ProcessBuilder builder = builder(dir, args);
+        builder.environment().putAll(env);
+        return new SluiceProcess(dir, builder.start());
+    }
+
+    Process process() {
+        return process;
+    }
+
+    /** Its standard error so far. */
+    String err() throws IOException {
+        Path err = dir.resolve("err.log");
+        return Files.exists(err) ? Files.readString(err, StandardCharsets.UTF_8) : "";
+    }
+
+    /** Waits until its standard error contains {@code text}; fails at once if it exits first. */
+    void awaitLog(String text, Duration timeout) {
+        Awaitility.await("'" + text + "' in the log of sluice in " + dir).atMost(timeout)
+                .pollInterval(Duration.ofMillis(100)).until(() -> {
+                    String log = err();
+                    if (!process.isAlive() && !log.contains(text)) {
+                        throw new AssertionError("sluice exited with " + process.exitValue() + ":\n" + log);
+                    }
+                    return log.contains(text);
+                });
+    }
+
+    /** Kills it with SIGKILL: no shutdown hook runs, nothing is flushed or committed. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** Stops it with SIGTERM, as an operator would, and waits for it to exit. */
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        }
+    }
+}
