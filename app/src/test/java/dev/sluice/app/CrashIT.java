@@ -33,26 +33,37 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Three instances of {@code sluice run}, each in a JVM of its own, share 20,000 jobs of the ingest
- * pipeline while one of them is killed with SIGKILL three times (and started again each time). A
- * read_committed consumer then finds, under exactly_once_v2, exactly one result for every job and
- * nothing else, and no transaction is left open; under at_least_once the same check finds the
- * duplicates that the replay after each kill makes, which shows the check can fail.
+ * Instances of {@code sluice run}, each in a JVM of its own, share 20,000 jobs of the ingest pipeline
+ * while three of them are killed with SIGKILL one after the other (and started again each time), or
+ * while they scale from one to three and back to one. A read_committed consumer then finds, under
+ * exactly_once_v2, exactly one result for every job and nothing else, and no transaction is left
+ * open; under at_least_once the same check finds the duplicates that the replay after each kill
+ * makes, which shows the check can fail.
  */
 class CrashIT {
 
     private static final int JOBS = 20_000;
-    private static final int INSTANCES = 3;
-    /** Results seen before each kill. */
-    private static final List<Integer> KILL_AT = List.of(4_000, 9_000, 14_000);
     private static final String PREFIX = "crash";
+    /** Three instances throughout, one killed and started again after 4,000, 9,000 and 14,000 results. */
+    private static final Plan KILLS = new Plan(3, List.of(new Step(4_000, Action.KILL_AND_RESTART, 0),
+            new Step(9_000, Action.KILL_AND_RESTART, 1), new Step(14_000, Action.KILL_AND_RESTART, 2)));
+
+    /** What happens to an instance when the results reach a count. */
+    private enum Action { KILL_AND_RESTART, START, STOP }
+
+    private record Step(int atResults, Action action, int instance) {
+    }
+
+    /** How many instances start, and what happens to them during the run. */
+    private record Plan(int instances, List<Step> steps) {
+    }
 
     @TempDir
     Path dir;
 
     @Test
     void shouldEndEveryJobInExactlyOneResultWhileInstancesAreKilledUnderExactlyOnce() throws Exception {
-        Run run = run("exactly_once_v2");
+        Run run = run("exactly_once_v2", KILLS);
         assertThat(run.check().isClean()).as("%s", run.check()).isTrue();
         assertThat(run.statuses()).containsOnlyKeys(JobStatus.COMPLETED);
         assertThat(run.openTransactions()).as("transactions left open").isEmpty();
@@ -60,18 +71,27 @@ class CrashIT {
 
     @Test
     void shouldFindTheDuplicatesThatAtLeastOnceMakesWhenInstancesAreKilled() throws Exception {
-        Run run = run("at_least_once");
+        Run run = run("at_least_once", KILLS);
         assertThat(run.check().missing()).as("at_least_once loses nothing").isEmpty();
         assertThat(run.check().unexpected()).isEmpty();
         assertThat(run.check().duplicated()).as("the replays after a kill").isNotEmpty();
         assertThat(run.check().isClean()).isFalse();
     }
 
+    @Test
+    void shouldEndEveryJobInExactlyOneResultWhileTheInstancesScaleFromOneToThreeToOne() throws Exception {
+        Run run = run("exactly_once_v2", new Plan(1, List.of(new Step(3_000, Action.START, 1),
+                new Step(3_000, Action.START, 2), new Step(11_000, Action.STOP, 1), new Step(11_000, Action.STOP, 2))));
+        assertThat(run.check().isClean()).as("%s", run.check()).isTrue();
+        assertThat(run.statuses()).containsOnlyKeys(JobStatus.COMPLETED);
+        assertThat(run.openTransactions()).as("transactions left open").isEmpty();
+    }
+
     /** What one run left: its results checked against the jobs, their statuses, and transactions still open. */
     private record Run(ResultCheck check, Map<JobStatus, Integer> statuses, List<String> openTransactions) {
     }
 
-    private Run run(String guarantee) throws Exception {
+    private Run run(String guarantee, Plan plan) throws Exception {
         Path config = dir.resolve("pipeline.yaml");
         Files.writeString(config, """
                 topics: {prefix: %s, partitions: 6}
@@ -86,7 +106,7 @@ class CrashIT {
             List<SluiceProcess> instances = new ArrayList<>();
             int started = 0;
             try {
-                for (int i = 0; i < INSTANCES; i++) {
+                for (int i = 0; i < plan.instances(); i++) {
                     instances.add(instance(kafka, config, started++));
                     // the first one creates the topics; the others join its group
                     instances.get(i).awaitLog("REBALANCING -> RUNNING", Duration.ofSeconds(120));
@@ -101,17 +121,26 @@ class CrashIT {
                 try (KafkaConsumer<String, JobResult> consumer = committedReader(kafka.bootstrapServers(), topics)) {
                     List<TopicPartition> partitions = consumer.assignment().stream().toList();
                     long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-                    int kills = 0;
+                    int done = 0;
                     while (resultsPerId.size() < JOBS && System.nanoTime() < deadline) {
                         read(consumer, resultsPerId, statuses);
-                        if (kills < KILL_AT.size() && resultsPerId.size() >= KILL_AT.get(kills)) {
-                            int victim = kills % INSTANCES;
-                            instances.get(victim).kill();
-                            instances.set(victim, instance(kafka, config, started++));
-                            kills++;
+                        while (done < plan.steps().size() && resultsPerId.size() >= plan.steps().get(done).atResults()) {
+                            Step step = plan.steps().get(done++);
+                            switch (step.action()) {
+                                case KILL_AND_RESTART -> {
+                                    instances.get(step.instance()).kill();
+                                    instances.set(step.instance(), instance(kafka, config, started++));
+                                }
+                                case START -> instances.add(step.instance(), instance(kafka, config, started++));
+                                case STOP -> {
+                                    awaitEveryMemberWorking(kafka, instances.stream().filter(i -> i.process().isAlive())
+                                            .count());
+                                    instances.get(step.instance()).close();
+                                }
+                            }
                         }
                     }
-                    assertThat(kills).as("instances killed during the run").isEqualTo(KILL_AT.size());
+                    assertThat(done).as("steps taken while jobs were still running").isEqualTo(plan.steps().size());
                     // on to the end of what is committed, where a late duplicate would be
                     Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
                     while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))
@@ -123,14 +152,30 @@ class CrashIT {
                     instance.close();
                 }
                 Run run = new Run(ResultCheck.of(submitted, resultsPerId), statuses, openTransactions(kafka));
-                System.out.printf("CrashIT %s: %d jobs, %d killed, %s in %d s: %s%n", guarantee, JOBS, KILL_AT.size(),
-                        statuses, Duration.ofNanos(System.nanoTime() - begun).toSeconds(), run.check());
+                System.out.printf("CrashIT %s: %d jobs, %s, %s in %d s: %s%n", guarantee, JOBS, plan.steps(), statuses, Duration.ofNanos(System.nanoTime() - begun).toSeconds(), run.check());
                 return run;
             } finally {
                 for (SluiceProcess instance : instances) {
                     instance.close();
                 }
             }
+        }
+    }
+
+    /**
+     * Waits until the group has {@code members} members and each reads some of the jobs topic's
+     * partitions, so that a scale-down takes work away from instances that really had it.
+     */
+    private static void awaitEveryMemberWorking(EmbeddedKafka kafka, long members) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            String group = PREFIX + "-ingest";
+            org.awaitility.Awaitility.await(members + " members of " + group + " each with a partition of the jobs")
+                    .atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> {
+                        var description = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
+                        return description.members().size() == members && description.members().stream()
+                                .allMatch(m -> m.assignment().topicPartitions().stream()
+                                        .anyMatch(tp -> tp.topic().equals(PREFIX + ".jobs")));
+                    });
         }
     }
 
