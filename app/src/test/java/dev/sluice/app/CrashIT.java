@@ -34,8 +34,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Instances of {@code sluice run}, each in a JVM of its own, share 20,000 jobs of the ingest pipeline
- * while three of them are killed with SIGKILL one after the other (and started again each time), or
- * while they scale from one to three and back to one. A read_committed consumer then finds, under
+ * while three of them are killed with SIGKILL one after the other (and started again each time),
+ * while they scale from one to three and back to one, or while a broker of a three-broker cluster
+ * (replication 3, min.insync.replicas 2) is stopped and started again twice. A read_committed consumer then finds, under
  * exactly_once_v2, exactly one result for every job and nothing else, and no transaction is left
  * open; under at_least_once the same check finds the duplicates that the replay after each kill
  * makes, which shows the check can fail.
@@ -45,17 +46,18 @@ class CrashIT {
     private static final int JOBS = 20_000;
     private static final String PREFIX = "crash";
     /** Three instances throughout, one killed and started again after 4,000, 9,000 and 14,000 results. */
-    private static final Plan KILLS = new Plan(3, List.of(new Step(4_000, Action.KILL_AND_RESTART, 0),
+    private static final Plan KILLS = new Plan(1, 3, List.of(new Step(4_000, Action.KILL_AND_RESTART, 0),
             new Step(9_000, Action.KILL_AND_RESTART, 1), new Step(14_000, Action.KILL_AND_RESTART, 2)));
 
-    /** What happens to an instance when the results reach a count. */
-    private enum Action { KILL_AND_RESTART, START, STOP }
+    /** What happens to an instance (or a broker) when the results reach a count. */
+    private enum Action { KILL_AND_RESTART, START, STOP, STOP_BROKER, START_BROKER }
 
-    private record Step(int atResults, Action action, int instance) {
+    /** {@code target}: the instance, from 0, or for a broker action the broker, from 1. */
+    private record Step(int atResults, Action action, int target) {
     }
 
-    /** How many instances start, and what happens to them during the run. */
-    private record Plan(int instances, List<Step> steps) {
+    /** How many brokers and instances start, and what happens to them during the run. */
+    private record Plan(int brokers, int instances, List<Step> steps) {
     }
 
     @TempDir
@@ -80,8 +82,18 @@ class CrashIT {
 
     @Test
     void shouldEndEveryJobInExactlyOneResultWhileTheInstancesScaleFromOneToThreeToOne() throws Exception {
-        Run run = run("exactly_once_v2", new Plan(1, List.of(new Step(3_000, Action.START, 1),
+        Run run = run("exactly_once_v2", new Plan(1, 1, List.of(new Step(3_000, Action.START, 1),
                 new Step(3_000, Action.START, 2), new Step(11_000, Action.STOP, 1), new Step(11_000, Action.STOP, 2))));
+        assertThat(run.check().isClean()).as("%s", run.check()).isTrue();
+        assertThat(run.statuses()).containsOnlyKeys(JobStatus.COMPLETED);
+        assertThat(run.openTransactions()).as("transactions left open").isEmpty();
+    }
+
+    @Test
+    void shouldEndEveryJobInExactlyOneResultWhileABrokerOfThreeIsStoppedAndRestartedTwice() throws Exception {
+        Run run = run("exactly_once_v2", new Plan(3, 2, List.of(new Step(3_000, Action.STOP_BROKER, 1),
+                new Step(7_000, Action.START_BROKER, 1), new Step(11_000, Action.STOP_BROKER, 1),
+                new Step(15_000, Action.START_BROKER, 1))));
         assertThat(run.check().isClean()).as("%s", run.check()).isTrue();
         assertThat(run.statuses()).containsOnlyKeys(JobStatus.COMPLETED);
         assertThat(run.openTransactions()).as("transactions left open").isEmpty();
@@ -102,7 +114,7 @@ class CrashIT {
                   consumer.heartbeat.interval.ms: 1500
                 """.formatted(PREFIX, guarantee));
         long begun = System.nanoTime();
-        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+        try (KafkaCluster kafka = KafkaCluster.start(plan.brokers())) {
             List<SluiceProcess> instances = new ArrayList<>();
             int started = 0;
             try {
@@ -111,6 +123,7 @@ class CrashIT {
                     // the first one creates the topics; the others join its group
                     instances.get(i).awaitLog("REBALANCING -> RUNNING", Duration.ofSeconds(120));
                 }
+                assertEveryTopicReplicated(kafka, Math.min(3, plan.brokers()));
                 SluiceTopics topics = SluiceTopics.create(PREFIX, AvroSerdes.forUrl("mem://crash-it", Map.of()));
                 InMemorySchemaRegistry.scope("crash-it").register(topics.results().name() + "-value",
                         JobResult.getClassSchema());
@@ -128,15 +141,17 @@ class CrashIT {
                             Step step = plan.steps().get(done++);
                             switch (step.action()) {
                                 case KILL_AND_RESTART -> {
-                                    instances.get(step.instance()).kill();
-                                    instances.set(step.instance(), instance(kafka, config, started++));
+                                    instances.get(step.target()).kill();
+                                    instances.set(step.target(), instance(kafka, config, started++));
                                 }
-                                case START -> instances.add(step.instance(), instance(kafka, config, started++));
+                                case START -> instances.add(step.target(), instance(kafka, config, started++));
                                 case STOP -> {
                                     awaitEveryMemberWorking(kafka, instances.stream().filter(i -> i.process().isAlive())
                                             .count());
-                                    instances.get(step.instance()).close();
+                                    instances.get(step.target()).close();
                                 }
+                                case STOP_BROKER -> kafka.stopBroker(step.target());
+                                case START_BROKER -> kafka.startBroker(step.target());
                             }
                         }
                     }
@@ -162,11 +177,21 @@ class CrashIT {
         }
     }
 
+    /** Sluice's topics and the application's changelogs, each partition on {@code replicas} brokers. */
+    private static void assertEveryTopicReplicated(KafkaCluster kafka, int replicas) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            Set<String> names = admin.listTopics().names().get();
+            assertThat(names).contains(PREFIX + ".jobs", PREFIX + ".results", PREFIX + ".dlq");
+            admin.describeTopics(names).allTopicNames().get().values().forEach(topic -> assertThat(topic.partitions())
+                    .as("replicas of %s", topic.name()).allSatisfy(p -> assertThat(p.replicas()).hasSize(replicas)));
+        }
+    }
+
     /**
      * Waits until the group has {@code members} members and each reads some of the jobs topic's
      * partitions, so that a scale-down takes work away from instances that really had it.
      */
-    private static void awaitEveryMemberWorking(EmbeddedKafka kafka, long members) throws Exception {
+    private static void awaitEveryMemberWorking(KafkaCluster kafka, long members) throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
             String group = PREFIX + "-ingest";
             org.awaitility.Awaitility.await(members + " members of " + group + " each with a partition of the jobs")
@@ -179,7 +204,7 @@ class CrashIT {
         }
     }
 
-    private SluiceProcess instance(EmbeddedKafka kafka, Path config, int n) throws Exception {
+    private SluiceProcess instance(KafkaCluster kafka, Path config, int n) throws Exception {
         Path home = dir.resolve("instance-" + n);
         return SluiceProcess.start(home, Map.of("SLUICE_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
                 "SLUICE_KAFKA_STATE_DIR", home.resolve("state").toString()), "run", "--config", config.toString());
@@ -226,7 +251,7 @@ class CrashIT {
      * The transactional ids still in a transaction once every instance has stopped, after the
      * broker had time to abort those of the killed instances (Streams' transaction.timeout.ms, 10 s).
      */
-    private static List<String> openTransactions(EmbeddedKafka kafka) throws Exception {
+    private static List<String> openTransactions(KafkaCluster kafka) throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (true) {

@@ -74,11 +74,16 @@ final class SluiceProcess implements AutoCloseable {
 
     /** Stops it with SIGTERM, as an operator would, and waits for it to exit. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         if (process.isAlive()) {
             process.destroy();
-            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            try {
+                if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
                 process.destroyForcibly();
+                Thread.currentThread().interrupt();
             }
         }
     }

@@ -1,0 +1,160 @@
+package dev.sluice.app;
+
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Collectors;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.apache.kafka.server.common.Feature;
+import org.apache.kafka.server.common.MetadataVersion;
+
+/**
+ * A Kafka cluster inside this JVM for tests that stop brokers: one KRaft controller and
+ * {@code brokers} brokers on 127.0.0.1, every topic (internal ones too) replicated to three with
+ * min.insync.replicas 2, so that one broker can be away without losing a write or a transaction.
+ */
+final class KafkaCluster implements AutoCloseable {
+
+    private final Path dir;
+    private final List<KafkaConfig> configs = new ArrayList<>();
+    private final List<KafkaRaftServer> nodes = new ArrayList<>();
+    private final List<Integer> brokerPorts = new ArrayList<>();
+
+    private KafkaCluster(Path dir) {
+        this.dir = dir;
+    }
+
+    /** Formats and starts the controller and {@code brokers} brokers, and waits until every broker is up. */
+    static KafkaCluster start(int brokers) throws Exception {
+        KafkaCluster cluster = new KafkaCluster(Files.createTempDirectory("sluice-cluster-"));
+        try {
+            String clusterId = Uuid.randomUuid().toString();
+            int controllerPort = EmbeddedKafka.freePort();
+            String voters = "0@127.0.0.1:" + controllerPort;
+            cluster.add(clusterId, 0, "controller", voters, "CONTROLLER://127.0.0.1:" + controllerPort, brokers);
+            for (int id = 1; id <= brokers; id++) {
+                int port = EmbeddedKafka.freePort();
+                cluster.brokerPorts.add(port);
+                cluster.add(clusterId, id, "broker", voters, "PLAINTEXT://127.0.0.1:" + port, brokers);
+            }
+            cluster.awaitBrokers(brokers, Duration.ofSeconds(60));
+            return cluster;
+        } catch (Exception e) {
+            cluster.close();
+            throw e;
+        }
+    }
+
+    private void add(String clusterId, int id, String role, String voters, String listener, int brokers)
+            throws Exception {
+        String logDir = dir.resolve("node-" + id).toString();
+        Properties props = new Properties();
+        props.put("process.roles", role);
+        props.put("node.id", Integer.toString(id));
+        props.put("controller.quorum.voters", voters);
+        props.put("listeners", listener);
+        props.put("controller.listener.names", "CONTROLLER");
+        props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        if (role.equals("broker")) {
+            props.put("advertised.listeners", listener);
+            props.put("inter.broker.listener.name", "PLAINTEXT");
+        }
+        int replicas = Math.min(3, brokers);
+        props.put("log.dirs", logDir);
+        props.put("auto.create.topics.enable", "false");
+        props.put("default.replication.factor", Integer.toString(replicas));
+        props.put("min.insync.replicas", Integer.toString(Math.max(1, replicas - 1)));
+        props.put("offsets.topic.replication.factor", Integer.toString(replicas));
+        props.put("offsets.topic.num.partitions", "3");
+        props.put("transaction.state.log.replication.factor", Integer.toString(replicas));
+        props.put("transaction.state.log.min.isr", Integer.toString(Math.max(1, replicas - 1)));
+        props.put("transaction.state.log.num.partitions", "3");
+        props.put("share.coordinator.state.topic.replication.factor", Integer.toString(replicas));
+        props.put("share.coordinator.state.topic.min.isr", Integer.toString(Math.max(1, replicas - 1)));
+        props.put("group.initial.rebalance.delay.ms", "0");
+        props.put("log.cleaner.dedupe.buffer.size", Integer.toString(2 * 1024 * 1024));
+        KafkaConfig config = new KafkaConfig(props, false);
+        new Formatter()
+                .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
+                .setNodeId(id)
+                .setClusterId(clusterId)
+                .setDirectories(List.of(logDir))
+                .setMetadataLogDirectory(logDir)
+                .setReleaseVersion(MetadataVersion.latestProduction())
+                .setSupportedFeatures(Feature.PRODUCTION_FEATURES)
+                .setControllerListenerName("CONTROLLER")
+                .run();
+        configs.add(config);
+        KafkaRaftServer node = new KafkaRaftServer(config, Time.SYSTEM);
+        node.startup();
+        nodes.add(node);
+    }
+
+    /** {@code host:port,...} of every broker. */
+    String bootstrapServers() {
+        return brokerPorts.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
+    }
+
+    /** Stops broker {@code id} (1 to the number of brokers), as a clean shutdown. */
+    void stopBroker(int id) {
+        KafkaRaftServer node = nodes.get(id);
+        node.shutdown();
+        node.awaitShutdown();
+        nodes.set(id, null);
+    }
+
+    /** Starts broker {@code id} again on its log and port, and waits until the cluster has every broker. */
+    void startBroker(int id) throws Exception {
+        KafkaRaftServer node = new KafkaRaftServer(configs.get(id), Time.SYSTEM);
+        node.startup();
+        nodes.set(id, node);
+        awaitBrokers(brokerPorts.size(), Duration.ofSeconds(60));
+    }
+
+    private void awaitBrokers(int count, Duration timeout) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (true) {
+                try {
+                    if (admin.describeCluster().nodes().get().size() == count) {
+                        return;
+                    }
+                } catch (Exception e) {
+                    if (System.nanoTime() > deadline) {
+                        throw e;
+                    }
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the cluster did not reach " + count + " brokers in " + timeout);
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        Logging.quiet("org.apache.kafka.clients.NetworkClient");
+        // brokers first, the controller last
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            KafkaRaftServer node = nodes.get(i);
+            if (node != null) {
+                node.shutdown();
+                node.awaitShutdown();
+            }
+        }
+        TempDirs.delete(dir);
+    }
+}
