@@ -44,9 +44,9 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ConfigLoader.Loaded loaded = ConfigLoader.load(config, System.getenv(), Map.of());
         if (loaded.config().registryUrl().startsWith("mem://")) {
-            log.warn("registry.url is {}: an in-memory registry is shared only within this JVM, so producers and"
-                    + " consumers elsewhere cannot read or write these topics; give a schema registry URL",
-                    loaded.config().registryUrl());
+            log.warn("registry.url is {}: an in-memory registry lives in this JVM; other processes read and write"
+                    + " these topics only if they register the same schemas in one of their own (ids derive from the"
+                    + " schema). Give a schema registry URL in production", loaded.config().registryUrl());
         }
         SluiceRunner runner = SluiceRunner.start(loaded.config(), loaded.pipeline(), Map.of(),
                 new java.util.LinkedHashSet<>(lanes));

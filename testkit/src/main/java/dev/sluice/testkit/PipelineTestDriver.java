@@ -128,6 +128,17 @@ public final class PipelineTestDriver implements AutoCloseable {
         rawJobs.pipeInput(key, value);
     }
 
+    /**
+     * Sends a dead letter's original record back to the source topic, as {@code sluice dlq replay}
+     * does: with a header naming it, so that its job runs again even if its id was accepted before.
+     */
+    public void replay(DeadLetter dead) {
+        org.apache.kafka.common.header.internals.RecordHeaders headers =
+                new org.apache.kafka.common.header.internals.RecordHeaders();
+        headers.add(SluiceTopology.REPLAYED_FROM_HEADER, "test-driver".getBytes(StandardCharsets.UTF_8));
+        rawJobs.pipeInput(new org.apache.kafka.streams.test.TestRecord<>(dead.key(), dead.value(), headers));
+    }
+
     /** Writes raw bytes with a UTF-8 key to the source topic. */
     public void submitRaw(String key, byte[] value) {
         submitRaw(key == null ? null : key.getBytes(StandardCharsets.UTF_8), value);

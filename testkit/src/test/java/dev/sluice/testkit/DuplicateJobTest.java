@@ -70,6 +70,34 @@ class DuplicateJobTest {
     }
 
     @Test
+    void shouldRunAReplayedDeadLetterAgainUnderTheSameId() {
+        java.util.concurrent.atomic.AtomicBoolean serviceUp = new java.util.concurrent.atomic.AtomicBoolean();
+        Pipeline pipeline = Pipeline.builder("flaky").stage("fetch", dev.sluice.schemas.Document.class,
+                dev.sluice.schemas.Document.class, (document, context, out) -> {
+                    if (!serviceUp.get()) {
+                        throw new java.io.IOException("service down");
+                    }
+                    out.emit(document);
+                }).build();
+        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline)) {
+            driver.submit(Jobs.text("job-1", "doc-a", "Needs the service."));
+            assertThat(driver.result("job-1").getStatus()).isEqualTo(JobStatus.FAILED);
+            DeadLetter dead = driver.deadLetters().get(0);
+
+            serviceUp.set(true);
+            driver.replay(dead);
+            assertThat(driver.results()).extracting(JobResult::getStatus)
+                    .containsExactly(JobStatus.FAILED, JobStatus.COMPLETED);
+            assertThat(driver.deadLetters()).as("the replay is not a duplicate").hasSize(1);
+
+            driver.submitRaw("job-1", dead.value());
+            assertThat(driver.results()).as("the same record without the replay header is").hasSize(2);
+            assertThat(driver.deadLetters()).last()
+                    .satisfies(d -> assertThat(d.header("__streams.errors.exception")).isEqualTo("DuplicateJobId"));
+        }
+    }
+
+    @Test
     void shouldRememberAnIdOnlyOnceItsJobIsAccepted() {
         try (PipelineTestDriver driver = PipelineTestDriver.of(BuiltinStages.ingest())) {
             driver.submit(Jobs.text("job-1", "doc-a", "   "));

@@ -22,6 +22,13 @@ import org.apache.kafka.streams.TopologyConfig;
  */
 public final class SluiceTopology {
 
+    /**
+     * The header of a job sent again from the dead-letter topic ({@code sluice dlq replay}), naming the
+     * dead letter. The intake runs such a job even if its id was accepted within the duplicate window:
+     * a replay is a request to run the job again, and it gets a new result.
+     */
+    public static final String REPLAYED_FROM_HEADER = "sluice.replayed.from";
+
     private SluiceTopology() {
     }
 

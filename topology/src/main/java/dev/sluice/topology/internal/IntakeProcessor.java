@@ -4,6 +4,7 @@ import dev.sluice.schemas.Job;
 import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.schemas.StageError;
+import dev.sluice.topology.SluiceTopology;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import org.apache.kafka.common.errors.SerializationException;
@@ -104,7 +105,7 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
     /**
      * Whether a job with this id was accepted within the window. A duplicate gets no result of its
      * own (the first job's is the id's one result): its record goes to the dead-letter topic. A new
-     * id is remembered, with where it was read.
+     * id is remembered, with where it was read; so is a replayed one (it runs again).
      */
     private boolean isDuplicate(Record<byte[], byte[]> record, String jobId, ErrorHeaders.SourcePosition position) {
         long now = context.currentSystemTimeMs();
@@ -115,7 +116,7 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
                 first = seen.next().value;
             }
         }
-        if (first == null) {
+        if (first == null || record.headers().lastHeader(SluiceTopology.REPLAYED_FROM_HEADER) != null) {
             acceptedIds.put(jobId, position == null ? "" : position.topic() + "-" + position.partition() + "@"
                     + position.offset(), now);
             return false;
