@@ -99,10 +99,13 @@ public final class Pipeline {
      * @param batchSize for a batch, the most inputs in one call
      * @param retry for a map, flat-map or batch stage, when it is tried again after it throws; by default
      *     what the stage declares ({@link Retrying}), else none
+     * @param timeLimit for a map, flat-map or batch stage, the longest one call may take, or null for no
+     *     limit: a call that runs longer is interrupted and fails its job(s) with a
+     *     {@link java.util.concurrent.TimeoutException}, which a retry policy may retry
      */
     public record StageDefinition(String name, Kind kind, Class<?> inputType, Class<?> outputType, Object stage,
                                   Duration timeout, List<String> inputs, List<Route> routes, String otherwise,
-                                  List<String> targets, int batchSize, RetryPolicy retry) {
+                                  List<String> targets, int batchSize, RetryPolicy retry, Duration timeLimit) {
 
         public StageDefinition {
             Objects.requireNonNull(name, "name");
@@ -122,6 +125,9 @@ public final class Pipeline {
             inputs = inputs == null ? null : List.copyOf(inputs);
             routes = routes == null ? List.of() : List.copyOf(routes);
             targets = targets == null ? List.of() : List.copyOf(targets);
+            if (timeLimit != null && (timeLimit.isNegative() || timeLimit.isZero())) {
+                throw new IllegalArgumentException("time limit of stage " + name + " must be positive, was " + timeLimit);
+            }
             if (retry == null) {
                 retry = stage instanceof Retrying declared && declared.retryPolicy() != null
                         ? declared.retryPolicy() : RetryPolicy.NONE;
@@ -132,7 +138,8 @@ public final class Pipeline {
         public StageDefinition(String name, Kind kind, Class<?> inputType, Class<?> outputType, Object stage,
                                Duration timeout, List<String> inputs, List<Route> routes, String otherwise,
                                List<String> targets, int batchSize) {
-            this(name, kind, inputType, outputType, stage, timeout, inputs, routes, otherwise, targets, batchSize, null);
+            this(name, kind, inputType, outputType, stage, timeout, inputs, routes, otherwise, targets, batchSize, null,
+                    null);
         }
 
         /** A stage whose input is decided by the builder (the stage before it). */
@@ -142,18 +149,24 @@ public final class Pipeline {
 
         public StageDefinition withInputs(List<String> newInputs) {
             return new StageDefinition(name, kind, inputType, outputType, stage, timeout, newInputs, routes, otherwise,
-                    targets, batchSize, retry);
+                    targets, batchSize, retry, timeLimit);
         }
 
         /** This stage, tried again after it throws as {@code policy} says. */
         public StageDefinition withRetry(RetryPolicy policy) {
             return new StageDefinition(name, kind, inputType, outputType, stage, timeout, inputs, routes, otherwise,
-                    targets, batchSize, Objects.requireNonNull(policy, "policy"));
+                    targets, batchSize, Objects.requireNonNull(policy, "policy"), timeLimit);
+        }
+
+        /** This stage, each call limited to {@code limit}. */
+        public StageDefinition withTimeLimit(Duration limit) {
+            return new StageDefinition(name, kind, inputType, outputType, stage, timeout, inputs, routes, otherwise,
+                    targets, batchSize, retry, Objects.requireNonNull(limit, "limit"));
         }
 
         StageDefinition withOtherwise(String next) {
             return new StageDefinition(name, kind, inputType, outputType, stage, timeout, inputs, routes, next,
-                    targets, batchSize, retry);
+                    targets, batchSize, retry, timeLimit);
         }
 
         /** Whether any route of this branch leads to a lane. */
@@ -410,6 +423,21 @@ public final class Pipeline {
             }
             int last = stages.size() - 1;
             stages.set(last, stages.get(last).withRetry(policy));
+            return this;
+        }
+
+        /**
+         * Limits each call of the stage added last (a map, flat-map or batch stage) to {@code limit}: a
+         * call that runs longer is interrupted and fails its job(s) with a
+         * {@link java.util.concurrent.TimeoutException}, so that a stage that hangs costs one job, not
+         * the stream thread. Such a stage runs on a thread of its own, handed each input.
+         */
+        public Builder timeLimit(Duration limit) {
+            if (stages.isEmpty()) {
+                throw new IllegalStateException("timeLimit() limits the stage added last; add one first");
+            }
+            int last = stages.size() - 1;
+            stages.set(last, stages.get(last).withTimeLimit(limit));
             return this;
         }
 

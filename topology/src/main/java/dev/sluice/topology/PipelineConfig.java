@@ -33,7 +33,8 @@ import org.apache.kafka.common.config.ConfigException;
  * - {name: embed, batch: {size: 32, linger: 20ms}}
  * - {name: tiny, after: [route]}                         # inputs other than the stage before
  * - {name: fetch, class: com.acme.Fetch, retry: {attempts: 5, backoff: 200ms, max-backoff: 5s,
- *                                                multiplier: 2, jitter: 0.2, on: [java.io.IOException]}}
+ *                                                multiplier: 2, jitter: 0.2, on: [java.io.IOException]},
+ *    time-limit: 10s}                                   # a call that takes longer fails its job
  * </pre>
  *
  * A stage reads from the stage listed before it unless {@code after} (or a branch route or broadcast
@@ -43,7 +44,7 @@ import org.apache.kafka.common.config.ConfigException;
 public final class PipelineConfig {
 
     private static final Set<String> KEYS = Set.of("name", "type", "class", "params", "after", "branch", "otherwise",
-            "broadcast", "join", "window", "gather", "filter", "batch", "retry");
+            "broadcast", "join", "window", "gather", "filter", "batch", "retry", "time-limit");
     private static final Set<String> RETRY_KEYS = Set.of("attempts", "backoff", "max-backoff", "multiplier", "jitter", "on");
     private static final Set<String> ROUTE_KEYS = Set.of("when", "to", "lane");
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)?");
@@ -98,6 +99,9 @@ public final class PipelineConfig {
         }
         if (spec.containsKey("retry")) {
             definition = definition.withRetry(retry(where + ".retry", map(where, spec, "retry")));
+        }
+        if (spec.containsKey("time-limit")) {
+            definition = definition.withTimeLimit(duration(where + ".time-limit", spec.get("time-limit"), null));
         }
         return after == null ? definition : definition.withInputs(after);
     }

@@ -195,6 +195,9 @@ public final class PipelineDescription {
             default -> {
             }
         }
+        if (stage.timeLimit() != null) {
+            details.add("time limit " + duration(stage.timeLimit()));
+        }
         if (stage.retry().retriesAny()) {
             details.add("retry " + stage.retry());
         }

@@ -100,6 +100,11 @@ final class PipelineValidator {
     private void checkRetries() {
         Map<String, List<String>> successors = successors();
         for (StageDefinition stage : stages) {
+            if (stage.timeLimit() != null && stage.kind() != Kind.STAGE && stage.kind() != Kind.FLAT_MAP
+                    && stage.kind() != Kind.BATCH) {
+                problems.add(stage.kind().label() + " '" + stage.name() + "' cannot have a time limit: only map,"
+                        + " flat-map and batch stages do");
+            }
             RetryPolicy retry = stage.retry();
             if (!retry.retriesAny()) {
                 continue;

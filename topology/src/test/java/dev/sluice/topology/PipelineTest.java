@@ -162,4 +162,20 @@ class PipelineTest {
         assertThat(policy.retries(new java.io.IOException(), 5)).as("the fifth attempt was the last").isFalse();
         assertThat(policy.retries(new OutOfMemoryError(), 1)).as("an Error is never retried").isFalse();
     }
+
+    @Test
+    void shouldReadATimeLimitFromTheConfigurationAndRefuseItWhereNoCodeOfTheStageRuns() {
+        Pipeline pipeline = PipelineConfig.fromConfig("p", List.of(Map.of("name", "normalize", "time-limit", "2s")));
+        assertThat(pipeline.stage("normalize").timeLimit()).isEqualTo(java.time.Duration.ofSeconds(2));
+        assertThat(PipelineDescription.text(pipeline)).contains("time limit 2s");
+        assertThatThrownBy(() -> PipelineConfig.fromConfig("p", List.of(Map.of("name", "normalize", "time-limit", "soon"))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("stages.normalize.time-limit");
+        assertThatThrownBy(() -> Pipeline.builder("bad")
+                .flatMap("split", Document.class, Chunk.class, new dev.sluice.topology.stages.Split(10, 0))
+                .gather("assemble", Chunk.class, IngestedDocument.class, new dev.sluice.topology.stages.Assemble())
+                .timeLimit(java.time.Duration.ofSeconds(1))
+                .build())
+                .isInstanceOf(InvalidPipelineException.class)
+                .hasMessageContaining("gather 'assemble' cannot have a time limit");
+    }
 }

@@ -120,7 +120,7 @@ final class BatchProcessor extends StageNode {
             return;
         }
         List<Object> outputs = new ArrayList<>();
-        Outcome outcome = invoke(running.get(0).envelope(), running.get(0).attempts() + 1, () -> {
+        Outcome outcome = invoke(running.get(0).envelope(), running.get(0).attempts() + 1, ctx -> {
             List<Object> made = stage.process(inputs);
             if (made == null || made.size() != inputs.size()) {
                 throw new IllegalStateException("batch stage returned " + (made == null ? "null" : made.size() + " outputs")

@@ -25,7 +25,7 @@ final class BranchProcessor extends StageNode {
             return;
         }
         int[] chosen = {-1};
-        Outcome outcome = invoke(envelope, () -> {
+        Outcome outcome = invoke(envelope, ctx -> {
             for (int i = 0; i < routes.size() && chosen[0] < 0; i++) {
                 if (routes.get(i).predicate().test(envelope.payload())) {
                     chosen[0] = i;

@@ -204,7 +204,7 @@ final class GatherProcessor extends StageNode {
         }
         Flow.Envelope first = ordered.get(0);
         Object[] output = new Object[1];
-        Outcome outcome = invoke(first, () -> output[0] = checked(stage.gather(payloads, stageContext)));
+        Outcome outcome = invoke(first, ctx -> output[0] = checked(stage.gather(payloads, ctx)));
         List<StageTrace> merged = Traces.merge(traces);
         Flow.Envelope base = new Flow.Envelope(first.job(), EnvelopeKind.PAYLOAD, up, merged, null, null,
                 partial || ordered.stream().anyMatch(Flow.Envelope::partial), first.raw());

@@ -130,7 +130,7 @@ final class JoinProcessor extends StageNode {
             return expired;
         }
         Object[] output = new Object[1];
-        Outcome outcome = invoke(left, () -> output[0] = checked(stage.join(left.payload(), right.payload(), stageContext)));
+        Outcome outcome = invoke(left, ctx -> output[0] = checked(stage.join(left.payload(), right.payload(), ctx)));
         List<StageTrace> trace = base.traceWith(definition.name(), outcome.startedAtMillis(), outcome.nanos(),
                 outcome.note());
         return outcome.failed() ? base.failed(outcome.error(), trace) : base.withPayload(output[0], left.lineage(), trace);

@@ -3,8 +3,17 @@ package dev.sluice.topology.internal;
 import dev.sluice.schemas.StageError;
 import dev.sluice.topology.Pipeline;
 import java.nio.charset.StandardCharsets;
+import dev.sluice.topology.StageContext;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -13,11 +22,26 @@ import org.apache.kafka.streams.processor.api.Record;
 /** What every stage's processor does around the user's code: time it, catch it, check what it made. */
 abstract class StageNode implements Processor<String, Flow, String, Flow> {
 
-    /** One call into a stage. */
+    /** One call into a stage, with the context to hand it. */
     @FunctionalInterface
     interface Call {
-        void run() throws Exception;
+        void run(StageContext context) throws Exception;
     }
+
+    /**
+     * The threads that run calls of stages with a time limit. A call past its limit is interrupted and
+     * left behind; if it never returns, its thread stays busy and later calls get new ones.
+     */
+    private static final ExecutorService LIMITED_CALLS = Executors.newCachedThreadPool(new ThreadFactory() {
+        private final AtomicInteger count = new AtomicInteger();
+
+        @Override
+        public Thread newThread(Runnable task) {
+            Thread thread = new Thread(task, "sluice-stage-call-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        }
+    });
 
     /** How a call went: its start, its time, its error (and what was thrown) if it threw, and the note it left. */
     record Outcome(long startedAtMillis, long nanos, StageError error, Throwable cause, String note) {
@@ -130,18 +154,60 @@ abstract class StageNode implements Processor<String, Flow, String, Flow> {
 
     /** Runs {@code call} as attempt {@code attempt} (1 for the first) of one envelope's job. */
     final Outcome invoke(Flow.Envelope envelope, int attempt, Call call) {
+        if (definition.timeLimit() != null) {
+            return invokeLimited(envelope, attempt, call, definition.timeLimit());
+        }
         stageContext.bind(envelope.job(), attempt);
         long startedAt = context.currentSystemTimeMs();
         long t0 = System.nanoTime();
         StageError error = null;
         Throwable cause = null;
         try {
-            call.run();
+            call.run(stageContext);
         } catch (Exception | StackOverflowError | AssertionError | LinkageError e) {
             error = error(e);
             cause = e;
         }
         return new Outcome(startedAt, System.nanoTime() - t0, error, cause, stageContext.takeNote());
+    }
+
+    /**
+     * Runs {@code call} on a thread of its own and waits at most {@code limit} for it. A call past
+     * the limit is interrupted and left behind, with a context of its own so that it cannot touch
+     * the next job's; its job fails with a {@link TimeoutException}.
+     */
+    private Outcome invokeLimited(Flow.Envelope envelope, int attempt, Call call, Duration limit) {
+        BoundContext own = new BoundContext(definition.name()).bind(envelope.job(), attempt);
+        long startedAt = context.currentSystemTimeMs();
+        long t0 = System.nanoTime();
+        Future<?> running = LIMITED_CALLS.submit(() -> {
+            call.run(own);
+            return null;
+        });
+        StageError error = null;
+        Throwable cause = null;
+        try {
+            running.get(limit.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            running.cancel(true);
+            String message = "stage '" + definition.name() + "' did not finish within its time limit of "
+                    + limit.toMillis() + " ms; the call was interrupted";
+            cause = new TimeoutException(message);
+            error = error(TimeoutException.class.getName(), message);
+        } catch (ExecutionException e) {
+            cause = e.getCause();
+            if (cause instanceof Error fatal && !(fatal instanceof StackOverflowError || fatal instanceof AssertionError
+                    || fatal instanceof LinkageError)) {
+                throw fatal;
+            }
+            error = error(cause);
+        } catch (InterruptedException e) {
+            // the stream thread is stopping: leave the job to run again, rather than fail it
+            running.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new org.apache.kafka.common.errors.InterruptException(e);
+        }
+        return new Outcome(startedAt, System.nanoTime() - t0, error, cause, own.takeNote());
     }
 
     final StageError error(Throwable e) {

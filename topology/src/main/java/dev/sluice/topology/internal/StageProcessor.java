@@ -53,7 +53,7 @@ final class StageProcessor extends StageNode {
             return;
         }
         List<Object> outputs = new ArrayList<>(fansOut ? 8 : 1);
-        Outcome outcome = invoke(envelope, attempt, () -> stage.process(envelope.payload(), stageContext,
+        Outcome outcome = invoke(envelope, attempt, ctx -> stage.process(envelope.payload(), ctx,
                 output -> outputs.add(checked(output))));
         if (outcome.failed() && parkForRetry(envelope, outcome, outcome.nanos(), attempt)) {
             return;

@@ -1,0 +1,99 @@
+package dev.sluice.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.schemas.Document;
+import dev.sluice.schemas.JobResult;
+import dev.sluice.schemas.JobStatus;
+import dev.sluice.schemas.Jobs;
+import dev.sluice.topology.Pipeline;
+import dev.sluice.topology.RetryPolicy;
+import dev.sluice.topology.Stage;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A stage that hangs past its time limit fails its job, and only its job: the call is interrupted,
+ * the job ends FAILED with a TimeoutException, and the next job runs.
+ */
+class TimeLimitTest {
+
+    /** Hangs on documents whose id starts with "hang" until interrupted (or, if stubborn, for good). */
+    private static Stage<Document, Document> hanging(boolean stubborn, AtomicInteger interrupted) {
+        return (document, context, out) -> {
+            if (document.getId().startsWith("hang")) {
+                CountDownLatch never = new CountDownLatch(1);
+                while (true) {
+                    try {
+                        never.await();
+                    } catch (InterruptedException e) {
+                        interrupted.incrementAndGet();
+                        if (!stubborn) {
+                            throw e;
+                        }
+                    }
+                }
+            }
+            context.note("took no time");
+            out.emit(document);
+        };
+    }
+
+    @Test
+    void shouldFailAJobWhoseStageHangsPastItsTimeLimitAndRunTheNext() throws Exception {
+        AtomicInteger interrupted = new AtomicInteger();
+        Pipeline pipeline = Pipeline.builder("hangs").stage("fetch", Document.class, Document.class,
+                hanging(false, interrupted)).timeLimit(Duration.ofMillis(200)).build();
+        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline)) {
+            long t0 = System.nanoTime();
+            driver.submit(Jobs.text("stuck", "hang-1", "never done"));
+            long waitedMillis = (System.nanoTime() - t0) / 1_000_000;
+            driver.submit(Jobs.text("fine", "doc-1", "done at once"));
+
+            JobResult stuck = driver.result("stuck");
+            assertThat(stuck.getStatus()).isEqualTo(JobStatus.FAILED);
+            assertThat(stuck.getError().getStage()).isEqualTo("fetch");
+            assertThat(stuck.getError().getErrorClass()).isEqualTo(TimeoutException.class.getName());
+            assertThat(stuck.getError().getMessage())
+                    .isEqualTo("stage 'fetch' did not finish within its time limit of 200 ms; the call was interrupted");
+            assertThat(waitedMillis).as("the stream thread waited for the limit, not for ever").isGreaterThanOrEqualTo(200);
+            assertThat(driver.deadLetters()).singleElement()
+                    .satisfies(dead -> assertThat(dead.header("sluice.job.id")).isEqualTo("stuck"));
+
+            JobResult fine = driver.result("fine");
+            assertThat(fine.getStatus()).isEqualTo(JobStatus.COMPLETED);
+            assertThat(fine.getTrace().get(0).getNote()).as("a limited call's note still reaches the trace")
+                    .isEqualTo("took no time");
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (interrupted.get() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(interrupted).as("the hanging call was interrupted").hasValue(1);
+        }
+    }
+
+    @Test
+    void shouldLeaveBehindACallThatIgnoresTheInterruptAndRetryATimeoutAsThePolicySays() {
+        AtomicInteger interrupted = new AtomicInteger();
+        Pipeline pipeline = Pipeline.builder("hangs").stage("fetch", Document.class, Document.class,
+                        hanging(true, interrupted))
+                .timeLimit(Duration.ofMillis(100))
+                .retry(RetryPolicy.attempts(2).backoff(Duration.ofMillis(50), Duration.ofMillis(50)).jitter(0)
+                        .retryOn(TimeoutException.class))
+                .build();
+        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline)) {
+            driver.submit(Jobs.text("stuck", "hang-2", "never done"));
+            driver.submit(Jobs.text("fine", "doc-2", "done at once"));
+            assertThat(driver.result("fine").getStatus()).isEqualTo(JobStatus.COMPLETED);
+
+            driver.advanceWallClock(Duration.ofMillis(50));
+            JobResult stuck = driver.result("stuck");
+            assertThat(stuck.getStatus()).isEqualTo(JobStatus.FAILED);
+            assertThat(stuck.getError().getAttempts()).isEqualTo(2);
+            assertThat(stuck.getError().getErrorClass()).isEqualTo(TimeoutException.class.getName());
+        }
+    }
+}
