@@ -1,5 +1,6 @@
 package dev.sluice.app;
 
+import dev.sluice.schemas.Control;
 import dev.sluice.schemas.Job;
 import dev.sluice.schemas.JobResult;
 import dev.sluice.serdes.AvroSerdes;
@@ -158,11 +159,12 @@ public final class SluiceRunner implements AutoCloseable {
 
     /**
      * With the in-memory registry, registers the schemas this instance reads and writes (a job on the
-     * jobs and lane topics, a result on the results topic) before any record: a process resolves only
+     * jobs and lane topics, a result on the results topic, a command on the control topic) before any
+     * record: a process resolves only
      * the ids it registered, so otherwise an instance of its own could not read the first job another
      * process wrote (ids derive from the schema, so both sides agree on them).
      */
-    private static void registerInMemory(String url, SluiceTopics topics, Pipeline pipeline) {
+    static void registerInMemory(String url, SluiceTopics topics, Pipeline pipeline) {
         if (!url.startsWith("mem://")) {
             return;
         }
@@ -172,6 +174,7 @@ public final class SluiceRunner implements AutoCloseable {
             registry.register(WireFormat.subject(topics.lane(lane).name(), false), Job.getClassSchema());
         }
         registry.register(WireFormat.subject(topics.results().name(), false), JobResult.getClassSchema());
+        registry.register(WireFormat.subject(topics.control().name(), false), Control.getClassSchema());
     }
 
     static Map<String, Object> adminConfig(Properties props) {

@@ -24,14 +24,16 @@ final class TopicSetup {
     static void ensure(Map<String, Object> adminConfig, SluiceTopics topics, java.util.Collection<String> lanes,
                        int partitions, short replicationFactor) throws InterruptedException {
         List<String> names = new ArrayList<>(List.of(topics.jobs().name(), topics.results().name(),
-                topics.deadLetters().name()));
+                topics.deadLetters().name(), topics.control().name()));
         lanes.forEach(lane -> names.add(topics.lane(lane).name()));
         try (Admin admin = Admin.create(adminConfig)) {
             Set<String> existing = admin.listTopics().names().get();
             List<NewTopic> missing = new ArrayList<>();
             for (String name : names) {
                 if (!existing.contains(name)) {
-                    missing.add(new NewTopic(name, Optional.of(partitions),
+                    // commands are few, and every instance reads them all, in order
+                    int count = name.equals(topics.control().name()) ? 1 : partitions;
+                    missing.add(new NewTopic(name, Optional.of(count),
                             replicationFactor < 0 ? Optional.empty() : Optional.of(replicationFactor)));
                 }
             }
@@ -42,7 +44,8 @@ final class TopicSetup {
             for (var entry : created.entrySet()) {
                 try {
                     entry.getValue().get();
-                    log.info("created topic {} ({} partitions)", entry.getKey(), partitions);
+                    log.info("created topic {} ({} partitions)", entry.getKey(),
+                            entry.getKey().equals(topics.control().name()) ? 1 : partitions);
                 } catch (ExecutionException e) {
                     if (!(e.getCause() instanceof TopicExistsException)) {
                         throw new IllegalStateException("cannot create topic " + entry.getKey() + ": "

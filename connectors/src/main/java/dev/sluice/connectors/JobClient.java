@@ -46,7 +46,8 @@ public final class JobClient implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(JobClient.class);
 
     private final SluiceTopics topics;
-    private final KafkaProducer<String, Job> producer;
+    private final KafkaProducer<String, byte[]> producer;
+    private final org.apache.kafka.common.serialization.Serializer<Job> jobs;
     private final KafkaConsumer<String, JobResult> consumer;
     /**
      * How many results of this client's jobs it keeps for a later {@link #await}: an ingested
@@ -71,8 +72,9 @@ public final class JobClient implements AutoCloseable {
         producerConfig.putIfAbsent(ProducerConfig.ACKS_CONFIG, "all");
         producerConfig.putIfAbsent(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         producerConfig.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "sluice-job-client");
+        this.jobs = topics.jobs().valueSerde().serializer();
         this.producer = new KafkaProducer<>(producerConfig, topics.jobs().keySerde().serializer(),
-                topics.jobs().valueSerde().serializer());
+                new org.apache.kafka.common.serialization.ByteArraySerializer());
         Map<String, Object> consumerConfig = new HashMap<>(kafka);
         consumerConfig.remove(ConsumerConfig.GROUP_ID_CONFIG);
         consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -106,7 +108,8 @@ public final class JobClient implements AutoCloseable {
     public CompletableFuture<JobResult> submit(Job job) {
         String id = Objects.requireNonNull(job.getJobId(), "jobId");
         CompletableFuture<JobResult> result = watch(id);
-        producer.send(new ProducerRecord<>(topics.jobs().name(), id, job), (metadata, error) -> {
+        byte[] value = jobs.serialize(topics.jobs().name(), job);
+        producer.send(new ProducerRecord<>(topics.jobs().name(), id, value), (metadata, error) -> {
             if (error != null) {
                 waiting.remove(id, result);
                 result.completeExceptionally(new IllegalStateException("job " + id + " was not sent: "
@@ -120,7 +123,27 @@ public final class JobClient implements AutoCloseable {
     public RecordMetadata submitAndAck(Job job) throws InterruptedException, ExecutionException {
         String id = Objects.requireNonNull(job.getJobId(), "jobId");
         watch(id);
-        return producer.send(new ProducerRecord<>(topics.jobs().name(), id, job)).get();
+        return producer.send(new ProducerRecord<>(topics.jobs().name(), id, jobs.serialize(topics.jobs().name(), job)))
+                .get();
+    }
+
+    /**
+     * Asks every instance of the pipeline to stop a job: writes a cancel command to
+     * {@code <prefix>.control} and waits until the broker has it. The job ends CANCELLED at the next
+     * stage it reaches, dropping its gathered parts; its result comes through {@link #result} as any
+     * other. The cancel applies to a job with this id submitted before now: cancelling an unknown or
+     * finished job changes nothing, and no result comes for it.
+     */
+    public RecordMetadata cancel(String jobId, String reason) throws InterruptedException, ExecutionException {
+        Objects.requireNonNull(jobId, "jobId");
+        watch(jobId);
+        String commandId = java.util.UUID.randomUUID().toString();
+        dev.sluice.schemas.Control command = dev.sluice.schemas.Control.newBuilder().setCommandId(commandId)
+                .setType(dev.sluice.schemas.ControlType.CANCEL).setJobId(jobId)
+                .setIssuedAt(java.time.Instant.now()).setReason(reason).build();
+        String topic = topics.control().name();
+        return producer.send(new ProducerRecord<>(topic, commandId,
+                topics.control().valueSerde().serializer().serialize(topic, command))).get();
     }
 
     /** The result of a job, when it comes. */

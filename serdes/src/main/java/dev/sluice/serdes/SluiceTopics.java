@@ -1,5 +1,6 @@
 package dev.sluice.serdes;
 
+import dev.sluice.schemas.Control;
 import dev.sluice.schemas.Job;
 import dev.sluice.schemas.JobResult;
 import java.util.Map;
@@ -10,8 +11,9 @@ import org.apache.kafka.common.serialization.Serdes;
 /**
  * The topics of one Sluice deployment, named from a prefix (default {@code sluice}):
  * {@code <prefix>.jobs} (job id, Job), {@code <prefix>.jobs.<lane>} (job id, Job) for each lane,
- * {@code <prefix>.results} (job id, JobResult) and {@code <prefix>.dlq} (original key bytes,
- * original value bytes, error headers). Each topic has serde instances of its own.
+ * {@code <prefix>.results} (job id, JobResult), {@code <prefix>.dlq} (original key bytes,
+ * original value bytes, error headers) and {@code <prefix>.control} (command id, Control). Each topic
+ * has serde instances of its own.
  */
 public final class SluiceTopics {
 
@@ -22,6 +24,7 @@ public final class SluiceTopics {
     private final Topic<String, Job> jobs;
     private final Topic<String, JobResult> results;
     private final Topic<byte[], byte[]> deadLetters;
+    private final Topic<String, Control> control;
     private final Map<String, Topic<String, Job>> lanes = new ConcurrentHashMap<>();
 
     private SluiceTopics(String prefix, AvroSerdes serdes) {
@@ -30,6 +33,7 @@ public final class SluiceTopics {
         this.jobs = new Topic<>(prefix + ".jobs", Serdes.String(), serdes.valueSerde(Job.class));
         this.results = new Topic<>(prefix + ".results", Serdes.String(), serdes.valueSerde(JobResult.class));
         this.deadLetters = new Topic<>(prefix + ".dlq", Serdes.ByteArray(), Serdes.ByteArray());
+        this.control = new Topic<>(prefix + ".control", Serdes.String(), serdes.valueSerde(Control.class));
     }
 
     /** The topics under {@code prefix}, their Avro serdes made by {@code serdes}. */
@@ -54,6 +58,11 @@ public final class SluiceTopics {
     /** The dead-letter topic, {@code <prefix>.dlq}. */
     public Topic<byte[], byte[]> deadLetters() {
         return deadLetters;
+    }
+
+    /** The commands to every instance (cancel a job), {@code <prefix>.control}. */
+    public Topic<String, Control> control() {
+        return control;
     }
 
     /** The topic of a lane, {@code <prefix>.jobs.<lane>}. */

@@ -46,6 +46,7 @@ public final class PipelineTestDriver implements AutoCloseable {
     private final SluiceTopics topics;
     private final TestInputTopic<String, Job> jobs;
     private final TestInputTopic<byte[], byte[]> rawJobs;
+    private final TestInputTopic<String, dev.sluice.schemas.Control> control;
     private final TestOutputTopic<String, JobResult> results;
     private final TestOutputTopic<byte[], byte[]> deadLetters;
     private final Map<String, JobResult> resultsById = new LinkedHashMap<>();
@@ -76,6 +77,8 @@ public final class PipelineTestDriver implements AutoCloseable {
         this.driver = new TopologyTestDriver(topology, props, builder.startTime);
         this.jobs = driver.createInputTopic(topics.jobs().name(), topics.jobs().keySerde().serializer(),
                 topics.jobs().valueSerde().serializer());
+        this.control = driver.createInputTopic(topics.control().name(), topics.control().keySerde().serializer(),
+                topics.control().valueSerde().serializer());
         this.rawJobs = driver.createInputTopic(topics.jobs().name(), Serdes.ByteArray().serializer(),
                 Serdes.ByteArray().serializer());
         this.results = driver.createOutputTopic(topics.results().name(), topics.results().keySerde().deserializer(),
@@ -137,6 +140,18 @@ public final class PipelineTestDriver implements AutoCloseable {
                 new org.apache.kafka.common.header.internals.RecordHeaders();
         headers.add(SluiceTopology.REPLAYED_FROM_HEADER, "test-driver".getBytes(StandardCharsets.UTF_8));
         rawJobs.pipeInput(new org.apache.kafka.streams.test.TestRecord<>(dead.key(), dead.value(), headers));
+    }
+
+    /**
+     * Cancels a job as {@code sluice cancel} and {@code JobClient.cancel} do: a cancel command on the
+     * control topic, issued now by the client's clock (as jobs are submitted by it), which applies to
+     * a job with that id submitted before.
+     */
+    public void cancel(String jobId) {
+        String id = UUID.randomUUID().toString();
+        control.pipeInput(id, dev.sluice.schemas.Control.newBuilder().setCommandId(id)
+                .setType(dev.sluice.schemas.ControlType.CANCEL).setJobId(jobId)
+                .setIssuedAt(Instant.now()).build());
     }
 
     /** Writes raw bytes with a UTF-8 key to the source topic. */

@@ -107,7 +107,7 @@ final class BatchProcessor extends StageNode {
         List<Object> inputs = new ArrayList<>(batch.size());
         for (EnvelopeCodec.Parked parked : batch) {
             Flow.Envelope envelope = parked.envelope();
-            Flow.Envelope expired = expiredOrNull(envelope);
+            Flow.Envelope expired = stoppedOrNull(envelope);
             if (expired != null) {
                 // its deadline passed while it waited for the batch: it does not join it
                 context.forward(new Record<>(envelope.jobId(), expired, now, new RecordHeaders()));

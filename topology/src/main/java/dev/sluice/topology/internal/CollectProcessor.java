@@ -17,8 +17,8 @@ import org.apache.kafka.streams.processor.api.Record;
  * The last processor: turns each job's one envelope into its one result. A payload becomes
  * COMPLETED with the payload as output; a dropped job COMPLETED without output; a failed job FAILED,
  * naming the stage, with the job's original record (or, past a topic, the part's) in the dead-letter
- * topic; a job past its deadline EXPIRED, naming the stage it did not reach, and no dead letter: its
- * record was not at fault.
+ * topic; a job past its deadline EXPIRED, and a cancelled one CANCELLED, naming the stage it did not
+ * reach, and no dead letter: its record was not at fault.
  *
  * <p>It serializes the result itself, to check its size before the send: a result the producer
  * could not send (over max.request.size) would fail the send, which under exactly_once_v2 leaves
@@ -63,9 +63,10 @@ final class CollectProcessor implements Processor<String, Flow, String, Flow> {
                     .build(), job.trace());
         }
         boolean expired = job.kind() == EnvelopeKind.FAILED && Deadlines.isExpiry(job.error());
+        boolean cancelled = job.kind() == EnvelopeKind.FAILED && Cancellations.isCancel(job.error());
         JobResult.Builder result = JobResult.newBuilder()
                 .setJobId(job.jobId())
-                .setStatus(expired ? JobStatus.EXPIRED
+                .setStatus(expired ? JobStatus.EXPIRED : cancelled ? JobStatus.CANCELLED
                         : job.kind() == EnvelopeKind.FAILED ? JobStatus.FAILED : JobStatus.COMPLETED)
                 .setCompletedAt(Instant.ofEpochMilli(context.currentSystemTimeMs()))
                 .setAttributes(job.job().getAttributes())
@@ -90,10 +91,11 @@ final class CollectProcessor implements Processor<String, Flow, String, Flow> {
                     .setError(job.error()).build();
             bytes = serializer.serialize(resultsTopic, made);
             expired = false;
+            cancelled = false;
         }
         context.forward(record.withKey(job.jobId()).withValue(new Flow.Emit(made, bytes))
                 .withHeaders(new RecordHeaders()));
-        if (job.kind() == EnvelopeKind.FAILED && !expired) {
+        if (job.kind() == EnvelopeKind.FAILED && !expired && !cancelled) {
             StageError error = job.error();
             Flow.Raw raw = job.raw();
             Flow.DeadLetter dead = raw != null ? new Flow.DeadLetter(raw.key(), raw.value())

@@ -95,7 +95,7 @@ final class GatherProcessor extends StageNode {
             return;
         }
         // a part past its job's deadline ends the job here, as a failed part would
-        Flow.Envelope expired = part.kind() == EnvelopeKind.FAILED ? null : expiredOrNull(part);
+        Flow.Envelope expired = part.kind() == EnvelopeKind.FAILED ? null : stoppedOrNull(part);
         Flow.Envelope envelope = expired != null ? expired : part;
         Record<String, Flow> record = expired != null ? arriving.withValue(expired) : arriving;
         if (envelope.lineage().depth() == 0) {
@@ -215,7 +215,8 @@ final class GatherProcessor extends StageNode {
     }
 
     /**
-     * The punctuator: ends every group whose job's deadline has passed (EXPIRED), flushes every group
+     * The punctuator: ends every group whose job was cancelled (CANCELLED) or whose deadline has
+     * passed (EXPIRED), flushes every group
      * that has waited past the timeout (partial), and forgets old flushes.
      */
     private void flushExpired(long now) {
@@ -225,7 +226,11 @@ final class GatherProcessor extends StageNode {
                 KeyValue<String, byte[]> entry = it.next();
                 GatherState state = EnvelopeCodec.decodeState(entry.value);
                 boolean pastDeadline = state.getDeadline() != null && now >= state.getDeadline();
-                if (pastDeadline || now - state.getFirstSeenAt() >= timeout.toMillis()) {
+                String group = entry.key.substring(HEADER.length());
+                // a cancel before the group's first part would have ended it when a part arrived
+                boolean cancelled = cancellations.cancelledSince(group.substring(0, group.lastIndexOf('|')),
+                        state.getFirstSeenAt());
+                if (pastDeadline || cancelled || now - state.getFirstSeenAt() >= timeout.toMillis()) {
                     expired.add(KeyValue.pair(entry.key.substring(HEADER.length()), state));
                 }
             }
@@ -237,7 +242,7 @@ final class GatherProcessor extends StageNode {
                 continue;
             }
             Flow.Envelope any = arrived.get(0);
-            Flow.Envelope pastDeadline = expiredOrNull(new Flow.Envelope(any.job(), EnvelopeKind.PAYLOAD,
+            Flow.Envelope pastDeadline = stoppedOrNull(new Flow.Envelope(any.job(), EnvelopeKind.PAYLOAD,
                     any.lineage().parent(), Traces.merge(arrived.stream().map(Flow.Envelope::trace).toList()), null,
                     null, false, any.raw()));
             if (pastDeadline != null) {

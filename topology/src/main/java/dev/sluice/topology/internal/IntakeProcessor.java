@@ -33,6 +33,7 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
     private final IntakeRules rules;
     private final boolean wantsJob;
     private final String idStoreName;
+    private final Cancellations cancellations;
     private ProcessorContext<String, Flow> context;
     private Held held;
     /** The ids accepted within the duplicate window, with where each was read; null when not checked. */
@@ -41,7 +42,9 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
     /**
      * @param idStoreName the window store of accepted job ids, or null to run duplicates like any job
      */
-    IntakeProcessor(Deserializer<Job> jobs, IntakeRules rules, boolean wantsJob, String idStoreName) {
+    IntakeProcessor(Deserializer<Job> jobs, IntakeRules rules, boolean wantsJob, String idStoreName,
+                    Cancellations cancellations) {
+        this.cancellations = cancellations;
         this.jobs = jobs;
         this.rules = rules;
         this.wantsJob = wantsJob;
@@ -97,6 +100,12 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
         Flow.Raw raw = new Flow.Raw(record.key(), record.value(), position);
         Flow.Envelope envelope = Flow.Envelope.start(job, wantsJob ? job : job.getDocument(), raw,
                 LaneHeaders.trace(record.headers()));
+        StageError cancelled = cancellations.cancelled(job, STAGE);
+        if (cancelled != null) {
+            // cancelled before it arrived: it runs no stage
+            envelope = envelope.failed(cancelled, envelope.traceWith(STAGE, context.currentSystemTimeMs(), 0,
+                    Cancellations.NOTE));
+        }
         context.forward(new Record<>(jobId, envelope, record.timestamp(), new RecordHeaders()));
         // the record is done: what joins and gathers still hold goes to their stores before a commit
         held.spill();

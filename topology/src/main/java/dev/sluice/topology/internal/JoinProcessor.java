@@ -125,7 +125,7 @@ final class JoinProcessor extends StageNode {
         if (left.kind() == EnvelopeKind.DROPPED || right.kind() == EnvelopeKind.DROPPED) {
             return base.dropped(both);
         }
-        Flow.Envelope expired = expiredOrNull(base);
+        Flow.Envelope expired = stoppedOrNull(base);
         if (expired != null) {
             return expired;
         }

@@ -13,6 +13,9 @@ public final class ResourceNames {
      */
     public static final String JOB_IDS = "sluice.job-ids";
 
+    /** The global store of the control topic's commands, on every instance. */
+    public static final String CONTROL = "sluice.control";
+
     private ResourceNames() {
     }
 

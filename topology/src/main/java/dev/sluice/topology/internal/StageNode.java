@@ -61,6 +61,8 @@ abstract class StageNode implements Processor<String, Flow, String, Flow> {
     Held held;
     /** The parts waiting to be tried again; null for a stage without retries. */
     Retries retries;
+    /** The jobs cancelled through the control topic; set by the topology before {@code init}. */
+    Cancellations cancellations = new Cancellations();
 
     StageNode(Pipeline.StageDefinition definition) {
         this(definition, null);
@@ -232,12 +234,17 @@ abstract class StageNode implements Processor<String, Flow, String, Flow> {
     }
 
     /**
-     * The part as it goes on if its job's deadline has passed: FAILED with a {@link Deadlines} error
-     * naming this stage (the collector makes that an EXPIRED result), so that no later stage runs for
-     * it and gathers drop the job's other parts; null while the job has time left.
+     * The part as it goes on if its job was cancelled or its deadline has passed: FAILED with a
+     * {@link Cancellations} or {@link Deadlines} error naming this stage (the collector makes that a
+     * CANCELLED or EXPIRED result), so that no later stage runs for it and gathers drop the job's other
+     * parts; null while the job goes on.
      */
-    final Flow.Envelope expiredOrNull(Flow.Envelope envelope) {
+    final Flow.Envelope stoppedOrNull(Flow.Envelope envelope) {
         long now = context.currentSystemTimeMs();
+        StageError cancelled = cancellations.cancelled(envelope.job(), definition.name());
+        if (cancelled != null) {
+            return envelope.failed(cancelled, envelope.traceWith(definition.name(), now, 0, Cancellations.NOTE));
+        }
         StageError expired = Deadlines.expired(envelope.job(), definition.name(), now);
         return expired == null ? null
                 : envelope.failed(expired, envelope.traceWith(definition.name(), now, 0, Deadlines.NOTE));

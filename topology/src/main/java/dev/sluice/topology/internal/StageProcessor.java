@@ -47,7 +47,7 @@ final class StageProcessor extends StageNode {
     }
 
     private void attempt(Record<String, Flow> record, Flow.Envelope envelope, int attempt) {
-        Flow.Envelope expired = expiredOrNull(envelope);
+        Flow.Envelope expired = stoppedOrNull(envelope);
         if (expired != null) {
             context.forward(record.withValue(expired));
             return;

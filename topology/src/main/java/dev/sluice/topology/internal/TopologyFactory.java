@@ -51,6 +51,8 @@ public final class TopologyFactory {
     private final SluiceTopics topics;
     private final IntakeRules rules;
     private final int maxResultBytes;
+    /** The jobs cancelled through the control topic, shared by every processor of this topology. */
+    private final Cancellations cancellations = new Cancellations();
 
     private TopologyFactory(StreamsBuilder builder, Pipeline pipeline, SluiceTopics topics, IntakeRules rules,
                             int maxResultBytes) {
@@ -70,6 +72,7 @@ public final class TopologyFactory {
     public static void build(StreamsBuilder builder, Pipeline pipeline, SluiceTopics topics, IntakeRules rules,
                              int maxResultBytes, Set<String> segments) {
         TopologyFactory factory = new TopologyFactory(builder, pipeline, topics, rules, maxResultBytes);
+        factory.control();
         Set<String> wanted = segments.isEmpty() ? allSegments(pipeline) : segments;
         for (String segment : wanted) {
             if (!allSegments(pipeline).contains(segment)) {
@@ -86,6 +89,25 @@ public final class TopologyFactory {
                 factory.segment(lane, topics.lane(lane), entry, pipeline.reachableFrom(entry.name()));
             }
         }
+    }
+
+    /**
+     * The control topic as a global store on every instance: its commands (cancel a job) reach every
+     * processor of this topology through {@link #cancellations}.
+     */
+    private void control() {
+        String topic = topics.control().name();
+        var commands = topics.control().valueSerde().deserializer();
+        builder.addGlobalStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ResourceNames.CONTROL),
+                        Serdes.ByteArray(), Serdes.ByteArray()).withLoggingDisabled(), topic,
+                Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(ResourceNames.CONTROL + "-source"),
+                () -> new ControlProcessor(topic, commands, cancellations));
+    }
+
+    /** {@code node}, seeing this topology's cancellations. */
+    private <P extends StageNode> P node(P node) {
+        node.cancellations = cancellations;
+        return node;
     }
 
     /** {@link #MAIN} and every lane of the pipeline. */
@@ -108,7 +130,8 @@ public final class TopologyFactory {
                     rules.duplicateWindow(), false), Serdes.String(), Serdes.String()).withCachingEnabled());
         }
         KStream<String, Flow> intake = source.process(
-                () -> new IntakeProcessor(topics.jobs().valueSerde().deserializer(), rules, wantsJob, ids),
+                () -> new IntakeProcessor(topics.jobs().valueSerde().deserializer(), rules, wantsJob, ids,
+                        cancellations),
                 Named.as(n(lane, INTAKE)), ids == null ? new String[0] : new String[] {ids});
         KStream<String, Flow> jobs = envelopesOnly(intake, n(lane, INTAKE), leaving);
 
@@ -140,7 +163,7 @@ public final class TopologyFactory {
             switch (stage.kind()) {
                 case STAGE, FLAT_MAP -> {
                     String retries = retryStore(lane, stage);
-                    out.put(stage.name(), in.process(() -> new StageProcessor(stage, retries), Named.as(name),
+                    out.put(stage.name(), in.process(() -> node(new StageProcessor(stage, retries)), Named.as(name),
                             storesOf(retries)));
                 }
                 case BROADCAST -> out.put(stage.name(), in.process(PassProcessor::new, Named.as(name)));
@@ -195,7 +218,7 @@ public final class TopologyFactory {
                 Serdes.ByteArray()).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(flushed), Serdes.String(),
                 Serdes.String()).withCachingEnabled());
-        return in.process(() -> new GatherProcessor(stage, parts, flushed), Named.as(n(lane, stage.name())), parts, flushed);
+        return in.process(() -> node(new GatherProcessor(stage, parts, flushed)), Named.as(n(lane, stage.name())), parts, flushed);
     }
 
     private KStream<String, Flow> batch(String lane, StageDefinition stage, KStream<String, Flow> in) {
@@ -204,7 +227,7 @@ public final class TopologyFactory {
                 Serdes.ByteArray()).withCachingEnabled());
         String retries = retryStore(lane, stage);
         String[] stores = retries == null ? new String[] {buffer} : new String[] {buffer, retries};
-        return in.process(() -> new BatchProcessor(stage, buffer, retries), Named.as(n(lane, stage.name())), stores);
+        return in.process(() -> node(new BatchProcessor(stage, buffer, retries)), Named.as(n(lane, stage.name())), stores);
     }
 
     /**
@@ -227,7 +250,7 @@ public final class TopologyFactory {
 
     private void branch(String lane, StageDefinition stage, KStream<String, Flow> in, Map<String, KStream<String, Flow>> out) {
         String name = n(lane, stage.name());
-        KStream<String, Flow> routed = in.process(() -> new BranchProcessor(stage), Named.as(name));
+        KStream<String, Flow> routed = in.process(() -> node(new BranchProcessor(stage)), Named.as(name));
         BranchedKStream<String, Flow> split = routed.split(Named.as(name + "-"));
         List<Pipeline.Route> routes = stage.routes();
         for (int i = 0; i < routes.size(); i++) {
@@ -265,9 +288,9 @@ public final class TopologyFactory {
         String store = ResourceNames.joinStore(name);
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(store), Serdes.String(),
                 Serdes.ByteArray()).withCachingEnabled());
-        KStream<String, Flow> fromLeft = left.process(() -> new JoinProcessor(stage, JoinProcessor.Side.LEFT, store),
+        KStream<String, Flow> fromLeft = left.process(() -> node(new JoinProcessor(stage, JoinProcessor.Side.LEFT, store)),
                 Named.as(ResourceNames.joinLeft(name)), store);
-        KStream<String, Flow> fromRight = right.process(() -> new JoinProcessor(stage, JoinProcessor.Side.RIGHT, store),
+        KStream<String, Flow> fromRight = right.process(() -> node(new JoinProcessor(stage, JoinProcessor.Side.RIGHT, store)),
                 Named.as(ResourceNames.joinRight(name)), store);
         return fromLeft.merge(fromRight, Named.as(name));
     }

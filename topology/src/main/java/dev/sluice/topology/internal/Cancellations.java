@@ -1,0 +1,56 @@
+package dev.sluice.topology.internal;
+
+import dev.sluice.schemas.Job;
+import dev.sluice.schemas.StageError;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The jobs cancelled through the control topic, as every processor of one topology sees them: job id
+ * to the instant of the cancel. The control topic's global store fills it on the global thread; the
+ * stages read it on the stream threads. A cancel applies to a job with that id submitted at or before
+ * it, so cancelling an unknown or finished id does not touch a later job that reuses it.
+ *
+ * <p>On its way to the collector a cancelled part is a FAILED envelope whose error has
+ * {@link #ERROR_CLASS}, as an expired one has {@link Deadlines#ERROR_CLASS}: joins and gathers end
+ * the job as for a failure (dropping its other parts), and the collector makes it CANCELLED.
+ */
+final class Cancellations {
+
+    static final String ERROR_CLASS = "Cancelled";
+    /** The trace note of the stage where the job stopped (the stage did not run). */
+    static final String NOTE = "cancelled: not run";
+
+    private final Map<String, Instant> cancelledAt = new ConcurrentHashMap<>();
+
+    void cancel(String jobId, Instant at) {
+        cancelledAt.merge(jobId, at, (a, b) -> a.isAfter(b) ? a : b);
+    }
+
+    /** The error to end {@code job} with at {@code stage}, if it was cancelled; else null. */
+    StageError cancelled(Job job, String stage) {
+        if (cancelledAt.isEmpty()) {
+            return null;
+        }
+        Instant at = cancelledAt.get(job.getJobId());
+        if (at == null || job.getSubmittedAt().isAfter(at)) {
+            return null;
+        }
+        return StageError.newBuilder().setStage(stage).setErrorClass(ERROR_CLASS)
+                .setMessage("cancelled at " + at + ", before stage '" + stage + "'").setAttempts(0).build();
+    }
+
+    /** Whether {@code jobId} was cancelled at or after {@code sinceMillis}. */
+    boolean cancelledSince(String jobId, long sinceMillis) {
+        if (cancelledAt.isEmpty()) {
+            return false;
+        }
+        Instant at = cancelledAt.get(jobId);
+        return at != null && at.toEpochMilli() >= sinceMillis;
+    }
+
+    static boolean isCancel(StageError error) {
+        return error != null && ERROR_CLASS.equals(error.getErrorClass());
+    }
+}
