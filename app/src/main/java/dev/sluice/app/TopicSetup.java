@@ -23,9 +23,7 @@ final class TopicSetup {
 
     static void ensure(Map<String, Object> adminConfig, SluiceTopics topics, java.util.Collection<String> lanes,
                        int partitions, short replicationFactor) throws InterruptedException {
-        List<String> names = new ArrayList<>(List.of(topics.jobs().name(), topics.results().name(),
-                topics.deadLetters().name(), topics.control().name()));
-        lanes.forEach(lane -> names.add(topics.lane(lane).name()));
+        List<String> names = topics.names(lanes);
         try (Admin admin = Admin.create(adminConfig)) {
             Set<String> existing = admin.listTopics().names().get();
             List<NewTopic> missing = new ArrayList<>();

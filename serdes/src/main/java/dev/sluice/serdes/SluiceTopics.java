@@ -65,6 +65,14 @@ public final class SluiceTopics {
         return control;
     }
 
+    /** The names of every topic of a deployment whose pipeline has {@code lanes}. */
+    public java.util.List<String> names(java.util.Collection<String> laneNames) {
+        java.util.List<String> names = new java.util.ArrayList<>(java.util.List.of(jobs.name(), results.name(),
+                deadLetters.name(), control.name()));
+        laneNames.forEach(lane -> names.add(lane(lane).name()));
+        return names;
+    }
+
     /** The topic of a lane, {@code <prefix>.jobs.<lane>}. */
     public Topic<String, Job> lane(String lane) {
         return lanes.computeIfAbsent(lane,

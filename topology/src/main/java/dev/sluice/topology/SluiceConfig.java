@@ -41,7 +41,7 @@ public final class SluiceConfig extends AbstractConfig {
 
     public static final String TOPICS_PREFIX_CONFIG = "topics.prefix";
     private static final String TOPICS_PREFIX_DOC = "Prefix of every topic: <prefix>.jobs, <prefix>.results,"
-            + " <prefix>.dlq.";
+            + " <prefix>.dlq, <prefix>.control.";
 
     public static final String TOPICS_PARTITIONS_CONFIG = "topics.partitions";
     private static final String TOPICS_PARTITIONS_DOC = "Partitions of the topics Sluice creates when they are missing.";

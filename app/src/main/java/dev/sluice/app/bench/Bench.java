@@ -240,11 +240,7 @@ public final class Bench {
     }
 
     private List<String> sluiceTopicNames(String prefix, String pipeline) {
-        SluiceTopics topics = SluiceTopics.create(prefix, serdes);
-        List<String> names = new ArrayList<>(List.of(topics.jobs().name(), topics.results().name(),
-                topics.deadLetters().name()));
-        BenchWorker.PIPELINES.get(pipeline).get().lanes().forEach(lane -> names.add(topics.lane(lane).name()));
-        return names;
+        return SluiceTopics.create(prefix, serdes).names(BenchWorker.PIPELINES.get(pipeline).get().lanes());
     }
 
     /**

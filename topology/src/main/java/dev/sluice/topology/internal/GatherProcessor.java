@@ -216,8 +216,8 @@ final class GatherProcessor extends StageNode {
 
     /**
      * The punctuator: ends every group whose job was cancelled (CANCELLED) or whose deadline has
-     * passed (EXPIRED), flushes every group
-     * that has waited past the timeout (partial), and forgets old flushes.
+     * passed (EXPIRED), flushes every group that has waited past the timeout (partial), and forgets
+     * old flushes.
      */
     private void flushExpired(long now) {
         List<KeyValue<String, GatherState>> expired = new ArrayList<>();
