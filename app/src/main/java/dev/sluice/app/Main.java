@@ -16,7 +16,8 @@ import picocli.CommandLine.Command;
                     + " exactly one result per job comes out of <prefix>.results.",
             ""
         },
-        subcommands = {DemoCommand.class, RunCommand.class, DescribeCommand.class, CancelCommand.class, DlqCommand.class,
+        subcommands = {DemoCommand.class, RunCommand.class, DescribeCommand.class, CancelCommand.class,
+            PauseCommand.Pause.class, PauseCommand.Resume.class, DlqCommand.class,
             dev.sluice.app.bench.BenchCommand.class,
             CommandLine.HelpCommand.class},
         footer = {"", "Run 'sluice help COMMAND' for a command's options."})

@@ -7,6 +7,7 @@ import dev.sluice.serdes.AvroSerdes;
 import dev.sluice.serdes.InMemorySchemaRegistry;
 import dev.sluice.serdes.SluiceTopics;
 import dev.sluice.serdes.internal.WireFormat;
+import dev.sluice.topology.PauseListener;
 import dev.sluice.topology.Pipeline;
 import dev.sluice.topology.SluiceConfig;
 import dev.sluice.topology.SluiceTopology;
@@ -83,8 +84,10 @@ public final class SluiceRunner implements AutoCloseable {
                     config.getShort(SluiceConfig.TOPICS_REPLICATION_FACTOR_CONFIG));
         }
         registerInMemory(config.registryUrl(), topics, pipeline);
-        Topology topology = SluiceTopology.build(pipeline, topics, config, props, segments);
+        Pauses pauses = new Pauses(segments.isEmpty() ? all : segments);
+        Topology topology = SluiceTopology.build(pipeline, topics, config, props, segments, pauses);
         KafkaStreams streams = new KafkaStreams(topology, props);
+        pauses.streams = streams;
         SluiceRunner runner = new SluiceRunner(topics, streams, props);
         streams.setStateListener((now, before) -> {
             log.info("pipeline {} {} -> {}", pipeline.name(), before, now);
@@ -175,6 +178,47 @@ public final class SluiceRunner implements AutoCloseable {
         }
         registry.register(WireFormat.subject(topics.results().name(), false), JobResult.getClassSchema());
         registry.register(WireFormat.subject(topics.control().name(), false), Control.getClassSchema());
+    }
+
+    /**
+     * What the control topic says about pausing, applied to this instance: it pauses when the whole
+     * pipeline is paused, or when every segment it runs is a lane that is paused (Kafka Streams pauses
+     * an instance as a whole, so an instance that runs the main segment too pauses only with the
+     * pipeline).
+     */
+    static final class Pauses implements PauseListener {
+        private static final String PIPELINE = "";
+        private final Set<String> segments;
+        private final Set<String> paused = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        volatile KafkaStreams streams;
+
+        Pauses(Set<String> segments) {
+            this.segments = Set.copyOf(segments);
+        }
+
+        @Override
+        public synchronized void paused(String lane, boolean pause) {
+            String scope = lane == null ? PIPELINE : lane;
+            if (pause) {
+                paused.add(scope);
+            } else {
+                paused.remove(scope);
+            }
+            boolean shouldPause = paused.contains(PIPELINE)
+                    || (!segments.contains(SluiceTopology.MAIN) && paused.containsAll(segments));
+            if (shouldPause && !streams.isPaused()) {
+                log.info("pausing: {} paused through the control topic", lane == null ? "the pipeline" : "lane " + lane);
+                streams.pause();
+            } else if (!shouldPause && streams.isPaused()) {
+                log.info("resuming: {} resumed through the control topic", lane == null ? "the pipeline" : "lane " + lane);
+                streams.resume();
+            }
+        }
+    }
+
+    /** Whether this instance is paused (through the control topic). */
+    public boolean isPaused() {
+        return streams.isPaused();
     }
 
     static Map<String, Object> adminConfig(Properties props) {

@@ -1,5 +1,6 @@
 package dev.sluice.app;
 
+import static dev.sluice.app.Cli.sluice;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.connectors.JobClient;
@@ -17,9 +18,6 @@ import dev.sluice.topology.SluiceConfig;
 import dev.sluice.topology.Stage;
 import dev.sluice.topology.stages.Assemble;
 import dev.sluice.topology.stages.Split;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -96,21 +94,5 @@ class CancelIT {
                 }
             }
         }
-    }
-
-    /** Runs {@code sluice ARGS} in this JVM and returns what it printed; fails unless it exits 0. */
-    private static String sluice(String... args) {
-        PrintStream original = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        int exit;
-        try {
-            exit = Main.execute(args);
-        } finally {
-            System.setOut(original);
-        }
-        String printed = out.toString(StandardCharsets.UTF_8);
-        assertThat(exit).as("exit code of sluice %s, which printed:%n%s", List.of(args), printed).isZero();
-        return printed;
     }
 }

@@ -1,5 +1,6 @@
 package dev.sluice.app;
 
+import static dev.sluice.app.Cli.sluice;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.schemas.Document;
@@ -10,8 +11,6 @@ import dev.sluice.serdes.AvroSerdes;
 import dev.sluice.serdes.SluiceTopics;
 import dev.sluice.topology.Pipeline;
 import dev.sluice.topology.SluiceConfig;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -90,21 +89,5 @@ class DlqIT {
                 assertThat(sluice("dlq", "list", "--config", cli.toString())).contains("2 dead letters");
             }
         }
-    }
-
-    /** Runs {@code sluice ARGS} in this JVM and returns what it printed; fails unless it exits 0. */
-    private static String sluice(String... args) {
-        PrintStream original = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        int exit;
-        try {
-            exit = Main.execute(args);
-        } finally {
-            System.setOut(original);
-        }
-        String printed = out.toString(StandardCharsets.UTF_8);
-        assertThat(exit).as("exit code of sluice %s, which printed:%n%s", List.of(args), printed).isZero();
-        return printed;
     }
 }

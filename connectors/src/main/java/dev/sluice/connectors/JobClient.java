@@ -137,10 +137,29 @@ public final class JobClient implements AutoCloseable {
     public RecordMetadata cancel(String jobId, String reason) throws InterruptedException, ExecutionException {
         Objects.requireNonNull(jobId, "jobId");
         watch(jobId);
+        return command(dev.sluice.schemas.ControlType.CANCEL, jobId, null, reason);
+    }
+
+    /**
+     * Pauses the whole pipeline ({@code lane} null) or one lane on every instance, and on every
+     * instance started later, until {@link #resume}: writes a command to {@code <prefix>.control}
+     * and waits until the broker has it. Jobs wait in their topics meanwhile; none is lost.
+     */
+    public RecordMetadata pause(String lane, String reason) throws InterruptedException, ExecutionException {
+        return command(dev.sluice.schemas.ControlType.PAUSE, null, lane, reason);
+    }
+
+    /** Resumes what {@link #pause} paused. */
+    public RecordMetadata resume(String lane, String reason) throws InterruptedException, ExecutionException {
+        return command(dev.sluice.schemas.ControlType.RESUME, null, lane, reason);
+    }
+
+    private RecordMetadata command(dev.sluice.schemas.ControlType type, String jobId, String lane, String reason)
+            throws InterruptedException, ExecutionException {
         String commandId = java.util.UUID.randomUUID().toString();
         dev.sluice.schemas.Control command = dev.sluice.schemas.Control.newBuilder().setCommandId(commandId)
-                .setType(dev.sluice.schemas.ControlType.CANCEL).setJobId(jobId)
-                .setIssuedAt(java.time.Instant.now()).setReason(reason).build();
+                .setType(type).setJobId(jobId).setLane(lane).setIssuedAt(java.time.Instant.now()).setReason(reason)
+                .build();
         String topic = topics.control().name();
         return producer.send(new ProducerRecord<>(topic, commandId,
                 topics.control().valueSerde().serializer().serialize(topic, command))).get();

@@ -29,6 +29,9 @@ public final class SluiceTopology {
      */
     public static final String REPLAYED_FROM_HEADER = "sluice.replayed.from";
 
+    /** The segment that reads {@code <prefix>.jobs}; the others are named by their lanes. */
+    public static final String MAIN = TopologyFactory.MAIN;
+
     private SluiceTopology() {
     }
 
@@ -52,11 +55,20 @@ public final class SluiceTopology {
      */
     public static Topology build(Pipeline pipeline, SluiceTopics topics, SluiceConfig config,
                                  Properties streamsProperties, Set<String> segments) {
+        return build(pipeline, topics, config, streamsProperties, segments, PauseListener.NONE);
+    }
+
+    /**
+     * As {@link #build(Pipeline, SluiceTopics, SluiceConfig, Properties, Set)}, telling {@code pauses}
+     * what the control topic says about pausing.
+     */
+    public static Topology build(Pipeline pipeline, SluiceTopics topics, SluiceConfig config,
+                                 Properties streamsProperties, Set<String> segments, PauseListener pauses) {
         StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(streamsProperties)));
         IntakeRules rules = pipeline.isPassThrough() ? IntakeRules.none()
                 : new IntakeRules(true, config.maxDocumentBytes(), pipeline.taskTypes(),
                         duplicateWindow(config, streamsProperties));
-        TopologyFactory.build(builder, pipeline, topics, rules, maxRequestBytes(streamsProperties), segments);
+        TopologyFactory.build(builder, pipeline, topics, rules, maxRequestBytes(streamsProperties), segments, pauses);
         return builder.build(streamsProperties);
     }
 

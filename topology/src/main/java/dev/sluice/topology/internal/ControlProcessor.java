@@ -2,6 +2,9 @@ package dev.sluice.topology.internal;
 
 import dev.sluice.schemas.Control;
 import dev.sluice.schemas.ControlType;
+import dev.sluice.topology.PauseListener;
+import java.util.HashMap;
+import java.util.Map;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -13,7 +16,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reads the control topic on every instance (a global store, {@value ResourceNames#CONTROL}) and
- * applies each command to the topology's {@link Cancellations}. The store keeps the topic's records
+ * applies each command: a cancel to the topology's {@link Cancellations}, a pause or resume (the
+ * latest for a lane, or the pipeline, holds) to the instance's {@link PauseListener}. The store keeps the topic's records
  * as they are, so that on start, when Kafka Streams has restored it from the topic, the commands
  * already given are applied again. A record that is not a readable command is logged and skipped: a
  * bad command must not stop the pipeline.
@@ -25,12 +29,16 @@ final class ControlProcessor implements Processor<byte[], byte[], Void, Void> {
     private final String topic;
     private final Deserializer<Control> commands;
     private final Cancellations cancellations;
+    private final PauseListener pauses;
+    /** Per lane ("" for the whole pipeline): the latest pause or resume, which holds. */
+    private final Map<String, Control> latestPause = new HashMap<>();
     private KeyValueStore<byte[], byte[]> store;
 
-    ControlProcessor(String topic, Deserializer<Control> commands, Cancellations cancellations) {
+    ControlProcessor(String topic, Deserializer<Control> commands, Cancellations cancellations, PauseListener pauses) {
         this.topic = topic;
         this.commands = commands;
         this.cancellations = cancellations;
+        this.pauses = pauses;
     }
 
     @Override
@@ -39,6 +47,12 @@ final class ControlProcessor implements Processor<byte[], byte[], Void, Void> {
         try (KeyValueIterator<byte[], byte[]> it = store.all()) {
             it.forEachRemaining(entry -> apply(entry.value));
         }
+        // the store is in no order of time: tell the listener the state the latest commands left
+        latestPause.forEach((lane, command) -> {
+            if (command.getType() == ControlType.PAUSE) {
+                pauses.paused(lane.isEmpty() ? null : lane, true);
+            }
+        });
     }
 
     @Override
@@ -49,9 +63,15 @@ final class ControlProcessor implements Processor<byte[], byte[], Void, Void> {
         }
         store.put(record.key(), record.value());
         Control command = apply(record.value());
-        if (command != null) {
-            log.info("command {} from {}: {} job {}{}", command.getCommandId(), topic, command.getType(),
-                    command.getJobId(), command.getReason() == null ? "" : " (" + command.getReason() + ")");
+        if (command == null) {
+            return;
+        }
+        String what = command.getType() == ControlType.CANCEL ? "job " + command.getJobId()
+                : command.getLane() == null ? "the pipeline" : "lane " + command.getLane();
+        log.info("command {} from {}: {} {}{}", command.getCommandId(), topic, command.getType(), what,
+                command.getReason() == null ? "" : " (" + command.getReason() + ")");
+        if (command.getType() != ControlType.CANCEL && latestPause.get(laneOf(command)) == command) {
+            pauses.paused(command.getLane(), command.getType() == ControlType.PAUSE);
         }
     }
 
@@ -68,8 +88,17 @@ final class ControlProcessor implements Processor<byte[], byte[], Void, Void> {
             cancellations.cancel(command.getJobId(), command.getIssuedAt());
             return command;
         }
+        if (command.getType() == ControlType.PAUSE || command.getType() == ControlType.RESUME) {
+            latestPause.merge(laneOf(command), command,
+                    (held, given) -> given.getIssuedAt().isBefore(held.getIssuedAt()) ? held : given);
+            return command;
+        }
         log.warn("skipped command {} on {}: {} {}", command.getCommandId(), topic, command.getType(),
                 command.getType() == ControlType.CANCEL ? "without a job id" : "is not known to this version");
         return null;
+    }
+
+    private static String laneOf(Control command) {
+        return command.getLane() == null ? "" : command.getLane();
     }
 }

@@ -68,11 +68,12 @@ public final class TopologyFactory {
      *
      * @param maxResultBytes the largest result the producer can send (its max.request.size)
      * @param segments {@link #MAIN} and lane names to lay out; all of them when empty
+     * @param pauses told what the control topic says about pausing
      */
     public static void build(StreamsBuilder builder, Pipeline pipeline, SluiceTopics topics, IntakeRules rules,
-                             int maxResultBytes, Set<String> segments) {
+                             int maxResultBytes, Set<String> segments, dev.sluice.topology.PauseListener pauses) {
         TopologyFactory factory = new TopologyFactory(builder, pipeline, topics, rules, maxResultBytes);
-        factory.control();
+        factory.control(pauses);
         Set<String> wanted = segments.isEmpty() ? allSegments(pipeline) : segments;
         for (String segment : wanted) {
             if (!allSegments(pipeline).contains(segment)) {
@@ -92,16 +93,16 @@ public final class TopologyFactory {
     }
 
     /**
-     * The control topic as a global store on every instance: its commands (cancel a job) reach every
-     * processor of this topology through {@link #cancellations}.
+     * The control topic as a global store on every instance: its cancels reach every processor of
+     * this topology through {@link #cancellations}, its pauses and resumes go to {@code pauses}.
      */
-    private void control() {
+    private void control(dev.sluice.topology.PauseListener pauses) {
         String topic = topics.control().name();
         var commands = topics.control().valueSerde().deserializer();
         builder.addGlobalStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ResourceNames.CONTROL),
                         Serdes.ByteArray(), Serdes.ByteArray()).withLoggingDisabled(), topic,
                 Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(ResourceNames.CONTROL + "-source"),
-                () -> new ControlProcessor(topic, commands, cancellations));
+                () -> new ControlProcessor(topic, commands, cancellations, pauses));
     }
 
     /** {@code node}, seeing this topology's cancellations. */

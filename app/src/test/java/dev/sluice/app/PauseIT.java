@@ -1,0 +1,84 @@
+package dev.sluice.app;
+
+import static dev.sluice.app.Cli.sluice;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.connectors.JobClient;
+import dev.sluice.schemas.JobStatus;
+import dev.sluice.schemas.Jobs;
+import dev.sluice.serdes.AvroSerdes;
+import dev.sluice.serdes.SluiceTopics;
+import dev.sluice.topology.SluiceConfig;
+import dev.sluice.topology.stages.BuiltinStages;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.streams.StreamsConfig;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code sluice pause} and {@code sluice resume} against instances on a real broker: every instance
+ * pauses, jobs wait (none is lost), an instance started while paused starts paused, and on resume
+ * the waiting jobs complete.
+ */
+class PauseIT {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void shouldPauseEveryInstanceAndResumeThem() throws Exception {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+            String registry = "mem://pause-it";
+            SluiceConfig config = new SluiceConfig(Map.of("topics.prefix", "pauseit", "registry.url", registry,
+                    "kafka.bootstrap.servers", kafka.bootstrapServers()));
+            Path cli = dir.resolve("cli.yaml");
+            Files.writeString(cli, "topics: {prefix: pauseit}\nregistry: {url: \"" + registry + "\"}\n"
+                    + "kafka: {bootstrap.servers: \"" + kafka.bootstrapServers() + "\"}\n");
+            SluiceTopics topics = SluiceTopics.create("pauseit", AvroSerdes.forUrl(registry, Map.of()));
+            try (SluiceRunner first = SluiceRunner.start(config, BuiltinStages.ingest(),
+                         Map.of(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("a").toString()));
+                 SluiceRunner second = SluiceRunner.start(config, BuiltinStages.ingest(),
+                         Map.of(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("b").toString()));
+                 JobClient client = JobClient.create(Map.of("bootstrap.servers", kafka.bootstrapServers()), topics)) {
+                first.awaitRunning(Duration.ofSeconds(60));
+                second.awaitRunning(Duration.ofSeconds(60));
+                assertThat(client.submit(Jobs.text("before", "doc-0", "Runs before the pause.")).get().getStatus())
+                        .isEqualTo(JobStatus.COMPLETED);
+
+                assertThat(sluice("pause", "--config", cli.toString(), "--reason", "maintenance"))
+                        .contains("pause of the pipeline written to pauseit.control-0@");
+                Awaitility.await("both instances paused").atMost(Duration.ofSeconds(30))
+                        .until(() -> first.isPaused() && second.isPaused());
+                List<CompletableFuture<dev.sluice.schemas.JobResult>> waiting = new java.util.ArrayList<>();
+                for (int i = 0; i < 6; i++) {
+                    waiting.add(client.submit(Jobs.text("during-" + i, "doc-" + i, "Submitted while paused.")));
+                }
+                client.flush();
+                Thread.sleep(3_000);
+                assertThat(waiting).as("no job runs while paused").noneMatch(CompletableFuture::isDone);
+
+                try (SluiceRunner third = SluiceRunner.start(config, BuiltinStages.ingest(),
+                        Map.of(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("c").toString()))) {
+                    Awaitility.await("an instance started while paused starts paused").atMost(Duration.ofSeconds(60))
+                            .until(third::isPaused);
+
+                    assertThat(sluice("resume", "--config", cli.toString()))
+                            .contains("resume of the pipeline written to pauseit.control-0@");
+                    for (CompletableFuture<dev.sluice.schemas.JobResult> result : waiting) {
+                        assertThat(result.get(60, java.util.concurrent.TimeUnit.SECONDS).getStatus())
+                                .isEqualTo(JobStatus.COMPLETED);
+                    }
+                    assertThat(first.isPaused() || second.isPaused() || third.isPaused()).isFalse();
+                }
+                assertThat(Main.execute("pause", "--config", cli.toString(), "--lane", "nowhere"))
+                        .as("a lane the pipeline does not have").isEqualTo(Main.CONFIG_ERROR);
+            }
+        }
+    }
+}
