@@ -253,20 +253,24 @@ class CrashIT {
      */
     private static List<String> openTransactions(KafkaCluster kafka) throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (true) {
-                List<String> open = new ArrayList<>();
-                for (TransactionListing listing : admin.listTransactions().all().get()) {
-                    if (listing.state() == TransactionState.ONGOING || listing.state() == TransactionState.PREPARE_COMMIT
-                            || listing.state() == TransactionState.PREPARE_ABORT) {
-                        open.add(listing.transactionalId() + " " + listing.state());
-                    }
-                }
-                if (open.isEmpty() || System.nanoTime() > deadline) {
-                    return open;
-                }
-                Thread.sleep(1_000);
+            List<String> open = new ArrayList<>();
+            try {
+                org.awaitility.Awaitility.await("transactions of killed instances aborted").atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofSeconds(1)).until(() -> {
+                            open.clear();
+                            for (TransactionListing listing : admin.listTransactions().all().get()) {
+                                if (listing.state() == TransactionState.ONGOING
+                                        || listing.state() == TransactionState.PREPARE_COMMIT
+                                        || listing.state() == TransactionState.PREPARE_ABORT) {
+                                    open.add(listing.transactionalId() + " " + listing.state());
+                                }
+                            }
+                            return open.isEmpty();
+                        });
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                // reported by the caller's assertion, with the transactions still open
             }
+            return List.copyOf(open);
         }
     }
 }

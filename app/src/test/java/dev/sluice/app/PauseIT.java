@@ -60,8 +60,8 @@ class PauseIT {
                     waiting.add(client.submit(Jobs.text("during-" + i, "doc-" + i, "Submitted while paused.")));
                 }
                 client.flush();
-                Thread.sleep(3_000);
-                assertThat(waiting).as("no job runs while paused").noneMatch(CompletableFuture::isDone);
+                Awaitility.await("no job runs while paused").during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
+                        .until(() -> waiting.stream().noneMatch(CompletableFuture::isDone));
 
                 try (SluiceRunner third = SluiceRunner.start(config, BuiltinStages.ingest(),
                         Map.of(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("c").toString()))) {
