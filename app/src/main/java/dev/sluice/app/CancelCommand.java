@@ -3,8 +3,6 @@ package dev.sluice.app;
 import dev.sluice.connectors.JobClient;
 import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
-import dev.sluice.serdes.AvroSerdes;
-import dev.sluice.serdes.SluiceTopics;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -53,12 +51,8 @@ final class CancelCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ConfigLoader.Loaded loaded = ConfigLoader.load(config, System.getenv(), Map.of());
         Duration timeout = dev.sluice.topology.PipelineConfig.duration("--wait", wait, Duration.ofSeconds(10));
-        SluiceTopics topics = SluiceTopics.create(loaded.config().topicPrefix(),
-                AvroSerdes.forUrl(loaded.config().registryUrl(), Map.of()));
-        SluiceRunner.registerInMemory(loaded.config().registryUrl(), topics, loaded.pipeline());
-        Map<String, Object> kafka = SluiceRunner.adminConfig(loaded.config().streamsProperties());
         PrintWriter out = spec.commandLine().getOut();
-        try (JobClient client = JobClient.create(kafka, topics)) {
+        try (JobClient client = SluiceRunner.client(loaded)) {
             for (String id : jobIds) {
                 client.cancel(id, reason);
             }

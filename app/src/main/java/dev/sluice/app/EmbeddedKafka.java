@@ -79,16 +79,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             props.putAll(overrides);
             KafkaConfig config = new KafkaConfig(props, false);
 
-            new Formatter()
-                    .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
-                    .setNodeId(1)
-                    .setClusterId(Uuid.randomUuid().toString())
-                    .setDirectories(List.of(logDir))
-                    .setMetadataLogDirectory(logDir)
-                    .setReleaseVersion(MetadataVersion.latestProduction())
-                    .setSupportedFeatures(Feature.PRODUCTION_FEATURES)
-                    .setControllerListenerName("CONTROLLER")
-                    .run();
+            format(1, Uuid.randomUuid().toString(), logDir);
 
             KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
             server.startup();
@@ -151,6 +142,20 @@ public final class EmbeddedKafka implements AutoCloseable {
         } finally {
             TempDirs.delete(dir);
         }
+    }
+
+    /** Formats {@code logDir} as the storage of KRaft node {@code nodeId} of cluster {@code clusterId}. */
+    static void format(int nodeId, String clusterId, String logDir) throws Exception {
+        new Formatter()
+                .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
+                .setNodeId(nodeId)
+                .setClusterId(clusterId)
+                .setDirectories(List.of(logDir))
+                .setMetadataLogDirectory(logDir)
+                .setReleaseVersion(MetadataVersion.latestProduction())
+                .setSupportedFeatures(Feature.PRODUCTION_FEATURES)
+                .setControllerListenerName("CONTROLLER")
+                .run();
     }
 
     /** A port free on the loopback address now. */

@@ -1,8 +1,6 @@
 package dev.sluice.app;
 
 import dev.sluice.connectors.JobClient;
-import dev.sluice.serdes.AvroSerdes;
-import dev.sluice.serdes.SluiceTopics;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
@@ -40,11 +38,7 @@ abstract class PauseCommand implements Callable<Integer> {
             throw new ConfigException("--lane", lane, "pipeline " + loaded.pipeline().name() + " has no such lane; its"
                     + " lanes are " + loaded.pipeline().lanes());
         }
-        SluiceTopics topics = SluiceTopics.create(loaded.config().topicPrefix(),
-                AvroSerdes.forUrl(loaded.config().registryUrl(), Map.of()));
-        SluiceRunner.registerInMemory(loaded.config().registryUrl(), topics, loaded.pipeline());
-        try (JobClient client = JobClient.create(SluiceRunner.adminConfig(loaded.config().streamsProperties()),
-                topics)) {
+        try (JobClient client = SluiceRunner.client(loaded)) {
             var written = pause() ? client.pause(lane, reason) : client.resume(lane, reason);
             PrintWriter out = spec.commandLine().getOut();
             out.println((pause() ? "pause of " : "resume of ") + (lane == null ? "the pipeline" : "lane " + lane)

@@ -39,6 +39,7 @@ public final class SluiceRunner implements AutoCloseable {
     private final Properties props;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean failed;
+    private final java.util.concurrent.atomic.AtomicBoolean closeLogged = new java.util.concurrent.atomic.AtomicBoolean();
 
     private SluiceRunner(SluiceTopics topics, KafkaStreams streams, Properties props) {
         this.topics = topics;
@@ -155,8 +156,13 @@ public final class SluiceRunner implements AutoCloseable {
      */
     @Override
     public void close() {
-        streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
-                .withTimeout(Duration.ofSeconds(30)));
+        boolean closed = streams.close(CloseOptions.groupMembershipOperation(
+                CloseOptions.GroupMembershipOperation.LEAVE_GROUP).withTimeout(Duration.ofSeconds(30)));
+        if (closeLogged.compareAndSet(false, true)) {
+            // said here, on the closing thread: Kafka Streams tells its state listener on a thread of its
+            // own, which a JVM that is shutting down may not wait for
+            log.info(closed ? "pipeline stopped ({})" : "pipeline did not stop within 30 s ({})", streams.state());
+        }
         stopped.countDown();
     }
 
@@ -214,6 +220,18 @@ public final class SluiceRunner implements AutoCloseable {
                 streams.resume();
             }
         }
+    }
+
+    /**
+     * A job client of the deployment {@code loaded} describes, for the commands that talk to a running
+     * pipeline ({@code cancel}, {@code pause}, {@code resume}); with a {@code mem://} registry, our
+     * schemas are registered first, as an instance does.
+     */
+    static dev.sluice.connectors.JobClient client(ConfigLoader.Loaded loaded) {
+        SluiceTopics topics = SluiceTopics.create(loaded.config().topicPrefix(),
+                AvroSerdes.forUrl(loaded.config().registryUrl(), Map.of()));
+        registerInMemory(loaded.config().registryUrl(), topics, loaded.pipeline());
+        return dev.sluice.connectors.JobClient.create(adminConfig(loaded.config().streamsProperties()), topics);
     }
 
     /** Whether this instance is paused (through the control topic). */

@@ -1,7 +1,5 @@
 package dev.sluice.app;
 
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,9 +14,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
-import org.apache.kafka.metadata.storage.Formatter;
-import org.apache.kafka.server.common.Feature;
-import org.apache.kafka.server.common.MetadataVersion;
 
 /**
  * A Kafka cluster inside this JVM for tests that stop brokers: one KRaft controller and
@@ -86,16 +81,7 @@ final class KafkaCluster implements AutoCloseable {
         props.put("group.initial.rebalance.delay.ms", "0");
         props.put("log.cleaner.dedupe.buffer.size", Integer.toString(2 * 1024 * 1024));
         KafkaConfig config = new KafkaConfig(props, false);
-        new Formatter()
-                .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
-                .setNodeId(id)
-                .setClusterId(clusterId)
-                .setDirectories(List.of(logDir))
-                .setMetadataLogDirectory(logDir)
-                .setReleaseVersion(MetadataVersion.latestProduction())
-                .setSupportedFeatures(Feature.PRODUCTION_FEATURES)
-                .setControllerListenerName("CONTROLLER")
-                .run();
+        EmbeddedKafka.format(id, clusterId, logDir);
         configs.add(config);
         KafkaRaftServer node = new KafkaRaftServer(config, Time.SYSTEM);
         node.startup();

@@ -100,7 +100,7 @@ class RunCommandIT {
             assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("sluice run stops on SIGTERM").isTrue();
             String err = Files.readString(dir.resolve("err.log"), StandardCharsets.UTF_8);
             assertThat(err).contains("created topic runit.jobs", "application.id runit-passthrough",
-                    kafka.bootstrapServers(), "stopping", "-> NOT_RUNNING");
+                    kafka.bootstrapServers(), "stopping", "pipeline stopped (NOT_RUNNING)");
         }
     }
 
