@@ -405,12 +405,7 @@ public final class Pipeline {
 
         /** Makes the stage added last read from {@code inputs} instead of the stage before it. */
         public Builder after(String... inputs) {
-            if (stages.isEmpty()) {
-                throw new IllegalStateException("after() names the inputs of the stage added last; add one first");
-            }
-            int last = stages.size() - 1;
-            stages.set(last, stages.get(last).withInputs(List.of(inputs)));
-            return this;
+            return changeLast("after() names the inputs of", last -> last.withInputs(List.of(inputs)));
         }
 
         /**
@@ -418,12 +413,7 @@ public final class Pipeline {
          * {@code policy} says, instead of as its implementation declares.
          */
         public Builder retry(RetryPolicy policy) {
-            if (stages.isEmpty()) {
-                throw new IllegalStateException("retry() sets the policy of the stage added last; add one first");
-            }
-            int last = stages.size() - 1;
-            stages.set(last, stages.get(last).withRetry(policy));
-            return this;
+            return changeLast("retry() sets the policy of", last -> last.withRetry(policy));
         }
 
         /**
@@ -433,11 +423,16 @@ public final class Pipeline {
          * the stream thread. Such a stage runs on a thread of its own, handed each input.
          */
         public Builder timeLimit(Duration limit) {
+            return changeLast("timeLimit() limits", last -> last.withTimeLimit(limit));
+        }
+
+        /** Replaces the stage added last by {@code change} of it; {@code what} says what the call does to it. */
+        private Builder changeLast(String what, java.util.function.UnaryOperator<StageDefinition> change) {
             if (stages.isEmpty()) {
-                throw new IllegalStateException("timeLimit() limits the stage added last; add one first");
+                throw new IllegalStateException(what + " the stage added last; add one first");
             }
             int last = stages.size() - 1;
-            stages.set(last, stages.get(last).withTimeLimit(limit));
+            stages.set(last, change.apply(stages.get(last)));
             return this;
         }
 
