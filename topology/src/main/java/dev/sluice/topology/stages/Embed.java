@@ -6,6 +6,7 @@ import dev.sluice.topology.Emitter;
 import dev.sluice.topology.Stage;
 import dev.sluice.topology.StageContext;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -21,6 +22,15 @@ public final class Embed implements Stage<Chunk, Chunk>, BatchStage<Chunk, Chunk
     private static final int INDEX_SEED = 0x5eed_0001;
     private static final int SIGN_SEED = 0x5eed_0002;
 
+    /** {@code 1 + ln(count)} for counts below 1024 (index 0 unused). */
+    private static final double[] DAMPED = new double[1024];
+
+    static {
+        for (int count = 1; count < DAMPED.length; count++) {
+            DAMPED[count] = 1 + Math.log(count);
+        }
+    }
+
     private final int dimension;
 
     public Embed(int dimension) {
@@ -32,7 +42,7 @@ public final class Embed implements Stage<Chunk, Chunk>, BatchStage<Chunk, Chunk
 
     @Override
     public void process(Chunk input, StageContext context, Emitter<Chunk> out) {
-        out.emit(Chunk.newBuilder(input).setEmbedding(embed(input.getText())).build());
+        out.emit(Chunks.with(input, embed(input.getText()), input.getKeywords()));
     }
 
     /** Embeds a batch of chunks, as an embedding service would in one call. */
@@ -40,41 +50,59 @@ public final class Embed implements Stage<Chunk, Chunk>, BatchStage<Chunk, Chunk
     public List<Chunk> process(List<Chunk> inputs) {
         List<Chunk> outputs = new ArrayList<>(inputs.size());
         for (Chunk input : inputs) {
-            outputs.add(Chunk.newBuilder(input).setEmbedding(embed(input.getText())).build());
+            outputs.add(Chunks.with(input, embed(input.getText()), input.getKeywords()));
         }
         return outputs;
     }
 
     /** The embedding of {@code text}. */
     public List<Float> embed(String text) {
-        double[] counts = new double[dimension];
-        List<String> words = Words.of(text);
-        StringBuilder pair = new StringBuilder(32);
-        for (int i = 0; i < words.size(); i++) {
-            add(counts, words.get(i));
-            if (i > 0) {
-                pair.setLength(0);
-                add(counts, pair.append(words.get(i - 1)).append(' ').append(words.get(i)));
+        int[] counts = new int[dimension];
+        WordScanner words = new WordScanner(text);
+        // the previous word, then a space, then the current one: the pair feature, made in place
+        char[] pair = new char[64];
+        int previous = -1;
+        while (words.next()) {
+            char[] word = words.chars();
+            int length = words.length();
+            add(counts, word, length);
+            if (pair.length < Math.max(previous, 0) + 1 + length) {
+                pair = Arrays.copyOf(pair, 2 * (Math.max(previous, 0) + 1 + length));
             }
+            if (previous >= 0) {
+                pair[previous] = ' ';
+                System.arraycopy(word, 0, pair, previous + 1, length);
+                add(counts, pair, previous + 1 + length);
+            }
+            System.arraycopy(word, 0, pair, 0, length);
+            previous = length;
         }
+        double[] damped = new double[dimension];
         double norm = 0;
         for (int i = 0; i < dimension; i++) {
-            double c = counts[i];
-            double damped = c == 0 ? 0 : Math.signum(c) * (1 + Math.log(Math.abs(c)));
-            counts[i] = damped;
-            norm += damped * damped;
+            int c = counts[i];
+            double d = c == 0 ? 0 : Math.signum(c) * damp(Math.abs(c));
+            damped[i] = d;
+            norm += d * d;
         }
         norm = Math.sqrt(norm);
-        List<Float> vector = new ArrayList<>(dimension);
+        Float[] vector = new Float[dimension];
         for (int i = 0; i < dimension; i++) {
-            vector.add(norm == 0 ? 0f : (float) (counts[i] / norm));
+            vector[i] = norm == 0 ? 0f : (float) (damped[i] / norm);
         }
-        return vector;
+        return new ArrayList<>(Arrays.asList(vector));
     }
 
-    private void add(double[] counts, CharSequence feature) {
-        int bucket = Math.floorMod(Murmur3.hash(feature, INDEX_SEED), dimension);
-        counts[bucket] += (Murmur3.hash(feature, SIGN_SEED) & 1) == 0 ? 1 : -1;
+    /** {@code 1 + ln(count)}, from a table for the counts a chunk usually has. */
+    private static double damp(int count) {
+        return count < DAMPED.length ? DAMPED[count] : 1 + Math.log(count);
+    }
+
+    /** Counts the feature {@code chars[0, length)}: +1 or -1, by its sign hash, in its bucket. */
+    private void add(int[] counts, char[] chars, int length) {
+        long hashes = Murmur3.hash2(chars, length, INDEX_SEED, SIGN_SEED);
+        int bucket = Math.floorMod((int) (hashes >>> 32), dimension);
+        counts[bucket] += (hashes & 1) == 0 ? 1 : -1;
     }
 
     @Override

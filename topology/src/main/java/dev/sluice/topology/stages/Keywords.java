@@ -41,38 +41,58 @@ public final class Keywords implements Stage<Chunk, Chunk> {
 
     @Override
     public void process(Chunk input, StageContext context, Emitter<Chunk> out) {
-        out.emit(Chunk.newBuilder(input).setKeywords(keywords(input.getText())).build());
+        out.emit(Chunks.with(input, input.getEmbedding(), keywords(input.getText())));
     }
 
     /** The keywords of {@code text}. */
     public List<String> keywords(String text) {
-        Map<String, int[]> counts = new HashMap<>();
-        List<String> order = new ArrayList<>();
-        for (String word : Words.of(text)) {
-            if (word.codePointCount(0, word.length()) < 3 || STOP_WORDS.contains(word) || isNumber(word)) {
+        Map<String, Tally> tallies = new HashMap<>();
+        List<Tally> order = new ArrayList<>();
+        WordScanner words = new WordScanner(text);
+        while (words.next()) {
+            char[] chars = words.chars();
+            int length = words.length();
+            if (Character.codePointCount(chars, 0, length) < 3 || isNumber(chars, length)) {
                 continue;
             }
-            int[] c = counts.get(word);
-            if (c == null) {
-                counts.put(word, new int[] {1});
-                order.add(word);
-            } else {
-                c[0]++;
+            String word = words.word();
+            if (STOP_WORDS.contains(word)) {
+                continue;
             }
+            Tally tally = tallies.get(word);
+            if (tally == null) {
+                tally = new Tally(word);
+                tallies.put(word, tally);
+                order.add(tally);
+            }
+            tally.count++;
         }
-        List<String> ranked = new ArrayList<>(order);
         // a stable sort keeps first appearance among equal counts
-        ranked.sort((a, b) -> Integer.compare(counts.get(b)[0], counts.get(a)[0]));
-        return List.copyOf(ranked.subList(0, Math.min(count, ranked.size())));
+        order.sort((a, b) -> Integer.compare(b.count, a.count));
+        List<String> keywords = new ArrayList<>(Math.min(count, order.size()));
+        for (int i = 0; i < Math.min(count, order.size()); i++) {
+            keywords.add(order.get(i).word);
+        }
+        return List.copyOf(keywords);
     }
 
-    private static boolean isNumber(String word) {
-        for (int i = 0; i < word.length(); i++) {
-            if (!Character.isDigit(word.charAt(i))) {
+    private static boolean isNumber(char[] chars, int length) {
+        for (int i = 0; i < length; i++) {
+            if (!Character.isDigit(chars[i])) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** A word and how often it occurs. */
+    private static final class Tally {
+        final String word;
+        int count;
+
+        Tally(String word) {
+            this.word = word;
+        }
     }
 
     @Override

@@ -15,13 +15,7 @@ public final class MergeChunks implements JoinStage<Chunk, Chunk, Chunk> {
         if (left.getIndex() != right.getIndex()) {
             throw new IllegalStateException("join paired chunk " + left.getIndex() + " with chunk " + right.getIndex());
         }
-        Chunk.Builder merged = Chunk.newBuilder(left);
-        if (left.getKeywords().isEmpty()) {
-            merged.setKeywords(right.getKeywords());
-        }
-        if (left.getEmbedding().isEmpty()) {
-            merged.setEmbedding(right.getEmbedding());
-        }
-        return merged.build();
+        return Chunks.with(left, left.getEmbedding().isEmpty() ? right.getEmbedding() : left.getEmbedding(),
+                left.getKeywords().isEmpty() ? right.getKeywords() : left.getKeywords());
     }
 }

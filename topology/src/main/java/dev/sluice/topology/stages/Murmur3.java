@@ -20,6 +20,31 @@ final class Murmur3 {
         if (i < n) {
             h ^= mixK(s.charAt(i));
         }
+        return finish(h, n);
+    }
+
+    /**
+     * {@link #hash} of {@code s[0, n)} under two seeds in one pass: the first's in the high 32 bits,
+     * the second's in the low. The block mixing does not depend on the seed, so it is done once.
+     */
+    static long hash2(char[] s, int n, int seedA, int seedB) {
+        int a = seedA;
+        int b = seedB;
+        int i = 0;
+        for (; i + 1 < n; i += 2) {
+            int k = mixK(s[i] | (s[i + 1] << 16));
+            a = mixH(a, k);
+            b = mixH(b, k);
+        }
+        if (i < n) {
+            int k = mixK(s[i]);
+            a ^= k;
+            b ^= k;
+        }
+        return ((long) finish(a, n) << 32) | (finish(b, n) & 0xffff_ffffL);
+    }
+
+    private static int finish(int h, int n) {
         h ^= n * 2;
         h ^= h >>> 16;
         h *= 0x85ebca6b;

@@ -11,22 +11,10 @@ public final class Words {
 
     /** The words of {@code text}, in order. */
     public static List<String> of(String text) {
-        List<String> words = new ArrayList<>();
-        int n = text.length();
-        int i = 0;
-        while (i < n) {
-            int cp = text.codePointAt(i);
-            if (!isWordChar(cp)) {
-                i += Character.charCount(cp);
-                continue;
-            }
-            int start = i;
-            boolean lower = true; // no upper case and no code point outside ASCII: the text is the word
-            while (i < n && isWordChar(cp = text.codePointAt(i))) {
-                lower &= cp < 128 && !(cp >= 'A' && cp <= 'Z');
-                i += Character.charCount(cp);
-            }
-            words.add(lower ? text.substring(start, i) : lowerCase(text, start, i));
+        List<String> words = new ArrayList<>(text.length() / 6 + 1);
+        WordScanner scanner = new WordScanner(text);
+        while (scanner.next()) {
+            words.add(scanner.word());
         }
         return words;
     }
@@ -48,19 +36,6 @@ public final class Words {
     }
 
     private static boolean isWordChar(int cp) {
-        if (cp < 128) {
-            return cp >= 'a' && cp <= 'z' || cp >= 'A' && cp <= 'Z' || cp >= '0' && cp <= '9';
-        }
-        return Character.isLetterOrDigit(cp);
-    }
-
-    private static String lowerCase(String text, int start, int end) {
-        StringBuilder word = new StringBuilder(end - start);
-        for (int i = start; i < end; ) {
-            int cp = text.codePointAt(i);
-            i += Character.charCount(cp);
-            word.appendCodePoint(Character.toLowerCase(cp));
-        }
-        return word.toString();
+        return cp < 128 ? WordScanner.isAsciiWordChar((char) cp) : Character.isLetterOrDigit(cp);
     }
 }

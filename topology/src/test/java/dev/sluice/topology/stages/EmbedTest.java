@@ -2,6 +2,8 @@ package dev.sluice.topology.stages;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -17,6 +19,45 @@ class EmbedTest {
             dot += a.get(i) * b.get(i);
         }
         return dot;
+    }
+
+    /** The plain definition: every word and every pair of adjacent words, each hashed under both seeds. */
+    private static List<Float> reference(String text, int dimension) {
+        double[] counts = new double[dimension];
+        List<String> words = Words.of(text);
+        for (int i = 0; i < words.size(); i++) {
+            List<String> features = i == 0 ? List.of(words.get(i)) : List.of(words.get(i), words.get(i - 1) + " " + words.get(i));
+            for (String feature : features) {
+                int bucket = Math.floorMod(Murmur3.hash(feature, 0x5eed_0001), dimension);
+                counts[bucket] += (Murmur3.hash(feature, 0x5eed_0002) & 1) == 0 ? 1 : -1;
+            }
+        }
+        double norm = 0;
+        for (int i = 0; i < dimension; i++) {
+            double c = counts[i];
+            counts[i] = c == 0 ? 0 : Math.signum(c) * (1 + Math.log(Math.abs(c)));
+            norm += counts[i] * counts[i];
+        }
+        List<Float> vector = new ArrayList<>();
+        for (double c : counts) {
+            vector.add(norm == 0 ? 0f : (float) (c / Math.sqrt(norm)));
+        }
+        return vector;
+    }
+
+    @Test
+    void shouldAgreeWithThePlainDefinitionOnTheSampleDocuments() throws IOException {
+        List<String> texts = new ArrayList<>(WordsTest.samples());
+        // one word repeated past the table of damped counts, and words longer than the pair buffer
+        texts.add("echo ".repeat(1500));
+        texts.add("a".repeat(100) + " " + "b".repeat(300) + " c " + "d".repeat(40));
+        for (int dimension : new int[] {1, 64, 256, 1000}) {
+            Embed embedder = new Embed(dimension);
+            for (String text : texts) {
+                assertThat(embedder.embed(text)).as("dimension %d, %s", dimension,
+                        text.substring(0, Math.min(40, text.length()))).isEqualTo(reference(text, dimension));
+            }
+        }
     }
 
     @Test

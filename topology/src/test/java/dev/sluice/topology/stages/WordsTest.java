@@ -42,15 +42,22 @@ class WordsTest {
         assertThat(Words.of(" ,; ")).isEmpty();
     }
 
-    @Test
-    void shouldAgreeWithThePlainDefinitionOnTheSampleDocuments() throws IOException {
-        List<String> texts = new ArrayList<>(List.of("ÀB-cd\u00ADef\u200Bgh", "a\uD835", "\uDD18z", "ǅungla ǈ ß ẞ Σσς"));
+    /** Awkward texts (surrogates alone, title case, sharp s, soft hyphens) and the sample documents. */
+    static List<String> samples() throws IOException {
+        List<String> texts = new ArrayList<>(List.of("ÀB-cd\u00ADef\u200Bgh", "a\uD835", "\uDD18z", "ǅungla ǈ ß ẞ Σσς",
+                "İstanbul 𝔘𝔫𝔦 x2", ""));
         Path samples = Path.of("..", "examples", "documents");
         try (Stream<Path> files = Files.list(samples)) {
             for (Path file : files.sorted().toList()) {
                 texts.add(Files.readString(file, StandardCharsets.UTF_8));
             }
         }
+        return texts;
+    }
+
+    @Test
+    void shouldAgreeWithThePlainDefinitionOnTheSampleDocuments() throws IOException {
+        List<String> texts = samples();
         assertThat(texts).hasSizeGreaterThan(10);
         for (String text : texts) {
             assertThat(Words.of(text)).as(text.substring(0, Math.min(40, text.length()))).isEqualTo(reference(text));

@@ -1,0 +1,20 @@
+package dev.sluice.topology.stages;
+
+import dev.sluice.schemas.Chunk;
+import java.util.List;
+
+/**
+ * A chunk with new enrichments, sharing the rest with the chunk it came from. Avro's
+ * {@code Chunk.newBuilder(chunk)} deep-copies every field, a 256-float embedding included, on each
+ * of the three stages a chunk passes; the fields are never changed once built, so sharing is safe.
+ */
+final class Chunks {
+
+    private Chunks() {
+    }
+
+    static Chunk with(Chunk chunk, List<Float> embedding, List<String> keywords) {
+        return new Chunk(chunk.getDocumentId(), chunk.getIndex(), chunk.getStart(), chunk.getEnd(), chunk.getText(),
+                embedding, keywords);
+    }
+}
