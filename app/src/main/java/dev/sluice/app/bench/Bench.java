@@ -227,10 +227,13 @@ public final class Bench {
 
     // ---------------------------------------------------------------------------------- Sluice
 
-    /** An application under test, in this JVM or in the worker's. */
+    /** An application under test, in a worker's JVM. */
     private interface Application extends AutoCloseable {
         /** Returns once the application is RUNNING. */
         void start() throws Exception;
+
+        /** The CPU time its JVM has used so far, in nanoseconds. */
+        long cpuNanos() throws Exception;
     }
 
     /** Creates a Sluice application's topics and returns them, for an application in the worker. */
@@ -280,6 +283,11 @@ public final class Bench {
             }
 
             @Override
+            public long cpuNanos() throws Exception {
+                return worker.cpuNanos();
+            }
+
+            @Override
             public void close() throws Exception {
                 worker.stopApplication();
             }
@@ -303,13 +311,16 @@ public final class Bench {
             counter.start();
             application.start();
             long t0 = System.nanoTime();
+            long cpu0 = application.cpuNanos();
             long reached = counter.awaitCount(records, timeout());
+            long cpu = application.cpuNanos() - cpu0;
             long extra = counter.settle(Duration.ofMillis(250)); // more than a commit interval under exactly_once_v2
             if (reached < 0 || extra != records) {
                 return BenchReport.Case.failed(name, guarantee, extra, "counted " + extra + " committed outputs for "
                         + records + " inputs");
             }
-            return BenchReport.Case.timed(name, guarantee, records, inputBytes, (reached - t0) / 1e9);
+            return BenchReport.Case.timed(name, guarantee, records, inputBytes, (reached - t0) / 1e9)
+                    .withCpu(cpu / 1e3 / records);
         }
     }
 
@@ -408,8 +419,9 @@ public final class Bench {
         double took = (now - lastStep) / 1e9;
         lastStep = now;
         if (c.failure() == null) {
-            progress.printf(Locale.ROOT, "[%2d/%d] %-18s %-16s %,12.0f records/s %8.1f MB/s   (step %.0f s)%n", step,
-                    steps, c.name(), c.guarantee(), c.recordsPerSecond(), c.mbPerSecond(), took);
+            progress.printf(Locale.ROOT, "[%2d/%d] %-18s %-16s %,12.0f records/s %8.1f MB/s%s   (step %.0f s)%n", step,
+                    steps, c.name(), c.guarantee(), c.recordsPerSecond(), c.mbPerSecond(), c.cpuUsPerRecord() < 0 ? ""
+                            : String.format(Locale.ROOT, " %,8.1f CPU us/record", c.cpuUsPerRecord()), took);
         } else {
             progress.printf(Locale.ROOT, "[%2d/%d] %-18s %-16s FAILED: %s%n", step, steps, c.name(), c.guarantee(),
                     c.failure());

@@ -28,15 +28,23 @@ record BenchReport(Machine machine, List<Case> cases, List<Latency> latency, Mem
         }
     }
 
-    /** One throughput case. */
+    /**
+     * One throughput case. {@code cpuUsPerRecord} is the CPU time the application's JVM used per input
+     * record while it was timed, or -1 where no application of ours ran (the limit cases): a cost that
+     * the other processes on the same cores move far less than they move the rate.
+     */
     record Case(String name, String guarantee, long records, double recordsPerSecond, double mbPerSecond,
-                String failure) {
+                double cpuUsPerRecord, String failure) {
         static Case timed(String name, String guarantee, long records, long bytes, double seconds) {
-            return new Case(name, guarantee, records, records / seconds, bytes / seconds / 1e6, null);
+            return new Case(name, guarantee, records, records / seconds, bytes / seconds / 1e6, -1, null);
         }
 
         static Case failed(String name, String guarantee, long records, String why) {
-            return new Case(name, guarantee, records, 0, 0, why);
+            return new Case(name, guarantee, records, 0, 0, -1, why);
+        }
+
+        Case withCpu(double usPerRecord) {
+            return new Case(name, guarantee, records, recordsPerSecond, mbPerSecond, usPerRecord, failure);
         }
     }
 
@@ -60,12 +68,13 @@ record BenchReport(Machine machine, List<Case> cases, List<Latency> latency, Mem
         sb.append(String.format(Locale.ROOT, "%nSluice benchmark: %,d records of %,d-byte documents, %d partitions, "
                         + "%d cores, Kafka %s, broker %s%n%n", machine.records(), machine.documentBytes(),
                 machine.partitions(), machine.cores(), machine.kafka(), machine.broker()));
-        sb.append(String.format(Locale.ROOT, "%-20s %-16s %9s %14s %10s%n", "case", "guarantee", "records", "records/s",
-                "MB/s"));
+        sb.append(String.format(Locale.ROOT, "%-20s %-16s %9s %14s %10s %14s%n", "case", "guarantee", "records",
+                "records/s", "MB/s", "CPU us/record"));
         for (Case c : cases) {
             if (c.failure() == null) {
-                sb.append(String.format(Locale.ROOT, "%-20s %-16s %,9d %,14.0f %10.1f%n", c.name(), c.guarantee(),
-                        c.records(), c.recordsPerSecond(), c.mbPerSecond()));
+                sb.append(String.format(Locale.ROOT, "%-20s %-16s %,9d %,14.0f %10.1f %14s%n", c.name(), c.guarantee(),
+                        c.records(), c.recordsPerSecond(), c.mbPerSecond(), c.cpuUsPerRecord() < 0 ? "-"
+                                : String.format(Locale.ROOT, "%,.1f", c.cpuUsPerRecord())));
             } else {
                 sb.append(String.format(Locale.ROOT, "%-20s %-16s FAILED: %s%n", c.name(), c.guarantee(), c.failure()));
             }
@@ -114,6 +123,9 @@ record BenchReport(Machine machine, List<Case> cases, List<Latency> latency, Mem
             m.put("records", c.records());
             m.put("records_per_s", round(c.recordsPerSecond()));
             m.put("mb_per_s", round(c.mbPerSecond()));
+            if (c.cpuUsPerRecord() >= 0) {
+                m.put("cpu_us_per_record", round(c.cpuUsPerRecord()));
+            }
             if (c.failure() != null) {
                 m.put("failed", c.failure());
             }

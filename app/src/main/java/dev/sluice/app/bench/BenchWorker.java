@@ -42,11 +42,13 @@ import org.apache.kafka.streams.kstream.Produced;
  * <pre>
  * start floor.bytes|floor.avro GUARANTEE APPLICATION_ID IN OUT
  * start passthrough|ingest GUARANTEE PREFIX    a Sluice application over the topics of PREFIX
+ * cpu
  * stop
  * </pre>
  *
- * <p>It answers {@code sluice-worker running} once the application is RUNNING and
- * {@code sluice-worker stopped} once it is closed. When its input closes it answers
+ * <p>It answers {@code sluice-worker running} once the application is RUNNING,
+ * {@code sluice-worker cpu NANOS} with the CPU time this JVM has used so far, and
+ * {@code sluice-worker stopped} once the application is closed. When its input closes it answers
  * {@code sluice-worker memory RSS_MB HEAP_MB}, its peaks over the whole run, and exits. Anything
  * else it prints (logs go to standard error) is not an answer.
  */
@@ -86,6 +88,8 @@ public final class BenchWorker {
                     out.println(ANSWER + (awaitRunning(streams) ? "running" : "failed: not RUNNING after 60 s but "
                             + streams.state()));
                 }
+                case "cpu" -> out.println(ANSWER + "cpu " + ((com.sun.management.OperatingSystemMXBean)
+                        java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime());
                 case "stop" -> {
                     if (streams != null) {
                         streams.close(Duration.ofSeconds(30));
@@ -207,6 +211,16 @@ public final class BenchWorker {
         /** Starts an application (see the class's commands) and returns once it is RUNNING. */
         void startApplication(String kind, String guarantee, String... args) throws Exception {
             expect("start " + kind + " " + guarantee + " " + String.join(" ", args), "running");
+        }
+
+        /** The CPU time the worker's JVM has used so far, in nanoseconds. */
+        long cpuNanos() throws Exception {
+            commands.println("cpu");
+            String got = answer();
+            if (!got.startsWith("cpu ")) {
+                throw new IllegalStateException("the benchmark's worker JVM answered '" + got + "' to 'cpu'");
+            }
+            return Long.parseLong(got.substring("cpu ".length()).trim());
         }
 
         void stopApplication() throws Exception {

@@ -33,6 +33,9 @@ class BenchIT {
         for (JsonNode c : report.get("cases")) {
             assertThat(c.has("failed")).as("%s failed: %s", c.get("name"), c.get("failed")).isFalse();
             assertThat(c.get("records_per_s").asDouble()).isPositive();
+            // the applications' own CPU cost is measured in their JVMs; the limits run no application
+            assertThat(c.has("cpu_us_per_record")).as("CPU of %s", c.get("name"))
+                    .isEqualTo(!c.get("name").asText().startsWith("limit."));
             measured.add(c.get("name").asText() + "/" + c.get("guarantee").asText());
         }
         for (String guarantee : Bench.GUARANTEES) {

@@ -20,7 +20,7 @@ class BenchReportTest {
         return new BenchReport(BenchReport.Machine.current(settings, "127.0.0.1:9092"), List.of(
                 BenchReport.Case.timed("floor.bytes", "at_least_once", 1000, 4_000_000, 0.5),
                 BenchReport.Case.timed("floor.avro", "at_least_once", 1000, 4_000_000, 1.0),
-                BenchReport.Case.timed("sluice.passthrough", "at_least_once", 1000, 4_000_000, 1.25),
+                BenchReport.Case.timed("sluice.passthrough", "at_least_once", 1000, 4_000_000, 1.25).withCpu(87.25),
                 BenchReport.Case.failed("sluice.ingest", "at_least_once", 998, "counted 998 committed outputs for 1000 inputs"),
                 BenchReport.Case.failed("floor.avro", "exactly_once_v2", 0, "counted 0 committed outputs for 1000 inputs"),
                 BenchReport.Case.timed("sluice.passthrough", "exactly_once_v2", 1000, 4_000_000, 2.0)),
@@ -40,6 +40,8 @@ class BenchReportTest {
         assertThat(passthrough.get("records").asLong()).isEqualTo(1000);
         assertThat(passthrough.get("records_per_s").asDouble()).isEqualTo(800.0);
         assertThat(passthrough.get("mb_per_s").asDouble()).isEqualTo(3.2);
+        assertThat(passthrough.get("cpu_us_per_record").asDouble()).isEqualTo(87.3);
+        assertThat(json.get("cases").get(0).has("cpu_us_per_record")).as("not measured: left out").isFalse();
         assertThat(json.get("cases").get(3).get("failed").asText()).contains("998");
         JsonNode latency = json.get("latency").get(0);
         assertThat(latency.get("rate").asInt()).isEqualTo(100);
@@ -55,6 +57,8 @@ class BenchReportTest {
         assertThat(table).contains("sluice.passthrough / floor.avro   at_least_once     0.80")
                 .contains("sluice.passthrough / floor.bytes  at_least_once     0.40")
                 .contains("sluice.ingest        at_least_once    FAILED: counted 998")
+                .containsPattern("sluice.passthrough +at_least_once +1,000 +800 +3.2 +87.3\n")
+                .containsPattern("floor.bytes +at_least_once +1,000 +2,000 +8.0 +-\n")
                 .contains("sluice.passthrough / floor.avro   exactly_once_v2   n/a (a case failed)")
                 .as("a ratio of a case that did not run (bench --cases) is left out")
                 .doesNotContain("floor.bytes  exactly_once_v2");
