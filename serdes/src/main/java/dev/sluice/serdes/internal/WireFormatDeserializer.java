@@ -24,6 +24,7 @@ public final class WireFormatDeserializer<T extends SpecificRecord> implements D
     private final Schema readerSchema;
     private final Map<Integer, SpecificDatumReader<T>> readersById = new ConcurrentHashMap<>();
     private final ThreadLocal<BinaryDecoder> decoders = new ThreadLocal<>();
+    private final Map<Integer, Boolean> unchanged = new ConcurrentHashMap<>();
 
     public WireFormatDeserializer(SchemaRegistry registry, Schema readerSchema) {
         this.registry = registry;
@@ -60,6 +61,31 @@ public final class WireFormatDeserializer<T extends SpecificRecord> implements D
             throw new SerializationException("record on " + topic + " is not a valid " + readerSchema.getName()
                     + " (schema id " + id + "): " + e, e);
         }
+    }
+
+    /**
+     * Whether a record written with schema {@code id} reads as written: its writer schema is this
+     * deserializer's reader schema, so no field is added, dropped or converted. False for an id the
+     * registry does not know (not remembered: the registry may know it later).
+     */
+    public boolean readsUnchanged(int id) {
+        Boolean known = unchanged.get(id);
+        if (known != null) {
+            return known;
+        }
+        boolean same;
+        try {
+            same = registry.schemaById(id).equals(readerSchema);
+        } catch (RuntimeException e) {
+            return false;
+        }
+        unchanged.put(id, same);
+        return same;
+    }
+
+    /** The schema records are read into. */
+    public Schema readerSchema() {
+        return readerSchema;
     }
 
     private SpecificDatumReader<T> newReader(int id) {

@@ -38,7 +38,7 @@ public final class WireFormatSerializer<T extends SpecificRecord> implements Ser
         if (data == null) {
             return null;
         }
-        int id = idByTopic.computeIfAbsent(topic, t -> registry.register(WireFormat.subject(t, isKey), schema));
+        int id = schemaId(topic);
         Buffers b = buffers.get();
         b.out.reset();
         b.out.write(WireFormat.MAGIC);
@@ -55,6 +55,16 @@ public final class WireFormatSerializer<T extends SpecificRecord> implements Ser
                     "cannot write " + schema.getFullName() + " to topic " + topic + ": " + e.getMessage(), e);
         }
         return b.out.toByteArray();
+    }
+
+    /** The id this serializer writes for {@code topic}: its schema's, registered under the topic's subject. */
+    public int schemaId(String topic) {
+        return idByTopic.computeIfAbsent(topic, t -> registry.register(WireFormat.subject(t, isKey), schema));
+    }
+
+    /** The schema this serializer writes. */
+    public Schema schema() {
+        return schema;
     }
 
     private static final class Buffers {

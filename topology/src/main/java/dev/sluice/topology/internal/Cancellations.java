@@ -30,11 +30,16 @@ final class Cancellations {
 
     /** The error to end {@code job} with at {@code stage}, if it was cancelled; else null. */
     StageError cancelled(Job job, String stage) {
+        return cancelled(job.getJobId(), job.getSubmittedAt(), stage);
+    }
+
+    /** As {@link #cancelled(Job, String)}, for the job of that id submitted at {@code submittedAt}. */
+    StageError cancelled(String jobId, Instant submittedAt, String stage) {
         if (cancelledAt.isEmpty()) {
             return null;
         }
-        Instant at = cancelledAt.get(job.getJobId());
-        if (at == null || job.getSubmittedAt().isAfter(at)) {
+        Instant at = cancelledAt.get(jobId);
+        if (at == null || submittedAt.isAfter(at)) {
             return null;
         }
         return StageError.newBuilder().setStage(stage).setErrorClass(ERROR_CLASS)

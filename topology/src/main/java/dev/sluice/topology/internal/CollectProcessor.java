@@ -45,6 +45,11 @@ final class CollectProcessor implements Processor<String, Flow, String, Flow> {
         this.maxResultBytes = maxResultBytes;
     }
 
+    /** Whether a result of {@code bytes}, keyed by {@code jobId}, is small enough for the producer to send. */
+    static boolean fits(byte[] bytes, String jobId, int maxResultBytes) {
+        return bytes.length + jobId.length() * 3 + RECORD_OVERHEAD_BYTES <= maxResultBytes;
+    }
+
     @Override
     public void init(ProcessorContext<String, Flow> context) {
         this.context = context;
@@ -80,8 +85,7 @@ final class CollectProcessor implements Processor<String, Flow, String, Flow> {
         }
         JobResult made = result.build();
         byte[] bytes = serializer.serialize(resultsTopic, made);
-        int size = bytes.length + job.jobId().length() * 3 + RECORD_OVERHEAD_BYTES;
-        if (size > maxResultBytes) {
+        if (!fits(bytes, job.jobId(), maxResultBytes)) {
             String message = "the job's result is " + bytes.length + " bytes, too large to send (the producer's"
                     + " max.request.size is " + maxResultBytes + ")";
             job = job.failed(StageError.newBuilder().setStage(RESULTS_STAGE)

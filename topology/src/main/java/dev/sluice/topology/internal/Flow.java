@@ -79,7 +79,10 @@ sealed interface Flow {
     record Raw(byte[] key, byte[] value, ErrorHeaders.SourcePosition position) {
     }
 
-    /** The job's terminal result, for the results topic; {@code bytes} if it is serialized already. */
+    /**
+     * The job's terminal result, for the results topic; {@code bytes} if it is serialized already.
+     * Pass-through mode's copies ({@link PassThroughCopy}) have only the bytes.
+     */
     record Emit(JobResult result, byte[] bytes) implements Flow {
 
         Emit(JobResult result) {

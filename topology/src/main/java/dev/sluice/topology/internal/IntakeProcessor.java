@@ -34,6 +34,9 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
     private final boolean wantsJob;
     private final String idStoreName;
     private final Cancellations cancellations;
+    /** Pass-through mode's results made without decoding the document; null in pipeline mode. */
+    private final PassThroughCopy copy;
+    private final int maxResultBytes;
     private ProcessorContext<String, Flow> context;
     private Held held;
     /** The ids accepted within the duplicate window, with where each was read; null when not checked. */
@@ -44,6 +47,17 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
      */
     IntakeProcessor(Deserializer<Job> jobs, IntakeRules rules, boolean wantsJob, String idStoreName,
                     Cancellations cancellations) {
+        this(jobs, rules, wantsJob, idStoreName, cancellations, null, 0);
+    }
+
+    /**
+     * @param copy in pass-through mode, what makes the results of jobs it can copy; null otherwise
+     * @param maxResultBytes the largest result the producer can send, for {@code copy}'s results
+     */
+    IntakeProcessor(Deserializer<Job> jobs, IntakeRules rules, boolean wantsJob, String idStoreName,
+                    Cancellations cancellations, PassThroughCopy copy, int maxResultBytes) {
+        this.copy = copy;
+        this.maxResultBytes = maxResultBytes;
         this.cancellations = cancellations;
         this.jobs = jobs;
         this.rules = rules;
@@ -75,6 +89,9 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
         if (record.value() == null) {
             reject(record, key, position, "NullValue",
                     "record has no value (null): a job must be an Avro Job in the Confluent wire format");
+            return;
+        }
+        if (copy != null && copied(record)) {
             return;
         }
         Job job;
@@ -109,6 +126,28 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
         context.forward(new Record<>(jobId, envelope, record.timestamp(), new RecordHeaders()));
         // the record is done: what joins and gathers still hold goes to their stores before a commit
         held.spill();
+    }
+
+    /**
+     * Pass-through mode: completes the job in {@code record} with its body copied into the result, if
+     * it can; false leaves the record to the ordinary path (a record it is not sure of, a cancelled job,
+     * a result too large to send, a job that took a lane).
+     */
+    private boolean copied(Record<byte[], byte[]> record) {
+        if (record.headers().lastHeader(LaneHeaders.TRACE) != null) {
+            return false;
+        }
+        PassThroughCopy.Header header = copy.read(record.value());
+        if (header == null || cancellations.cancelled(header.jobId(), header.submittedAt(), STAGE) != null) {
+            return false;
+        }
+        byte[] result = copy.result(header, record.value(), context.currentSystemTimeMs());
+        if (!CollectProcessor.fits(result, header.jobId(), maxResultBytes)) {
+            return false;
+        }
+        context.forward(new Record<String, Flow>(header.jobId(), new Flow.Emit(null, result), record.timestamp(),
+                new RecordHeaders()));
+        return true;
     }
 
     /**

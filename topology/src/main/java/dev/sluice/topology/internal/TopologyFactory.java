@@ -132,7 +132,9 @@ public final class TopologyFactory {
         }
         KStream<String, Flow> intake = source.process(
                 () -> new IntakeProcessor(topics.jobs().valueSerde().deserializer(), rules, wantsJob, ids,
-                        cancellations),
+                        cancellations, pipeline.isPassThrough() ? PassThroughCopy.of(topics.jobs().valueSerde().deserializer(),
+                                topics.results().valueSerde().serializer(), topics.results().name()) : null,
+                        maxResultBytes),
                 Named.as(n(lane, INTAKE)), ids == null ? new String[0] : new String[] {ids});
         KStream<String, Flow> jobs = envelopesOnly(intake, n(lane, INTAKE), leaving);
 

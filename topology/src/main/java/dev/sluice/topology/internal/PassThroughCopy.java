@@ -1,0 +1,342 @@
+package dev.sluice.topology.internal;
+
+import dev.sluice.schemas.Job;
+import dev.sluice.schemas.JobResult;
+import dev.sluice.schemas.JobStatus;
+import dev.sluice.serdes.internal.WireFormat;
+import dev.sluice.serdes.internal.WireFormatDeserializer;
+import dev.sluice.serdes.internal.WireFormatSerializer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.Schema;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.Encoder;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificDatumWriter;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serializer;
+
+/**
+ * Pass-through mode's result for a job, made without decoding the job's document. A job written with
+ * our own Job schema is checked field by field for a well-formed Avro body (every length, union branch
+ * and enum symbol in range, nothing left over), but only its id, submission time and attributes are
+ * decoded; the result then carries the job's Avro body as it came, byte for byte, as its output. The
+ * result reads exactly as the one the ordinary path makes by decoding the job and encoding it again,
+ * for a quarter of the work: decoding and encoding the document's text is most of what a
+ * pass-through does.
+ *
+ * <p>Any record it is not sure of (another writer schema, a body it finds malformed, a blank id) it
+ * leaves to the ordinary path, which gives the same result or the same clear error as before. It
+ * works with Sluice's own wire-format serdes (the {@code mem://} registries); with others it is off.
+ */
+final class PassThroughCopy {
+
+    /** The Job fields read, in the order the schema has them; the rest of the body is only checked. */
+    private static final List<String> HEADER_FIELDS = List.of("jobId", "submittedAt", "priority", "deadline",
+            "attributes");
+
+    private final WireFormatDeserializer<Job> jobs;
+    private final int resultSchemaId;
+    private final List<Schema.Field> rest;
+    private final Splicing writer;
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
+    private BinaryEncoder encoder;
+
+    /** What the result needs of a job: read from its record, the document left as bytes. */
+    record Header(String jobId, Instant submittedAt, Map<String, String> attributes) {
+    }
+
+    private PassThroughCopy(WireFormatDeserializer<Job> jobs, int resultSchemaId, List<Schema.Field> rest,
+                            Splicing writer) {
+        this.jobs = jobs;
+        this.resultSchemaId = resultSchemaId;
+        this.rest = rest;
+        this.writer = writer;
+    }
+
+    /**
+     * The copier for jobs read by {@code jobs} and results written by {@code results} to
+     * {@code resultsTopic}, or null when either is not Sluice's own wire-format serde, or the schemas are
+     * not the ones this class knows (then every job takes the ordinary path).
+     */
+    static PassThroughCopy of(Deserializer<Job> jobs, Serializer<JobResult> results, String resultsTopic) {
+        if (!(jobs instanceof WireFormatDeserializer<Job> reader)
+                || !(results instanceof WireFormatSerializer<JobResult> resultWriter)
+                || !reader.readerSchema().equals(Job.getClassSchema())
+                || !resultWriter.schema().equals(JobResult.getClassSchema())) {
+            return null;
+        }
+        List<Schema.Field> fields = Job.getClassSchema().getFields();
+        if (!readsAsExpected(fields)) {
+            return null;
+        }
+        Schema.Field output = JobResult.getClassSchema().getField("output");
+        Integer branch = output.schema().getIndexNamed(Job.getClassSchema().getFullName());
+        if (branch == null) {
+            return null;
+        }
+        return new PassThroughCopy(reader, resultWriter.schemaId(resultsTopic),
+                fields.subList(HEADER_FIELDS.size(), fields.size()), new Splicing(output.pos(), branch));
+    }
+
+    /** Whether the Job schema starts with the fields {@link #read} reads, of the types it reads them as. */
+    private static boolean readsAsExpected(List<Schema.Field> fields) {
+        List<String> names = fields.stream().limit(HEADER_FIELDS.size()).map(Schema.Field::name).toList();
+        if (!names.equals(HEADER_FIELDS)) {
+            return false;
+        }
+        Schema deadline = fields.get(3).schema();
+        Schema attributes = fields.get(4).schema();
+        return fields.get(0).schema().getType() == Schema.Type.STRING
+                && fields.get(1).schema().getType() == Schema.Type.LONG
+                && fields.get(2).schema().getType() == Schema.Type.INT
+                && deadline.getType() == Schema.Type.UNION && deadline.getTypes().size() == 2
+                && deadline.getTypes().get(0).getType() == Schema.Type.NULL
+                && deadline.getTypes().get(1).getType() == Schema.Type.LONG
+                && attributes.getType() == Schema.Type.MAP
+                && attributes.getValueType().getType() == Schema.Type.STRING;
+    }
+
+    /**
+     * The header of the job in {@code value}, or null when the record must take the ordinary path: it
+     * is not in our wire format with our Job schema, or its body is not one well-formed Job.
+     */
+    Header read(byte[] value) {
+        if (value.length < WireFormat.HEADER_SIZE || value[0] != WireFormat.MAGIC) {
+            return null;
+        }
+        int id = ((value[1] & 0xff) << 24) | ((value[2] & 0xff) << 16) | ((value[3] & 0xff) << 8) | (value[4] & 0xff);
+        if (!jobs.readsUnchanged(id)) {
+            return null;
+        }
+        try {
+            AvroScanner in = new AvroScanner(value, WireFormat.HEADER_SIZE);
+            String jobId = in.readString();
+            Instant submittedAt = Instant.ofEpochMilli(in.readLong());
+            in.readInt(); // priority
+            int deadline = in.readIndex(2);
+            if (deadline == 1) {
+                in.readLong();
+            }
+            Map<String, String> attributes = new HashMap<>();
+            for (long n = in.readBlockCount(); n != 0; n = in.readBlockCount()) {
+                for (long i = 0; i < n; i++) {
+                    attributes.put(in.readString(), in.readString());
+                }
+            }
+            for (Schema.Field field : rest) {
+                in.skip(field.schema());
+            }
+            if (!in.atEnd() || jobId.isBlank()) {
+                return null;
+            }
+            return new Header(jobId, submittedAt, attributes);
+        } catch (AvroScanner.Malformed e) {
+            return null;
+        }
+    }
+
+    /** The COMPLETED result of the job {@code header} was read from, in the wire format, its body as output. */
+    byte[] result(Header header, byte[] value, long completedAtMillis) {
+        JobResult result = JobResult.newBuilder()
+                .setJobId(header.jobId())
+                .setStatus(JobStatus.COMPLETED)
+                .setCompletedAt(Instant.ofEpochMilli(completedAtMillis))
+                .setAttributes(header.attributes())
+                .setPartial(false)
+                .setTrace(List.of())
+                .build();
+        out.reset();
+        out.write(WireFormat.MAGIC);
+        out.write(resultSchemaId >>> 24);
+        out.write(resultSchemaId >>> 16);
+        out.write(resultSchemaId >>> 8);
+        out.write(resultSchemaId);
+        try {
+            encoder = EncoderFactory.get().directBinaryEncoder(out, encoder);
+            writer.write(result, encoder, value, WireFormat.HEADER_SIZE, value.length - WireFormat.HEADER_SIZE);
+            encoder.flush();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write a result to memory", e);
+        }
+        return out.toByteArray();
+    }
+
+    /** Writes a JobResult whose output field is a job's Avro body, given as bytes. */
+    private static final class Splicing extends SpecificDatumWriter<JobResult> {
+
+        private final int outputPos;
+        private final int jobBranch;
+        private byte[] body;
+        private int offset;
+        private int length;
+
+        Splicing(int outputPos, int jobBranch) {
+            super(JobResult.getClassSchema());
+            this.outputPos = outputPos;
+            this.jobBranch = jobBranch;
+        }
+
+        void write(JobResult result, Encoder out, byte[] jobBody, int jobOffset, int jobLength) throws IOException {
+            this.body = jobBody;
+            this.offset = jobOffset;
+            this.length = jobLength;
+            try {
+                write(result, out);
+            } finally {
+                this.body = null;
+            }
+        }
+
+        @Override
+        protected void writeField(Object datum, Schema.Field f, Encoder out, Object state) throws IOException {
+            if (datum instanceof JobResult && f.pos() == outputPos) {
+                out.writeIndex(jobBranch);
+                out.writeFixed(body, offset, length);
+                return;
+            }
+            super.writeField(datum, f, out, state);
+        }
+    }
+
+    /** Reads Avro's binary encoding from an array, as strictly as Avro's own decoder or more. */
+    static final class AvroScanner {
+
+        /** The body is not well-formed Avro for the schema. */
+        static final class Malformed extends Exception {
+            Malformed(String message) {
+                super(message, null, false, false);
+            }
+        }
+
+        private final byte[] buf;
+        private int pos;
+
+        AvroScanner(byte[] buf, int pos) {
+            this.buf = buf;
+            this.pos = pos;
+        }
+
+        boolean atEnd() {
+            return pos == buf.length;
+        }
+
+        long readLong() throws Malformed {
+            long raw = 0;
+            for (int shift = 0; shift < 64; shift += 7) {
+                if (pos >= buf.length) {
+                    throw new Malformed("truncated");
+                }
+                int b = buf[pos++] & 0xff;
+                raw |= (long) (b & 0x7f) << shift;
+                if (b < 0x80) {
+                    return (raw >>> 1) ^ -(raw & 1);
+                }
+            }
+            throw new Malformed("long longer than ten bytes");
+        }
+
+        /** An int as Avro encodes it: at most five bytes. */
+        int readInt() throws Malformed {
+            int raw = 0;
+            for (int shift = 0; shift < 35; shift += 7) {
+                if (pos >= buf.length) {
+                    throw new Malformed("truncated");
+                }
+                int b = buf[pos++] & 0xff;
+                if (shift == 28 && b > 0x0f) {
+                    throw new Malformed("int out of range");
+                }
+                raw |= (b & 0x7f) << shift;
+                if (b < 0x80) {
+                    return (raw >>> 1) ^ -(raw & 1);
+                }
+            }
+            throw new Malformed("int longer than five bytes");
+        }
+
+        int readIndex(int branches) throws Malformed {
+            int index = readInt();
+            if (index < 0 || index >= branches) {
+                throw new Malformed("index " + index + " out of range");
+            }
+            return index;
+        }
+
+        /** An array or map block's item count; 0 ends the array or map. */
+        long readBlockCount() throws Malformed {
+            long count = readLong();
+            if (count < 0) {
+                readLong(); // the block's size in bytes
+                count = -count;
+            }
+            if (count < 0 || count > buf.length) {
+                throw new Malformed("block of " + count + " items");
+            }
+            return count;
+        }
+
+        String readString() throws Malformed {
+            int length = length();
+            String s = new String(buf, pos, length, StandardCharsets.UTF_8);
+            pos += length;
+            return s;
+        }
+
+        private int length() throws Malformed {
+            int length = readInt();
+            if (length < 0 || length > buf.length - pos) {
+                throw new Malformed("length " + length + " past the end");
+            }
+            return length;
+        }
+
+        private void advance(int n) throws Malformed {
+            if (n > buf.length - pos) {
+                throw new Malformed("truncated");
+            }
+            pos += n;
+        }
+
+        void skip(Schema schema) throws Malformed {
+            switch (schema.getType()) {
+                case NULL -> { }
+                case BOOLEAN -> advance(1);
+                case INT -> readInt();
+                case LONG -> readLong();
+                case FLOAT -> advance(4);
+                case DOUBLE -> advance(8);
+                case STRING, BYTES -> advance(length());
+                case FIXED -> advance(schema.getFixedSize());
+                case ENUM -> readIndex(schema.getEnumSymbols().size());
+                case UNION -> skip(schema.getTypes().get(readIndex(schema.getTypes().size())));
+                case RECORD -> {
+                    for (Schema.Field field : schema.getFields()) {
+                        skip(field.schema());
+                    }
+                }
+                case ARRAY -> {
+                    for (long n = readBlockCount(); n != 0; n = readBlockCount()) {
+                        for (long i = 0; i < n; i++) {
+                            skip(schema.getElementType());
+                        }
+                    }
+                }
+                case MAP -> {
+                    for (long n = readBlockCount(); n != 0; n = readBlockCount()) {
+                        for (long i = 0; i < n; i++) {
+                            advance(length());
+                            skip(schema.getValueType());
+                        }
+                    }
+                }
+                default -> throw new Malformed("unexpected type " + schema.getType());
+            }
+        }
+    }
+}
