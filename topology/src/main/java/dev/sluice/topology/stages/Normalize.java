@@ -23,38 +23,51 @@ public final class Normalize implements Stage<Document, Document> {
     public static String normalize(String text) {
         String nfc = Normalizer.isNormalized(text, Normalizer.Form.NFC) ? text
                 : Normalizer.normalize(text, Normalizer.Form.NFC);
-        StringBuilder sb = new StringBuilder(nfc.length());
+        char[] in = nfc.toCharArray();
+        // never longer than the input: every separator written stands for at least one character read
+        char[] out = new char[in.length];
+        int length = 0;
         int newlines = 0;
         boolean space = false;
-        for (int i = 0; i < nfc.length(); i++) {
-            char c = nfc.charAt(i);
-            if (c == '\r') {
-                if (i + 1 < nfc.length() && nfc.charAt(i + 1) == '\n') {
+        for (int i = 0; i < in.length; i++) {
+            char c = in[i];
+            if (c > ' ' && c < 0x7f) {
+                // visible ASCII, the common case: none of the checks below applies
+            } else {
+                if (c == '\r') {
+                    if (i + 1 < in.length && in[i + 1] == '\n') {
+                        continue;
+                    }
+                    c = '\n';
+                }
+                if (c == '\n' || c == '\u2028' || c == '\u2029' || c == '\u0085') {
+                    newlines++;
+                    space = false;
                     continue;
                 }
-                c = '\n';
-            }
-            if (c == '\n' || c == '\u2028' || c == '\u2029' || c == '\u0085') {
-                newlines++;
-                space = false;
-            } else if (isSpace(c)) {
-                space = true;
-            } else if (isInvisible(c)) {
-                continue;
-            } else {
-                if (sb.length() > 0) {
-                    if (newlines > 0) {
-                        sb.append(newlines > 1 ? "\n\n" : "\n");
-                    } else if (space) {
-                        sb.append(' ');
-                    }
+                if (isSpace(c)) {
+                    space = true;
+                    continue;
                 }
-                newlines = 0;
-                space = false;
-                sb.append(c);
+                if (isInvisible(c)) {
+                    continue;
+                }
             }
+            if (length > 0) {
+                if (newlines > 0) {
+                    out[length++] = '\n';
+                    if (newlines > 1) {
+                        out[length++] = '\n';
+                    }
+                } else if (space) {
+                    out[length++] = ' ';
+                }
+            }
+            newlines = 0;
+            space = false;
+            out[length++] = c;
         }
-        return sb.toString();
+        return new String(out, 0, length);
     }
 
     private static boolean isSpace(char c) {

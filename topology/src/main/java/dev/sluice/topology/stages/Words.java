@@ -23,19 +23,23 @@ public final class Words {
     public static int count(CharSequence text) {
         int count = 0;
         boolean inWord = false;
-        for (int i = 0; i < text.length(); ) {
-            int cp = Character.codePointAt(text, i);
-            i += Character.charCount(cp);
-            boolean letter = isWordChar(cp);
+        int n = text.length();
+        for (int i = 0; i < n; ) {
+            char c = text.charAt(i);
+            boolean letter;
+            if (c < 128) {
+                letter = WordScanner.isAsciiWordChar(c);
+                i++;
+            } else {
+                int cp = Character.codePointAt(text, i);
+                letter = Character.isLetterOrDigit(cp);
+                i += Character.charCount(cp);
+            }
             if (letter && !inWord) {
                 count++;
             }
             inWord = letter;
         }
         return count;
-    }
-
-    private static boolean isWordChar(int cp) {
-        return cp < 128 ? WordScanner.isAsciiWordChar((char) cp) : Character.isLetterOrDigit(cp);
     }
 }

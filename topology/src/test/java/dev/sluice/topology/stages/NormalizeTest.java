@@ -2,9 +2,58 @@ package dev.sluice.topology.stages;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.text.Normalizer;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class NormalizeTest {
+
+    /** The plain definition, one character at a time through a StringBuilder. */
+    private static String reference(String text) {
+        String nfc = Normalizer.normalize(text, Normalizer.Form.NFC);
+        StringBuilder sb = new StringBuilder();
+        int newlines = 0;
+        boolean space = false;
+        for (int i = 0; i < nfc.length(); i++) {
+            char c = nfc.charAt(i);
+            if (c == '\r') {
+                if (i + 1 < nfc.length() && nfc.charAt(i + 1) == '\n') {
+                    continue;
+                }
+                c = '\n';
+            }
+            if (c == '\n' || c == '\u2028' || c == '\u2029' || c == '\u0085') {
+                newlines++;
+                space = false;
+            } else if (c == ' ' || c == '\t' || c == '\u000B' || c == '\f' || Character.isSpaceChar(c)) {
+                space = true;
+            } else if (c < 0x20 || c == 0x7f || c == '\u200B' || c == '\u200C' || c == '\u200D' || c == '\u2060'
+                    || c == '\uFEFF' || c == '\u00AD' || Character.getType(c) == Character.CONTROL) {
+                continue;
+            } else {
+                if (sb.length() > 0) {
+                    sb.append(newlines > 1 ? "\n\n" : newlines == 1 ? "\n" : space ? " " : "");
+                }
+                newlines = 0;
+                space = false;
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void shouldAgreeWithThePlainDefinitionOnTheSampleDocuments() throws IOException {
+        List<String> texts = new ArrayList<>(WordsTest.samples());
+        texts.add(" \r\n\r\n a\rb\u2028\u2029c\u0085 \t\u00a0d\u007f\u0000e\u0301 \uFEFF");
+        texts.add("\n\n\n");
+        for (String text : texts) {
+            assertThat(Normalize.normalize(text)).as(text.substring(0, Math.min(40, text.length())))
+                    .isEqualTo(reference(text));
+        }
+    }
 
     @Test
     void shouldComposeToNfc() {
