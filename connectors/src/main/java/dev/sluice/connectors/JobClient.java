@@ -50,23 +50,29 @@ public final class JobClient implements AutoCloseable {
     private final org.apache.kafka.common.serialization.Serializer<Job> jobs;
     private final KafkaConsumer<String, JobResult> consumer;
     /**
-     * How many results of this client's jobs it keeps for a later {@link #await}: an ingested
-     * document's result is tens of kilobytes, so 65,536 of them once filled a gigabyte of heap.
+     * How many results of this client's jobs it keeps, by default, for a later {@link #await}: an
+     * ingested document's result is tens of kilobytes, so 65,536 of them once filled a gigabyte of heap.
      */
     public static final int KEPT_RESULTS = 4_096;
+
+    private final int keptResults;
 
     private final Map<String, CompletableFuture<JobResult>> waiting = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<JobResult>> arrived = java.util.Collections.synchronizedMap(
             new java.util.LinkedHashMap<>(1024, 0.75f, false) {
                 @Override
                 protected boolean removeEldestEntry(Map.Entry<String, CompletableFuture<JobResult>> eldest) {
-                    return size() > KEPT_RESULTS;
+                    return size() > keptResults;
                 }
             });
     private final Thread reader;
     private volatile boolean closed;
 
-    private JobClient(Map<String, Object> kafka, SluiceTopics topics) {
+    private JobClient(Map<String, Object> kafka, SluiceTopics topics, int keptResults) {
+        if (keptResults < 0) {
+            throw new IllegalArgumentException("kept results must be 0 or more, was " + keptResults);
+        }
+        this.keptResults = keptResults;
         this.topics = topics;
         Map<String, Object> producerConfig = new HashMap<>(kafka);
         producerConfig.putIfAbsent(ProducerConfig.ACKS_CONFIG, "all");
@@ -101,7 +107,16 @@ public final class JobClient implements AutoCloseable {
      *     pass through under their own names
      */
     public static JobClient create(Map<String, Object> kafka, SluiceTopics topics) {
-        return new JobClient(kafka, topics);
+        return new JobClient(kafka, topics, KEPT_RESULTS);
+    }
+
+    /**
+     * A client that keeps the results of at most {@code keptResults} of its jobs for a later
+     * {@link #result} or {@link #await} once they came ({@link #KEPT_RESULTS} by default). A caller that
+     * only uses the futures {@link #submit} returns needs none kept: {@code 0}.
+     */
+    public static JobClient create(Map<String, Object> kafka, SluiceTopics topics, int keptResults) {
+        return new JobClient(kafka, topics, keptResults);
     }
 
     /** Sends a job and returns its result, when it comes. The future fails if the send fails. */
