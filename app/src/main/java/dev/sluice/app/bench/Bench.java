@@ -56,6 +56,8 @@ public final class Bench {
 
     static final List<String> GUARANTEES = List.of(StreamsConfig.AT_LEAST_ONCE, StreamsConfig.EXACTLY_ONCE_V2);
     static final List<String> LATENCY_CASES = List.of("sluice.passthrough", "sluice.ingest");
+    /** Records each of the pass-through and the floors runs in the warm-up. */
+    static final int WARM_UP_RECORDS = 5_000;
     /** The cases that read the input limit.produce writes. */
     private static final List<String> SHARED_INPUT = List.of("limit.consume", "floor.bytes", "floor.avro",
             "sluice.passthrough");
@@ -144,36 +146,49 @@ public final class Bench {
     }
 
     /**
-     * Runs the ingest graph on a few jobs in Sluice's JVM and, at the same time, the Avro floor on the
-     * same jobs in the floors' JVM, uncounted, so that neither JVM's first measured case pays for its
-     * JIT (without it the first guarantee measured came out a third slower). The graph runs most of
-     * the code the pass-through does. Both run under exactly_once_v2, whose code is at_least_once's
-     * plus transactions.
+     * Runs, uncounted, every application each worker JVM will run, so that no measured case pays for
+     * its JIT (without it the first guarantee measured came out a third slower): in Sluice's JVM the
+     * ingest graph on a few jobs, then the pass-through; in the floors' JVM, at the same time, the
+     * Avro floor, then the byte floor. The pass-through and the floors read the same
+     * {@value #WARM_UP_RECORDS} records, enough for the JIT's second tier on their per-record paths.
+     * All run under exactly_once_v2, whose code is at_least_once's plus transactions.
      */
     private void warmUp() throws Exception {
         long t0 = System.nanoTime();
         String guarantee = StreamsConfig.EXACTLY_ONCE_V2;
-        String prefix = topic("warm-up.ingest", guarantee, "sluice");
-        SluiceTopics topics = prepareSluice(prefix, "ingest");
+        String ingestPrefix = topic("warm-up.ingest", guarantee, "sluice");
+        SluiceTopics ingest = prepareSluice(ingestPrefix, "ingest");
         int jobs = Math.min(400, settings.ingestJobs());
-        fill(topics.jobs().name(), "warm-up", jobs, false);
-        String out = topic("warm-up.floor", guarantee, "out");
-        createTopics(List.of(out));
-        Application floor = inWorker(floors, "floor.avro", guarantee, topic("warm-up.floor", guarantee, "app"),
-                topics.jobs().name(), out);
-        CompletableFuture<BenchReport.Case> floorRun = CompletableFuture.supplyAsync(() -> {
-            try {
-                return timeApplication("warm-up.floor", guarantee, out, jobs, 0, floor);
-            } catch (Exception e) {
-                return BenchReport.Case.failed("warm-up.floor", guarantee, 0, e.toString());
+        fill(ingest.jobs().name(), "warm-up", jobs, false);
+        String passPrefix = topic("warm-up.passthrough", guarantee, "sluice");
+        SluiceTopics pass = prepareSluice(passPrefix, "passthrough");
+        int records = Math.min(WARM_UP_RECORDS, settings.records());
+        long bytes = fill(pass.jobs().name(), "warm-up", records, false);
+        CompletableFuture<List<BenchReport.Case>> floorRuns = CompletableFuture.supplyAsync(() -> {
+            List<BenchReport.Case> runs = new ArrayList<>();
+            for (String floor : List.of("floor.avro", "floor.bytes")) {
+                String name = "warm-up." + floor;
+                String out = topic(name, guarantee, "out");
+                try {
+                    runs.add(timeApplication(name, guarantee, out, records, bytes, inWorker(floors, floor, guarantee,
+                            topic(name, guarantee, "app"), pass.jobs().name(), out)));
+                } catch (Exception e) {
+                    runs.add(BenchReport.Case.failed(name, guarantee, 0, e.toString()));
+                }
             }
+            return runs;
         });
-        List<BenchReport.Case> runs = List.of(timeApplication("warm-up.ingest", guarantee, topics.results().name(),
-                jobs, 0, inWorker(sluice, "ingest", guarantee, prefix)), floorRun.get());
+        List<BenchReport.Case> runs = new ArrayList<>();
+        runs.add(timeApplication("warm-up.ingest", guarantee, ingest.results().name(), jobs, 0,
+                inWorker(sluice, "ingest", guarantee, ingestPrefix)));
+        runs.add(timeApplication("warm-up.passthrough", guarantee, pass.results().name(), records, bytes,
+                inWorker(sluice, "passthrough", guarantee, passPrefix)));
+        runs.addAll(floorRuns.get());
         String failures = String.join("; ", runs.stream().filter(c -> c.failure() != null)
                 .map(c -> c.name() + " FAILED: " + c.failure()).toList());
-        progress.printf(Locale.ROOT, "[warm-up] the ingest graph and the Avro floor on %,d jobs, not counted: %.1f s%s%n",
-                jobs, (System.nanoTime() - t0) / 1e9, failures.isEmpty() ? "" : "; " + failures);
+        progress.printf(Locale.ROOT, "[warm-up] the ingest graph on %,d jobs, the pass-through and both floors on %,d"
+                + " records, not counted: %.1f s%s%n", jobs, records, (System.nanoTime() - t0) / 1e9,
+                failures.isEmpty() ? "" : "; " + failures);
         progress.flush();
         lastStep = System.nanoTime();
     }
@@ -253,7 +268,9 @@ public final class Bench {
     private List<String> plannedTopics() {
         String eos = StreamsConfig.EXACTLY_ONCE_V2;
         List<String> names = new ArrayList<>(sluiceTopicNames(topic("warm-up.ingest", eos, "sluice"), "ingest"));
-        names.add(topic("warm-up.floor", eos, "out"));
+        names.addAll(sluiceTopicNames(topic("warm-up.passthrough", eos, "sluice"), "passthrough"));
+        names.add(topic("warm-up.floor.avro", eos, "out"));
+        names.add(topic("warm-up.floor.bytes", eos, "out"));
         for (String guarantee : GUARANTEES) {
             if (settings.runs("limit.produce") || SHARED_INPUT.stream().anyMatch(settings::runs)) {
                 names.add(SluiceTopics.create(topic("sluice.passthrough", guarantee, "sluice"), serdes).jobs().name());
