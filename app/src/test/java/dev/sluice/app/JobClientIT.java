@@ -98,6 +98,20 @@ class JobClientIT {
     }
 
     @Test
+    void shouldKeepNoResultForALaterAwaitWhenAskedToKeepNone() throws Exception {
+        try (JobClient client = JobClient.create(Map.of("bootstrap.servers", kafka.bootstrapServers()), topics, 0)) {
+            assertThat(client.submit(Jobs.text("kept-none", "doc", "text")).get(30, TimeUnit.SECONDS).getStatus())
+                    .isEqualTo(JobStatus.COMPLETED);
+            // the results are read in order on one thread: once the second is in, the first is let go
+            client.submit(Jobs.text("kept-none-2", "doc", "text")).get(30, TimeUnit.SECONDS);
+            assertThatThrownBy(() -> client.await("kept-none", Duration.ofMillis(300)))
+                    .isInstanceOf(TimeoutException.class);
+        }
+        assertThatThrownBy(() -> JobClient.create(Map.of("bootstrap.servers", kafka.bootstrapServers()), topics, -1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-1");
+    }
+
+    @Test
     void shouldTimeOutWhenNoResultComes() {
         try (JobClient client = client()) {
             assertThatThrownBy(() -> client.await("never-submitted", Duration.ofMillis(300)))
