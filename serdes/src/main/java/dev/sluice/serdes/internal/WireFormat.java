@@ -9,6 +9,20 @@ public final class WireFormat {
     private WireFormat() {
     }
 
+    /** The schema id in the header of {@code record}, which must be at least {@link #HEADER_SIZE} bytes. */
+    public static int schemaId(byte[] record) {
+        return ((record[1] & 0xff) << 24) | ((record[2] & 0xff) << 16) | ((record[3] & 0xff) << 8) | (record[4] & 0xff);
+    }
+
+    /** Writes the header of a record with schema {@code id}: the magic byte and the id, big-endian. */
+    public static void writeHeader(java.io.ByteArrayOutputStream out, int id) {
+        out.write(MAGIC);
+        out.write(id >>> 24);
+        out.write(id >>> 16);
+        out.write(id >>> 8);
+        out.write(id);
+    }
+
     /** The subject a schema is registered under with the topic-name strategy. */
     public static String subject(String topic, boolean isKey) {
         return topic + (isKey ? "-key" : "-value");

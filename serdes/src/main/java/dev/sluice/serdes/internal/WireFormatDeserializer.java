@@ -45,7 +45,7 @@ public final class WireFormatDeserializer<T extends SpecificRecord> implements D
                     "record on %s starts with byte 0x%02x, not the Confluent wire format's magic byte 0x00",
                     topic, data[0] & 0xff));
         }
-        int id = ((data[1] & 0xff) << 24) | ((data[2] & 0xff) << 16) | ((data[3] & 0xff) << 8) | (data[4] & 0xff);
+        int id = WireFormat.schemaId(data);
         SpecificDatumReader<T> reader = readersById.computeIfAbsent(id, this::newReader);
         try {
             BinaryDecoder decoder = DecoderFactory.get()

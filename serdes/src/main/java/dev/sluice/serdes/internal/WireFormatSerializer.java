@@ -41,11 +41,7 @@ public final class WireFormatSerializer<T extends SpecificRecord> implements Ser
         int id = schemaId(topic);
         Buffers b = buffers.get();
         b.out.reset();
-        b.out.write(WireFormat.MAGIC);
-        b.out.write(id >>> 24);
-        b.out.write(id >>> 16);
-        b.out.write(id >>> 8);
-        b.out.write(id);
+        WireFormat.writeHeader(b.out, id);
         try {
             b.encoder = EncoderFactory.get().directBinaryEncoder(b.out, b.encoder);
             writer.write(data, b.encoder);

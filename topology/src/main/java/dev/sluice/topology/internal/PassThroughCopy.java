@@ -110,8 +110,7 @@ final class PassThroughCopy {
         if (value.length < WireFormat.HEADER_SIZE || value[0] != WireFormat.MAGIC) {
             return null;
         }
-        int id = ((value[1] & 0xff) << 24) | ((value[2] & 0xff) << 16) | ((value[3] & 0xff) << 8) | (value[4] & 0xff);
-        if (!jobs.readsUnchanged(id)) {
+        if (!jobs.readsUnchanged(WireFormat.schemaId(value))) {
             return null;
         }
         try {
@@ -152,11 +151,7 @@ final class PassThroughCopy {
                 .setTrace(List.of())
                 .build();
         out.reset();
-        out.write(WireFormat.MAGIC);
-        out.write(resultSchemaId >>> 24);
-        out.write(resultSchemaId >>> 16);
-        out.write(resultSchemaId >>> 8);
-        out.write(resultSchemaId);
+        WireFormat.writeHeader(out, resultSchemaId);
         try {
             encoder = EncoderFactory.get().directBinaryEncoder(out, encoder);
             writer.write(result, encoder, value, WireFormat.HEADER_SIZE, value.length - WireFormat.HEADER_SIZE);
