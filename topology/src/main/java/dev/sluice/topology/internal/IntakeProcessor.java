@@ -82,6 +82,9 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
 
     @Override
     public void process(Record<byte[], byte[]> record) {
+        if (copy != null && record.value() != null && copied(record)) {
+            return;
+        }
         String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
         ErrorHeaders.SourcePosition position = context.recordMetadata()
                 .map(m -> new ErrorHeaders.SourcePosition(m.topic(), m.partition(), m.offset()))
@@ -89,9 +92,6 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
         if (record.value() == null) {
             reject(record, key, position, "NullValue",
                     "record has no value (null): a job must be an Avro Job in the Confluent wire format");
-            return;
-        }
-        if (copy != null && copied(record)) {
             return;
         }
         Job job;
