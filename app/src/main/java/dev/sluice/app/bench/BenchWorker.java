@@ -215,12 +215,7 @@ public final class BenchWorker {
 
         /** The CPU time the worker's JVM has used so far, in nanoseconds. */
         long cpuNanos() throws Exception {
-            commands.println("cpu");
-            String got = answer();
-            if (!got.startsWith("cpu ")) {
-                throw new IllegalStateException("the benchmark's worker JVM answered '" + got + "' to 'cpu'");
-            }
-            return Long.parseLong(got.substring("cpu ".length()).trim());
+            return Long.parseLong(ask("cpu", "cpu ").substring("cpu ".length()).trim());
         }
 
         void stopApplication() throws Exception {
@@ -233,11 +228,20 @@ public final class BenchWorker {
         }
 
         private void expect(String command, String answer) throws Exception {
+            if (!ask(command, answer).equals(answer)) {
+                throw new IllegalStateException("the benchmark's worker JVM answered more than '" + answer + "' to '"
+                        + command + "'");
+            }
+        }
+
+        /** Sends {@code command} and returns the answer, which must start with {@code expected}. */
+        private String ask(String command, String expected) throws Exception {
             commands.println(command);
             String got = answer();
-            if (!got.equals(answer)) {
+            if (!got.startsWith(expected)) {
                 throw new IllegalStateException("the benchmark's worker JVM answered '" + got + "' to '" + command + "'");
             }
+            return got;
         }
 
         private String answer() throws IOException, InterruptedException {

@@ -44,13 +44,6 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
 
     /**
      * @param idStoreName the window store of accepted job ids, or null to run duplicates like any job
-     */
-    IntakeProcessor(Deserializer<Job> jobs, IntakeRules rules, boolean wantsJob, String idStoreName,
-                    Cancellations cancellations) {
-        this(jobs, rules, wantsJob, idStoreName, cancellations, null, 0);
-    }
-
-    /**
      * @param copy in pass-through mode, what makes the results of jobs it can copy; null otherwise
      * @param maxResultBytes the largest result the producer can send, for {@code copy}'s results
      */

@@ -222,37 +222,34 @@ final class PassThroughCopy {
         }
 
         long readLong() throws Malformed {
-            long raw = 0;
-            for (int shift = 0; shift < 64; shift += 7) {
-                if (pos >= buf.length) {
-                    throw new Malformed("truncated");
-                }
-                int b = buf[pos++] & 0xff;
-                raw |= (long) (b & 0x7f) << shift;
-                if (b < 0x80) {
-                    return (raw >>> 1) ^ -(raw & 1);
-                }
-            }
-            throw new Malformed("long longer than ten bytes");
+            long raw = varint(10);
+            return (raw >>> 1) ^ -(raw & 1);
         }
 
-        /** An int as Avro encodes it: at most five bytes. */
+        /** An int as Avro encodes it: at most five bytes, nothing past 32 bits. */
         int readInt() throws Malformed {
-            int raw = 0;
-            for (int shift = 0; shift < 35; shift += 7) {
+            long raw = varint(5);
+            if (raw >>> 32 != 0) {
+                throw new Malformed("int out of range");
+            }
+            int n = (int) raw;
+            return (n >>> 1) ^ -(n & 1);
+        }
+
+        /** The raw bits of a variable-length number of at most {@code maxBytes} bytes, still zig-zagged. */
+        private long varint(int maxBytes) throws Malformed {
+            long raw = 0;
+            for (int i = 0; i < maxBytes; i++) {
                 if (pos >= buf.length) {
                     throw new Malformed("truncated");
                 }
                 int b = buf[pos++] & 0xff;
-                if (shift == 28 && b > 0x0f) {
-                    throw new Malformed("int out of range");
-                }
-                raw |= (b & 0x7f) << shift;
+                raw |= (long) (b & 0x7f) << (7 * i);
                 if (b < 0x80) {
-                    return (raw >>> 1) ^ -(raw & 1);
+                    return raw;
                 }
             }
-            throw new Malformed("int longer than five bytes");
+            throw new Malformed("number longer than " + maxBytes + " bytes");
         }
 
         int readIndex(int branches) throws Malformed {

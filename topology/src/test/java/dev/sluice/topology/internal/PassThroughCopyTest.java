@@ -69,6 +69,16 @@ class PassThroughCopyTest {
         otherId[4] ^= 1;
         assertThat(copy.read(otherId)).as("a schema id the registry does not know").isNull();
         assertThat(copy.read(record(Jobs.text(" ", "doc", "text")))).as("a blank id").isNull();
+        // the id's length, 5, as a six-byte number: Avro's decoder reads it, this leaves it to that decoder
+        Job first = jobs().get(0);
+        byte[] plain = record(first);
+        assertThat(plain[5]).isEqualTo((byte) 10);
+        byte[] overLong = new byte[plain.length + 5];
+        System.arraycopy(plain, 0, overLong, 0, 5);
+        System.arraycopy(new byte[] {(byte) 0x8a, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0}, 0, overLong, 5, 6);
+        System.arraycopy(plain, 6, overLong, 11, plain.length - 6);
+        assertThat(jobs.deserializer().deserialize("t.jobs", overLong)).isEqualTo(first);
+        assertThat(copy.read(overLong)).as("an over-long int").isNull();
         assertThat(PassThroughCopy.of(jobs.deserializer(), new JobResultSerializer(), "t.results"))
                 .as("another serializer").isNull();
     }
