@@ -78,6 +78,8 @@ public final class SluiceConfig extends AbstractConfig {
     public static final String DEFAULT_REGISTRY_URL = "mem://default";
     public static final int DEFAULT_DOCUMENT_MAX_BYTES = 512 * 1024;
     public static final int DEFAULT_PRODUCER_LINGER_MS = 5;
+    /** Sluice's default producer batch.size: 128 KiB, room for about thirty 4 KiB results. */
+    public static final int DEFAULT_PRODUCER_BATCH_BYTES = 131_072;
 
     private static final Pattern TOPIC_PREFIX = Pattern.compile("[a-zA-Z0-9._-]{1,200}");
 
@@ -167,7 +169,8 @@ public final class SluiceConfig extends AbstractConfig {
     /**
      * The Kafka Streams properties: the given {@code kafka.*} settings over Sluice's defaults
      * (application.id {@code <prefix>-<pipeline>}, exactly_once_v2, explicit naming of internal
-     * resources, the processing exception handler on global threads too, producer linger.ms 5),
+     * resources, the processing exception handler on global threads too, producer linger.ms 5 and
+     * batch.size 128 KiB),
      * checked by {@link StreamsConfig}.
      *
      * @throws ConfigException naming the key when a value is invalid or bootstrap.servers is missing
@@ -183,6 +186,10 @@ public final class SluiceConfig extends AbstractConfig {
         // the plain producer's default since Kafka 4.0 rather than Streams' 100 ms: a job waits for
         // no batch to fill, and busy partitions fill their batches long before either
         props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), DEFAULT_PRODUCER_LINGER_MS);
+        // the producer's 16 KiB holds three or four documents: a backlog goes out in many small
+        // requests, and the broker's per-request work (on the same cores, here) sets the pace. A batch
+        // is sent when it is full or has lingered, so a larger one costs a lone job nothing
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), DEFAULT_PRODUCER_BATCH_BYTES);
         props.putAll(kafka);
         if (!props.containsKey(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)) {
             throw new ConfigException(KAFKA_PREFIX + StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, null,

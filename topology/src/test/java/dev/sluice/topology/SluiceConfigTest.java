@@ -19,7 +19,8 @@ class SluiceConfigTest {
                 .containsEntry(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true)
                 .containsEntry(StreamsConfig.APPLICATION_ID_CONFIG, "sluice-ingest")
                 .containsEntry("producer.linger.ms", 5);
-        assertThat(new StreamsConfig(props).getProducerConfigs("c")).containsEntry("linger.ms", 5);
+        assertThat(new StreamsConfig(props).getProducerConfigs("c")).containsEntry("linger.ms", 5)
+                .containsEntry("batch.size", 131_072);
         assertThat(config.registryUrl()).isEqualTo("mem://default");
         assertThat(config.passThrough()).isFalse();
     }
@@ -30,10 +31,11 @@ class SluiceConfigTest {
                 "kafka.bootstrap.servers", "broker:9092",
                 "kafka.processing.guarantee", "at_least_once",
                 "kafka.producer.linger.ms", "20",
+                "kafka.producer.batch.size", "16384",
                 "kafka.num.stream.threads", "2",
                 "kafka.topic.min.insync.replicas", "2"));
         assertThat(config.streamsProperties()).containsEntry("processing.guarantee", "at_least_once")
-                .containsEntry("producer.linger.ms", "20").containsEntry("num.stream.threads", "2");
+                .containsEntry("producer.linger.ms", "20").containsEntry("producer.batch.size", "16384").containsEntry("num.stream.threads", "2");
     }
 
     @Test
