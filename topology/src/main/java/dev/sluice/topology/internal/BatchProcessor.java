@@ -5,7 +5,9 @@ import dev.sluice.topology.BatchStage;
 import dev.sluice.topology.Pipeline;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -19,9 +21,15 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * {@code batchSize} of them, or the oldest has waited {@code timeout}, whichever comes first, then
  * calls the stage once for all of them. The buffer is a changelogged store, so a crash loses nothing.
  * If the call throws, every job in the batch fails, or, when the stage's retry policy retries the
- * error, every part waits for its retry; parts that come due together go again as a batch.
+ * error, every part waits for its retry; parts that come due together go again as a batch. The
+ * buffer keeps each waiting job's original record once, under {@code <job id>|raw} (a part's entry
+ * is {@code <job id>|<lineage path>}, digits and dots), so that a job that fails in the batch still
+ * sends that record to the dead-letter topic.
  */
 final class BatchProcessor extends StageNode {
+
+    private static final String RAW = "|raw";
+    private static final byte[] NOTHING = new byte[0];
 
     private final BatchStage<Object, Object> stage;
     private final String bufferStoreName;
@@ -43,8 +51,9 @@ final class BatchProcessor extends StageNode {
         this.buffer = context.getStateStore(bufferStoreName);
         try (KeyValueIterator<String, byte[]> it = buffer.all()) {
             while (it.hasNext()) {
-                it.next();
-                buffered++;
+                if (!it.next().key.endsWith(RAW)) {
+                    buffered++;
+                }
             }
         }
         if (buffered > 0) {
@@ -70,6 +79,9 @@ final class BatchProcessor extends StageNode {
             buffered++;
         }
         buffer.put(key, EnvelopeCodec.encode(envelope));
+        if (envelope.raw() != null) {
+            buffer.putIfAbsent(envelope.jobId() + RAW, EnvelopeCodec.keep(NOTHING, envelope.raw()));
+        }
         if (buffered == 1) {
             oldestMillis = context.currentSystemTimeMs();
         }
@@ -83,10 +95,20 @@ final class BatchProcessor extends StageNode {
         try (KeyValueIterator<String, byte[]> it = buffer.all()) {
             it.forEachRemaining(entries::add);
         }
-        List<EnvelopeCodec.Parked> batch = new ArrayList<>(entries.size());
+        Map<String, Flow.Raw> raws = new HashMap<>();
+        List<Flow.Envelope> parts = new ArrayList<>(entries.size());
         for (KeyValue<String, byte[]> entry : entries) {
             buffer.delete(entry.key);
-            batch.add(new EnvelopeCodec.Parked(EnvelopeCodec.decode(entry.value), 0));
+            if (entry.key.endsWith(RAW)) {
+                raws.put(entry.key.substring(0, entry.key.length() - RAW.length()), EnvelopeCodec.unkeep(entry.value).raw());
+            } else {
+                parts.add(EnvelopeCodec.decode(entry.value));
+            }
+        }
+        List<EnvelopeCodec.Parked> batch = new ArrayList<>(parts.size());
+        for (Flow.Envelope part : parts) {
+            Flow.Raw raw = raws.get(part.jobId());
+            batch.add(new EnvelopeCodec.Parked(raw == null ? part : part.withRaw(raw), 0));
         }
         buffered = 0;
         oldestMillis = Long.MAX_VALUE;

@@ -36,6 +36,8 @@ final class EnvelopeCodec {
     }
 
     private static final byte VERSION = 1;
+    /** The first byte of an entry with a job's original record kept with it ({@link #keep}). */
+    private static final byte KEPT = 2;
     private static final Map<Class<?>, SpecificDatumWriter<Object>> WRITERS = new ConcurrentHashMap<>();
     private static final Map<String, SpecificDatumReader<Object>> READERS = new ConcurrentHashMap<>();
     private static final SpecificDatumWriter<Envelope> ENVELOPE_WRITER = new SpecificDatumWriter<>(Envelope.class);
@@ -58,24 +60,16 @@ final class EnvelopeCodec {
     /**
      * A part waiting for a retry: how many attempts were made, the envelope, and the job's original
      * record if the envelope knows it, so that a job that fails for good still sends that record to
-     * the dead-letter topic. Layout: the version byte, the attempt count, then length-prefixed
-     * envelope, key and value (-1 for none), then the record's topic (length-prefixed UTF-8; -1 for
-     * none), partition and offset.
+     * the dead-letter topic. Layout: the version byte, the attempt count, the length-prefixed
+     * envelope, then the record ({@link #putRaw}).
      */
     static byte[] encodeRetry(Flow.Envelope envelope, int attempts) {
         byte[] body = encode(envelope);
         Flow.Raw raw = envelope.raw();
-        byte[] topic = raw == null || raw.position() == null ? null
-                : raw.position().topic().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        int size = 1 + 4 + 4 + body.length + 4 + length(raw == null ? null : raw.key()) + 4
-                + length(raw == null ? null : raw.value()) + 4 + length(topic) + 4 + 8;
-        ByteBuffer out = ByteBuffer.allocate(size);
+        ByteBuffer out = ByteBuffer.allocate(1 + 4 + 4 + body.length + rawLength(raw));
         out.put(VERSION).putInt(attempts);
         putBytes(out, body);
-        putBytes(out, raw == null ? null : raw.key());
-        putBytes(out, raw == null ? null : raw.value());
-        putBytes(out, topic);
-        out.putInt(topic == null ? -1 : raw.position().partition()).putLong(topic == null ? -1 : raw.position().offset());
+        putRaw(out, raw);
         return out.array();
     }
 
@@ -87,21 +81,90 @@ final class EnvelopeCodec {
         }
         int attempts = in.getInt();
         Flow.Envelope envelope = decode(getBytes(in));
+        Flow.Raw raw = getRaw(in);
+        return new Parked(raw == null ? envelope : envelope.withRaw(raw), attempts);
+    }
+
+    /** A part that waited for a retry, and how many attempts were made on it. */
+    record Parked(Flow.Envelope envelope, int attempts) {
+    }
+
+    /**
+     * {@code encoded} (a store entry of this codec: a gather's state, for instance; or nothing) with
+     * the job's original record, for a store where a job waits, so that the job still sends that
+     * record to the dead-letter topic if it fails after the wait. Layout: {@link #KEPT}, the
+     * length-prefixed {@code encoded}, then the record ({@link #putRaw}). Without a record it is
+     * {@code encoded} itself, which {@link #unkeep} reads too.
+     */
+    static byte[] keep(byte[] encoded, Flow.Raw raw) {
+        if (raw == null) {
+            return encoded;
+        }
+        ByteBuffer out = ByteBuffer.allocate(1 + 4 + encoded.length + rawLength(raw));
+        out.put(KEPT);
+        putBytes(out, encoded);
+        putRaw(out, raw);
+        return out.array();
+    }
+
+    /** What {@link #keep} wrote: the entry, and the record kept with it (null if none was). */
+    static Kept unkeep(byte[] bytes) {
+        if (bytes.length == 0 || bytes[0] != KEPT) {
+            return new Kept(bytes, null);
+        }
+        try {
+            ByteBuffer in = ByteBuffer.wrap(bytes, 1, bytes.length - 1);
+            byte[] encoded = getBytes(in);
+            if (encoded == null) {
+                throw new SerializationException("a Sluice store entry with a kept record has no entry");
+            }
+            return new Kept(encoded, getRaw(in));
+        } catch (java.nio.BufferUnderflowException e) {
+            throw new SerializationException("a Sluice store entry with a kept record is cut short", e);
+        }
+    }
+
+    /** A store entry and the job's original record kept with it, or null. */
+    record Kept(byte[] encoded, Flow.Raw raw) {
+    }
+
+    /** The bytes {@link #putRaw} writes for {@code raw}. */
+    private static int rawLength(Flow.Raw raw) {
+        byte[] topic = topicOf(raw);
+        return 4 + length(raw == null ? null : raw.key()) + 4 + length(raw == null ? null : raw.value())
+                + 4 + length(topic) + 4 + 8;
+    }
+
+    /**
+     * A job's original record: length-prefixed key and value (-1 for none), then its topic
+     * (length-prefixed UTF-8; -1 for none), partition and offset.
+     */
+    private static void putRaw(ByteBuffer out, Flow.Raw raw) {
+        byte[] topic = topicOf(raw);
+        putBytes(out, raw == null ? null : raw.key());
+        putBytes(out, raw == null ? null : raw.value());
+        putBytes(out, topic);
+        out.putInt(topic == null ? -1 : raw.position().partition()).putLong(topic == null ? -1 : raw.position().offset());
+    }
+
+    /** What {@link #putRaw} wrote; null for no record. */
+    private static Flow.Raw getRaw(ByteBuffer in) {
         byte[] key = getBytes(in);
         byte[] value = getBytes(in);
         byte[] topic = getBytes(in);
         int partition = in.getInt();
         long offset = in.getLong();
-        if (key != null || value != null || topic != null) {
-            ErrorHeaders.SourcePosition position = topic == null ? null : new ErrorHeaders.SourcePosition(
-                    new String(topic, java.nio.charset.StandardCharsets.UTF_8), partition, offset);
-            envelope = envelope.withRaw(new Flow.Raw(key, value, position));
+        if (key == null && value == null && topic == null) {
+            return null;
         }
-        return new Parked(envelope, attempts);
+        ErrorHeaders.SourcePosition position = topic == null ? null : new ErrorHeaders.SourcePosition(
+                new String(topic, java.nio.charset.StandardCharsets.UTF_8), partition, offset);
+        return new Flow.Raw(key, value, position);
     }
 
-    /** A part that waited for a retry, and how many attempts were made on it. */
-    record Parked(Flow.Envelope envelope, int attempts) {
+    private static byte[] topicOf(Flow.Raw raw) {
+        return raw == null || raw.position() == null ? null
+                : raw.position().topic().getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private static int length(byte[] bytes) {

@@ -35,7 +35,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * <p>A group whose parts all come while one input record is processed (a split hands them on in
  * the call that made them) is gathered in memory. A group still open when the record is done goes
  * to store {@code <stage>-parts} ({@link Held}): one entry per part, and one per group saying how
- * many parts it expects and which have come.
+ * many parts it expects and which have come, with the job's original record, kept once per group
+ * so that a job that fails after the wait still sends that record to the dead-letter topic.
  */
 final class GatherProcessor extends StageNode {
 
@@ -44,8 +45,20 @@ final class GatherProcessor extends StageNode {
     private static final String HEADER = "g";
     private static final String PART = "p";
 
-    /** A group open in memory: how many parts it expects, since when, which have come, and them. */
-    private record Group(int expected, long firstSeenAt, BitSet arrived, List<Flow.Envelope> parts) {
+    /** A group in the store: its key, its state, and the job's original record if it was kept. */
+    private record Stored(String group, GatherState state, Flow.Raw raw) {
+    }
+
+    /**
+     * A group open in memory: how many parts it expects, since when, which have come, and them; with
+     * the job's original record if the group waited in the store with it.
+     */
+    private record Group(int expected, long firstSeenAt, BitSet arrived, List<Flow.Envelope> parts, Flow.Raw raw) {
+        /** The job's original record, as the group's store entry or one of its parts knows it, or null. */
+        Flow.Raw anyRaw() {
+            return raw != null ? raw : GatherProcessor.anyRaw(parts);
+        }
+
         /** The job's deadline in epoch millis, or null. */
         Long deadline() {
             java.time.Instant deadline = parts.isEmpty() ? null : parts.get(0).job().getDeadline();
@@ -147,11 +160,14 @@ final class GatherProcessor extends StageNode {
         if (open == null) {
             byte[] header = parts.get(HEADER + group);
             if (header == null) {
-                open = new Group(envelope.lineage().count(), context.currentSystemTimeMs(), new BitSet(), new ArrayList<>());
+                open = new Group(envelope.lineage().count(), context.currentSystemTimeMs(), new BitSet(), new ArrayList<>(),
+                        null);
             } else {
-                GatherState state = EnvelopeCodec.decodeState(header);
+                EnvelopeCodec.Kept kept = EnvelopeCodec.unkeep(header);
+                GatherState state = EnvelopeCodec.decodeState(kept.encoded());
                 BitSet arrived = arrived(state);
-                open = new Group(state.getExpected(), state.getFirstSeenAt(), arrived, take(group, arrived));
+                open = new Group(state.getExpected(), state.getFirstSeenAt(), arrived, take(group, arrived, kept.raw()),
+                        kept.raw());
             }
             groups.put(group, open);
         }
@@ -167,19 +183,20 @@ final class GatherProcessor extends StageNode {
             for (Flow.Envelope part : open.parts()) {
                 parts.put(partKey(group, part.lineage().index()), EnvelopeCodec.encode(part));
             }
-            parts.put(HEADER + group, EnvelopeCodec.encodeState(new GatherState(open.expected(), open.firstSeenAt(),
-                    ByteBuffer.wrap(open.arrived().toByteArray()), open.deadline())));
+            parts.put(HEADER + group, EnvelopeCodec.keep(EnvelopeCodec.encodeState(new GatherState(open.expected(),
+                    open.firstSeenAt(), ByteBuffer.wrap(open.arrived().toByteArray()), open.deadline())), open.anyRaw()));
         }
         groups.clear();
     }
 
-    /** Removes a group from the store and returns the parts that waited there. */
-    private List<Flow.Envelope> take(String group, BitSet arrived) {
+    /** Removes a group from the store and returns the parts that waited there, with the job's record {@code raw}. */
+    private List<Flow.Envelope> take(String group, BitSet arrived, Flow.Raw raw) {
         List<Flow.Envelope> taken = new ArrayList<>(arrived.cardinality() + 1);
         for (int i = arrived.nextSetBit(0); i >= 0; i = arrived.nextSetBit(i + 1)) {
             byte[] part = parts.delete(partKey(group, i));
             if (part != null) {
-                taken.add(EnvelopeCodec.decode(part));
+                Flow.Envelope envelope = EnvelopeCodec.decode(part);
+                taken.add(raw == null ? envelope : envelope.withRaw(raw));
             }
         }
         parts.delete(HEADER + group);
@@ -207,7 +224,7 @@ final class GatherProcessor extends StageNode {
         Outcome outcome = invoke(first, ctx -> output[0] = checked(stage.gather(payloads, ctx)));
         List<StageTrace> merged = Traces.merge(traces);
         Flow.Envelope base = new Flow.Envelope(first.job(), EnvelopeKind.PAYLOAD, up, merged, null, null,
-                partial || ordered.stream().anyMatch(Flow.Envelope::partial), first.raw());
+                partial || ordered.stream().anyMatch(Flow.Envelope::partial), anyRaw(ordered));
         List<StageTrace> trace = base.traceWith(definition.name(), outcome.startedAtMillis(), outcome.nanos());
         Flow.Envelope out = outcome.failed() ? base.failed(outcome.error(), trace)
                 : base.withPayload(output[0], up, trace);
@@ -220,25 +237,26 @@ final class GatherProcessor extends StageNode {
      * old flushes.
      */
     private void flushExpired(long now) {
-        List<KeyValue<String, GatherState>> expired = new ArrayList<>();
+        List<Stored> expired = new ArrayList<>();
         try (KeyValueIterator<String, byte[]> it = parts.prefixScan(HEADER, new StringSerializer())) {
             while (it.hasNext()) {
                 KeyValue<String, byte[]> entry = it.next();
-                GatherState state = EnvelopeCodec.decodeState(entry.value);
+                EnvelopeCodec.Kept kept = EnvelopeCodec.unkeep(entry.value);
+                GatherState state = EnvelopeCodec.decodeState(kept.encoded());
                 boolean pastDeadline = state.getDeadline() != null && now >= state.getDeadline();
                 String group = entry.key.substring(HEADER.length());
                 // a cancel before the group's first part would have ended it when a part arrived
                 boolean cancelled = cancellations.cancelledSince(group.substring(0, group.lastIndexOf('|')),
                         state.getFirstSeenAt());
                 if (pastDeadline || cancelled || now - state.getFirstSeenAt() >= timeout.toMillis()) {
-                    expired.add(KeyValue.pair(entry.key.substring(HEADER.length()), state));
+                    expired.add(new Stored(group, state, kept.raw()));
                 }
             }
         }
-        for (KeyValue<String, GatherState> entry : expired) {
-            List<Flow.Envelope> arrived = take(entry.key, arrived(entry.value));
+        for (Stored entry : expired) {
+            List<Flow.Envelope> arrived = take(entry.group(), arrived(entry.state()), entry.raw());
             if (arrived.isEmpty()) {
-                flushed.put(entry.key, TIMED_OUT + now);
+                flushed.put(entry.group(), TIMED_OUT + now);
                 continue;
             }
             Flow.Envelope any = arrived.get(0);
@@ -247,10 +265,10 @@ final class GatherProcessor extends StageNode {
                     null, false, any.raw()));
             if (pastDeadline != null) {
                 // the parts still to come will be discarded, as after a failed part
-                flushed.put(entry.key, FAILED + now);
+                flushed.put(entry.group(), FAILED + now);
                 context.forward(new Record<>(any.jobId(), pastDeadline, now, new RecordHeaders()));
             } else {
-                flushed.put(entry.key, TIMED_OUT + now);
+                flushed.put(entry.group(), TIMED_OUT + now);
                 complete(any.jobId(), any.lineage().parent(), arrived, true, now);
             }
         }
@@ -273,6 +291,16 @@ final class GatherProcessor extends StageNode {
         String message = "part " + envelope.lineage().index() + " of " + envelope.lineage().count()
                 + " arrived after gather '" + definition.name() + "' had flushed its group " + key;
         deadLetterLatePart(record, envelope, message);
+    }
+
+    /** The job's original record as one of {@code parts} knows it, or null. */
+    private static Flow.Raw anyRaw(List<Flow.Envelope> parts) {
+        for (Flow.Envelope part : parts) {
+            if (part.raw() != null) {
+                return part.raw();
+            }
+        }
+        return null;
     }
 
     private static String groupKey(Flow.Envelope envelope) {

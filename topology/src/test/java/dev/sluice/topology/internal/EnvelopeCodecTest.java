@@ -1,0 +1,80 @@
+package dev.sluice.topology.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sluice.schemas.Jobs;
+import dev.sluice.schemas.internal.GatherState;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.apache.kafka.common.errors.SerializationException;
+import org.junit.jupiter.api.Test;
+
+/** The store entries that carry a waiting job's original record. */
+class EnvelopeCodecTest {
+
+    private static final Flow.Raw RAW = new Flow.Raw("job-1".getBytes(StandardCharsets.UTF_8), new byte[] {0, 0, 0, 0, 7, 2, 4},
+            new ErrorHeaders.SourcePosition("sluice.jobs", 2, 41L));
+
+    private static Flow.Envelope envelope(Flow.Raw raw) {
+        var job = Jobs.text("job-1", "doc", "some text");
+        return Flow.Envelope.start(job, job.getDocument(), raw, List.of());
+    }
+
+    private static byte[] state() {
+        return EnvelopeCodec.encodeState(new GatherState(3, 1_000L, ByteBuffer.wrap(new byte[] {5}), null));
+    }
+
+    @Test
+    void shouldKeepTheRecordWithAnEntryAndGiveBothBack() {
+        byte[] state = state();
+        EnvelopeCodec.Kept kept = EnvelopeCodec.unkeep(EnvelopeCodec.keep(state, RAW));
+        assertThat(kept.encoded()).isEqualTo(state);
+        assertThat(EnvelopeCodec.decodeState(kept.encoded()).getExpected()).isEqualTo(3);
+        assertThat(kept.raw().key()).isEqualTo(RAW.key());
+        assertThat(kept.raw().value()).isEqualTo(RAW.value());
+        assertThat(kept.raw().position()).isEqualTo(RAW.position());
+    }
+
+    @Test
+    void shouldKeepARecordWithNoEntryNoKeyAndNoPosition() {
+        Flow.Raw bare = new Flow.Raw(null, new byte[] {1, 2}, null);
+        EnvelopeCodec.Kept kept = EnvelopeCodec.unkeep(EnvelopeCodec.keep(new byte[0], bare));
+        assertThat(kept.encoded()).isEmpty();
+        assertThat(kept.raw().key()).isNull();
+        assertThat(kept.raw().value()).containsExactly(1, 2);
+        assertThat(kept.raw().position()).isNull();
+    }
+
+    @Test
+    void shouldReadAnEntryWithoutARecordAsItIs() {
+        // what a store holds when no record was known, and what stores held before records were kept
+        byte[] state = state();
+        assertThat(EnvelopeCodec.keep(state, null)).isSameAs(state);
+        EnvelopeCodec.Kept kept = EnvelopeCodec.unkeep(state);
+        assertThat(kept.encoded()).isSameAs(state);
+        assertThat(kept.raw()).isNull();
+    }
+
+    @Test
+    void shouldRefuseAKeptEntryCutShort() {
+        byte[] whole = EnvelopeCodec.keep(state(), RAW);
+        assertThatThrownBy(() -> EnvelopeCodec.unkeep(java.util.Arrays.copyOf(whole, whole.length - 3)))
+                .isInstanceOf(SerializationException.class).hasMessageContaining("cut short");
+        assertThatThrownBy(() -> EnvelopeCodec.unkeep(new byte[] {2, -1, -1, -1, -1}))
+                .isInstanceOf(SerializationException.class);
+    }
+
+    @Test
+    void shouldKeepTheRecordAndAttemptsOfAPartWaitingForARetry() {
+        EnvelopeCodec.Parked parked = EnvelopeCodec.decodeRetry(EnvelopeCodec.encodeRetry(envelope(RAW), 2));
+        assertThat(parked.attempts()).isEqualTo(2);
+        assertThat(parked.envelope().jobId()).isEqualTo("job-1");
+        assertThat(parked.envelope().raw().value()).isEqualTo(RAW.value());
+        assertThat(parked.envelope().raw().position()).isEqualTo(RAW.position());
+
+        Flow.Envelope without = EnvelopeCodec.decodeRetry(EnvelopeCodec.encodeRetry(envelope(null), 1)).envelope();
+        assertThat(without.raw()).isNull();
+    }
+}
