@@ -22,8 +22,7 @@ abstract class PauseCommand implements Callable<Integer> {
     Path config;
 
     @Option(names = "--lane", paramLabel = "LANE",
-            description = "Only this lane: the instances that run only this lane (sluice run --lanes LANE). An"
-                    + " instance that runs the main part too pauses only with the whole pipeline.")
+            description = "Only this lane, on every instance that runs it; the rest of the pipeline goes on.")
     String lane;
 
     @Option(names = "--reason", paramLabel = "TEXT", description = "Why, kept with the command.")

@@ -36,8 +36,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--lanes", paramLabel = "LANE", split = ",",
             description = "Run only these parts of the pipeline: main (reads <prefix>.jobs) and lane names (read"
                     + " <prefix>.jobs.<lane>), e.g. --lanes bulk for a group that takes only long documents."
-                    + " Default: all. A subset gets its own application.id, <prefix>-<pipeline>-<lanes>; do not"
-                    + " run a lane both alone and in an all-lanes group.")
+                    + " Default: all. Each part runs under an application.id of its own (<prefix>-<pipeline>"
+                    + " for main, <prefix>-<pipeline>-<lane> for a lane), so instances that run a part, alone"
+                    + " or with others, share its partitions.")
     java.util.List<String> lanes = java.util.List.of();
 
     @Override

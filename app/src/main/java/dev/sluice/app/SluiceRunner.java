@@ -21,7 +21,6 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,15 +34,20 @@ public final class SluiceRunner implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SluiceRunner.class);
 
     private final SluiceTopics topics;
-    private final KafkaStreams streams;
+    /** One Kafka Streams instance per segment this instance runs, the main one first. */
+    private final java.util.List<Segment> segments;
     private final Properties props;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean failed;
     private final java.util.concurrent.atomic.AtomicBoolean closeLogged = new java.util.concurrent.atomic.AtomicBoolean();
 
-    private SluiceRunner(SluiceTopics topics, KafkaStreams streams, Properties props) {
+    /** A segment of the pipeline and the Kafka Streams instance that runs it here. */
+    private record Segment(String name, KafkaStreams streams) {
+    }
+
+    private SluiceRunner(SluiceTopics topics, java.util.List<Segment> segments, Properties props) {
         this.topics = topics;
-        this.streams = streams;
+        this.segments = segments;
         this.props = props;
     }
 
@@ -59,9 +63,11 @@ public final class SluiceRunner implements AutoCloseable {
 
     /**
      * Starts some segments of the pipeline: {@code main} (reads {@code <prefix>.jobs}) and lane names
-     * (read {@code <prefix>.jobs.<lane>}); all of them when {@code segments} is empty. An instance that
-     * runs a subset gets its own default application.id, {@code <prefix>-<pipeline>-<segment>[-...]}:
-     * instances of one application must all run the same topology.
+     * (read {@code <prefix>.jobs.<lane>}); all of them when {@code segments} is empty. Each segment runs
+     * in a Kafka Streams instance of its own, so that a lane can be paused alone: the main segment's
+     * application.id is the configured one ({@code <prefix>-<pipeline>} by default), a lane's that
+     * with {@code -<lane>} after it. So every instance that runs a segment, alone or with others, shares
+     * that segment's partitions with the others.
      */
     public static SluiceRunner start(SluiceConfig config, Pipeline pipeline, Map<String, Object> extraStreamsProps,
                                      Set<String> segments) throws InterruptedException {
@@ -73,11 +79,6 @@ public final class SluiceRunner implements AutoCloseable {
             }
         }
         Properties props = config.streamsProperties();
-        boolean subset = !segments.isEmpty() && !segments.containsAll(all);
-        if (subset && !config.kafka().containsKey(StreamsConfig.APPLICATION_ID_CONFIG)) {
-            props.put(StreamsConfig.APPLICATION_ID_CONFIG, props.getProperty(StreamsConfig.APPLICATION_ID_CONFIG) + "-"
-                    + String.join("-", all.stream().filter(segments::contains).toList()));
-        }
         props.putAll(extraStreamsProps);
         SluiceTopics topics = SluiceTopics.create(config.topicPrefix(), AvroSerdes.forUrl(config.registryUrl(), Map.of()));
         if (config.getBoolean(SluiceConfig.TOPICS_CREATE_CONFIG)) {
@@ -85,29 +86,55 @@ public final class SluiceRunner implements AutoCloseable {
                     config.getShort(SluiceConfig.TOPICS_REPLICATION_FACTOR_CONFIG));
         }
         registerInMemory(config.registryUrl(), topics, pipeline);
-        Pauses pauses = new Pauses(segments.isEmpty() ? all : segments);
-        Topology topology = SluiceTopology.build(pipeline, topics, config, props, segments, pauses);
-        KafkaStreams streams = new KafkaStreams(topology, props);
-        pauses.streams = streams;
-        SluiceRunner runner = new SluiceRunner(topics, streams, props);
-        streams.setStateListener((now, before) -> {
-            log.info("pipeline {} {} -> {}", pipeline.name(), before, now);
-            if (now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.ERROR) {
-                runner.stopped.countDown();
+        java.util.List<Segment> running = new java.util.ArrayList<>();
+        for (String segment : all) {
+            if (segments.isEmpty() || segments.contains(segment)) {
+                Properties own = segmentProperties(props, segment);
+                Pauses pauses = new Pauses(segment);
+                KafkaStreams streams = new KafkaStreams(
+                        SluiceTopology.build(pipeline, topics, config, own, Set.of(segment), pauses), own);
+                pauses.streams = streams;
+                running.add(new Segment(segment, streams));
             }
-        });
-        streams.setUncaughtExceptionHandler(e -> {
-            log.error("stream thread failed; stopping this instance", e);
-            runner.failed = true;
-            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-        });
-        log.info("starting pipeline {} ({}, lanes {}), application.id {}, {} on {}", pipeline.name(),
-                pipeline.isPassThrough() ? "pass-through" : pipeline.stages().size() + " stages",
-                segments.isEmpty() ? all : segments,
-                props.get(StreamsConfig.APPLICATION_ID_CONFIG), props.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG),
-                props.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
-        streams.start();
+        }
+        SluiceRunner runner = new SluiceRunner(topics, java.util.List.copyOf(running), props);
+        for (Segment segment : running) {
+            String name = segment.name().equals(SluiceTopology.MAIN) ? pipeline.name() : pipeline.name() + "/" + segment.name();
+            segment.streams().setStateListener((now, before) -> {
+                log.info("pipeline {} {} -> {}", name, before, now);
+                if (now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.ERROR) {
+                    runner.stopped.countDown();
+                }
+            });
+            segment.streams().setUncaughtExceptionHandler(e -> {
+                log.error("stream thread of {} failed; stopping this instance", name, e);
+                runner.failed = true;
+                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+            });
+        }
+        for (Segment segment : running) {
+            Properties own = segmentProperties(props, segment.name());
+            log.info("starting pipeline {} ({}, {}), application.id {}, {} on {}", pipeline.name(),
+                    pipeline.isPassThrough() ? "pass-through" : pipeline.stages().size() + " stages",
+                    segment.name().equals(SluiceTopology.MAIN) ? "main segment" : "lane " + segment.name(),
+                    own.get(StreamsConfig.APPLICATION_ID_CONFIG), own.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG),
+                    own.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
+            segment.streams().start();
+        }
         return runner;
+    }
+
+    /** The settings of the Kafka Streams instance of {@code segment}: a lane's ids end in {@code -<lane>}. */
+    private static Properties segmentProperties(Properties props, String segment) {
+        Properties own = new Properties();
+        own.putAll(props);
+        if (!segment.equals(SluiceTopology.MAIN)) {
+            own.put(StreamsConfig.APPLICATION_ID_CONFIG, props.getProperty(StreamsConfig.APPLICATION_ID_CONFIG) + "-" + segment);
+            if (props.containsKey(StreamsConfig.CLIENT_ID_CONFIG)) {
+                own.put(StreamsConfig.CLIENT_ID_CONFIG, props.getProperty(StreamsConfig.CLIENT_ID_CONFIG) + "-" + segment);
+            }
+        }
+        return own;
     }
 
     /** The topics this instance reads and writes, with their serdes. */
@@ -120,15 +147,16 @@ public final class SluiceRunner implements AutoCloseable {
         return adminConfig(props);
     }
 
-    /** Waits until Kafka Streams is RUNNING. */
+    /** Waits until every segment's Kafka Streams is RUNNING. */
     public void awaitRunning(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (streams.state() != KafkaStreams.State.RUNNING) {
-            if (!streams.state().isRunningOrRebalancing() && streams.state() != KafkaStreams.State.CREATED) {
-                throw new IllegalStateException("pipeline stopped while starting: " + streams.state());
+        while (state() != KafkaStreams.State.RUNNING) {
+            KafkaStreams.State state = state();
+            if (!state.isRunningOrRebalancing() && state != KafkaStreams.State.CREATED) {
+                throw new IllegalStateException("pipeline stopped while starting: " + state);
             }
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("pipeline not running after " + timeout + ": " + streams.state());
+                throw new IllegalStateException("pipeline not running after " + timeout + ": " + state);
             }
             Thread.sleep(20);
         }
@@ -137,16 +165,23 @@ public final class SluiceRunner implements AutoCloseable {
     /** Blocks until the instance stops; true if it stopped because a stream thread failed. */
     public boolean awaitStop() throws InterruptedException {
         stopped.await();
-        return failed || streams.state() == KafkaStreams.State.ERROR;
+        return failed || segments.stream().anyMatch(s -> s.streams().state() == KafkaStreams.State.ERROR);
     }
 
     /** How many active tasks this instance's stream threads hold now. */
     public int activeTasks() {
-        return streams.metadataForLocalThreads().stream().mapToInt(t -> t.activeTasks().size()).sum();
+        return segments.stream().flatMap(s -> s.streams().metadataForLocalThreads().stream())
+                .mapToInt(t -> t.activeTasks().size()).sum();
     }
 
+    /** RUNNING when every segment runs; else the state of the first segment that does not. */
     public KafkaStreams.State state() {
-        return streams.state();
+        for (Segment segment : segments) {
+            if (segment.streams().state() != KafkaStreams.State.RUNNING) {
+                return segment.streams().state();
+            }
+        }
+        return KafkaStreams.State.RUNNING;
     }
 
     /**
@@ -156,12 +191,15 @@ public final class SluiceRunner implements AutoCloseable {
      */
     @Override
     public void close() {
-        boolean closed = streams.close(CloseOptions.groupMembershipOperation(
-                CloseOptions.GroupMembershipOperation.LEAVE_GROUP).withTimeout(Duration.ofSeconds(30)));
+        boolean closed = true;
+        for (Segment segment : segments) {
+            closed &= segment.streams().close(CloseOptions.groupMembershipOperation(
+                    CloseOptions.GroupMembershipOperation.LEAVE_GROUP).withTimeout(Duration.ofSeconds(30)));
+        }
         if (closeLogged.compareAndSet(false, true)) {
             // said here, on the closing thread: Kafka Streams tells its state listener on a thread of its
             // own, which a JVM that is shutting down may not wait for
-            log.info(closed ? "pipeline stopped ({})" : "pipeline did not stop within 30 s ({})", streams.state());
+            log.info(closed ? "pipeline stopped ({})" : "pipeline did not stop within 30 s ({})", state());
         }
         stopped.countDown();
     }
@@ -187,19 +225,17 @@ public final class SluiceRunner implements AutoCloseable {
     }
 
     /**
-     * What the control topic says about pausing, applied to this instance: it pauses when the whole
-     * pipeline is paused, or when every segment it runs is a lane that is paused (Kafka Streams pauses
-     * an instance as a whole, so an instance that runs the main segment too pauses only with the
-     * pipeline).
+     * What the control topic says about pausing, applied to the Kafka Streams instance of one segment:
+     * it pauses when the whole pipeline is paused, or when the segment is a lane that is paused.
      */
     static final class Pauses implements PauseListener {
         private static final String PIPELINE = "";
-        private final Set<String> segments;
+        private final String segment;
         private final Set<String> paused = java.util.concurrent.ConcurrentHashMap.newKeySet();
         volatile KafkaStreams streams;
 
-        Pauses(Set<String> segments) {
-            this.segments = Set.copyOf(segments);
+        Pauses(String segment) {
+            this.segment = segment;
         }
 
         @Override
@@ -210,8 +246,7 @@ public final class SluiceRunner implements AutoCloseable {
             } else {
                 paused.remove(scope);
             }
-            boolean shouldPause = paused.contains(PIPELINE)
-                    || (!segments.contains(SluiceTopology.MAIN) && paused.containsAll(segments));
+            boolean shouldPause = paused.contains(PIPELINE) || paused.contains(segment);
             if (shouldPause && !streams.isPaused()) {
                 log.info("pausing: {} paused through the control topic", lane == null ? "the pipeline" : "lane " + lane);
                 streams.pause();
@@ -234,9 +269,16 @@ public final class SluiceRunner implements AutoCloseable {
         return dev.sluice.connectors.JobClient.create(adminConfig(loaded.config().streamsProperties()), topics);
     }
 
-    /** Whether this instance is paused (through the control topic). */
+    /** Whether every segment this instance runs is paused (through the control topic). */
     public boolean isPaused() {
-        return streams.isPaused();
+        return segments.stream().allMatch(s -> s.streams().isPaused());
+    }
+
+    /** Whether this instance's Kafka Streams instance of {@code segment} ({@code main} or a lane) is paused. */
+    public boolean isPaused(String segment) {
+        return segments.stream().filter(s -> s.name().equals(segment)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("this instance does not run " + segment))
+                .streams().isPaused();
     }
 
     static Map<String, Object> adminConfig(Properties props) {

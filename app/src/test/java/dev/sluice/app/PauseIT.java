@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code sluice pause} and {@code sluice resume} against instances on a real broker: every instance
  * pauses, jobs wait (none is lost), an instance started while paused starts paused, and on resume
- * the waiting jobs complete.
+ * the waiting jobs complete; a lane pauses alone while the rest of the pipeline goes on.
  */
 class PauseIT {
 
@@ -78,6 +78,45 @@ class PauseIT {
                 }
                 assertThat(Main.execute("pause", "--config", cli.toString(), "--lane", "nowhere"))
                         .as("a lane the pipeline does not have").isEqualTo(Main.CONFIG_ERROR);
+            }
+        }
+    }
+
+    @Test
+    void shouldPauseOneLaneWhileTheRestOfThePipelineGoesOn() throws Exception {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+            String registry = "mem://pause-lane-it";
+            SluiceConfig config = new SluiceConfig(Map.of("topics.prefix", "lanepause", "registry.url", registry,
+                    "kafka.bootstrap.servers", kafka.bootstrapServers()));
+            Path cli = dir.resolve("lane.yaml");
+            Files.writeString(cli, "topics: {prefix: lanepause}\nregistry: {url: \"" + registry + "\"}\n"
+                    + "kafka: {bootstrap.servers: \"" + kafka.bootstrapServers() + "\"}\n");
+            SluiceTopics topics = SluiceTopics.create("lanepause", AvroSerdes.forUrl(registry, Map.of()));
+            // over 600 words: the built-in pipeline sends it down the bulk lane
+            String longText = "A long document for the bulk lane. ".repeat(120);
+            try (SluiceRunner instance = SluiceRunner.start(config, BuiltinStages.ingest(),
+                         Map.of(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("lane").toString()));
+                 JobClient client = JobClient.create(Map.of("bootstrap.servers", kafka.bootstrapServers()), topics)) {
+                instance.awaitRunning(Duration.ofSeconds(60));
+
+                assertThat(sluice("pause", "--config", cli.toString(), "--lane", "bulk"))
+                        .contains("pause of lane bulk written to lanepause.control-0@");
+                Awaitility.await("the bulk lane paused").atMost(Duration.ofSeconds(30))
+                        .until(() -> instance.isPaused("bulk"));
+                assertThat(instance.isPaused("main")).isFalse();
+
+                CompletableFuture<dev.sluice.schemas.JobResult> bulk = client.submit(Jobs.text("long", "doc-long", longText));
+                dev.sluice.schemas.JobResult shortResult = client.submit(Jobs.text("short", "doc-short", "A short one."))
+                        .get(60, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(shortResult.getStatus()).as("the main part goes on").isEqualTo(JobStatus.COMPLETED);
+                Awaitility.await("the long job waits in its lane").during(Duration.ofSeconds(3))
+                        .atMost(Duration.ofSeconds(5)).until(() -> !bulk.isDone());
+
+                assertThat(sluice("resume", "--config", cli.toString(), "--lane", "bulk"))
+                        .contains("resume of lane bulk written to lanepause.control-0@");
+                dev.sluice.schemas.JobResult longResult = bulk.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(longResult.getStatus()).isEqualTo(JobStatus.COMPLETED);
+                assertThat(instance.isPaused("bulk")).isFalse();
             }
         }
     }

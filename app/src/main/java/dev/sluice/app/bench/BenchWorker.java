@@ -1,14 +1,13 @@
 package dev.sluice.app.bench;
 
+import dev.sluice.app.SluiceRunner;
 import dev.sluice.schemas.Job;
 import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.serdes.AvroSerdes;
 import dev.sluice.serdes.InMemorySchemaRegistry;
-import dev.sluice.serdes.SluiceTopics;
 import dev.sluice.topology.Pipeline;
 import dev.sluice.topology.SluiceConfig;
-import dev.sluice.topology.SluiceTopology;
 import dev.sluice.topology.stages.BuiltinStages;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -77,23 +76,22 @@ public final class BenchWorker {
         registerSchemas();
         AvroSerdes serdes = AvroSerdes.forUrl(REGISTRY, Map.of());
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        KafkaStreams streams = null;
+        App app = null;
         String line;
         while ((line = in.readLine()) != null) {
             List<String> words = List.of(line.trim().split(" "));
             switch (words.get(0)) {
                 case "start" -> {
-                    streams = application(words.subList(1, words.size()), bootstrap, partitions, stateRoot, serdes);
-                    streams.start();
-                    out.println(ANSWER + (awaitRunning(streams) ? "running" : "failed: not RUNNING after 60 s but "
-                            + streams.state()));
+                    app = application(words.subList(1, words.size()), bootstrap, partitions, stateRoot, serdes);
+                    out.println(ANSWER + (awaitRunning(app) ? "running" : "failed: not RUNNING after 60 s but "
+                            + app.state()));
                 }
                 case "cpu" -> out.println(ANSWER + "cpu " + ((com.sun.management.OperatingSystemMXBean)
                         java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime());
                 case "stop" -> {
-                    if (streams != null) {
-                        streams.close(Duration.ofSeconds(30));
-                        streams = null;
+                    if (app != null) {
+                        app.close();
+                        app = null;
                     }
                     out.println(ANSWER + "stopped");
                 }
@@ -101,26 +99,45 @@ public final class BenchWorker {
             }
             out.flush();
         }
-        if (streams != null) {
-            streams.close(Duration.ofSeconds(30));
+        if (app != null) {
+            app.close();
         }
         memory.stop();
         out.printf(Locale.ROOT, ANSWER + "memory %.1f %.1f%n", memory.peakRssMb(), memory.peakHeapMb());
         out.flush();
     }
 
-    /** The application a start command names. */
-    private static KafkaStreams application(List<String> args, String bootstrap, int partitions, Path stateRoot,
-                                            AvroSerdes serdes) {
+    /** An application under test, started. */
+    private interface App extends AutoCloseable {
+        KafkaStreams.State state();
+
+        @Override
+        void close();
+    }
+
+    /**
+     * The application a start command names, started: a Sluice pipeline as {@code sluice run} runs it
+     * (each of its parts in a Kafka Streams instance of its own), or a floor.
+     */
+    private static App application(List<String> args, String bootstrap, int partitions, Path stateRoot,
+                                   AvroSerdes serdes) throws InterruptedException {
         String kind = args.get(0);
         String guarantee = args.get(1);
         String id = args.get(2);
         if (PIPELINES.containsKey(kind)) {
-            SluiceConfig config = config(bootstrap, partitions, id, guarantee);
-            Properties props = config.streamsProperties();
-            props.put(StreamsConfig.STATE_DIR_CONFIG, stateRoot.resolve(id).toString());
-            return new KafkaStreams(SluiceTopology.build(PIPELINES.get(kind).get(), SluiceTopics.create(id, serdes),
-                    config, props), props);
+            SluiceRunner runner = SluiceRunner.start(config(bootstrap, partitions, id, guarantee),
+                    PIPELINES.get(kind).get(), Map.of(StreamsConfig.STATE_DIR_CONFIG, stateRoot.resolve(id).toString()));
+            return new App() {
+                @Override
+                public KafkaStreams.State state() {
+                    return runner.state();
+                }
+
+                @Override
+                public void close() {
+                    runner.close();
+                }
+            };
         }
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, id);
@@ -132,7 +149,19 @@ public final class BenchWorker {
             case "floor.avro" -> floorAvro(args.get(3), args.get(4), serdes);
             default -> throw new IllegalArgumentException("no application " + kind);
         };
-        return new KafkaStreams(topology, props);
+        KafkaStreams streams = new KafkaStreams(topology, props);
+        streams.start();
+        return new App() {
+            @Override
+            public KafkaStreams.State state() {
+                return streams.state();
+            }
+
+            @Override
+            public void close() {
+                streams.close(Duration.ofSeconds(30));
+            }
+        };
     }
 
     /** The engine's floor: bytes in, the same bytes out, nothing deserialized. */
@@ -175,15 +204,17 @@ public final class BenchWorker {
         flat.put("kafka." + StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         flat.put("kafka." + StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
         flat.put("kafka." + StreamsConfig.APPLICATION_ID_CONFIG, prefix);
+        // the benchmark made them, with the partitions it measures
+        flat.put(SluiceConfig.TOPICS_CREATE_CONFIG, "false");
         return new SluiceConfig(flat);
     }
 
-    static boolean awaitRunning(KafkaStreams streams) throws InterruptedException {
+    private static boolean awaitRunning(App app) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (streams.state() != KafkaStreams.State.RUNNING && System.nanoTime() < deadline) {
+        while (app.state() != KafkaStreams.State.RUNNING && System.nanoTime() < deadline) {
             Thread.sleep(5);
         }
-        return streams.state() == KafkaStreams.State.RUNNING;
+        return app.state() == KafkaStreams.State.RUNNING;
     }
 
     /** The parent's handle on a worker process. */
