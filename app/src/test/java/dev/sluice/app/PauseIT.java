@@ -18,6 +18,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.streams.StreamsConfig;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,96 +30,112 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PauseIT {
 
+    private static EmbeddedKafka kafka;
+
     @TempDir
     Path dir;
 
+    @BeforeAll
+    static void startBroker() throws java.io.IOException {
+        kafka = EmbeddedKafka.start();
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        kafka.close();
+    }
+
+    /** A deployment on the broker: its configuration, the same as a file for the CLI, and its topics. */
+    private record Deployment(SluiceConfig config, Path cli, SluiceTopics topics) {
+    }
+
+    private Deployment deployment(String prefix) throws java.io.IOException {
+        String registry = "mem://" + prefix;
+        SluiceConfig config = new SluiceConfig(Map.of("topics.prefix", prefix, "registry.url", registry,
+                "kafka.bootstrap.servers", kafka.bootstrapServers()));
+        Path cli = dir.resolve(prefix + ".yaml");
+        Files.writeString(cli, "topics: {prefix: " + prefix + "}\nregistry: {url: \"" + registry + "\"}\n"
+                + "kafka: {bootstrap.servers: \"" + kafka.bootstrapServers() + "\"}\n");
+        return new Deployment(config, cli, SluiceTopics.create(prefix, AvroSerdes.forUrl(registry, Map.of())));
+    }
+
     @Test
     void shouldPauseEveryInstanceAndResumeThem() throws Exception {
-        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
-            String registry = "mem://pause-it";
-            SluiceConfig config = new SluiceConfig(Map.of("topics.prefix", "pauseit", "registry.url", registry,
-                    "kafka.bootstrap.servers", kafka.bootstrapServers()));
-            Path cli = dir.resolve("cli.yaml");
-            Files.writeString(cli, "topics: {prefix: pauseit}\nregistry: {url: \"" + registry + "\"}\n"
-                    + "kafka: {bootstrap.servers: \"" + kafka.bootstrapServers() + "\"}\n");
-            SluiceTopics topics = SluiceTopics.create("pauseit", AvroSerdes.forUrl(registry, Map.of()));
-            try (SluiceRunner first = SluiceRunner.start(config, BuiltinStages.ingest(),
-                         Map.of(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("a").toString()));
-                 SluiceRunner second = SluiceRunner.start(config, BuiltinStages.ingest(),
-                         Map.of(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("b").toString()));
-                 JobClient client = JobClient.create(Map.of("bootstrap.servers", kafka.bootstrapServers()), topics)) {
-                first.awaitRunning(Duration.ofSeconds(60));
-                second.awaitRunning(Duration.ofSeconds(60));
-                assertThat(client.submit(Jobs.text("before", "doc-0", "Runs before the pause.")).get().getStatus())
-                        .isEqualTo(JobStatus.COMPLETED);
+        Deployment deployment = deployment("pauseit");
+        SluiceConfig config = deployment.config();
+        Path cli = deployment.cli();
+        SluiceTopics topics = deployment.topics();
+        try (SluiceRunner first = SluiceRunner.start(config, BuiltinStages.ingest(),
+                     Map.of(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("a").toString()));
+             SluiceRunner second = SluiceRunner.start(config, BuiltinStages.ingest(),
+                     Map.of(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("b").toString()));
+             JobClient client = JobClient.create(Map.of("bootstrap.servers", kafka.bootstrapServers()), topics)) {
+            first.awaitRunning(Duration.ofSeconds(60));
+            second.awaitRunning(Duration.ofSeconds(60));
+            assertThat(client.submit(Jobs.text("before", "doc-0", "Runs before the pause.")).get().getStatus())
+                    .isEqualTo(JobStatus.COMPLETED);
 
-                assertThat(sluice("pause", "--config", cli.toString(), "--reason", "maintenance"))
-                        .contains("pause of the pipeline written to pauseit.control-0@");
-                Awaitility.await("both instances paused").atMost(Duration.ofSeconds(30))
-                        .until(() -> first.isPaused() && second.isPaused());
-                List<CompletableFuture<dev.sluice.schemas.JobResult>> waiting = new java.util.ArrayList<>();
-                for (int i = 0; i < 6; i++) {
-                    waiting.add(client.submit(Jobs.text("during-" + i, "doc-" + i, "Submitted while paused.")));
-                }
-                client.flush();
-                Awaitility.await("no job runs while paused").during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
-                        .until(() -> waiting.stream().noneMatch(CompletableFuture::isDone));
-
-                try (SluiceRunner third = SluiceRunner.start(config, BuiltinStages.ingest(),
-                        Map.of(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("c").toString()))) {
-                    Awaitility.await("an instance started while paused starts paused").atMost(Duration.ofSeconds(60))
-                            .until(third::isPaused);
-
-                    assertThat(sluice("resume", "--config", cli.toString()))
-                            .contains("resume of the pipeline written to pauseit.control-0@");
-                    for (CompletableFuture<dev.sluice.schemas.JobResult> result : waiting) {
-                        assertThat(result.get(60, java.util.concurrent.TimeUnit.SECONDS).getStatus())
-                                .isEqualTo(JobStatus.COMPLETED);
-                    }
-                    assertThat(first.isPaused() || second.isPaused() || third.isPaused()).isFalse();
-                }
-                assertThat(Main.execute("pause", "--config", cli.toString(), "--lane", "nowhere"))
-                        .as("a lane the pipeline does not have").isEqualTo(Main.CONFIG_ERROR);
+            assertThat(sluice("pause", "--config", cli.toString(), "--reason", "maintenance"))
+                    .contains("pause of the pipeline written to pauseit.control-0@");
+            Awaitility.await("both instances paused").atMost(Duration.ofSeconds(30))
+                    .until(() -> first.isPaused() && second.isPaused());
+            List<CompletableFuture<dev.sluice.schemas.JobResult>> waiting = new java.util.ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                waiting.add(client.submit(Jobs.text("during-" + i, "doc-" + i, "Submitted while paused.")));
             }
+            client.flush();
+            Awaitility.await("no job runs while paused").during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
+                    .until(() -> waiting.stream().noneMatch(CompletableFuture::isDone));
+
+            try (SluiceRunner third = SluiceRunner.start(config, BuiltinStages.ingest(),
+                    Map.of(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("c").toString()))) {
+                Awaitility.await("an instance started while paused starts paused").atMost(Duration.ofSeconds(60))
+                        .until(third::isPaused);
+
+                assertThat(sluice("resume", "--config", cli.toString()))
+                        .contains("resume of the pipeline written to pauseit.control-0@");
+                for (CompletableFuture<dev.sluice.schemas.JobResult> result : waiting) {
+                    assertThat(result.get(60, java.util.concurrent.TimeUnit.SECONDS).getStatus())
+                            .isEqualTo(JobStatus.COMPLETED);
+                }
+                assertThat(first.isPaused() || second.isPaused() || third.isPaused()).isFalse();
+            }
+            assertThat(Main.execute("pause", "--config", cli.toString(), "--lane", "nowhere"))
+                    .as("a lane the pipeline does not have").isEqualTo(Main.CONFIG_ERROR);
         }
     }
 
     @Test
     void shouldPauseOneLaneWhileTheRestOfThePipelineGoesOn() throws Exception {
-        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
-            String registry = "mem://pause-lane-it";
-            SluiceConfig config = new SluiceConfig(Map.of("topics.prefix", "lanepause", "registry.url", registry,
-                    "kafka.bootstrap.servers", kafka.bootstrapServers()));
-            Path cli = dir.resolve("lane.yaml");
-            Files.writeString(cli, "topics: {prefix: lanepause}\nregistry: {url: \"" + registry + "\"}\n"
-                    + "kafka: {bootstrap.servers: \"" + kafka.bootstrapServers() + "\"}\n");
-            SluiceTopics topics = SluiceTopics.create("lanepause", AvroSerdes.forUrl(registry, Map.of()));
-            // over 600 words: the built-in pipeline sends it down the bulk lane
-            String longText = "A long document for the bulk lane. ".repeat(120);
-            try (SluiceRunner instance = SluiceRunner.start(config, BuiltinStages.ingest(),
-                         Map.of(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("lane").toString()));
-                 JobClient client = JobClient.create(Map.of("bootstrap.servers", kafka.bootstrapServers()), topics)) {
-                instance.awaitRunning(Duration.ofSeconds(60));
+        Deployment deployment = deployment("lanepause");
+        SluiceConfig config = deployment.config();
+        Path cli = deployment.cli();
+        SluiceTopics topics = deployment.topics();
+        // over 600 words: the built-in pipeline sends it down the bulk lane
+        String longText = "A long document for the bulk lane. ".repeat(120);
+        try (SluiceRunner instance = SluiceRunner.start(config, BuiltinStages.ingest(),
+                     Map.of(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("lane").toString()));
+             JobClient client = JobClient.create(Map.of("bootstrap.servers", kafka.bootstrapServers()), topics)) {
+            instance.awaitRunning(Duration.ofSeconds(60));
 
-                assertThat(sluice("pause", "--config", cli.toString(), "--lane", "bulk"))
-                        .contains("pause of lane bulk written to lanepause.control-0@");
-                Awaitility.await("the bulk lane paused").atMost(Duration.ofSeconds(30))
-                        .until(() -> instance.isPaused("bulk"));
-                assertThat(instance.isPaused("main")).isFalse();
+            assertThat(sluice("pause", "--config", cli.toString(), "--lane", "bulk"))
+                    .contains("pause of lane bulk written to lanepause.control-0@");
+            Awaitility.await("the bulk lane paused").atMost(Duration.ofSeconds(30))
+                    .until(() -> instance.isPaused("bulk"));
+            assertThat(instance.isPaused("main")).isFalse();
 
-                CompletableFuture<dev.sluice.schemas.JobResult> bulk = client.submit(Jobs.text("long", "doc-long", longText));
-                dev.sluice.schemas.JobResult shortResult = client.submit(Jobs.text("short", "doc-short", "A short one."))
-                        .get(60, java.util.concurrent.TimeUnit.SECONDS);
-                assertThat(shortResult.getStatus()).as("the main part goes on").isEqualTo(JobStatus.COMPLETED);
-                Awaitility.await("the long job waits in its lane").during(Duration.ofSeconds(3))
-                        .atMost(Duration.ofSeconds(5)).until(() -> !bulk.isDone());
+            CompletableFuture<dev.sluice.schemas.JobResult> bulk = client.submit(Jobs.text("long", "doc-long", longText));
+            dev.sluice.schemas.JobResult shortResult = client.submit(Jobs.text("short", "doc-short", "A short one."))
+                    .get(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(shortResult.getStatus()).as("the main part goes on").isEqualTo(JobStatus.COMPLETED);
+            Awaitility.await("the long job waits in its lane").during(Duration.ofSeconds(3))
+                    .atMost(Duration.ofSeconds(5)).until(() -> !bulk.isDone());
 
-                assertThat(sluice("resume", "--config", cli.toString(), "--lane", "bulk"))
-                        .contains("resume of lane bulk written to lanepause.control-0@");
-                dev.sluice.schemas.JobResult longResult = bulk.get(60, java.util.concurrent.TimeUnit.SECONDS);
-                assertThat(longResult.getStatus()).isEqualTo(JobStatus.COMPLETED);
-                assertThat(instance.isPaused("bulk")).isFalse();
-            }
+            assertThat(sluice("resume", "--config", cli.toString(), "--lane", "bulk"))
+                    .contains("resume of lane bulk written to lanepause.control-0@");
+            dev.sluice.schemas.JobResult longResult = bulk.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(longResult.getStatus()).isEqualTo(JobStatus.COMPLETED);
+            assertThat(instance.isPaused("bulk")).isFalse();
         }
     }
 }

@@ -107,12 +107,16 @@ public final class BenchWorker {
         out.flush();
     }
 
-    /** An application under test, started. */
-    private interface App extends AutoCloseable {
-        KafkaStreams.State state();
+    /** An application under test, started: its state, and how to close it. */
+    private record App(java.util.function.Supplier<KafkaStreams.State> states, Runnable closing) implements AutoCloseable {
+        KafkaStreams.State state() {
+            return states.get();
+        }
 
         @Override
-        void close();
+        public void close() {
+            closing.run();
+        }
     }
 
     /**
@@ -127,17 +131,7 @@ public final class BenchWorker {
         if (PIPELINES.containsKey(kind)) {
             SluiceRunner runner = SluiceRunner.start(config(bootstrap, partitions, id, guarantee),
                     PIPELINES.get(kind).get(), Map.of(StreamsConfig.STATE_DIR_CONFIG, stateRoot.resolve(id).toString()));
-            return new App() {
-                @Override
-                public KafkaStreams.State state() {
-                    return runner.state();
-                }
-
-                @Override
-                public void close() {
-                    runner.close();
-                }
-            };
+            return new App(runner::state, runner::close);
         }
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, id);
@@ -151,17 +145,7 @@ public final class BenchWorker {
         };
         KafkaStreams streams = new KafkaStreams(topology, props);
         streams.start();
-        return new App() {
-            @Override
-            public KafkaStreams.State state() {
-                return streams.state();
-            }
-
-            @Override
-            public void close() {
-                streams.close(Duration.ofSeconds(30));
-            }
-        };
+        return new App(streams::state, () -> streams.close(Duration.ofSeconds(30)));
     }
 
     /** The engine's floor: bytes in, the same bytes out, nothing deserialized. */
