@@ -41,8 +41,8 @@ public final class SluiceRunner implements AutoCloseable {
     private volatile boolean failed;
     private final java.util.concurrent.atomic.AtomicBoolean closeLogged = new java.util.concurrent.atomic.AtomicBoolean();
 
-    /** A segment of the pipeline and the Kafka Streams instance that runs it here. */
-    private record Segment(String name, KafkaStreams streams) {
+    /** A segment of the pipeline, and the Kafka Streams instance that runs it here with its settings. */
+    private record Segment(String name, KafkaStreams streams, Properties props) {
     }
 
     private SluiceRunner(SluiceTopics topics, java.util.List<Segment> segments, Properties props) {
@@ -94,7 +94,7 @@ public final class SluiceRunner implements AutoCloseable {
                 KafkaStreams streams = new KafkaStreams(
                         SluiceTopology.build(pipeline, topics, config, own, Set.of(segment), pauses), own);
                 pauses.streams = streams;
-                running.add(new Segment(segment, streams));
+                running.add(new Segment(segment, streams, own));
             }
         }
         SluiceRunner runner = new SluiceRunner(topics, java.util.List.copyOf(running), props);
@@ -113,7 +113,7 @@ public final class SluiceRunner implements AutoCloseable {
             });
         }
         for (Segment segment : running) {
-            Properties own = segmentProperties(props, segment.name());
+            Properties own = segment.props();
             log.info("starting pipeline {} ({}, {}), application.id {}, {} on {}", pipeline.name(),
                     pipeline.isPassThrough() ? "pass-through" : pipeline.stages().size() + " stages",
                     segment.name().equals(SluiceTopology.MAIN) ? "main segment" : "lane " + segment.name(),
