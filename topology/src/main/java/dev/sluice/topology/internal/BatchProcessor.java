@@ -6,8 +6,10 @@ import dev.sluice.topology.Pipeline;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -35,6 +37,8 @@ final class BatchProcessor extends StageNode {
     private final String bufferStoreName;
     private KeyValueStore<String, byte[]> buffer;
     private int buffered;
+    /** The jobs whose original record the buffer holds: the other parts of a job need not look. */
+    private final Set<String> kept = new HashSet<>();
     private long oldestMillis = Long.MAX_VALUE;
 
     /** A batch stage; with a retry policy, its parts wait for their retries in store {@code retryStoreName}, else null. */
@@ -51,7 +55,10 @@ final class BatchProcessor extends StageNode {
         this.buffer = context.getStateStore(bufferStoreName);
         try (KeyValueIterator<String, byte[]> it = buffer.all()) {
             while (it.hasNext()) {
-                if (!it.next().key.endsWith(RAW)) {
+                String key = it.next().key;
+                if (key.endsWith(RAW)) {
+                    kept.add(key.substring(0, key.length() - RAW.length()));
+                } else {
                     buffered++;
                 }
             }
@@ -79,8 +86,8 @@ final class BatchProcessor extends StageNode {
             buffered++;
         }
         buffer.put(key, EnvelopeCodec.encode(envelope));
-        if (envelope.raw() != null) {
-            buffer.putIfAbsent(envelope.jobId() + RAW, EnvelopeCodec.keep(NOTHING, envelope.raw()));
+        if (envelope.raw() != null && kept.add(envelope.jobId())) {
+            buffer.put(envelope.jobId() + RAW, EnvelopeCodec.keep(NOTHING, envelope.raw()));
         }
         if (buffered == 1) {
             oldestMillis = context.currentSystemTimeMs();
@@ -111,6 +118,7 @@ final class BatchProcessor extends StageNode {
             batch.add(new EnvelopeCodec.Parked(raw == null ? part : part.withRaw(raw), 0));
         }
         buffered = 0;
+        kept.clear();
         oldestMillis = Long.MAX_VALUE;
         call(batch, now);
     }
