@@ -79,7 +79,7 @@ final class Demo {
                     Map.of(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString()))) {
                 runner.awaitRunning(Duration.ofSeconds(60));
                 SluiceTopics topics = SluiceTopics.create(settings.topicPrefix(),
-                        AvroSerdes.forUrl(settings.registryUrl(), Map.of()));
+                        AvroSerdes.forUrl(settings.registryUrl()));
                 try (JobClient client = JobClient.create(runner.clientConfig(), topics)) {
                     report = submitAll(client, files);
                 }

@@ -80,7 +80,7 @@ public final class SluiceRunner implements AutoCloseable {
         }
         Properties props = config.streamsProperties();
         props.putAll(extraStreamsProps);
-        SluiceTopics topics = SluiceTopics.create(config.topicPrefix(), AvroSerdes.forUrl(config.registryUrl(), Map.of()));
+        SluiceTopics topics = SluiceTopics.create(config.topicPrefix(), AvroSerdes.forUrl(config.registryUrl()));
         if (config.getBoolean(SluiceConfig.TOPICS_CREATE_CONFIG)) {
             TopicSetup.ensure(adminConfig(props), topics, pipeline.lanes(), config.getInt(SluiceConfig.TOPICS_PARTITIONS_CONFIG),
                     config.getShort(SluiceConfig.TOPICS_REPLICATION_FACTOR_CONFIG));
@@ -264,7 +264,7 @@ public final class SluiceRunner implements AutoCloseable {
      */
     static dev.sluice.connectors.JobClient client(ConfigLoader.Loaded loaded) {
         SluiceTopics topics = SluiceTopics.create(loaded.config().topicPrefix(),
-                AvroSerdes.forUrl(loaded.config().registryUrl(), Map.of()));
+                AvroSerdes.forUrl(loaded.config().registryUrl()));
         registerInMemory(loaded.config().registryUrl(), topics, loaded.pipeline());
         return dev.sluice.connectors.JobClient.create(adminConfig(loaded.config().streamsProperties()), topics);
     }

@@ -68,7 +68,7 @@ class CancelIT {
                 second.awaitRunning(Duration.ofSeconds(60));
                 org.awaitility.Awaitility.await("both instances hold tasks").atMost(Duration.ofSeconds(60))
                         .until(() -> first.activeTasks() > 0 && second.activeTasks() > 0);
-                SluiceTopics topics = SluiceTopics.create("cancelit", AvroSerdes.forUrl(registry, Map.of()));
+                SluiceTopics topics = SluiceTopics.create("cancelit", AvroSerdes.forUrl(registry));
                 List<String> cancelled = new ArrayList<>();
                 try (JobClient client = JobClient.create(Map.of("bootstrap.servers", kafka.bootstrapServers()), topics)) {
                     for (int i = 0; i < 8; i++) {

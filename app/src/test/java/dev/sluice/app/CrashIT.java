@@ -124,7 +124,7 @@ class CrashIT {
                     instances.get(i).awaitLog("REBALANCING -> RUNNING", Duration.ofSeconds(120));
                 }
                 assertEveryTopicReplicated(kafka, Math.min(3, plan.brokers()));
-                SluiceTopics topics = SluiceTopics.create(PREFIX, AvroSerdes.forUrl("mem://crash-it", Map.of()));
+                SluiceTopics topics = SluiceTopics.create(PREFIX, AvroSerdes.forUrl("mem://crash-it"));
                 InMemorySchemaRegistry.scope("crash-it").register(topics.results().name() + "-value",
                         JobResult.getClassSchema());
                 Set<String> submitted = produce(kafka.bootstrapServers(), topics);

@@ -57,7 +57,7 @@ class DlqIT {
             try (SluiceRunner runner = SluiceRunner.start(config, pipeline,
                     Map.of(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("state").toString()))) {
                 runner.awaitRunning(Duration.ofSeconds(60));
-                SluiceTopics topics = SluiceTopics.create("dlqit", AvroSerdes.forUrl(registry, Map.of()));
+                SluiceTopics topics = SluiceTopics.create("dlqit", AvroSerdes.forUrl(registry));
                 try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
                         Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
                         new ByteArraySerializer(), new ByteArraySerializer())) {

@@ -44,7 +44,7 @@ class ExactlyOnceIT {
             try (SluiceRunner runner = SluiceRunner.start(config, BuiltinStages.ingest(),
                     Map.of(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString()))) {
                 runner.awaitRunning(Duration.ofSeconds(60));
-                SluiceTopics topics = SluiceTopics.create("eos", AvroSerdes.forUrl("mem://exactly-once-it", Map.of()));
+                SluiceTopics topics = SluiceTopics.create("eos", AvroSerdes.forUrl("mem://exactly-once-it"));
                 produce(kafka.bootstrapServers(), topics);
                 Map<String, List<JobResult>> results = CommittedResults.read(kafka.bootstrapServers(), topics, JOBS,
                         Duration.ofSeconds(180));

@@ -85,7 +85,7 @@ class GraphIT {
 
     /** Submits every job and returns the outputs by job id, after checking each job has one committed result. */
     private static Map<String, IngestedDocument> run(String prefix) throws Exception {
-        SluiceTopics topics = SluiceTopics.create(prefix, AvroSerdes.forUrl(REGISTRY, Map.of()));
+        SluiceTopics topics = SluiceTopics.create(prefix, AvroSerdes.forUrl(REGISTRY));
         Map<String, IngestedDocument> outputs = new LinkedHashMap<>();
         try (JobClient client = JobClient.create(Map.of("bootstrap.servers", kafka.bootstrapServers()), topics)) {
             List<CompletableFuture<JobResult>> futures = new ArrayList<>();

@@ -45,7 +45,7 @@ class JobClientIT {
         runner = SluiceRunner.start(config, Pipeline.passThrough(),
                 Map.of(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString()));
         runner.awaitRunning(Duration.ofSeconds(60));
-        topics = SluiceTopics.create("client", AvroSerdes.forUrl(REGISTRY, Map.of()));
+        topics = SluiceTopics.create("client", AvroSerdes.forUrl(REGISTRY));
     }
 
     @AfterAll

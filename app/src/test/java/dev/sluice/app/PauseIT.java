@@ -56,7 +56,7 @@ class PauseIT {
         Path cli = dir.resolve(prefix + ".yaml");
         Files.writeString(cli, "topics: {prefix: " + prefix + "}\nregistry: {url: \"" + registry + "\"}\n"
                 + "kafka: {bootstrap.servers: \"" + kafka.bootstrapServers() + "\"}\n");
-        return new Deployment(config, cli, SluiceTopics.create(prefix, AvroSerdes.forUrl(registry, Map.of())));
+        return new Deployment(config, cli, SluiceTopics.create(prefix, AvroSerdes.forUrl(registry)));
     }
 
     @Test

@@ -44,7 +44,7 @@ class ResultTooLargeIT {
             try (SluiceRunner runner = SluiceRunner.start(config, BuiltinStages.ingest(),
                     Map.of(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString()))) {
                 runner.awaitRunning(Duration.ofSeconds(60));
-                SluiceTopics topics = SluiceTopics.create("big", AvroSerdes.forUrl(registry, Map.of()));
+                SluiceTopics topics = SluiceTopics.create("big", AvroSerdes.forUrl(registry));
                 try (KafkaProducer<String, dev.sluice.schemas.Job> producer = new KafkaProducer<>(
                         Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
                         topics.jobs().keySerde().serializer(), topics.jobs().valueSerde().serializer())) {

@@ -59,7 +59,7 @@ class RetryIT {
                     "topics.prefix", "retry",
                     "registry.url", registry,
                     "kafka.bootstrap.servers", kafka.bootstrapServers()));
-            SluiceTopics topics = SluiceTopics.create("retry", AvroSerdes.forUrl(registry, Map.of()));
+            SluiceTopics topics = SluiceTopics.create("retry", AvroSerdes.forUrl(registry));
             try (SluiceRunner runner = SluiceRunner.start(config, pipeline,
                     Map.of(StreamsConfig.STATE_DIR_CONFIG, first.toString()))) {
                 runner.awaitRunning(Duration.ofSeconds(60));

@@ -54,7 +54,7 @@ class RunCommandIT {
             int[] exit = {-1};
             Thread run = new Thread(() -> exit[0] = Main.execute("run", "--config", config.toString()), "sluice-run");
             run.start();
-            SluiceTopics topics = SluiceTopics.create("inproc", AvroSerdes.forUrl("mem://run-it", Map.of()));
+            SluiceTopics topics = SluiceTopics.create("inproc", AvroSerdes.forUrl("mem://run-it"));
             // sluice run creates the results topic; the client can start once it exists
             JobClient client = Awaitility.await("results topic created by sluice run").atMost(Duration.ofSeconds(60))
                     .pollInterval(Duration.ofMillis(100)).ignoreException(IllegalStateException.class)

@@ -1,5 +1,6 @@
 package dev.sluice.serdes;
 
+import dev.sluice.schemas.Compatibility;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +17,9 @@ import org.apache.avro.SchemaNormalization;
  * every process: two JVMs on {@code mem://NAME} that both registered a schema agree on its id and
  * can read each other's records. A process can still only resolve the ids it registered itself.
  * Registries are scoped by name so that a pipeline and a client in the same JVM share one;
- * {@link #scope(String)} returns the registry of a name, creating it on first use.
+ * {@link #scope(String)} returns the registry of a name, creating it on first use. Compatibility
+ * rules hold as in a real registry: a subject's rule (BACKWARD by default, as in Confluent's)
+ * refuses an incompatible new version.
  */
 public final class InMemorySchemaRegistry implements SchemaRegistry {
 
@@ -25,6 +28,7 @@ public final class InMemorySchemaRegistry implements SchemaRegistry {
     private final String name;
     private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
     private final Map<String, List<Integer>> versionsBySubject = new ConcurrentHashMap<>();
+    private final Map<String, Compatibility> rules = new ConcurrentHashMap<>();
 
     public InMemorySchemaRegistry(String name) {
         this.name = name;
@@ -48,9 +52,9 @@ public final class InMemorySchemaRegistry implements SchemaRegistry {
     }
 
     @Override
-    public int register(String subject, Schema schema) {
+    public synchronized int register(String subject, Schema schema) {
         int id = idOf(schema);
-        Schema known = schemasById.putIfAbsent(id, schema);
+        Schema known = schemasById.get(id);
         if (known != null && !known.equals(schema)) {
             // about one chance in a billion for two schemas; refuse rather than mix them up
             throw new IllegalStateException("schemas " + known.getFullName() + " and " + schema.getFullName()
@@ -58,9 +62,32 @@ public final class InMemorySchemaRegistry implements SchemaRegistry {
         }
         List<Integer> versions = versionsBySubject.computeIfAbsent(subject, s -> new CopyOnWriteArrayList<>());
         if (!versions.contains(id)) {
+            Compatibility rule = compatibility(subject);
+            List<String> problems = rule.problems(schema, schemas(subject));
+            if (!problems.isEmpty()) {
+                throw new IncompatibleSchemaException("schema " + schema.getFullName() + " is not " + rule
+                        + "-compatible with the versions of " + subject + " in " + describe() + ": "
+                        + String.join("; ", problems));
+            }
+            schemasById.put(id, schema);
             versions.add(id);
         }
         return id;
+    }
+
+    @Override
+    public List<Schema> schemas(String subject) {
+        return versions(subject).stream().map(schemasById::get).toList();
+    }
+
+    @Override
+    public Compatibility compatibility(String subject) {
+        return rules.getOrDefault(subject, Compatibility.BACKWARD);
+    }
+
+    @Override
+    public void setCompatibility(String subject, Compatibility rule) {
+        rules.put(subject, rule);
     }
 
     @Override

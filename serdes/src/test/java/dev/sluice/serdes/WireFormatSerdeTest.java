@@ -104,14 +104,14 @@ class WireFormatSerdeTest {
 
     @Test
     void shouldRejectAnUnsupportedRegistryUrl() {
-        assertThatThrownBy(() -> AvroSerdes.forUrl("ftp://registry", Map.of()))
+        assertThatThrownBy(() -> AvroSerdes.forUrl("ftp://registry"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("mem://");
     }
 
     @Test
     void shouldShareTheInMemoryRegistryOfAScope() {
-        Serde<Job> one = AvroSerdes.forUrl("mem://shared-scope-test", Map.of()).valueSerde(Job.class);
-        Serde<Job> two = AvroSerdes.forUrl("mem://shared-scope-test", Map.of()).valueSerde(Job.class);
+        Serde<Job> one = AvroSerdes.forUrl("mem://shared-scope-test").valueSerde(Job.class);
+        Serde<Job> two = AvroSerdes.forUrl("mem://shared-scope-test").valueSerde(Job.class);
         Job job = Jobs.text("job-1", "doc-1", "hello");
         assertThat(two.deserializer().deserialize("x", one.serializer().serialize("x", job))).isEqualTo(job);
         InMemorySchemaRegistry.dropScope("shared-scope-test");

@@ -56,12 +56,14 @@ public final class PipelineTestDriver implements AutoCloseable {
     private final Map<String, TestOutputTopic<String, Job>> laneTopics = new HashMap<>();
     private final Map<String, List<String>> laneKeys = new HashMap<>();
     private final String registryScope;
+    private final dev.sluice.serdes.SchemaRegistry registry;
     private final java.nio.file.Path stateDir;
 
     private PipelineTestDriver(Builder builder) {
         String scope = "testkit-" + UUID.randomUUID();
         this.registryScope = scope;
-        this.topics = SluiceTopics.create(builder.prefix, AvroSerdes.forUrl("mem://" + scope, Map.of()));
+        this.registry = builder.registry != null ? builder.registry : InMemorySchemaRegistry.scope(scope);
+        this.topics = SluiceTopics.create(builder.prefix, AvroSerdes.forRegistry(registry));
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, builder.prefix + "-" + builder.pipeline.name());
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "test-driver:9092");
@@ -103,11 +105,12 @@ public final class PipelineTestDriver implements AutoCloseable {
     }
 
     /**
-     * The in-memory registry the driver's serdes use, e.g. to register an older or a foreign writer
-     * schema and submit a record written with it ({@link #submitRaw(String, byte[])}).
+     * The registry the driver's serdes use (an in-memory one of its own unless the builder was given
+     * one), e.g. to register an older or a foreign writer schema and submit a record written with it
+     * ({@link #submitRaw(String, byte[])}).
      */
     public dev.sluice.serdes.SchemaRegistry registry() {
-        return dev.sluice.serdes.InMemorySchemaRegistry.scope(registryScope);
+        return registry;
     }
 
     /** The topics, with the serdes the driver uses. */
@@ -240,6 +243,7 @@ public final class PipelineTestDriver implements AutoCloseable {
         private Instant startTime = Instant.parse("2026-01-01T00:00:00Z");
         private java.time.Duration duplicateWindow = java.time.Duration.ofMillis(SluiceConfig.DEFAULT_DUPLICATE_WINDOW_MS);
         private final Map<String, Object> kafka = new HashMap<>();
+        private dev.sluice.serdes.SchemaRegistry registry;
 
         private Builder(Pipeline pipeline) {
             this.pipeline = pipeline;
@@ -272,6 +276,15 @@ public final class PipelineTestDriver implements AutoCloseable {
          */
         public Builder kafka(String key, Object value) {
             kafka.put(key, value);
+            return this;
+        }
+
+        /**
+         * The registry the driver's serdes use instead of an in-memory one of its own, e.g. one that
+         * stands for a registry that goes away.
+         */
+        public Builder registry(dev.sluice.serdes.SchemaRegistry registry) {
+            this.registry = registry;
             return this;
         }
 

@@ -65,7 +65,7 @@ public final class Bench {
     private final BenchSettings settings;
     private final PrintWriter progress;
     private final String bootstrap;
-    private final AvroSerdes serdes = AvroSerdes.forUrl(BenchWorker.REGISTRY, Map.of());
+    private final AvroSerdes serdes = AvroSerdes.forUrl(BenchWorker.REGISTRY);
     private final Workload workload;
     private final Path stateRoot;
     /** The topics this run has created and seen served. */

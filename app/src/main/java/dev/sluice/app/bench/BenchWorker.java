@@ -74,7 +74,7 @@ public final class BenchWorker {
         MemoryWatch memory = new MemoryWatch();
         memory.start();
         registerSchemas();
-        AvroSerdes serdes = AvroSerdes.forUrl(REGISTRY, Map.of());
+        AvroSerdes serdes = AvroSerdes.forUrl(REGISTRY);
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         App app = null;
         String line;
@@ -175,8 +175,8 @@ public final class BenchWorker {
      */
     static void registerSchemas() {
         InMemorySchemaRegistry registry = InMemorySchemaRegistry.scope(REGISTRY.substring("mem://".length()));
-        registry.register("bench-value", Job.getClassSchema());
-        registry.register("bench-value", JobResult.getClassSchema());
+        registry.register("bench.jobs-value", Job.getClassSchema());
+        registry.register("bench.results-value", JobResult.getClassSchema());
     }
 
     /** The configuration of a Sluice application of the benchmark. */

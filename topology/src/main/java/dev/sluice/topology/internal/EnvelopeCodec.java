@@ -128,6 +128,52 @@ final class EnvelopeCodec {
     record Kept(byte[] encoded, Flow.Raw raw) {
     }
 
+    /**
+     * A source record that waits for the schema registry ({@link RegistryWaits}): the version byte,
+     * the attempts made, the record's timestamp, the record ({@link #putRaw}), then its headers (a
+     * count, then each length-prefixed UTF-8 key and length-prefixed value).
+     */
+    static byte[] encodeWaiting(Flow.Raw raw, long timestamp, org.apache.kafka.common.header.Headers headers,
+                                int attempts) {
+        java.util.List<byte[]> keys = new java.util.ArrayList<>();
+        int headerBytes = 4;
+        for (org.apache.kafka.common.header.Header header : headers) {
+            byte[] key = header.key().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            keys.add(key);
+            headerBytes += 4 + key.length + 4 + length(header.value());
+        }
+        ByteBuffer out = ByteBuffer.allocate(1 + 4 + 8 + rawLength(raw) + headerBytes);
+        out.put(VERSION).putInt(attempts).putLong(timestamp);
+        putRaw(out, raw);
+        out.putInt(keys.size());
+        int i = 0;
+        for (org.apache.kafka.common.header.Header header : headers) {
+            putBytes(out, keys.get(i++));
+            putBytes(out, header.value());
+        }
+        return out.array();
+    }
+
+    /** What {@link #encodeWaiting} wrote. */
+    static Waiting decodeWaiting(byte[] bytes) {
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        if (bytes.length < 13 || in.get() != VERSION) {
+            throw new SerializationException("not a Sluice registry-wait entry of format version " + VERSION);
+        }
+        int attempts = in.getInt();
+        long timestamp = in.getLong();
+        Flow.Raw raw = getRaw(in);
+        org.apache.kafka.common.header.internals.RecordHeaders headers = new org.apache.kafka.common.header.internals.RecordHeaders();
+        for (int n = in.getInt(); n > 0; n--) {
+            headers.add(new String(getBytes(in), java.nio.charset.StandardCharsets.UTF_8), getBytes(in));
+        }
+        return new Waiting(raw, timestamp, headers, attempts);
+    }
+
+    /** A source record that waits for the registry, and how many times it could not be read. */
+    record Waiting(Flow.Raw raw, long timestamp, org.apache.kafka.common.header.Headers headers, int attempts) {
+    }
+
     /** The bytes {@link #putRaw} writes for {@code raw}. */
     private static int rawLength(Flow.Raw raw) {
         byte[] topic = topicOf(raw);

@@ -4,26 +4,39 @@ import dev.sluice.schemas.Job;
 import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.schemas.StageError;
+import dev.sluice.serdes.SchemaRegistryUnavailableException;
 import dev.sluice.topology.SluiceTopology;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.List;
 import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The first processor: reads a job's raw record from the source topic, checks it, and sends it
  * through the stages as an envelope. A record that is not a usable job never
  * reaches a stage: it gets a FAILED result (keyed by its record key, since it may have no job id)
  * and goes to the dead-letter topic, and the next record runs. A job whose id was accepted within
- * the duplicate window goes to the dead-letter topic without a result of its own.
+ * the duplicate window goes to the dead-letter topic without a result of its own. A record whose
+ * schema id the registry could not be asked about (it is away) is neither: it waits in
+ * {@link RegistryWaits} and is read again later.
  */
 final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
+
+    private static final Logger log = LoggerFactory.getLogger(IntakeProcessor.class);
+    /** The most records one punctuation takes from the registry waits at a time. */
+    private static final int WAIT_CHUNK = 100;
+    private static final long WAIT_BUDGET_NANOS = java.time.Duration.ofMillis(200).toNanos();
 
     static final String STAGE = "intake";
     /** The error class of a job whose id was accepted before. */
@@ -37,7 +50,9 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
     /** Pass-through mode's results made without decoding the document; null in pipeline mode. */
     private final PassThroughCopy copy;
     private final int maxResultBytes;
+    private final String waitStoreName;
     private ProcessorContext<String, Flow> context;
+    private RegistryWaits waits;
     private Held held;
     /** The ids accepted within the duplicate window, with where each was read; null when not checked. */
     private WindowStore<String, String> acceptedIds;
@@ -46,9 +61,11 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
      * @param idStoreName the window store of accepted job ids, or null to run duplicates like any job
      * @param copy in pass-through mode, what makes the results of jobs it can copy; null otherwise
      * @param maxResultBytes the largest result the producer can send, for {@code copy}'s results
+     * @param waitStoreName the store of the records that wait for the schema registry
      */
     IntakeProcessor(Deserializer<Job> jobs, IntakeRules rules, boolean wantsJob, String idStoreName,
-                    Cancellations cancellations, PassThroughCopy copy, int maxResultBytes) {
+                    Cancellations cancellations, PassThroughCopy copy, int maxResultBytes, String waitStoreName) {
+        this.waitStoreName = waitStoreName;
         this.copy = copy;
         this.maxResultBytes = maxResultBytes;
         this.cancellations = cancellations;
@@ -66,6 +83,8 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
         if (idStoreName != null) {
             acceptedIds = context.getStateStore(idStoreName);
         }
+        waits = new RegistryWaits(context.getStateStore(waitStoreName));
+        context.schedule(RegistryWaits.TICK, PunctuationType.WALL_CLOCK_TIME, this::readWaiting);
     }
 
     @Override
@@ -75,13 +94,41 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
 
     @Override
     public void process(Record<byte[], byte[]> record) {
+        ErrorHeaders.SourcePosition position = context.recordMetadata()
+                .map(m -> new ErrorHeaders.SourcePosition(m.topic(), m.partition(), m.offset()))
+                .orElse(null);
+        read(record, position, 0);
+        // the record is done: what joins and gathers still hold goes to their stores before a commit
+        held.spill();
+    }
+
+    /** Reads again the records that waited for the registry and are due, for at most 200 ms. */
+    private void readWaiting(long now) {
+        if (waits.waiting() == 0) {
+            return;
+        }
+        long start = System.nanoTime();
+        List<EnvelopeCodec.Waiting> due;
+        do {
+            due = waits.takeDue(now, WAIT_CHUNK);
+            for (EnvelopeCodec.Waiting waiting : due) {
+                Flow.Raw raw = waiting.raw();
+                read(new Record<>(raw.key(), raw.value(), waiting.timestamp(), waiting.headers()), raw.position(),
+                        waiting.attempts());
+            }
+        } while (due.size() == WAIT_CHUNK && System.nanoTime() - start < WAIT_BUDGET_NANOS);
+        if (waits.waiting() == 0) {
+            log.info("the schema registry answers again: every record that waited for it is read");
+        }
+        held.spill();
+    }
+
+    /** Reads one source record, found at {@code position}, that {@code attemptsMade} tries could not read before. */
+    private void read(Record<byte[], byte[]> record, ErrorHeaders.SourcePosition position, int attemptsMade) {
         if (copy != null && record.value() != null && copied(record)) {
             return;
         }
         String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
-        ErrorHeaders.SourcePosition position = context.recordMetadata()
-                .map(m -> new ErrorHeaders.SourcePosition(m.topic(), m.partition(), m.offset()))
-                .orElse(null);
         if (record.value() == null) {
             reject(record, key, position, "NullValue",
                     "record has no value (null): a job must be an Avro Job in the Confluent wire format");
@@ -90,6 +137,9 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
         Job job;
         try {
             job = jobs.deserialize(position == null ? "" : position.topic(), record.value());
+        } catch (SchemaRegistryUnavailableException e) {
+            waitForRegistry(record, position, attemptsMade + 1, e);
+            return;
         } catch (SerializationException e) {
             reject(record, key, position, e.getClass().getName(), "record is not a readable Job: " + e.getMessage());
             return;
@@ -117,8 +167,18 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
                     Cancellations.NOTE));
         }
         context.forward(new Record<>(jobId, envelope, record.timestamp(), new RecordHeaders()));
-        // the record is done: what joins and gathers still hold goes to their stores before a commit
-        held.spill();
+    }
+
+    private void waitForRegistry(Record<byte[], byte[]> record, ErrorHeaders.SourcePosition position, int attempts,
+                                 SchemaRegistryUnavailableException e) {
+        if (waits.waiting() == 0) {
+            log.warn("a job on {} has a schema id this instance has not read before, and the schema registry does not"
+                    + " answer ({}); such jobs wait in store {} and are read again once it does. Jobs with known ids go"
+                    + " on", position == null ? "the source topic" : position.topic(), e.getMessage(), waitStoreName);
+        }
+        Headers headers = record.headers();
+        waits.park(new Flow.Raw(record.key(), record.value(), position), record.timestamp(), headers, attempts,
+                context.currentSystemTimeMs());
     }
 
     /**

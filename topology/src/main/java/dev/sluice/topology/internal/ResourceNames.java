@@ -13,6 +13,9 @@ public final class ResourceNames {
      */
     public static final String JOB_IDS = "sluice.job-ids";
 
+    /** The store where the intake keeps the records it could not read while the schema registry was away. */
+    public static final String REGISTRY_WAITS = "sluice.registry-waits";
+
     /** The global store of the control topic's commands, on every instance. */
     public static final String CONTROL = "sluice.control";
 

@@ -130,12 +130,16 @@ public final class TopologyFactory {
             builder.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(ids, rules.duplicateWindow(),
                     rules.duplicateWindow(), false), Serdes.String(), Serdes.String()).withCachingEnabled());
         }
+        String waits = ResourceNames.inLane(lane, ResourceNames.REGISTRY_WAITS);
+        // held in memory (it is small, and empty unless the registry is away), restored from its changelog
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(waits), Serdes.String(),
+                Serdes.ByteArray()));
         KStream<String, Flow> intake = source.process(
                 () -> new IntakeProcessor(topics.jobs().valueSerde().deserializer(), rules, wantsJob, ids,
                         cancellations, pipeline.isPassThrough() ? PassThroughCopy.of(topics.jobs().valueSerde().deserializer(),
                                 topics.results().valueSerde().serializer(), topics.results().name()) : null,
-                        maxResultBytes),
-                Named.as(n(lane, INTAKE)), ids == null ? new String[0] : new String[] {ids});
+                        maxResultBytes, waits),
+                Named.as(n(lane, INTAKE)), ids == null ? new String[] {waits} : new String[] {ids, waits});
         KStream<String, Flow> jobs = envelopesOnly(intake, n(lane, INTAKE), leaving);
 
         Map<String, KStream<String, Flow>> out = new HashMap<>();
