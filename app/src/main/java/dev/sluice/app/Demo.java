@@ -40,8 +40,15 @@ final class Demo {
     private final boolean passThrough;
     private final Duration timeout;
     private final PrintWriter out;
+    private final boolean apicurio;
 
     Demo(Path documents, Path config, boolean passThrough, Duration timeout, PrintWriter out) {
+        this(documents, config, passThrough, timeout, out, false);
+    }
+
+    /** @param apicurio run a real Apicurio Registry for the demo instead of the in-memory registry */
+    Demo(Path documents, Path config, boolean passThrough, Duration timeout, PrintWriter out, boolean apicurio) {
+        this.apicurio = apicurio;
         this.documents = documents;
         this.config = config;
         this.passThrough = passThrough;
@@ -64,8 +71,23 @@ final class Demo {
         List<Path> files = documentFiles();
         Path stateDir = Files.createTempDirectory("sluice-demo-state-");
         Report report;
-        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+        // the registry starts in its own JVM while the broker starts in this one
+        CompletableFuture<ApicurioRegistry> starting = apicurio ? CompletableFuture.supplyAsync(() -> {
+            try {
+                return ApicurioRegistry.start(0, null, Duration.ofSeconds(120));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while starting the registry", e);
+            }
+        }) : CompletableFuture.completedFuture(null);
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(); ApicurioRegistry registry = registry(starting)) {
             Map<String, Object> overrides = new HashMap<>();
+            if (registry != null) {
+                overrides.put(SluiceConfig.REGISTRY_URL_CONFIG, registry.ccompatUrl());
+                out.printf("demo: Apicurio Registry %s at %s%n", registry.version(), registry.ccompatUrl());
+            }
             overrides.put(SluiceConfig.KAFKA_PREFIX + StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
             if (passThrough) {
                 overrides.put(SluiceConfig.MODE_CONFIG, SluiceConfig.MODE_PASSTHROUGH);
@@ -91,6 +113,16 @@ final class Demo {
         out.printf(Locale.ROOT, "demo: %d jobs, %d completed, %d failed in %.1f s%n",
                 report.jobs(), report.completed(), report.failed(), seconds);
         return report;
+    }
+
+    /** The registry {@code starting} started; if it failed, its cause. */
+    private static ApicurioRegistry registry(CompletableFuture<ApicurioRegistry> starting) throws Exception {
+        try {
+            return starting.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = e.getCause() instanceof java.io.UncheckedIOException u ? u.getCause() : e.getCause();
+            throw cause instanceof Exception ex ? ex : e;
+        }
     }
 
     private Report submitAll(JobClient client, List<Path> files) throws Exception {

@@ -38,6 +38,11 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--passthrough", description = "Run the no-op pass-through mode instead of the pipeline.")
     boolean passThrough;
 
+    @Option(names = "--registry", paramLabel = "KIND", defaultValue = "mem",
+            description = "mem: the in-memory registry (default); apicurio: a real Apicurio Registry in a child JVM"
+                    + " (as sluice registry starts; fetched through Maven the first time).")
+    String registry;
+
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "120",
             description = "Give up waiting for results after this long (default: ${DEFAULT-VALUE}).")
     int timeoutSeconds;
@@ -45,8 +50,11 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        if (!registry.equals("mem") && !registry.equals("apicurio")) {
+            throw new org.apache.kafka.common.config.ConfigException("--registry", registry, "must be mem or apicurio");
+        }
         Demo.Report report = new Demo(docs == null ? Demo.defaultDocuments() : docs, config, passThrough,
-                java.time.Duration.ofSeconds(timeoutSeconds), out).run();
+                java.time.Duration.ofSeconds(timeoutSeconds), out, registry.equals("apicurio")).run();
         out.flush();
         return report.failed() == 0 && report.completed() == report.jobs() ? 0 : 1;
     }

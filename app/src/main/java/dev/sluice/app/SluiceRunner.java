@@ -1,12 +1,7 @@
 package dev.sluice.app;
 
-import dev.sluice.schemas.Control;
-import dev.sluice.schemas.Job;
-import dev.sluice.schemas.JobResult;
 import dev.sluice.serdes.AvroSerdes;
-import dev.sluice.serdes.InMemorySchemaRegistry;
 import dev.sluice.serdes.SluiceTopics;
-import dev.sluice.serdes.internal.WireFormat;
 import dev.sluice.topology.PauseListener;
 import dev.sluice.topology.Pipeline;
 import dev.sluice.topology.SluiceConfig;
@@ -80,12 +75,15 @@ public final class SluiceRunner implements AutoCloseable {
         }
         Properties props = config.streamsProperties();
         props.putAll(extraStreamsProps);
-        SluiceTopics topics = SluiceTopics.create(config.topicPrefix(), AvroSerdes.forUrl(config.registryUrl()));
+        AvroSerdes serdes = AvroSerdes.forUrl(config.registryUrl());
+        SluiceTopics topics = SluiceTopics.create(config.topicPrefix(), serdes);
         if (config.getBoolean(SluiceConfig.TOPICS_CREATE_CONFIG)) {
             TopicSetup.ensure(adminConfig(props), topics, pipeline.lanes(), config.getInt(SluiceConfig.TOPICS_PARTITIONS_CONFIG),
                     config.getShort(SluiceConfig.TOPICS_REPLICATION_FACTOR_CONFIG));
         }
-        registerInMemory(config.registryUrl(), topics, pipeline);
+        // every id this instance writes, and the ids of the schemas it reads, are known before any record
+        SchemaSetup.prepare(serdes.registry(), SchemaSetup.subjects(topics, pipeline.lanes()),
+                config.registryCompatibility(), config.registryStartupTimeout());
         java.util.List<Segment> running = new java.util.ArrayList<>();
         for (String segment : all) {
             if (segments.isEmpty() || segments.contains(segment)) {
@@ -205,26 +203,6 @@ public final class SluiceRunner implements AutoCloseable {
     }
 
     /**
-     * With the in-memory registry, registers the schemas this instance reads and writes (a job on the
-     * jobs and lane topics, a result on the results topic, a command on the control topic) before any
-     * record: a process resolves only
-     * the ids it registered, so otherwise an instance of its own could not read the first job another
-     * process wrote (ids derive from the schema, so both sides agree on them).
-     */
-    static void registerInMemory(String url, SluiceTopics topics, Pipeline pipeline) {
-        if (!url.startsWith("mem://")) {
-            return;
-        }
-        InMemorySchemaRegistry registry = InMemorySchemaRegistry.scope(url.substring("mem://".length()));
-        registry.register(WireFormat.subject(topics.jobs().name(), false), Job.getClassSchema());
-        for (String lane : pipeline.lanes()) {
-            registry.register(WireFormat.subject(topics.lane(lane).name(), false), Job.getClassSchema());
-        }
-        registry.register(WireFormat.subject(topics.results().name(), false), JobResult.getClassSchema());
-        registry.register(WireFormat.subject(topics.control().name(), false), Control.getClassSchema());
-    }
-
-    /**
      * What the control topic says about pausing, applied to the Kafka Streams instance of one segment:
      * it pauses when the whole pipeline is paused, or when the segment is a lane that is paused.
      */
@@ -259,13 +237,13 @@ public final class SluiceRunner implements AutoCloseable {
 
     /**
      * A job client of the deployment {@code loaded} describes, for the commands that talk to a running
-     * pipeline ({@code cancel}, {@code pause}, {@code resume}); with a {@code mem://} registry, our
-     * schemas are registered first, as an instance does.
+     * pipeline ({@code cancel}, {@code pause}, {@code resume}); our schemas are registered first (with a
+     * {@code mem://} registry, a process can read only the ids it registered itself).
      */
     static dev.sluice.connectors.JobClient client(ConfigLoader.Loaded loaded) {
-        SluiceTopics topics = SluiceTopics.create(loaded.config().topicPrefix(),
-                AvroSerdes.forUrl(loaded.config().registryUrl()));
-        registerInMemory(loaded.config().registryUrl(), topics, loaded.pipeline());
+        AvroSerdes serdes = AvroSerdes.forUrl(loaded.config().registryUrl());
+        SluiceTopics topics = SluiceTopics.create(loaded.config().topicPrefix(), serdes);
+        SchemaSetup.register(serdes.registry(), SchemaSetup.subjects(topics, loaded.pipeline().lanes()));
         return dev.sluice.connectors.JobClient.create(adminConfig(loaded.config().streamsProperties()), topics);
     }
 

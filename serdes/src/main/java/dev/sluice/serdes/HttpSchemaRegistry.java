@@ -147,8 +147,12 @@ public final class HttpSchemaRegistry implements SchemaRegistry {
 
     @Override
     public Compatibility compatibility(String subject) {
-        JsonNode config = send("GET", "/config/" + encode(subject) + "?defaultToGlobal=true", null)
-                .expect(200, "read the compatibility rule of " + subject);
+        Answer answer = send("GET", "/config/" + encode(subject) + "?defaultToGlobal=true", null);
+        if (answer.status == 404) {
+            // a subject with no versions and no rule of its own (Apicurio): the registry's default holds
+            answer = send("GET", "/config", null);
+        }
+        JsonNode config = answer.expect(200, "read the compatibility rule of " + subject);
         return Compatibility.of(config.path("compatibilityLevel").asText(config.path("compatibility").asText("")));
     }
 
@@ -194,7 +198,7 @@ public final class HttpSchemaRegistry implements SchemaRegistry {
             response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new SchemaRegistryUnavailableException("schema registry " + described + " is not reachable ("
-                    + method + " " + path + "): " + e, e);
+                    + method + " " + path + "): " + why(e), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SchemaRegistryUnavailableException("interrupted while asking schema registry " + described, e);
@@ -204,6 +208,16 @@ public final class HttpSchemaRegistry implements SchemaRegistry {
                     + path + " with HTTP " + response.statusCode() + ": " + response.body(), null);
         }
         return new Answer(response.statusCode(), response.body());
+    }
+
+    private String why(IOException e) {
+        if (e instanceof java.net.ConnectException) {
+            return "connection refused";
+        }
+        if (e instanceof java.net.http.HttpTimeoutException) {
+            return "no answer within " + requestTimeout.toMillis() + " ms";
+        }
+        return e.toString();
     }
 
     private static String encode(String subject) {

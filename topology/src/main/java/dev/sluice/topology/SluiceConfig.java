@@ -55,7 +55,20 @@ public final class SluiceConfig extends AbstractConfig {
 
     public static final String REGISTRY_URL_CONFIG = "registry.url";
     private static final String REGISTRY_URL_DOC = "Schema registry: mem://NAME for the in-memory registry (unit tests,"
-            + " embedded default) or the URL of an Apicurio registry, e.g. http://localhost:8080/apis/registry/v2.";
+            + " embedded default) or the URL of a registry with Confluent's REST API: Apicurio Registry's"
+            + " http://HOST:8080/apis/ccompat/v7, or Confluent Schema Registry's http://HOST:8081. Credentials may"
+            + " go in the URL (http://user:secret@HOST/...), for HTTP basic authentication.";
+
+    public static final String REGISTRY_COMPATIBILITY_CONFIG = "registry.compatibility";
+    private static final String REGISTRY_COMPATIBILITY_DOC = "The compatibility rule set at start-up on each subject"
+            + " Sluice writes or reads (<topic>-value of the jobs, lane, results and control topics): NONE, BACKWARD,"
+            + " BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL or FULL_TRANSITIVE. The default, FULL_TRANSITIVE,"
+            + " lets producers and consumers of any version read each other (see docs/schemas.md).";
+
+    public static final String REGISTRY_STARTUP_TIMEOUT_CONFIG = "registry.startup.timeout.ms";
+    private static final String REGISTRY_STARTUP_TIMEOUT_DOC = "How long start-up waits, trying again with backoff,"
+            + " for a schema registry that does not answer, before it gives up.";
+    public static final long DEFAULT_REGISTRY_STARTUP_TIMEOUT_MS = Duration.ofMinutes(2).toMillis();
 
     public static final String DOCUMENT_MAX_BYTES_CONFIG = "limits.document.max.bytes";
     private static final String DOCUMENT_MAX_BYTES_DOC = "Largest document text, in UTF-8 bytes, that a job may carry;"
@@ -108,6 +121,16 @@ public final class SluiceConfig extends AbstractConfig {
                     throw new ConfigException(name, value, "must be mem://NAME or an http(s):// registry URL");
                 }
             }, Importance.HIGH, REGISTRY_URL_DOC)
+            .define(REGISTRY_COMPATIBILITY_CONFIG, Type.STRING, dev.sluice.schemas.Compatibility.SLUICE_DEFAULT.name(),
+                    (name, value) -> {
+                        try {
+                            dev.sluice.schemas.Compatibility.of(String.valueOf(value));
+                        } catch (IllegalArgumentException e) {
+                            throw new ConfigException(name, value, e.getMessage());
+                        }
+                    }, Importance.MEDIUM, REGISTRY_COMPATIBILITY_DOC)
+            .define(REGISTRY_STARTUP_TIMEOUT_CONFIG, Type.LONG, DEFAULT_REGISTRY_STARTUP_TIMEOUT_MS,
+                    ConfigDef.Range.atLeast(0), Importance.LOW, REGISTRY_STARTUP_TIMEOUT_DOC)
             .define(DOCUMENT_MAX_BYTES_CONFIG, Type.INT, DEFAULT_DOCUMENT_MAX_BYTES, ConfigDef.Range.atLeast(1),
                     Importance.MEDIUM, DOCUMENT_MAX_BYTES_DOC)
             .define(DUPLICATE_WINDOW_CONFIG, Type.LONG, DEFAULT_DUPLICATE_WINDOW_MS, ConfigDef.Range.atLeast(0),
@@ -150,6 +173,16 @@ public final class SluiceConfig extends AbstractConfig {
 
     public String registryUrl() {
         return getString(REGISTRY_URL_CONFIG);
+    }
+
+    /** The compatibility rule Sluice sets on its subjects. */
+    public dev.sluice.schemas.Compatibility registryCompatibility() {
+        return dev.sluice.schemas.Compatibility.of(getString(REGISTRY_COMPATIBILITY_CONFIG));
+    }
+
+    /** How long start-up waits for the schema registry to answer. */
+    public Duration registryStartupTimeout() {
+        return Duration.ofMillis(getLong(REGISTRY_STARTUP_TIMEOUT_CONFIG));
     }
 
     public int maxDocumentBytes() {
