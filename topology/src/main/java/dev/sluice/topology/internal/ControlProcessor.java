@@ -26,6 +26,9 @@ final class ControlProcessor implements Processor<byte[], byte[], Void, Void> {
 
     private static final Logger log = LoggerFactory.getLogger(ControlProcessor.class);
 
+    /** How long a command waits for a schema registry that does not answer before it is skipped. */
+    static final java.time.Duration REGISTRY_PATIENCE = java.time.Duration.ofSeconds(60);
+
     private final String topic;
     private final Deserializer<Control> commands;
     private final Cancellations cancellations;
@@ -79,7 +82,7 @@ final class ControlProcessor implements Processor<byte[], byte[], Void, Void> {
     private Control apply(byte[] value) {
         Control command;
         try {
-            command = commands.deserialize(topic, value);
+            command = read(value);
         } catch (RuntimeException e) {
             log.warn("skipped a record on {} that is not a readable command: {}", topic, e.getMessage());
             return null;
@@ -96,6 +99,34 @@ final class ControlProcessor implements Processor<byte[], byte[], Void, Void> {
         log.warn("skipped command {} on {}: {} {}", command.getCommandId(), topic, command.getType(),
                 command.getType() == ControlType.CANCEL ? "without a job id" : "is not known to this version");
         return null;
+    }
+
+    /**
+     * Reads a command; while the schema registry does not answer for its schema id (one this instance
+     * has not read before: a command from another Sluice version), tries again for up to
+     * {@link #REGISTRY_PATIENCE} on this thread (the global one, which holds no partition of a group),
+     * so that a cancel or a pause is not lost to a short outage.
+     */
+    private Control read(byte[] value) {
+        long deadline = System.nanoTime() + REGISTRY_PATIENCE.toNanos();
+        long backoff = 500;
+        while (true) {
+            try {
+                return commands.deserialize(topic, value);
+            } catch (dev.sluice.serdes.SchemaRegistryUnavailableException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                log.warn("a command on {} waits for the schema registry: {}", topic, e.getMessage());
+                try {
+                    Thread.sleep(backoff);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+                backoff = Math.min(backoff * 2, 5_000);
+            }
+        }
     }
 
     private static String laneOf(Control command) {

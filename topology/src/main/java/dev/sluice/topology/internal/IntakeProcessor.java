@@ -171,7 +171,7 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
 
     private void waitForRegistry(Record<byte[], byte[]> record, ErrorHeaders.SourcePosition position, int attempts,
                                  SchemaRegistryUnavailableException e) {
-        if (waits.waiting() == 0) {
+        if (attempts == 1 && waits.waiting() == 0) {
             log.warn("a job on {} has a schema id this instance has not read before, and the schema registry does not"
                     + " answer ({}); such jobs wait in store {} and are read again once it does. Jobs with known ids go"
                     + " on", position == null ? "the source topic" : position.topic(), e.getMessage(), waitStoreName);
