@@ -193,8 +193,26 @@ public final class ApicurioRegistry implements AutoCloseable {
     /** Which registry runs on which Java, and where its files are. */
     record Distribution(String version, Path java) {
 
-        /** The newest registry that a Java here runs: 3.3.3 on Java 21+, else 3.0.9 on this Java. */
+        /**
+         * The environment variable that names the JDK (its home) the registry runs on; not SLUICE_*,
+         * which would be read as a configuration key.
+         */
+        static final String JAVA_ENV = "REGISTRY_JAVA_HOME";
+
+        /**
+         * The newest registry that a Java here runs: 3.3.3 on Java 21+, else 3.0.9 on this Java. The
+         * environment variable {@value #JAVA_ENV} names the JDK to use instead (its home directory).
+         */
         static Distribution find() {
+            String chosen = System.getenv(JAVA_ENV);
+            if (chosen != null && !chosen.isBlank()) {
+                Path home = Path.of(chosen);
+                Path java = home.resolve("bin").resolve("java");
+                if (!Files.isExecutable(java)) {
+                    throw new IllegalArgumentException(JAVA_ENV + " is " + chosen + ", which has no bin/java");
+                }
+                return new Distribution(featureVersion(home) >= 21 ? VERSION : JAVA17_VERSION, java);
+            }
             return java21().map(java -> new Distribution(VERSION, java))
                     .orElseGet(() -> new Distribution(JAVA17_VERSION, currentJava()));
         }

@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
             "",
             "Starts Apicurio Registry in a child JVM on 127.0.0.1: version " + ApicurioRegistry.VERSION + " when a Java"
                     + " 21 or later is found (this JVM, then /usr/lib/jvm), else " + ApicurioRegistry.JAVA17_VERSION
-                    + " on Java 17. The distribution comes from Maven Central through Maven (mvn must be on the PATH"
+                    + " on Java 17 (REGISTRY_JAVA_HOME names the JDK to use instead). The distribution comes from Maven Central through Maven (mvn must be on the PATH"
                     + " the first time) and is unpacked once under ~/.cache/sluice. Prints the URL to give as"
                     + " registry.url, then runs until Ctrl-C.",
             ""

@@ -72,6 +72,10 @@ final class SchemaSetup {
         subjects.forEach(registry::register);
     }
 
+    private static String readable(Duration duration) {
+        return duration.toMillis() % 1000 == 0 ? duration.toSeconds() + " s" : duration.toMillis() + " ms";
+    }
+
     /**
      * Runs {@code call}, again and again while the registry does not answer, with backoff from 0.5 s to
      * 10 s, for up to {@code timeout}.
@@ -92,12 +96,12 @@ final class SchemaSetup {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     throw new IllegalStateException("schema registry " + registry.describe() + " did not answer within "
-                            + timeout.toSeconds() + " s (registry.startup.timeout.ms); the last try: " + e.getMessage(), e);
+                            + readable(timeout) + " (registry.startup.timeout.ms); the last try: " + e.getMessage(), e);
                 }
                 Duration wait = Duration.ofNanos(Math.min(backoff.toNanos(), left));
-                log.warn("waiting for schema registry {}: {}; trying again in {} ms (attempt {}, gives up after {} s:"
+                log.warn("waiting for schema registry {}: {}; trying again in {} ms (attempt {}, gives up after {}:"
                         + " registry.startup.timeout.ms)", registry.describe(), e.getMessage(), wait.toMillis(), attempt,
-                        timeout.toSeconds());
+                        readable(timeout));
                 Thread.sleep(wait.toMillis());
                 backoff = backoff.multipliedBy(2).compareTo(LONGEST_BACKOFF) > 0 ? LONGEST_BACKOFF : backoff.multipliedBy(2);
             }

@@ -1,11 +1,8 @@
 package dev.sluice.topology.internal;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
@@ -23,49 +20,27 @@ final class RegistryWaits {
     /** How often the intake looks for records that came due. */
     static final Duration TICK = Duration.ofMillis(500);
 
-    private final KeyValueStore<String, byte[]> store;
-    private int waiting;
+    private final DueQueue<EnvelopeCodec.Waiting> queue;
 
     RegistryWaits(KeyValueStore<String, byte[]> store) {
-        this.store = store;
-        try (KeyValueIterator<String, byte[]> it = store.all()) {
-            while (it.hasNext()) {
-                it.next();
-                waiting++;
-            }
-        }
+        this.queue = new DueQueue<>(store, EnvelopeCodec::decodeWaiting);
     }
 
     int waiting() {
-        return waiting;
+        return queue.size();
     }
 
     /** Puts a record away for its next try, after {@code attemptsMade} tries could not read it. */
     void park(Flow.Raw raw, long timestamp, Headers headers, int attemptsMade, long now) {
         long wait = Math.min(LONGEST_WAIT.toMillis(), FIRST_WAIT.toMillis() << Math.min(attemptsMade - 1, 20));
         ErrorHeaders.SourcePosition position = raw.position();
-        String key = String.format("%015d|%s", now + wait, position == null ? "" + System.nanoTime()
-                : position.topic() + "-" + position.partition() + "@" + position.offset());
-        if (store.get(key) == null) {
-            waiting++;
-        }
-        store.put(key, EnvelopeCodec.encodeWaiting(raw, timestamp, headers, attemptsMade));
+        String id = position == null ? "unplaced-" + System.nanoTime()
+                : position.topic() + "-" + position.partition() + "@" + position.offset();
+        queue.put(now + wait, id, EnvelopeCodec.encodeWaiting(raw, timestamp, headers, attemptsMade));
     }
 
     /** Takes out up to {@code max} records due at {@code now}, the earliest first. */
     List<EnvelopeCodec.Waiting> takeDue(long now, int max) {
-        List<KeyValue<String, byte[]>> due = new ArrayList<>();
-        try (KeyValueIterator<String, byte[]> it = store.range(null, String.format("%015d|\uffff", now))) {
-            while (it.hasNext() && due.size() < max) {
-                due.add(it.next());
-            }
-        }
-        List<EnvelopeCodec.Waiting> records = new ArrayList<>(due.size());
-        for (KeyValue<String, byte[]> entry : due) {
-            store.delete(entry.key);
-            waiting--;
-            records.add(EnvelopeCodec.decodeWaiting(entry.value));
-        }
-        return records;
+        return queue.takeDue(now, max);
     }
 }

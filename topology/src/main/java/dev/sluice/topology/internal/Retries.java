@@ -2,11 +2,8 @@ package dev.sluice.topology.internal;
 
 import dev.sluice.topology.RetryPolicy;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
-import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
@@ -20,18 +17,11 @@ final class Retries {
     static final long BUDGET_NANOS = Duration.ofMillis(200).toNanos();
 
     private final RetryPolicy policy;
-    private final KeyValueStore<String, byte[]> store;
-    private int waiting;
+    private final DueQueue<EnvelopeCodec.Parked> parked;
 
     Retries(RetryPolicy policy, KeyValueStore<String, byte[]> store) {
         this.policy = policy;
-        this.store = store;
-        try (KeyValueIterator<String, byte[]> it = store.all()) {
-            while (it.hasNext()) {
-                it.next();
-                waiting++;
-            }
-        }
+        this.parked = new DueQueue<>(store, EnvelopeCodec::decodeRetry);
     }
 
     /** How often the stage looks for parts that came due: a quarter of the first backoff, 10 to 500 ms. */
@@ -40,7 +30,7 @@ final class Retries {
     }
 
     boolean isEmpty() {
-        return waiting == 0;
+        return parked.size() == 0;
     }
 
     /** Whether a part whose attempt {@code attemptsMade} threw {@code error} is tried again. */
@@ -62,27 +52,11 @@ final class Retries {
         if (envelope.job().getDeadline() != null) {
             due = Math.min(due, envelope.job().getDeadline().toEpochMilli());
         }
-        String key = String.format("%015d|%s|%s", Math.max(0, due), envelope.jobId(), envelope.lineage().path());
-        if (store.get(key) == null) {
-            waiting++;
-        }
-        store.put(key, EnvelopeCodec.encodeRetry(envelope, attemptsMade));
+        parked.put(due, envelope.jobId() + "|" + envelope.lineage().path(), EnvelopeCodec.encodeRetry(envelope, attemptsMade));
     }
 
     /** Takes out up to {@code max} parts that are due at {@code now}, the earliest first. */
     List<EnvelopeCodec.Parked> takeDue(long now, int max) {
-        List<KeyValue<String, byte[]>> due = new ArrayList<>();
-        try (KeyValueIterator<String, byte[]> it = store.range(null, String.format("%015d|\uffff", now))) {
-            while (it.hasNext() && due.size() < max) {
-                due.add(it.next());
-            }
-        }
-        List<EnvelopeCodec.Parked> parked = new ArrayList<>(due.size());
-        for (KeyValue<String, byte[]> entry : due) {
-            store.delete(entry.key);
-            waiting--;
-            parked.add(EnvelopeCodec.decodeRetry(entry.value));
-        }
-        return parked;
+        return parked.takeDue(now, max);
     }
 }
