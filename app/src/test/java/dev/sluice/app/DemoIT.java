@@ -38,6 +38,19 @@ class DemoIT {
     }
 
     @Test
+    void shouldRunAgainstARealApicurioRegistryAndStopIt() throws Exception {
+        StringWriter text = new StringWriter();
+        Demo.Report report = new Demo(DOCUMENTS, null, false, Duration.ofSeconds(120), new PrintWriter(text), true).run();
+
+        assertThat(text.toString()).containsPattern("demo: Apicurio Registry 3\\.\\d+\\.\\d+ at http://127\\.0\\.0\\.1:\\d+"
+                + "/apis/ccompat/v7");
+        assertThat(report.failed()).isZero();
+        assertThat(report.completed()).isEqualTo(report.jobs()).isGreaterThanOrEqualTo(12);
+        assertThat(ProcessHandle.current().children().filter(ProcessHandle::isAlive)
+                .map(p -> p.info().commandLine().orElse(""))).noneMatch(line -> line.contains("apicurio"));
+    }
+
+    @Test
     void shouldCarryJobsUnchangedInPassThroughMode() throws Exception {
         StringWriter text = new StringWriter();
         Demo.Report report = new Demo(DOCUMENTS, null, true, Duration.ofSeconds(120), new PrintWriter(text)).run();

@@ -102,8 +102,14 @@ public final class HttpSchemaRegistry implements SchemaRegistry {
         ObjectNode body = JSON.createObjectNode().put("schema", schema.toString());
         Answer answer = send("POST", "/subjects/" + encode(subject) + "/versions", body);
         if (answer.status == 409) {
+            String rule;
+            try {
+                rule = "rule " + compatibility(subject);
+            } catch (RuntimeException e) {
+                rule = "its compatibility rule";
+            }
             throw new IncompatibleSchemaException("registry " + described + " refuses schema " + schema.getFullName()
-                    + " under subject " + subject + " (rule " + compatibility(subject) + "): " + answer.message());
+                    + " under subject " + subject + " (" + rule + "): " + answer.message());
         }
         int id = answer.expect(200, "register " + schema.getFullName() + " under " + subject).path("id").asInt(-1);
         if (id < 0) {
@@ -256,18 +262,21 @@ public final class HttpSchemaRegistry implements SchemaRegistry {
         }
 
         String message() {
+            String shown = body.length() > 300 ? body.substring(0, 300) + "..." : body;
             try {
-                return JSON.readTree(body).path("message").asText(body);
+                return JSON.readTree(body).path("message").asText(shown);
             } catch (IOException e) {
-                return body;
+                return shown;
             }
         }
 
         /** The JSON body when the status is {@code expected}; else a SerializationException that says what failed. */
         JsonNode expect(int expected, String what) {
             if (status != expected) {
+                String hint = status == 404 && errorCode() == 0 ? " (is " + described + " the root of a Confluent-compatible"
+                        + " registry API? Apicurio Registry's ends in /apis/ccompat/v7)" : "";
                 throw new SerializationException("schema registry " + described + " could not " + what + ": HTTP "
-                        + status + ": " + message());
+                        + status + ": " + message() + hint);
             }
             return json();
         }
