@@ -59,6 +59,37 @@ class JobClientIT {
     }
 
     @Test
+    void shouldMakeASubmitterWaitWhileItsJobsInFlightAreAtTheBound() throws Exception {
+        try (JobClient client = JobClient.create(Map.of("bootstrap.servers", kafka.bootstrapServers()), topics, 16, 3,
+                Duration.ofSeconds(1))) {
+            client.pause(null, "backpressure test");
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(runner::isPaused);
+            var first = client.submitAll(java.util.List.of(Jobs.text("bp-1", "d", "one"), Jobs.text("bp-2", "d", "two"),
+                    Jobs.text("bp-3", "d", "three")));
+            assertThat(client.inFlight()).isEqualTo(3);
+
+            long t0 = System.nanoTime();
+            var refused = client.submit(Jobs.text("bp-4", "d", "four"));
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(900));
+            assertThat(refused).failsWithin(Duration.ZERO).withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                    .withMessageContaining("3 jobs of this client have had no result for 1 s");
+
+            client.resume(null, "backpressure test over");
+            for (var result : first) {
+                assertThat(result.get(60, TimeUnit.SECONDS).getStatus()).isEqualTo(JobStatus.COMPLETED);
+            }
+            assertThat(client.submit(Jobs.text("bp-4", "d", "four")).get(60, TimeUnit.SECONDS).getStatus())
+                    .isEqualTo(JobStatus.COMPLETED);
+            // a slot is given back as the result's future completes, on the reader's thread
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> client.inFlight() == 0);
+        } finally {
+            try (JobClient client = client()) {
+                client.resume(null, "backpressure test cleanup");
+            }
+        }
+    }
+
+    @Test
     void shouldHandBackAResultThatArrivedBeforeAwaitWasCalled() throws Exception {
         try (JobClient client = client()) {
             Job job = Jobs.text("early-bird", "doc", "text");

@@ -39,6 +39,12 @@ import org.slf4j.LoggerFactory;
  * {@value #KEPT_RESULTS} of them) until it is. {@link #await} on a job submitted elsewhere sees
  * results that arrive after the client was created.
  *
+ * <p>At most {@code maxInFlight} of its jobs are on their way at a time (sent, result not yet
+ * come): {@link #submit} waits for room, up to {@code blockTimeout}, so a caller that submits faster
+ * than the pipeline works is slowed to its pace rather than filling memory. A result that cannot be
+ * read because the schema registry is away is read again once it answers, never skipped. A job's
+ * future completes once, with the first result for it.
+ *
  * <p>Thread-safe. Close it to stop its thread; results still awaited then fail.
  */
 public final class JobClient implements AutoCloseable {
@@ -57,6 +63,15 @@ public final class JobClient implements AutoCloseable {
 
     private final int keptResults;
 
+    /** How many of its jobs a client has on their way at most, by default. */
+    public static final int DEFAULT_MAX_IN_FLIGHT = 1_000;
+    /** How long {@link #submit} waits for room, by default. */
+    public static final Duration DEFAULT_BLOCK_TIMEOUT = Duration.ofSeconds(60);
+
+    private final int maxInFlight;
+    private final java.util.concurrent.Semaphore inFlight;
+    private final Duration blockTimeout;
+
     private final Map<String, CompletableFuture<JobResult>> waiting = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<JobResult>> arrived = java.util.Collections.synchronizedMap(
             new java.util.LinkedHashMap<>(1024, 0.75f, false) {
@@ -68,11 +83,18 @@ public final class JobClient implements AutoCloseable {
     private final Thread reader;
     private volatile boolean closed;
 
-    private JobClient(Map<String, Object> kafka, SluiceTopics topics, int keptResults) {
+    private JobClient(Map<String, Object> kafka, SluiceTopics topics, int keptResults, int maxInFlight,
+                      Duration blockTimeout) {
         if (keptResults < 0) {
             throw new IllegalArgumentException("kept results must be 0 or more, was " + keptResults);
         }
+        if (maxInFlight < 1) {
+            throw new IllegalArgumentException("jobs in flight must be 1 or more, was " + maxInFlight);
+        }
         this.keptResults = keptResults;
+        this.maxInFlight = maxInFlight;
+        this.inFlight = new java.util.concurrent.Semaphore(maxInFlight);
+        this.blockTimeout = blockTimeout;
         this.topics = topics;
         Map<String, Object> producerConfig = new HashMap<>(kafka);
         producerConfig.putIfAbsent(ProducerConfig.ACKS_CONFIG, "all");
@@ -107,7 +129,7 @@ public final class JobClient implements AutoCloseable {
      *     pass through under their own names
      */
     public static JobClient create(Map<String, Object> kafka, SluiceTopics topics) {
-        return new JobClient(kafka, topics, KEPT_RESULTS);
+        return new JobClient(kafka, topics, KEPT_RESULTS, DEFAULT_MAX_IN_FLIGHT, DEFAULT_BLOCK_TIMEOUT);
     }
 
     /**
@@ -116,14 +138,47 @@ public final class JobClient implements AutoCloseable {
      * only uses the futures {@link #submit} returns needs none kept: {@code 0}.
      */
     public static JobClient create(Map<String, Object> kafka, SluiceTopics topics, int keptResults) {
-        return new JobClient(kafka, topics, keptResults);
+        return new JobClient(kafka, topics, keptResults, DEFAULT_MAX_IN_FLIGHT, DEFAULT_BLOCK_TIMEOUT);
     }
 
-    /** Sends a job and returns its result, when it comes. The future fails if the send fails. */
+    /**
+     * A client with at most {@code maxInFlight} jobs on their way, whose {@link #submit} waits up to
+     * {@code blockTimeout} for room.
+     */
+    public static JobClient create(Map<String, Object> kafka, SluiceTopics topics, int keptResults, int maxInFlight,
+                                   Duration blockTimeout) {
+        return new JobClient(kafka, topics, keptResults, maxInFlight, blockTimeout);
+    }
+
+    /**
+     * Sends a job and returns its result, when it comes. While {@code maxInFlight} of this client's
+     * jobs are on their way it first waits for one of them to end (backpressure), for up to the
+     * client's block timeout. The future fails if the send fails, if there was no room in time, or if
+     * the calling thread was interrupted while it waited.
+     */
     public CompletableFuture<JobResult> submit(Job job) {
         String id = Objects.requireNonNull(job.getJobId(), "jobId");
+        try {
+            if (!inFlight.tryAcquire(blockTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                return CompletableFuture.failedFuture(new IllegalStateException("job " + id + " was not sent: "
+                        + maxInFlight + " jobs of this client have had no result for " + blockTimeout.toSeconds()
+                        + " s (is the pipeline running?)", new TimeoutException()));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return CompletableFuture.failedFuture(new IllegalStateException("interrupted before job " + id
+                    + " was sent", e));
+        }
         CompletableFuture<JobResult> result = watch(id);
-        byte[] value = jobs.serialize(topics.jobs().name(), job);
+        result.whenComplete((r, e) -> inFlight.release());
+        byte[] value;
+        try {
+            value = jobs.serialize(topics.jobs().name(), job);
+        } catch (RuntimeException e) {
+            waiting.remove(id, result);
+            result.completeExceptionally(new IllegalStateException("job " + id + " was not sent: " + e.getMessage(), e));
+            return result;
+        }
         producer.send(new ProducerRecord<>(topics.jobs().name(), id, value), (metadata, error) -> {
             if (error != null) {
                 waiting.remove(id, result);
@@ -132,6 +187,20 @@ public final class JobClient implements AutoCloseable {
             }
         });
         return result;
+    }
+
+    /** Submits each job in turn ({@link #submit}: waiting for room as it goes); their results, in order. */
+    public List<CompletableFuture<JobResult>> submitAll(Iterable<Job> jobs) {
+        List<CompletableFuture<JobResult>> results = new ArrayList<>();
+        for (Job job : jobs) {
+            results.add(submit(job));
+        }
+        return results;
+    }
+
+    /** How many of this client's jobs are on their way now: sent (or being sent), result not yet come. */
+    public int inFlight() {
+        return maxInFlight - inFlight.availablePermits();
     }
 
     /** Sends a job and waits until the broker has it. */
@@ -254,6 +323,14 @@ public final class JobClient implements AutoCloseable {
                         }
                     }
                 } catch (RecordDeserializationException e) {
+                    if (registryAway(e)) {
+                        // the record is fine; its schema cannot be fetched now: read it again shortly
+                        log.warn("cannot read the result at {} offset {} yet: {}; trying again in 1 s",
+                                e.topicPartition(), e.offset(), e.getCause().getMessage());
+                        consumer.seek(e.topicPartition(), e.offset());
+                        Thread.sleep(1_000);
+                        continue;
+                    }
                     log.warn("skipping unreadable result at {} offset {}: {}", e.topicPartition(), e.offset(),
                             e.getMessage());
                     consumer.seek(e.topicPartition(), e.offset() + 1);
@@ -263,12 +340,24 @@ public final class JobClient implements AutoCloseable {
             if (!closed) {
                 throw e;
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failAll(new IllegalStateException("job client's reader was interrupted", e));
         } catch (RuntimeException e) {
             log.error("job client stopped reading results", e);
             failAll(e);
         } finally {
             consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
         }
+    }
+
+    private static boolean registryAway(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof dev.sluice.serdes.SchemaRegistryUnavailableException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void failAll(Throwable cause) {
