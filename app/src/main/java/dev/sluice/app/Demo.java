@@ -1,24 +1,18 @@
 package dev.sluice.app;
 
 import dev.sluice.connectors.JobClient;
-import dev.sluice.schemas.Document;
-import dev.sluice.schemas.IngestedDocument;
 import dev.sluice.schemas.Job;
 import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
-import dev.sluice.schemas.Jobs;
-import dev.sluice.schemas.StageTrace;
 import dev.sluice.serdes.AvroSerdes;
 import dev.sluice.serdes.SluiceTopics;
 import dev.sluice.topology.SluiceConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -26,7 +20,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
@@ -130,11 +123,7 @@ final class Demo {
         for (int i = 0; i < files.size(); i++) {
             Path file = files.get(i);
             String name = file.getFileName().toString();
-            Job job = Jobs.text(String.format(Locale.ROOT, "demo-%02d-%s", i + 1, stem(name)), name,
-                    Files.readString(file, StandardCharsets.UTF_8));
-            Document document = job.getDocument();
-            document.setSourceUri(file.toUri().toString());
-            document.setContentType(name.endsWith(".md") ? "text/markdown" : "text/plain");
+            Job job = Documents.job(String.format(Locale.ROOT, "demo-%02d-%s", i + 1, Documents.stem(name)), file);
             long sent = System.nanoTime();
             CompletableFuture<Long> done = new CompletableFuture<>();
             CompletableFuture<JobResult> result = client.submit(job);
@@ -162,41 +151,10 @@ final class Demo {
             } else {
                 failed++;
             }
-            out.printf("  %-9s  %-28s  %s  %5d ms%n", result.getStatus(), s.name(), detail(result), ms);
+            out.printf("  %-9s  %-28s  %s  %5d ms%n", result.getStatus(), s.name(), ResultLines.detail(result), ms);
             out.flush();
         }
         return new Report(submitted.size(), completed, failed, results);
-    }
-
-    private static String detail(JobResult result) {
-        if (result.getStatus() != JobStatus.COMPLETED) {
-            return "at " + result.getError().getStage() + ": " + result.getError().getMessage();
-        }
-        Object output = result.getOutput();
-        String what;
-        if (output instanceof IngestedDocument doc) {
-            int dims = doc.getChunks().isEmpty() ? 0 : doc.getChunks().get(0).getEmbedding().size();
-            int chars = doc.getChunks().stream().mapToInt(c -> c.getText().length()).sum();
-            what = String.format(Locale.ROOT, "%3d chunk%s x %d dims, %6d chars", doc.getChunks().size(), doc.getChunks().size() == 1 ? " " : "s", dims, chars);
-        } else if (output instanceof Job job) {
-            what = String.format(Locale.ROOT, "pass-through, %6d chars", job.getDocument().getText().length());
-        } else {
-            what = output == null ? "no output" : output.getClass().getSimpleName();
-        }
-        boolean bulk = result.getTrace().stream()
-                .anyMatch(t -> t.getNote() != null && t.getNote().startsWith("lane "));
-        if (bulk) {
-            what = what + ", " + result.getTrace().stream().filter(t -> t.getNote() != null && t.getNote().startsWith("lane "))
-                    .findFirst().map(t -> t.getNote()).orElse("");
-        }
-        String trace = result.getTrace().stream()
-                .map(t -> t.getStage() + " " + formatMicros(t))
-                .collect(Collectors.joining(", "));
-        return trace.isEmpty() ? what : what + "  [" + trace + "]";
-    }
-
-    private static String formatMicros(StageTrace t) {
-        return String.format(Locale.ROOT, "%.1f ms", t.getDurationMicros() / 1000.0);
     }
 
     private static String describe(ConfigLoader.Loaded loaded) {
@@ -212,21 +170,7 @@ final class Demo {
             throw new IllegalArgumentException("no documents directory at " + documents.toAbsolutePath()
                     + " (give one with --docs)");
         }
-        try (Stream<Path> list = Files.list(documents)) {
-            List<Path> files = list.filter(Files::isRegularFile)
-                    .filter(p -> !p.getFileName().toString().startsWith("."))
-                    .sorted(Comparator.comparing(p -> p.getFileName().toString()))
-                    .toList();
-            if (files.isEmpty()) {
-                throw new IllegalArgumentException("no documents in " + documents.toAbsolutePath());
-            }
-            return files;
-        }
-    }
-
-    private static String stem(String name) {
-        int dot = name.lastIndexOf('.');
-        return (dot > 0 ? name.substring(0, dot) : name).toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-");
+        return Documents.files(List.of(documents));
     }
 
     private record Submitted(String name, long sent, CompletableFuture<JobResult> result, CompletableFuture<Long> done) {

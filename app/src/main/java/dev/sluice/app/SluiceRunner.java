@@ -241,10 +241,20 @@ public final class SluiceRunner implements AutoCloseable {
      * {@code mem://} registry, a process can read only the ids it registered itself).
      */
     static dev.sluice.connectors.JobClient client(ConfigLoader.Loaded loaded) {
+        return client(loaded, dev.sluice.connectors.JobClient.KEPT_RESULTS,
+                dev.sluice.connectors.JobClient.DEFAULT_MAX_IN_FLIGHT);
+    }
+
+    /**
+     * As {@link #client(ConfigLoader.Loaded)}, keeping {@code keptResults} results for a later await,
+     * with at most {@code maxInFlight} jobs on their way.
+     */
+    static dev.sluice.connectors.JobClient client(ConfigLoader.Loaded loaded, int keptResults, int maxInFlight) {
         AvroSerdes serdes = AvroSerdes.forUrl(loaded.config().registryUrl());
         SluiceTopics topics = SluiceTopics.create(loaded.config().topicPrefix(), serdes);
         SchemaSetup.register(serdes.registry(), SchemaSetup.subjects(topics, loaded.pipeline().lanes()));
-        return dev.sluice.connectors.JobClient.create(adminConfig(loaded.config().streamsProperties()), topics);
+        return dev.sluice.connectors.JobClient.create(adminConfig(loaded.config().streamsProperties()), topics,
+                keptResults, maxInFlight, dev.sluice.connectors.JobClient.DEFAULT_BLOCK_TIMEOUT);
     }
 
     /** Whether every segment this instance runs is paused (through the control topic). */

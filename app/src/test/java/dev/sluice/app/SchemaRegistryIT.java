@@ -133,7 +133,7 @@ class SchemaRegistryIT {
     void shouldCheckSluicesSchemasAgainstTheRegistryFromTheCommandLine() throws Exception {
         Path config = dir.resolve("check.yaml");
         Files.writeString(config, "topics: {prefix: wire}\n");
-        String printed = sluice("schemas", "check", "--config", config.toString(), "--registry", registry.ccompatUrl());
+        String printed = Cli.sluice("schemas", "check", "--config", config.toString(), "--registry", registry.ccompatUrl());
         assertThat(printed).contains("wire.jobs-value", "registered as version 1", "4 of 4 subjects fit");
     }
 
@@ -141,7 +141,7 @@ class SchemaRegistryIT {
     void shouldRegisterSluicesSchemasUnderARuleFromTheCommandLine() throws Exception {
         Path config = dir.resolve("register.yaml");
         Files.writeString(config, "topics: {prefix: early}\n");
-        String printed = sluice("schemas", "register", "--config", config.toString(), "--registry", registry.ccompatUrl(),
+        String printed = Cli.sluice("schemas", "register", "--config", config.toString(), "--registry", registry.ccompatUrl(),
                 "--compatibility", "backward_transitive");
         assertThat(printed).contains("registered 4 subjects");
         for (String subject : List.of("early.jobs-value", "early.jobs.bulk-value", "early.results-value",
@@ -152,22 +152,6 @@ class SchemaRegistryIT {
         }
         int jobsId = ccompat.get("/subjects/early.jobs-value/versions/latest").json().path("id").asInt();
         assertThat(printed).containsPattern("early\\.jobs-value +dev\\.sluice\\.schemas\\.Job +id " + jobsId + ",");
-    }
-
-    /** Runs {@code sluice ARGS} in this JVM, expecting exit code 0; what it printed. */
-    private static String sluice(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream was = System.out;
-        int exit;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        try {
-            exit = Main.execute(args);
-        } finally {
-            System.setOut(was);
-        }
-        String printed = out.toString(StandardCharsets.UTF_8);
-        assertThat(exit).as(printed).isZero();
-        return printed;
     }
 
     /** The value of the first record keyed {@code key} on {@code topic}, read committed, as bytes. */

@@ -323,7 +323,7 @@ public final class JobClient implements AutoCloseable {
                         }
                     }
                 } catch (RecordDeserializationException e) {
-                    if (registryAway(e)) {
+                    if (dev.sluice.serdes.SchemaRegistryUnavailableException.isCauseOf(e)) {
                         // the record is fine; its schema cannot be fetched now: read it again shortly
                         log.warn("cannot read the result at {} offset {} yet: {}; trying again in 1 s",
                                 e.topicPartition(), e.offset(), e.getCause().getMessage());
@@ -349,15 +349,6 @@ public final class JobClient implements AutoCloseable {
         } finally {
             consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
         }
-    }
-
-    private static boolean registryAway(Throwable e) {
-        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-            if (cause instanceof dev.sluice.serdes.SchemaRegistryUnavailableException) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private void failAll(Throwable cause) {

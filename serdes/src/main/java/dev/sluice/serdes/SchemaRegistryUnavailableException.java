@@ -14,4 +14,17 @@ public class SchemaRegistryUnavailableException extends RetriableException {
     public SchemaRegistryUnavailableException(String message, Throwable cause) {
         super(message, cause);
     }
+
+    /**
+     * Whether {@code error} is, or was caused by, a registry that is away: e.g. the consumer's
+     * {@code RecordDeserializationException} around one, for a record to read again rather than skip.
+     */
+    public static boolean isCauseOf(Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SchemaRegistryUnavailableException) {
+                return true;
+            }
+        }
+        return false;
+    }
 }
