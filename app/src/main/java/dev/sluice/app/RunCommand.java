@@ -41,6 +41,15 @@ final class RunCommand implements Callable<Integer> {
                     + " or with others, share its partitions.")
     java.util.List<String> lanes = java.util.List.of();
 
+    @Option(names = "--http", paramLabel = "PORT",
+            description = "Also serve the HTTP gateway on this port: POST /v1/jobs, DELETE /v1/jobs/{id},"
+                    + " POST /v1/pipeline/pause and /resume, GET /health/live and /health/ready (see README).")
+    Integer httpPort;
+
+    @Option(names = "--http-host", paramLabel = "HOST", defaultValue = "0.0.0.0",
+            description = "The address the gateway listens on (default: ${DEFAULT-VALUE}).")
+    String httpHost;
+
     @Override
     public Integer call() throws Exception {
         ConfigLoader.Loaded loaded = ConfigLoader.load(config, System.getenv(), Map.of());
@@ -51,8 +60,12 @@ final class RunCommand implements Callable<Integer> {
         }
         SluiceRunner runner = SluiceRunner.start(loaded.config(), loaded.pipeline(), Map.of(),
                 new java.util.LinkedHashSet<>(lanes));
+        dev.sluice.connectors.JobClient client = httpPort == null ? null : SluiceRunner.client(loaded);
+        Gateway gateway = client == null ? null
+                : Gateway.start(client, runner::state, httpHost, httpPort, Gateway.DEFAULT_MAX_BODY_BYTES);
         Thread hook = new Thread(() -> {
             log.info("stopping");
+            closeEdge(gateway, client);
             runner.close();
         }, "sluice-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -66,12 +79,22 @@ final class RunCommand implements Callable<Integer> {
             log.info("stopping");
             return 0;
         } finally {
+            closeEdge(gateway, client);
             runner.close();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException shuttingDown) {
                 // the hook is running or has run
             }
+        }
+    }
+
+    private static void closeEdge(Gateway gateway, dev.sluice.connectors.JobClient client) {
+        if (gateway != null) {
+            gateway.close();
+        }
+        if (client != null) {
+            client.close();
         }
     }
 }

@@ -89,11 +89,25 @@ class RunCommandIT {
                     kafka:
                       bootstrap.servers: overridden-by-the-environment:1
                     """);
+            int httpPort = EmbeddedKafka.freePort();
             SluiceProcess sluice = SluiceProcess.start(dir, Map.of("SLUICE_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
-                    "SLUICE_KAFKA_STATE_DIR", dir.resolve("state").toString()), "run", "--config", config.toString());
+                    "SLUICE_KAFKA_STATE_DIR", dir.resolve("state").toString()), "run", "--config", config.toString(),
+                    "--http", Integer.toString(httpPort), "--http-host", "127.0.0.1");
             Process process = sluice.process();
             try {
                 sluice.awaitLog("passthrough REBALANCING -> RUNNING", Duration.ofSeconds(90));
+                // the gateway sluice run serves with --http
+                java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+                String base = "http://127.0.0.1:" + httpPort;
+                Awaitility.await("ready").atMost(Duration.ofSeconds(30)).until(() -> http.send(
+                        java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/health/ready")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
+                var answer = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/v1/jobs?wait=60s"))
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                                "{\"jobId\": \"over-http\", \"document\": {\"text\": \"hello\"}}")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+                assertThat(answer.body()).contains("\"status\": \"COMPLETED\"");
             } finally {
                 process.destroy();
             }

@@ -1,0 +1,313 @@
+package dev.sluice.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.connectors.JobClient;
+import dev.sluice.schemas.Document;
+import dev.sluice.schemas.Job;
+import dev.sluice.schemas.JobResult;
+import dev.sluice.schemas.Task;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.streams.KafkaStreams;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sluice's HTTP edge (Javalin on Jetty): submit a job as JSON and get its id, or wait for its result;
+ * cancel a job; pause and resume the pipeline; liveness and readiness. Every answer is JSON; a bad
+ * request gets 400 naming the field, a body over the limit 413, and no stack trace ever reaches a
+ * client (an unexpected error is logged here and answered 500 with an id to find it in the log).
+ */
+final class Gateway implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** The largest request body, by default: a document at limits.document.max.bytes, escaped, and its job. */
+    static final long DEFAULT_MAX_BODY_BYTES = 2L * 1024 * 1024;
+    /** The longest a request may wait for its job's result. */
+    static final Duration LONGEST_WAIT = Duration.ofMinutes(5);
+    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m)?");
+
+    private final JobClient client;
+    private final Supplier<KafkaStreams.State> state;
+    private final long maxBodyBytes;
+    private final Javalin app;
+
+    /**
+     * Starts the gateway on {@code host:port} (port 0 for a free one).
+     *
+     * @param state the pipeline's state, for readiness: ready only while it is RUNNING
+     */
+    static Gateway start(JobClient client, Supplier<KafkaStreams.State> state, String host, int port, long maxBodyBytes) {
+        return new Gateway(client, state, host, port, maxBodyBytes);
+    }
+
+    private Gateway(JobClient client, Supplier<KafkaStreams.State> state, String host, int port, long maxBodyBytes) {
+        this.client = client;
+        this.state = state;
+        this.maxBodyBytes = maxBodyBytes;
+        this.app = Javalin.create(config -> {
+            config.startup.showJavalinBanner = false;
+            config.http.maxRequestSize = maxBodyBytes;
+            config.routes.get("/health/live", ctx -> json(ctx, 200, object().put("status", "UP")));
+            config.routes.get("/health/ready", this::ready);
+            config.routes.post("/v1/jobs", this::submit);
+            config.routes.delete("/v1/jobs/{id}", this::cancel);
+            config.routes.post("/v1/pipeline/pause", ctx -> pause(ctx, true));
+            config.routes.post("/v1/pipeline/resume", ctx -> pause(ctx, false));
+            config.routes.exception(BadRequest.class, (e, ctx) -> json(ctx, e.status, object().put("error", e.getMessage())
+                    .put("field", e.field)));
+            config.routes.exception(Exception.class, (e, ctx) -> {
+                String incident = UUID.randomUUID().toString();
+                log.error("HTTP {} {} failed (incident {})", ctx.method(), ctx.path(), incident, e);
+                json(ctx, 500, object().put("error", "internal error; the server's log has it as incident " + incident));
+            });
+            config.routes.error(404, ctx -> json(ctx, 404, object().put("error", "no such resource: " + ctx.method() + " "
+                    + ctx.path())));
+            config.routes.error(405, ctx -> json(ctx, 405, object().put("error", ctx.method() + " is not allowed on "
+                    + ctx.path())));
+            config.routes.error(413, ctx -> json(ctx, 413, object().put("error", "request body is over the limit of "
+                    + maxBodyBytes + " bytes")));
+        }).start(host, port);
+        log.info("HTTP gateway on http://{}:{}", host, app.port());
+    }
+
+    /** The port it listens on. */
+    int port() {
+        return app.port();
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+    }
+
+    private void ready(Context ctx) {
+        KafkaStreams.State now = state.get();
+        json(ctx, now == KafkaStreams.State.RUNNING ? 200 : 503, object()
+                .put("status", now == KafkaStreams.State.RUNNING ? "UP" : "DOWN").put("state", now.name()));
+    }
+
+    /**
+     * POST /v1/jobs: a job as JSON, {@code {"jobId"?, "document": {"text", "id"?, "contentType"?,
+     * "sourceUri"?}, "attributes"?, "tasks"?: [{"type", "params"?}], "priority"?, "deadline"?}}. 202 with
+     * the job id; with {@code ?wait=DURATION} (e.g. 30s, 500ms, 2m), 200 with the result once it comes,
+     * or 202 with the id if it did not come in time.
+     */
+    private void submit(Context ctx) throws IOException, InterruptedException {
+        if (ctx.contentLength() > maxBodyBytes) {
+            throw new BadRequest(413, null, "request body is " + ctx.contentLength() + " bytes, over the limit of "
+                    + maxBodyBytes);
+        }
+        Duration wait = wait(ctx.queryParam("wait"));
+        Job job = job(body(ctx));
+        var result = client.submit(job);
+        if (wait == null) {
+            json(ctx, 202, object().put("jobId", job.getJobId()));
+            return;
+        }
+        try {
+            JobResult done = result.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+            ctx.status(200).contentType("application/json").result(done.toString());
+        } catch (TimeoutException e) {
+            json(ctx, 202, object().put("jobId", job.getJobId()).put("waited", "no result within " + wait.toMillis()
+                    + " ms; it is still on its way"));
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("job " + job.getJobId() + " was not submitted", e.getCause());
+        }
+    }
+
+    private void cancel(Context ctx) throws Exception {
+        String id = ctx.pathParam("id");
+        client.cancel(id, reason(ctx));
+        json(ctx, 202, object().put("jobId", id).put("cancel", "requested: the job ends CANCELLED at the next stage it"
+                + " reaches, unless it has ended"));
+    }
+
+    private void pause(Context ctx, boolean pause) throws Exception {
+        String lane = ctx.queryParam("lane");
+        if (pause) {
+            client.pause(lane, reason(ctx));
+        } else {
+            client.resume(lane, reason(ctx));
+        }
+        json(ctx, 202, object().put(pause ? "pause" : "resume", lane == null ? "pipeline" : "lane " + lane));
+    }
+
+    private static String reason(Context ctx) {
+        String reason = ctx.queryParam("reason");
+        return reason == null ? "through the HTTP gateway" : reason;
+    }
+
+    private static JsonNode body(Context ctx) {
+        String body = ctx.body();
+        if (body.isBlank()) {
+            throw new BadRequest(400, null, "request body is empty: a job is a JSON object with a document");
+        }
+        try {
+            JsonNode tree = JSON.readTree(body);
+            if (!tree.isObject()) {
+                throw new BadRequest(400, null, "request body is not a JSON object");
+            }
+            return tree;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new BadRequest(400, null, "request body is not JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    /** The job a request's JSON describes; a BadRequest naming the first field that is wrong. */
+    static Job job(JsonNode body) {
+        for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!List.of("jobId", "document", "attributes", "tasks", "priority", "deadline").contains(name)) {
+                throw new BadRequest(400, name, "unknown field " + name + "; a job has jobId, document, attributes,"
+                        + " tasks, priority, deadline");
+            }
+        }
+        JsonNode document = body.path("document");
+        if (!document.isObject()) {
+            throw new BadRequest(400, "document", "document is required: an object with at least text");
+        }
+        String text = text(document, "text", "document.text", true);
+        String jobId = text(body, "jobId", "jobId", false);
+        if (jobId != null && jobId.isBlank()) {
+            throw new BadRequest(400, "jobId", "jobId must not be blank; leave it out to get a generated one");
+        }
+        if (jobId == null) {
+            jobId = UUID.randomUUID().toString();
+        }
+        String documentId = text(document, "id", "document.id", false);
+        Document doc = Document.newBuilder().setId(documentId == null ? jobId : documentId)
+                .setSourceUri(text(document, "sourceUri", "document.sourceUri", false))
+                .setContentType(orElse(text(document, "contentType", "document.contentType", false), "text/plain"))
+                .setText(text).build();
+        Map<String, String> attributes = strings(body.path("attributes"), "attributes");
+        List<Task> tasks = new ArrayList<>();
+        JsonNode taskList = body.path("tasks");
+        if (!taskList.isMissingNode() && !taskList.isArray()) {
+            throw new BadRequest(400, "tasks", "tasks must be an array of {type, params}");
+        }
+        for (int i = 0; i < taskList.size(); i++) {
+            JsonNode task = taskList.get(i);
+            String field = "tasks[" + i + "]";
+            if (!task.isObject()) {
+                throw new BadRequest(400, field, field + " must be an object {type, params}");
+            }
+            tasks.add(Task.newBuilder().setType(text(task, "type", field + ".type", true))
+                    .setParams(strings(task.path("params"), field + ".params")).build());
+        }
+        JsonNode priority = body.path("priority");
+        if (!priority.isMissingNode() && !priority.isInt()) {
+            throw new BadRequest(400, "priority", "priority must be an integer");
+        }
+        Instant deadline = null;
+        String deadlineText = text(body, "deadline", "deadline", false);
+        if (deadlineText != null) {
+            try {
+                deadline = Instant.parse(deadlineText);
+            } catch (DateTimeParseException e) {
+                throw new BadRequest(400, "deadline", "deadline must be an ISO-8601 instant, e.g. 2026-12-31T23:59:59Z");
+            }
+        }
+        return Job.newBuilder().setJobId(jobId).setSubmittedAt(Instant.now()).setPriority(priority.asInt(0))
+                .setDeadline(deadline).setAttributes(attributes).setTasks(tasks).setDocument(doc).build();
+    }
+
+    private static String text(JsonNode node, String name, String field, boolean required) {
+        JsonNode value = node.path(name);
+        if (value.isMissingNode() || value.isNull()) {
+            if (required) {
+                throw new BadRequest(400, field, field + " is required");
+            }
+            return null;
+        }
+        if (!value.isTextual()) {
+            throw new BadRequest(400, field, field + " must be a string");
+        }
+        return value.asText();
+    }
+
+    private static Map<String, String> strings(JsonNode node, String field) {
+        Map<String, String> map = new HashMap<>();
+        if (node.isMissingNode() || node.isNull()) {
+            return map;
+        }
+        if (!node.isObject()) {
+            throw new BadRequest(400, field, field + " must be an object of strings");
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> entry = it.next();
+            if (!entry.getValue().isTextual()) {
+                throw new BadRequest(400, field + "." + entry.getKey(), field + "." + entry.getKey() + " must be a string");
+            }
+            map.put(entry.getKey(), entry.getValue().asText());
+        }
+        return map;
+    }
+
+    /** {@code ?wait=}: 30s, 500ms, 2m, or a number of seconds; null when absent. */
+    static Duration wait(String text) {
+        if (text == null) {
+            return null;
+        }
+        Matcher m = DURATION.matcher(text.trim().toLowerCase(Locale.ROOT));
+        if (!m.matches()) {
+            throw new BadRequest(400, "wait", "wait must be a duration such as 30s, 500ms or 2m");
+        }
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "s" : m.group(2);
+        Duration wait = switch (unit) {
+            case "ms" -> Duration.ofMillis(n);
+            case "m" -> Duration.ofMinutes(n);
+            default -> Duration.ofSeconds(n);
+        };
+        if (wait.compareTo(LONGEST_WAIT) > 0) {
+            throw new BadRequest(400, "wait", "wait must be at most " + LONGEST_WAIT.toMinutes() + "m");
+        }
+        return wait;
+    }
+
+    private static String orElse(String value, String fallback) {
+        return value == null ? fallback : value;
+    }
+
+    private static ObjectNode object() {
+        return JSON.createObjectNode();
+    }
+
+    private static void json(Context ctx, int status, JsonNode body) {
+        ctx.status(status).contentType("application/json").result(body.toString());
+    }
+
+    /** A request the gateway refuses: its status, the field at fault (or null) and why. */
+    static final class BadRequest extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final int status;
+        final String field;
+
+        BadRequest(int status, String field, String message) {
+            super(message, null, false, false);
+            this.status = status;
+            this.field = field;
+        }
+    }
+}

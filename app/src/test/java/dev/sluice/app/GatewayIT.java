@@ -1,0 +1,162 @@
+package dev.sluice.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.connectors.JobClient;
+import dev.sluice.serdes.AvroSerdes;
+import dev.sluice.serdes.SluiceTopics;
+import dev.sluice.topology.SluiceConfig;
+import dev.sluice.topology.stages.BuiltinStages;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The HTTP gateway in front of a running pipeline on a real broker, through a plain HTTP client. */
+class GatewayIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String REGISTRY = "mem://gateway-it";
+
+    private static Path dir;
+    private static EmbeddedKafka kafka;
+    private static SluiceRunner runner;
+    private static JobClient client;
+    private static Gateway gateway;
+    private static volatile KafkaStreams.State reported;
+    private static final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() throws Exception {
+        dir = Files.createTempDirectory("sluice-gateway-it-");
+        kafka = EmbeddedKafka.start();
+        SluiceConfig config = new SluiceConfig(Map.of(SluiceConfig.TOPICS_PREFIX_CONFIG, "gw",
+                SluiceConfig.REGISTRY_URL_CONFIG, REGISTRY,
+                SluiceConfig.KAFKA_PREFIX + StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
+        runner = SluiceRunner.start(config, BuiltinStages.ingest(), Map.of(StreamsConfig.STATE_DIR_CONFIG,
+                dir.resolve("state").toString()));
+        runner.awaitRunning(Duration.ofSeconds(60));
+        client = JobClient.create(Map.of("bootstrap.servers", kafka.bootstrapServers()),
+                SluiceTopics.create("gw", AvroSerdes.forUrl(REGISTRY)));
+        gateway = Gateway.start(client, () -> reported != null ? reported : runner.state(), "127.0.0.1", 0, 64 * 1024);
+    }
+
+    @AfterAll
+    static void stop() {
+        gateway.close();
+        client.close();
+        runner.close();
+        kafka.close();
+        TempDirs.delete(dir);
+    }
+
+    private static HttpResponse<String> send(String method, String path, String body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + path))
+                .timeout(Duration.ofSeconds(60))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) {
+            request.header("Content-Type", "application/json");
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static JsonNode json(HttpResponse<String> response) throws Exception {
+        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t)
+                .startsWith("application/json"));
+        return JSON.readTree(response.body());
+    }
+
+    @Test
+    void shouldAnswerWithTheResultWhenAskedToWait() throws Exception {
+        HttpResponse<String> response = send("POST", "/v1/jobs?wait=60s", """
+                {"jobId": "http-1", "document": {"text": "Sent over HTTP. Waited for. Answered in one go."},
+                 "attributes": {"team": "search"}}""");
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        JsonNode result = json(response);
+        assertThat(result.path("jobId").asText()).isEqualTo("http-1");
+        assertThat(result.path("status").asText()).isEqualTo("COMPLETED");
+        assertThat(result.path("attributes").path("team").asText()).isEqualTo("search");
+        assertThat(result.path("output").path("chunks")).isNotEmpty();
+    }
+
+    @Test
+    void shouldAcceptAJobAndGiveItsGeneratedId() throws Exception {
+        HttpResponse<String> response = send("POST", "/v1/jobs", "{\"document\": {\"text\": \"No id given.\"}}");
+        assertThat(response.statusCode()).isEqualTo(202);
+        String id = json(response).path("jobId").asText();
+        assertThat(id).matches("[0-9a-f-]{36}");
+        assertThat(client.await(id, Duration.ofSeconds(60)).getStatus()).hasToString("COMPLETED");
+    }
+
+    @Test
+    void shouldRefuseBadRequestsNamingTheFieldAndNeverShowAStackTrace() throws Exception {
+        Map<String, String> fieldByBody = Map.of(
+                "{\"document\": {}}", "document.text",
+                "{\"jobId\": 7, \"document\": {\"text\": \"x\"}}", "jobId",
+                "{\"document\": {\"text\": \"x\"}, \"colour\": \"red\"}", "colour",
+                "{\"document\": {\"text\": \"x\"}, \"tasks\": [{\"params\": {}}]}", "tasks[0].type",
+                "{\"document\": {\"text\": \"x\"}, \"deadline\": \"tomorrow\"}", "deadline",
+                "{\"text\": \"x\"}", "text");
+        for (Map.Entry<String, String> bad : fieldByBody.entrySet()) {
+            HttpResponse<String> response = send("POST", "/v1/jobs", bad.getKey());
+            assertThat(response.statusCode()).as(bad.getKey()).isEqualTo(400);
+            assertThat(json(response).path("field").asText()).as(bad.getKey()).isEqualTo(bad.getValue());
+        }
+        HttpResponse<String> notJson = send("POST", "/v1/jobs", "{not json");
+        assertThat(notJson.statusCode()).isEqualTo(400);
+        assertThat(json(notJson).path("error").asText()).startsWith("request body is not JSON");
+        HttpResponse<String> badWait = send("POST", "/v1/jobs?wait=soon", "{\"document\": {\"text\": \"x\"}}");
+        assertThat(json(badWait).path("field").asText()).isEqualTo("wait");
+
+        HttpResponse<String> tooBig = send("POST", "/v1/jobs", "{\"document\": {\"text\": \"" + "x".repeat(70_000) + "\"}}");
+        assertThat(tooBig.statusCode()).isEqualTo(413);
+        assertThat(json(tooBig).path("error").asText()).contains("over the limit");
+
+        HttpResponse<String> nowhere = send("GET", "/v1/nowhere", null);
+        assertThat(nowhere.statusCode()).isEqualTo(404);
+        assertThat(json(nowhere).path("error").asText()).contains("/v1/nowhere");
+        for (HttpResponse<String> response : java.util.List.of(notJson, badWait, tooBig, nowhere)) {
+            assertThat(response.body()).doesNotContain("Exception", "\tat ", "dev.sluice.");
+        }
+    }
+
+    @Test
+    void shouldBeLiveAlwaysAndReadyOnlyWhileThePipelineRuns() throws Exception {
+        assertThat(send("GET", "/health/live", null).statusCode()).isEqualTo(200);
+        assertThat(send("GET", "/health/ready", null).statusCode()).isEqualTo(200);
+        reported = KafkaStreams.State.ERROR;
+        try {
+            HttpResponse<String> notReady = send("GET", "/health/ready", null);
+            assertThat(notReady.statusCode()).isEqualTo(503);
+            assertThat(json(notReady).path("state").asText()).isEqualTo("ERROR");
+            assertThat(send("GET", "/health/live", null).statusCode()).isEqualTo(200);
+        } finally {
+            reported = null;
+        }
+    }
+
+    @Test
+    void shouldCancelAJobAndPauseAndResumeThePipeline() throws Exception {
+        HttpResponse<String> paused = send("POST", "/v1/pipeline/pause?reason=test", null);
+        assertThat(paused.statusCode()).isEqualTo(202);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(runner::isPaused);
+        assertThat(send("POST", "/v1/jobs", "{\"jobId\": \"http-cancel\", \"document\": {\"text\": \"To be cancelled.\"}}")
+                .statusCode()).isEqualTo(202);
+        HttpResponse<String> cancelled = send("DELETE", "/v1/jobs/http-cancel", null);
+        assertThat(cancelled.statusCode()).isEqualTo(202);
+        assertThat(json(cancelled).path("jobId").asText()).isEqualTo("http-cancel");
+        assertThat(send("POST", "/v1/pipeline/resume", null).statusCode()).isEqualTo(202);
+        assertThat(client.await("http-cancel", Duration.ofSeconds(60)).getStatus()).hasToString("CANCELLED");
+    }
+}
