@@ -34,6 +34,10 @@ final class Demo {
     private final Duration timeout;
     private final PrintWriter out;
     private final boolean apicurio;
+    private volatile Integer servePort;
+    private final java.util.concurrent.CountDownLatch stopServing = new java.util.concurrent.CountDownLatch(1);
+    private final java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
+    private volatile Gateway gateway;
 
     Demo(Path documents, Path config, boolean passThrough, Duration timeout, PrintWriter out) {
         this(documents, config, passThrough, timeout, out, false);
@@ -59,7 +63,39 @@ final class Demo {
         return (home == null ? Path.of("") : Path.of(home)).resolve("examples").resolve("documents");
     }
 
+    /**
+     * After the documents, keep the broker and the pipeline running with the HTTP gateway on
+     * {@code port} of 127.0.0.1 (0 for a free one) until {@link #stop()}.
+     */
+    Demo serving(int port) {
+        this.servePort = port;
+        return this;
+    }
+
+    /** Ends serving; {@link #run()} then stops everything and returns. */
+    void stop() {
+        stopServing.countDown();
+    }
+
+    /** Waits until {@link #run()} has stopped everything and removed its files, for up to {@code timeout}. */
+    boolean awaitFinished(Duration timeout) throws InterruptedException {
+        return finished.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The gateway while the demo serves, else null. */
+    Gateway gateway() {
+        return gateway;
+    }
+
     Report run() throws Exception {
+        try {
+            return runAll();
+        } finally {
+            finished.countDown();
+        }
+    }
+
+    private Report runAll() throws Exception {
         long t0 = System.nanoTime();
         List<Path> files = documentFiles();
         Path stateDir = Files.createTempDirectory("sluice-demo-state-");
@@ -97,15 +133,41 @@ final class Demo {
                         AvroSerdes.forUrl(settings.registryUrl()));
                 try (JobClient client = JobClient.create(runner.clientConfig(), topics)) {
                     report = submitAll(client, files);
+                    summary(report, t0);
+                    if (servePort != null) {
+                        serve(client, runner);
+                    }
                 }
             }
         } finally {
             TempDirs.delete(stateDir);
         }
+        if (servePort == null) {
+            return report;
+        }
+        out.println("demo: stopped");
+        out.flush();
+        return report;
+    }
+
+    private void summary(Report report, long t0) {
         double seconds = (System.nanoTime() - t0) / 1e9;
         out.printf(Locale.ROOT, "demo: %d jobs, %d completed, %d failed in %.1f s%n",
                 report.jobs(), report.completed(), report.failed(), seconds);
-        return report;
+        out.flush();
+    }
+
+    private void serve(JobClient client, SluiceRunner runner) throws InterruptedException {
+        try (Gateway serving = Gateway.start(client, runner::state, "127.0.0.1", servePort,
+                Gateway.DEFAULT_MAX_BODY_BYTES)) {
+            gateway = serving;
+            out.printf("demo: the broker and the pipeline keep running; HTTP gateway on http://127.0.0.1:%d"
+                    + " (POST /v1/jobs, GET /health/ready); Ctrl-C stops%n", serving.port());
+            out.flush();
+            stopServing.await();
+        } finally {
+            gateway = null;
+        }
     }
 
     /** The registry {@code starting} started; if it failed, its cause. */

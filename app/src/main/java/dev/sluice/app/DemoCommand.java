@@ -43,6 +43,11 @@ final class DemoCommand implements Callable<Integer> {
                     + " (as sluice registry starts; fetched through Maven the first time).")
     String registry;
 
+    @Option(names = "--serve", paramLabel = "PORT",
+            description = "After the documents, keep the broker and the pipeline running with the HTTP gateway on"
+                    + " this port of 127.0.0.1 until interrupted.")
+    Integer servePort;
+
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "120",
             description = "Give up waiting for results after this long (default: ${DEFAULT-VALUE}).")
     int timeoutSeconds;
@@ -53,8 +58,34 @@ final class DemoCommand implements Callable<Integer> {
         if (!registry.equals("mem") && !registry.equals("apicurio")) {
             throw new org.apache.kafka.common.config.ConfigException("--registry", registry, "must be mem or apicurio");
         }
-        Demo.Report report = new Demo(docs == null ? Demo.defaultDocuments() : docs, config, passThrough,
-                java.time.Duration.ofSeconds(timeoutSeconds), out, registry.equals("apicurio")).run();
+        Demo demo = new Demo(docs == null ? Demo.defaultDocuments() : docs, config, passThrough,
+                java.time.Duration.ofSeconds(timeoutSeconds), out, registry.equals("apicurio"));
+        Thread hook = null;
+        if (servePort != null) {
+            demo.serving(servePort);
+            hook = new Thread(() -> {
+                demo.stop();
+                try {
+                    // let the demo stop the pipeline and the broker and remove its files before the JVM ends
+                    demo.awaitFinished(java.time.Duration.ofSeconds(30));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "sluice-demo-stop");
+            Runtime.getRuntime().addShutdownHook(hook);
+        }
+        Demo.Report report;
+        try {
+            report = demo.run();
+        } finally {
+            if (hook != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook is running
+                }
+            }
+        }
         out.flush();
         return report.failed() == 0 && report.completed() == report.jobs() ? 0 : 1;
     }

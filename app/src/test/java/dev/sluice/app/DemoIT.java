@@ -51,6 +51,33 @@ class DemoIT {
     }
 
     @Test
+    void shouldKeepServingTheGatewayAfterTheDocumentsUntilStopped() throws Exception {
+        StringWriter text = new StringWriter();
+        Demo demo = new Demo(DOCUMENTS, null, true, Duration.ofSeconds(120), new PrintWriter(text)).serving(0);
+        java.util.concurrent.CompletableFuture<Demo.Report> run = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return demo.run();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(120)).until(() -> demo.gateway() != null || run.isDone());
+        assertThat(run).isNotDone();
+        java.net.http.HttpResponse<String> answer = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + demo.gateway().port()
+                        + "/v1/jobs?wait=60s")).POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                        "{\"jobId\": \"after-the-demo\", \"document\": {\"text\": \"still served\"}}")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        assertThat(answer.body()).contains("\"jobId\": \"after-the-demo\"", "\"status\": \"COMPLETED\"");
+
+        demo.stop();
+        assertThat(run.get(60, java.util.concurrent.TimeUnit.SECONDS).completed()).isEqualTo(12);
+        assertThat(demo.awaitFinished(Duration.ZERO)).isTrue();
+        assertThat(text.toString()).contains("HTTP gateway on http://127.0.0.1:", "demo: stopped");
+    }
+
+    @Test
     void shouldCarryJobsUnchangedInPassThroughMode() throws Exception {
         StringWriter text = new StringWriter();
         Demo.Report report = new Demo(DOCUMENTS, null, true, Duration.ofSeconds(120), new PrintWriter(text)).run();
