@@ -50,6 +50,7 @@ final class Gateway implements AutoCloseable {
     private final JobClient client;
     private final Supplier<KafkaStreams.State> state;
     private final long maxBodyBytes;
+    private final byte[] token;
     private final Javalin app;
 
     /**
@@ -58,16 +59,28 @@ final class Gateway implements AutoCloseable {
      * @param state the pipeline's state, for readiness: ready only while it is RUNNING
      */
     static Gateway start(JobClient client, Supplier<KafkaStreams.State> state, String host, int port, long maxBodyBytes) {
-        return new Gateway(client, state, host, port, maxBodyBytes);
+        return new Gateway(client, state, host, port, maxBodyBytes, null);
     }
 
-    private Gateway(JobClient client, Supplier<KafkaStreams.State> state, String host, int port, long maxBodyBytes) {
+    /**
+     * As {@link #start(JobClient, Supplier, String, int, long)}, requiring {@code Authorization: Bearer
+     * <token>} on every request but the health checks when {@code token} is not null.
+     */
+    static Gateway start(JobClient client, Supplier<KafkaStreams.State> state, String host, int port, long maxBodyBytes,
+                         String token) {
+        return new Gateway(client, state, host, port, maxBodyBytes, token);
+    }
+
+    private Gateway(JobClient client, Supplier<KafkaStreams.State> state, String host, int port, long maxBodyBytes,
+                    String token) {
+        this.token = token == null ? null : ("Bearer " + token).getBytes(java.nio.charset.StandardCharsets.UTF_8);
         this.client = client;
         this.state = state;
         this.maxBodyBytes = maxBodyBytes;
         this.app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.http.maxRequestSize = maxBodyBytes;
+            config.routes.before(this::authorize);
             config.routes.get("/health/live", ctx -> json(ctx, 200, object().put("status", "UP")));
             config.routes.get("/health/ready", this::ready);
             config.routes.post("/v1/jobs", this::submit);
@@ -99,6 +112,20 @@ final class Gateway implements AutoCloseable {
     @Override
     public void close() {
         app.stop();
+    }
+
+    /** With a token, every request but the health checks must carry it; compared in constant time. */
+    private void authorize(Context ctx) {
+        if (token == null || ctx.path().startsWith("/health/")) {
+            return;
+        }
+        String given = ctx.header("Authorization");
+        if (given == null || !java.security.MessageDigest.isEqual(token,
+                given.getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+            ctx.header("WWW-Authenticate", "Bearer");
+            throw new BadRequest(401, null, given == null ? "this gateway needs Authorization: Bearer <token>"
+                    : "wrong bearer token");
+        }
     }
 
     private void ready(Context ctx) {

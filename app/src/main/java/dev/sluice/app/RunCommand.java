@@ -62,7 +62,8 @@ final class RunCommand implements Callable<Integer> {
                 new java.util.LinkedHashSet<>(lanes));
         dev.sluice.connectors.JobClient client = httpPort == null ? null : SluiceRunner.client(loaded);
         Gateway gateway = client == null ? null
-                : Gateway.start(client, runner::state, httpHost, httpPort, Gateway.DEFAULT_MAX_BODY_BYTES);
+                : Gateway.start(client, runner::state, httpHost, httpPort, Gateway.DEFAULT_MAX_BODY_BYTES,
+                        loaded.config().httpToken());
         Thread hook = new Thread(() -> {
             log.info("stopping");
             closeEdge(gateway, client);

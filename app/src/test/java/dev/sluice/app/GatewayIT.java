@@ -147,6 +147,30 @@ class GatewayIT {
     }
 
     @Test
+    void shouldRequireTheBearerTokenWhenGivenOneButNotForHealthChecks() throws Exception {
+        try (Gateway guarded = Gateway.start(client, runner::state, "127.0.0.1", 0, 64 * 1024, "s3cret-token")) {
+            String base = "http://127.0.0.1:" + guarded.port();
+            String job = "{\"document\": {\"text\": \"guarded\"}}";
+            HttpResponse<String> none = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/jobs"))
+                    .POST(HttpRequest.BodyPublishers.ofString(job)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(none.statusCode()).isEqualTo(401);
+            assertThat(none.headers().firstValue("WWW-Authenticate")).hasValue("Bearer");
+            assertThat(json(none).path("error").asText()).contains("Authorization: Bearer");
+            HttpResponse<String> wrong = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/jobs"))
+                    .header("Authorization", "Bearer guess").POST(HttpRequest.BodyPublishers.ofString(job)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(wrong.statusCode()).isEqualTo(401);
+            assertThat(wrong.body()).doesNotContain("s3cret");
+            HttpResponse<String> right = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/jobs"))
+                    .header("Authorization", "Bearer s3cret-token").POST(HttpRequest.BodyPublishers.ofString(job)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(right.statusCode()).isEqualTo(202);
+            assertThat(http.send(HttpRequest.newBuilder(URI.create(base + "/health/ready")).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void shouldCancelAJobAndPauseAndResumeThePipeline() throws Exception {
         HttpResponse<String> paused = send("POST", "/v1/pipeline/pause?reason=test", null);
         assertThat(paused.statusCode()).isEqualTo(202);

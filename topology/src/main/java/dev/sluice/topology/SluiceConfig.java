@@ -70,6 +70,10 @@ public final class SluiceConfig extends AbstractConfig {
             + " for a schema registry that does not answer, before it gives up.";
     public static final long DEFAULT_REGISTRY_STARTUP_TIMEOUT_MS = Duration.ofMinutes(2).toMillis();
 
+    public static final String HTTP_TOKEN_CONFIG = "http.token";
+    private static final String HTTP_TOKEN_DOC = "A bearer token the HTTP gateway requires on every request but the"
+            + " health checks (Authorization: Bearer <token>); none by default. Best given as SLUICE_HTTP_TOKEN.";
+
     public static final String DOCUMENT_MAX_BYTES_CONFIG = "limits.document.max.bytes";
     private static final String DOCUMENT_MAX_BYTES_DOC = "Largest document text, in UTF-8 bytes, that a job may carry;"
             + " a larger one ends FAILED at intake.";
@@ -131,6 +135,7 @@ public final class SluiceConfig extends AbstractConfig {
                     }, Importance.MEDIUM, REGISTRY_COMPATIBILITY_DOC)
             .define(REGISTRY_STARTUP_TIMEOUT_CONFIG, Type.LONG, DEFAULT_REGISTRY_STARTUP_TIMEOUT_MS,
                     ConfigDef.Range.atLeast(0), Importance.LOW, REGISTRY_STARTUP_TIMEOUT_DOC)
+            .define(HTTP_TOKEN_CONFIG, Type.PASSWORD, null, Importance.MEDIUM, HTTP_TOKEN_DOC)
             .define(DOCUMENT_MAX_BYTES_CONFIG, Type.INT, DEFAULT_DOCUMENT_MAX_BYTES, ConfigDef.Range.atLeast(1),
                     Importance.MEDIUM, DOCUMENT_MAX_BYTES_DOC)
             .define(DUPLICATE_WINDOW_CONFIG, Type.LONG, DEFAULT_DUPLICATE_WINDOW_MS, ConfigDef.Range.atLeast(0),
@@ -183,6 +188,12 @@ public final class SluiceConfig extends AbstractConfig {
     /** How long start-up waits for the schema registry to answer. */
     public Duration registryStartupTimeout() {
         return Duration.ofMillis(getLong(REGISTRY_STARTUP_TIMEOUT_CONFIG));
+    }
+
+    /** The bearer token the HTTP gateway requires, or null for none. */
+    public String httpToken() {
+        org.apache.kafka.common.config.types.Password token = getPassword(HTTP_TOKEN_CONFIG);
+        return token == null || token.value().isEmpty() ? null : token.value();
     }
 
     public int maxDocumentBytes() {
