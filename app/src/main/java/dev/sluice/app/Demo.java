@@ -159,7 +159,7 @@ final class Demo {
 
     private void serve(JobClient client, SluiceRunner runner) throws InterruptedException {
         try (Gateway serving = Gateway.start(client, runner::state, "127.0.0.1", servePort,
-                Gateway.DEFAULT_MAX_BODY_BYTES)) {
+                Gateway.DEFAULT_MAX_BODY_BYTES, null, Metrics.of(runner))) {
             gateway = serving;
             out.printf("demo: the broker and the pipeline keep running; HTTP gateway on http://127.0.0.1:%d"
                     + " (POST /v1/jobs, GET /health/ready); Ctrl-C stops%n", serving.port());

@@ -51,6 +51,7 @@ final class Gateway implements AutoCloseable {
     private final Supplier<KafkaStreams.State> state;
     private final long maxBodyBytes;
     private final byte[] token;
+    private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry metrics;
     private final Javalin app;
 
     /**
@@ -59,7 +60,7 @@ final class Gateway implements AutoCloseable {
      * @param state the pipeline's state, for readiness: ready only while it is RUNNING
      */
     static Gateway start(JobClient client, Supplier<KafkaStreams.State> state, String host, int port, long maxBodyBytes) {
-        return new Gateway(client, state, host, port, maxBodyBytes, null);
+        return new Gateway(client, state, host, port, maxBodyBytes, null, null);
     }
 
     /**
@@ -68,11 +69,18 @@ final class Gateway implements AutoCloseable {
      */
     static Gateway start(JobClient client, Supplier<KafkaStreams.State> state, String host, int port, long maxBodyBytes,
                          String token) {
-        return new Gateway(client, state, host, port, maxBodyBytes, token);
+        return new Gateway(client, state, host, port, maxBodyBytes, token, null);
+    }
+
+    /** As above, serving {@code metrics} at {@code GET /metrics} in Prometheus's text format (none if null). */
+    static Gateway start(JobClient client, Supplier<KafkaStreams.State> state, String host, int port, long maxBodyBytes,
+                         String token, io.micrometer.prometheusmetrics.PrometheusMeterRegistry metrics) {
+        return new Gateway(client, state, host, port, maxBodyBytes, token, metrics);
     }
 
     private Gateway(JobClient client, Supplier<KafkaStreams.State> state, String host, int port, long maxBodyBytes,
-                    String token) {
+                    String token, io.micrometer.prometheusmetrics.PrometheusMeterRegistry metrics) {
+        this.metrics = metrics;
         this.token = token == null ? null : ("Bearer " + token).getBytes(java.nio.charset.StandardCharsets.UTF_8);
         this.client = client;
         this.state = state;
@@ -84,6 +92,10 @@ final class Gateway implements AutoCloseable {
             config.routes.get("/health/live", ctx -> json(ctx, 200, object().put("status", "UP")));
             config.routes.get("/health/ready", this::ready);
             config.routes.post("/v1/jobs", this::submit);
+            if (metrics != null) {
+                config.routes.get("/metrics", ctx -> ctx.status(200)
+                        .contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
+            }
             config.routes.delete("/v1/jobs/{id}", this::cancel);
             config.routes.post("/v1/pipeline/pause", ctx -> pause(ctx, true));
             config.routes.post("/v1/pipeline/resume", ctx -> pause(ctx, false));

@@ -63,7 +63,7 @@ final class RunCommand implements Callable<Integer> {
         dev.sluice.connectors.JobClient client = httpPort == null ? null : SluiceRunner.client(loaded);
         Gateway gateway = client == null ? null
                 : Gateway.start(client, runner::state, httpHost, httpPort, Gateway.DEFAULT_MAX_BODY_BYTES,
-                        loaded.config().httpToken());
+                        loaded.config().httpToken(), Metrics.of(runner));
         Thread hook = new Thread(() -> {
             log.info("stopping");
             closeEdge(gateway, client);

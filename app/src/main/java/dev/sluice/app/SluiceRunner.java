@@ -135,6 +135,17 @@ public final class SluiceRunner implements AutoCloseable {
         return own;
     }
 
+    /**
+     * Bridges the Kafka Streams metrics of every segment this instance runs (its threads, tasks,
+     * processors, stores and clients) to {@code registry}, tagged with the segment (main or the lane).
+     */
+    public void bindMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
+        for (Segment segment : segments) {
+            new io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics(segment.streams(),
+                    java.util.List.of(io.micrometer.core.instrument.Tag.of("segment", segment.name()))).bindTo(registry);
+        }
+    }
+
     /** The topics this instance reads and writes, with their serdes. */
     public SluiceTopics topics() {
         return topics;

@@ -49,7 +49,8 @@ class GatewayIT {
         runner.awaitRunning(Duration.ofSeconds(60));
         client = JobClient.create(Map.of("bootstrap.servers", kafka.bootstrapServers()),
                 SluiceTopics.create("gw", AvroSerdes.forUrl(REGISTRY)));
-        gateway = Gateway.start(client, () -> reported != null ? reported : runner.state(), "127.0.0.1", 0, 64 * 1024);
+        gateway = Gateway.start(client, () -> reported != null ? reported : runner.state(), "127.0.0.1", 0, 64 * 1024,
+                null, Metrics.of(runner));
     }
 
     @AfterAll
@@ -129,6 +130,17 @@ class GatewayIT {
         for (HttpResponse<String> response : java.util.List.of(notJson, badWait, tooBig, nowhere)) {
             assertThat(response.body()).doesNotContain("Exception", "\tat ", "dev.sluice.");
         }
+    }
+
+    @Test
+    void shouldExposeKafkaStreamsAndJvmMetricsInPrometheusFormat() throws Exception {
+        HttpResponse<String> metrics = send("GET", "/metrics", null);
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/plain"));
+        assertThat(metrics.body()).contains("# TYPE jvm_memory_used_bytes gauge", "process_cpu_usage")
+                .containsPattern("kafka_stream_thread_process_(rate|total)\\{[^}]*segment=\"main\"")
+                .containsPattern("kafka_stream_[a-z_]+\\{[^}]*segment=\"bulk\"")
+                .containsPattern("kafka_producer_[a-z_]+\\{");
     }
 
     @Test

@@ -1,0 +1,35 @@
+package dev.sluice.app;
+
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+/**
+ * What an instance exposes at {@code GET /metrics} in Prometheus's text format: its Kafka Streams
+ * metrics (threads, tasks, processors, stores, the clients under them: {@code kafka_stream_*},
+ * {@code kafka_consumer_*}, {@code kafka_producer_*}, with a {@code segment} tag), the JVM's (memory,
+ * GC, threads, classes) and the process's (CPU, uptime).
+ */
+final class Metrics {
+
+    private Metrics() {
+    }
+
+    /** A Prometheus registry with the JVM's and the process's meters, and {@code runner}'s Kafka Streams metrics. */
+    static PrometheusMeterRegistry of(SluiceRunner runner) {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new ClassLoaderMetrics().bindTo(registry);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        runner.bindMetrics(registry);
+        return registry;
+    }
+}
