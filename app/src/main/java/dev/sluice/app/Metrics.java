@@ -6,11 +6,12 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 /**
- * What an instance exposes at {@code GET /metrics} in Prometheus's text format: its Kafka Streams
+ * What an instance exposes at {@code GET /metrics} in Prometheus's text format: its stages' meters
+ * ({@code sluice_stage_records_total{stage, outcome}}, {@code sluice_stage_processing_seconds},
+ * {@code sluice_gather_groups_total}), its Kafka Streams
  * metrics (threads, tasks, processors, stores, the clients under them: {@code kafka_stream_*},
  * {@code kafka_consumer_*}, {@code kafka_producer_*}, with a {@code segment} tag), the JVM's (memory,
  * GC, threads, classes) and the process's (CPU, uptime).
@@ -20,16 +21,15 @@ final class Metrics {
     private Metrics() {
     }
 
-    /** A Prometheus registry with the JVM's and the process's meters, and {@code runner}'s Kafka Streams metrics. */
+    /** {@code runner}'s registry (its stages' and Kafka Streams' meters), with the JVM's and the process's added. */
     static PrometheusMeterRegistry of(SluiceRunner runner) {
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        PrometheusMeterRegistry registry = runner.meters();
         new ClassLoaderMetrics().bindTo(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
-        runner.bindMetrics(registry);
         return registry;
     }
 }

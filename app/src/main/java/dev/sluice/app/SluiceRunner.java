@@ -33,6 +33,7 @@ public final class SluiceRunner implements AutoCloseable {
     private final java.util.List<Segment> segments;
     private final Properties props;
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry meters;
     private volatile boolean failed;
     private final java.util.concurrent.atomic.AtomicBoolean closeLogged = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -40,7 +41,9 @@ public final class SluiceRunner implements AutoCloseable {
     private record Segment(String name, KafkaStreams streams, Properties props) {
     }
 
-    private SluiceRunner(SluiceTopics topics, java.util.List<Segment> segments, Properties props) {
+    private SluiceRunner(SluiceTopics topics, java.util.List<Segment> segments, Properties props,
+                         io.micrometer.prometheusmetrics.PrometheusMeterRegistry meters) {
+        this.meters = meters;
         this.topics = topics;
         this.segments = segments;
         this.props = props;
@@ -85,17 +88,20 @@ public final class SluiceRunner implements AutoCloseable {
         SchemaSetup.prepare(serdes.registry(), SchemaSetup.subjects(topics, pipeline.lanes()),
                 config.registryCompatibility(), config.registryStartupTimeout());
         java.util.List<Segment> running = new java.util.ArrayList<>();
+        var meters = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+                io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
         for (String segment : all) {
             if (segments.isEmpty() || segments.contains(segment)) {
                 Properties own = segmentProperties(props, segment);
                 Pauses pauses = new Pauses(segment);
                 KafkaStreams streams = new KafkaStreams(
-                        SluiceTopology.build(pipeline, topics, config, own, Set.of(segment), pauses), own);
+                        SluiceTopology.build(pipeline, topics, config, own, Set.of(segment), pauses, meters), own);
                 pauses.streams = streams;
                 running.add(new Segment(segment, streams, own));
             }
         }
-        SluiceRunner runner = new SluiceRunner(topics, java.util.List.copyOf(running), props);
+        SluiceRunner runner = new SluiceRunner(topics, java.util.List.copyOf(running), props, meters);
+        runner.bindMetrics(meters);
         for (Segment segment : running) {
             String name = segment.name().equals(SluiceTopology.MAIN) ? pipeline.name() : pipeline.name() + "/" + segment.name();
             segment.streams().setStateListener((now, before) -> {
@@ -139,11 +145,19 @@ public final class SluiceRunner implements AutoCloseable {
      * Bridges the Kafka Streams metrics of every segment this instance runs (its threads, tasks,
      * processors, stores and clients) to {@code registry}, tagged with the segment (main or the lane).
      */
-    public void bindMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
+    private void bindMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
         for (Segment segment : segments) {
             new io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics(segment.streams(),
                     java.util.List.of(io.micrometer.core.instrument.Tag.of("segment", segment.name()))).bindTo(registry);
         }
+    }
+
+    /**
+     * This instance's meters: each stage's ({@code sluice_stage_*}, {@code sluice_gather_groups_total})
+     * and Kafka Streams' own of every segment, tagged {@code segment}.
+     */
+    public io.micrometer.prometheusmetrics.PrometheusMeterRegistry meters() {
+        return meters;
     }
 
     /** The topics this instance reads and writes, with their serdes. */

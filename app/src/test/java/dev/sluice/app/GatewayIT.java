@@ -133,14 +133,19 @@ class GatewayIT {
     }
 
     @Test
-    void shouldExposeKafkaStreamsAndJvmMetricsInPrometheusFormat() throws Exception {
+    void shouldExposeStageKafkaStreamsAndJvmMetricsInPrometheusFormat() throws Exception {
+        assertThat(send("POST", "/v1/jobs?wait=60s", "{\"document\": {\"text\": \"Counted by every stage.\"}}")
+                .statusCode()).isEqualTo(200);
         HttpResponse<String> metrics = send("GET", "/metrics", null);
         assertThat(metrics.statusCode()).isEqualTo(200);
         assertThat(metrics.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/plain"));
         assertThat(metrics.body()).contains("# TYPE jvm_memory_used_bytes gauge", "process_cpu_usage")
                 .containsPattern("kafka_stream_thread_process_(rate|total)\\{[^}]*segment=\"main\"")
                 .containsPattern("kafka_stream_[a-z_]+\\{[^}]*segment=\"bulk\"")
-                .containsPattern("kafka_producer_[a-z_]+\\{");
+                .containsPattern("kafka_producer_[a-z_]+\\{")
+                .containsPattern("sluice_stage_records_total\\{outcome=\"out\",stage=\"split\"} [1-9]")
+                .containsPattern("sluice_stage_processing_seconds_bucket\\{stage=\"embed\",le=\"[0-9.]+\"}")
+                .containsPattern("sluice_gather_groups_total\\{outcome=\"complete\",stage=\"assemble\"} [1-9]");
     }
 
     @Test

@@ -75,7 +75,8 @@ public final class PipelineTestDriver implements AutoCloseable {
         props.putAll(builder.kafka);
         SluiceConfig limits = new SluiceConfig(Map.of(SluiceConfig.DOCUMENT_MAX_BYTES_CONFIG, builder.maxDocumentBytes,
                 SluiceConfig.DUPLICATE_WINDOW_CONFIG, builder.duplicateWindow.toMillis()));
-        this.topology = SluiceTopology.build(builder.pipeline, topics, limits, props);
+        this.topology = SluiceTopology.build(builder.pipeline, topics, limits, props, java.util.Set.of(),
+                dev.sluice.topology.PauseListener.NONE, builder.meters);
         this.driver = new TopologyTestDriver(topology, props, builder.startTime);
         this.jobs = driver.createInputTopic(topics.jobs().name(), topics.jobs().keySerde().serializer(),
                 topics.jobs().valueSerde().serializer());
@@ -244,6 +245,7 @@ public final class PipelineTestDriver implements AutoCloseable {
         private java.time.Duration duplicateWindow = java.time.Duration.ofMillis(SluiceConfig.DEFAULT_DUPLICATE_WINDOW_MS);
         private final Map<String, Object> kafka = new HashMap<>();
         private dev.sluice.serdes.SchemaRegistry registry;
+        private io.micrometer.core.instrument.MeterRegistry meters;
 
         private Builder(Pipeline pipeline) {
             this.pipeline = pipeline;
@@ -285,6 +287,16 @@ public final class PipelineTestDriver implements AutoCloseable {
          */
         public Builder registry(dev.sluice.serdes.SchemaRegistry registry) {
             this.registry = registry;
+            return this;
+        }
+
+        /**
+         * Where the stages count their records and time their calls ({@code sluice.stage.records},
+         * {@code sluice.stage.processing}, {@code sluice.gather.groups}), e.g. a
+         * {@code SimpleMeterRegistry} to assert on; none by default.
+         */
+        public Builder meters(io.micrometer.core.instrument.MeterRegistry meters) {
+            this.meters = meters;
             return this;
         }
 

@@ -155,7 +155,9 @@ class GraphShapesTest {
     @Test
     void shouldFlushAGatherThatTimedOutAsPartialAndSendTheLatePartToTheDeadLetterTopic() {
         // a batch of two runs at once; the third part waits 10 s, longer than the gather's 1 s timeout
-        try (PipelineTestDriver driver = PipelineTestDriver.of(batched(2, Duration.ofSeconds(10), Duration.ofSeconds(1)))) {
+        var meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        try (PipelineTestDriver driver = PipelineTestDriver.builder(batched(2, Duration.ofSeconds(10), Duration.ofSeconds(1)))
+                .meters(meters).build()) {
             String id = driver.submit("doc", "aaaa bbbb cccc");
             assertThat(driver.results()).isEmpty();
             driver.advanceWallClock(Duration.ofSeconds(2));
@@ -165,6 +167,12 @@ class GraphShapesTest {
             assertThat(((IngestedDocument) partial.getOutput()).getChunks()).extracting(Chunk::getText)
                     .containsExactly("AAAA", "BBBB");
             assertThat(driver.deadLetters()).isEmpty();
+            // the timed-out group is counted as partial; the batch's one call took two inputs
+            assertThat(meters.get("sluice.gather.groups").tag("stage", "assemble").tag("outcome", "partial").counter().count()).isEqualTo(1);
+            assertThat(meters.get("sluice.gather.groups").tag("stage", "assemble").tag("outcome", "complete").counter().count()).isZero();
+            assertThat(meters.get("sluice.stage.processing").tag("stage", "upper").timer().count()).isEqualTo(1);
+            assertThat(meters.get("sluice.stage.records").tag("stage", "upper").tag("outcome", "in").counter().count())
+                    .isEqualTo(2);
 
             driver.advanceWallClock(Duration.ofSeconds(10));
             assertThat(driver.results()).hasSize(1);

@@ -64,11 +64,23 @@ public final class SluiceTopology {
      */
     public static Topology build(Pipeline pipeline, SluiceTopics topics, SluiceConfig config,
                                  Properties streamsProperties, Set<String> segments, PauseListener pauses) {
+        return build(pipeline, topics, config, streamsProperties, segments, pauses, null);
+    }
+
+    /**
+     * As {@link #build(Pipeline, SluiceTopics, SluiceConfig, Properties, Set, PauseListener)}, counting
+     * each stage's records and timing its calls in {@code meters} ({@code sluice_stage_records_total},
+     * {@code sluice_stage_processing_seconds}, {@code sluice_gather_groups_total}); none if null.
+     */
+    public static Topology build(Pipeline pipeline, SluiceTopics topics, SluiceConfig config,
+                                 Properties streamsProperties, Set<String> segments, PauseListener pauses,
+                                 io.micrometer.core.instrument.MeterRegistry meters) {
         StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(streamsProperties)));
         IntakeRules rules = pipeline.isPassThrough() ? IntakeRules.none()
                 : new IntakeRules(true, config.maxDocumentBytes(), pipeline.taskTypes(),
                         duplicateWindow(config, streamsProperties));
-        TopologyFactory.build(builder, pipeline, topics, rules, maxRequestBytes(streamsProperties), segments, pauses);
+        TopologyFactory.build(builder, pipeline, topics, rules, maxRequestBytes(streamsProperties), segments, pauses,
+                meters);
         return builder.build(streamsProperties);
     }
 

@@ -160,6 +160,11 @@ final class BatchProcessor extends StageNode {
                 outputs.add(checked(output));
             }
         });
+        // one call for the batch: its other inputs, and its outputs, counted here
+        metrics.in(running.size() - 1);
+        if (!outcome.failed()) {
+            metrics.out(running.size());
+        }
         long share = outcome.nanos() / running.size();
         for (int i = 0; i < running.size(); i++) {
             Flow.Envelope envelope = running.get(i).envelope();

@@ -38,6 +38,9 @@ final class BranchProcessor extends StageNode {
         var trace = envelope.traceWith(definition.name(), outcome.startedAtMillis(), outcome.nanos(), took);
         Flow.Envelope next = outcome.failed() ? envelope.failed(outcome.error(), trace)
                 : envelope.withPayload(envelope.payload(), envelope.lineage(), trace);
+        if (!outcome.failed()) {
+            metrics.out(1);
+        }
         context.forward(record.withValue(new Flow.Routed(outcome.failed() ? -1 : chosen[0], next)));
     }
 }

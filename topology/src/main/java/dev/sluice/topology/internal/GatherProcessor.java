@@ -228,6 +228,11 @@ final class GatherProcessor extends StageNode {
         List<StageTrace> trace = base.traceWith(definition.name(), outcome.startedAtMillis(), outcome.nanos());
         Flow.Envelope out = outcome.failed() ? base.failed(outcome.error(), trace)
                 : base.withPayload(output[0], up, trace);
+        metrics.in(ordered.size() - 1);
+        metrics.group(partial);
+        if (!outcome.failed()) {
+            metrics.out(1);
+        }
         context.forward(new Record<>(jobId, out, timestamp, new RecordHeaders()));
     }
 

@@ -133,6 +133,10 @@ final class JoinProcessor extends StageNode {
         Outcome outcome = invoke(left, ctx -> output[0] = checked(stage.join(left.payload(), right.payload(), ctx)));
         List<StageTrace> trace = base.traceWith(definition.name(), outcome.startedAtMillis(), outcome.nanos(),
                 outcome.note());
+        metrics.in(1);
+        if (!outcome.failed()) {
+            metrics.out(1);
+        }
         return outcome.failed() ? base.failed(outcome.error(), trace) : base.withPayload(output[0], left.lineage(), trace);
     }
 

@@ -63,6 +63,8 @@ abstract class StageNode implements Processor<String, Flow, String, Flow> {
     Retries retries;
     /** The jobs cancelled through the control topic; set by the topology before {@code init}. */
     Cancellations cancellations = new Cancellations();
+    /** This stage's meters; set by the topology before {@code init}. */
+    StageMetrics metrics = StageMetrics.NONE;
 
     StageNode(Pipeline.StageDefinition definition) {
         this(definition, null);
@@ -117,6 +119,7 @@ abstract class StageNode implements Processor<String, Flow, String, Flow> {
             return false;
         }
         Duration delay = retries.delay(attemptsMade);
+        metrics.retried();
         String note = "attempt " + attemptsMade + " failed (" + outcome.error().getErrorClass() + ": "
                 + outcome.error().getMessage() + "); retrying in " + delay.toMillis() + " ms";
         var trace = envelope.traceWith(definition.name(), outcome.startedAtMillis(), nanos, note);
@@ -170,7 +173,9 @@ abstract class StageNode implements Processor<String, Flow, String, Flow> {
             error = error(e);
             cause = e;
         }
-        return new Outcome(startedAt, System.nanoTime() - t0, error, cause, stageContext.takeNote());
+        long nanos = System.nanoTime() - t0;
+        metrics.called(nanos, error != null);
+        return new Outcome(startedAt, nanos, error, cause, stageContext.takeNote());
     }
 
     /**
@@ -209,7 +214,9 @@ abstract class StageNode implements Processor<String, Flow, String, Flow> {
             Thread.currentThread().interrupt();
             throw new org.apache.kafka.common.errors.InterruptException(e);
         }
-        return new Outcome(startedAt, System.nanoTime() - t0, error, cause, own.takeNote());
+        long nanos = System.nanoTime() - t0;
+        metrics.called(nanos, error != null);
+        return new Outcome(startedAt, nanos, error, cause, own.takeNote());
     }
 
     final StageError error(Throwable e) {

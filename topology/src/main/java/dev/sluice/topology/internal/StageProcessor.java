@@ -63,15 +63,18 @@ final class StageProcessor extends StageNode {
         if (outcome.failed()) {
             context.forward(record.withValue(envelope.failed(afterAttempts(outcome.error(), attempt), trace)));
         } else if (outputs.isEmpty()) {
+            metrics.filtered();
             context.forward(record.withValue(envelope.dropped(trace)));
         } else if (!fansOut && outputs.size() > 1) {
             context.forward(record.withValue(envelope.failed(error(IllegalStateException.class.getName(),
                     "stage emitted " + outputs.size() + " outputs for one input; a stage that fans out must be"
                             + " declared as a flat-map"), trace)));
         } else if (!fansOut) {
+            metrics.out(1);
             context.forward(record.withValue(envelope.withPayload(outputs.get(0), envelope.lineage(), trace)));
         } else {
             int n = outputs.size();
+            metrics.out(n);
             for (int i = 0; i < n; i++) {
                 Lineage part = envelope.lineage().child(i, n);
                 context.forward(record.withValue(envelope.withPayload(outputs.get(i), part, trace)));

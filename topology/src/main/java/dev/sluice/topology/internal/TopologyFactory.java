@@ -51,6 +51,8 @@ public final class TopologyFactory {
     private final SluiceTopics topics;
     private final IntakeRules rules;
     private final int maxResultBytes;
+    /** Where the stages' meters go; null for none. */
+    private io.micrometer.core.instrument.MeterRegistry meters;
     /** The jobs cancelled through the control topic, shared by every processor of this topology. */
     private final Cancellations cancellations = new Cancellations();
 
@@ -72,7 +74,15 @@ public final class TopologyFactory {
      */
     public static void build(StreamsBuilder builder, Pipeline pipeline, SluiceTopics topics, IntakeRules rules,
                              int maxResultBytes, Set<String> segments, dev.sluice.topology.PauseListener pauses) {
+        build(builder, pipeline, topics, rules, maxResultBytes, segments, pauses, null);
+    }
+
+    /** As above, with each stage's meters in {@code meters} (see {@link StageMetrics}); none if null. */
+    public static void build(StreamsBuilder builder, Pipeline pipeline, SluiceTopics topics, IntakeRules rules,
+                             int maxResultBytes, Set<String> segments, dev.sluice.topology.PauseListener pauses,
+                             io.micrometer.core.instrument.MeterRegistry meters) {
         TopologyFactory factory = new TopologyFactory(builder, pipeline, topics, rules, maxResultBytes);
+        factory.meters = meters;
         factory.control(pauses);
         Set<String> wanted = segments.isEmpty() ? allSegments(pipeline) : segments;
         for (String segment : wanted) {
@@ -105,9 +115,10 @@ public final class TopologyFactory {
                 () -> new ControlProcessor(topic, commands, cancellations, pauses));
     }
 
-    /** {@code node}, seeing this topology's cancellations. */
+    /** {@code node}, seeing this topology's cancellations, counting into its stage's meters. */
     private <P extends StageNode> P node(P node) {
         node.cancellations = cancellations;
+        node.metrics = StageMetrics.of(meters, node.definition.name(), node.definition.kind() == Kind.GATHER);
         return node;
     }
 
