@@ -52,6 +52,7 @@ final class Gateway implements AutoCloseable {
     private final long maxBodyBytes;
     private final byte[] token;
     private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry metrics;
+    private final StageStats stats;
     private final Javalin app;
 
     /**
@@ -81,6 +82,7 @@ final class Gateway implements AutoCloseable {
     private Gateway(JobClient client, Supplier<KafkaStreams.State> state, String host, int port, long maxBodyBytes,
                     String token, io.micrometer.prometheusmetrics.PrometheusMeterRegistry metrics) {
         this.metrics = metrics;
+        this.stats = metrics == null ? null : new StageStats(metrics);
         this.token = token == null ? null : ("Bearer " + token).getBytes(java.nio.charset.StandardCharsets.UTF_8);
         this.client = client;
         this.state = state;
@@ -95,6 +97,7 @@ final class Gateway implements AutoCloseable {
             if (metrics != null) {
                 config.routes.get("/metrics", ctx -> ctx.status(200)
                         .contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
+                config.routes.get("/v1/stats", ctx -> json(ctx, 200, stats.json(JSON)));
             }
             config.routes.delete("/v1/jobs/{id}", this::cancel);
             config.routes.post("/v1/pipeline/pause", ctx -> pause(ctx, true));
@@ -124,6 +127,9 @@ final class Gateway implements AutoCloseable {
     @Override
     public void close() {
         app.stop();
+        if (stats != null) {
+            stats.close();
+        }
     }
 
     /** With a token, every request but the health checks must carry it; compared in constant time. */

@@ -21,7 +21,7 @@ final class Metrics {
     private Metrics() {
     }
 
-    /** {@code runner}'s registry (its stages' and Kafka Streams' meters), with the JVM's and the process's added. */
+    /** {@code runner}'s registry (its stages' meters), with Kafka Streams', the JVM's and the process's added. */
     static PrometheusMeterRegistry of(SluiceRunner runner) {
         PrometheusMeterRegistry registry = runner.meters();
         new ClassLoaderMetrics().bindTo(registry);
@@ -30,6 +30,7 @@ final class Metrics {
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
+        runner.bindMetrics(registry);
         return registry;
     }
 }

@@ -149,6 +149,21 @@ class GatewayIT {
     }
 
     @Test
+    void shouldGiveEachStagesCountsAndRate() throws Exception {
+        assertThat(send("POST", "/v1/jobs?wait=60s", "{\"document\": {\"text\": \"Counted for the stats.\"}}")
+                .statusCode()).isEqualTo(200);
+        HttpResponse<String> stats = send("GET", "/v1/stats", null);
+        assertThat(stats.statusCode()).isEqualTo(200);
+        JsonNode stages = json(stats).path("stages");
+        for (String stage : java.util.List.of("normalize", "route", "split", "embed", "keywords", "merge", "assemble")) {
+            assertThat(stages.path(stage).path("in").asLong()).as(stage).isPositive();
+            assertThat(stages.path(stage).has("ratePerSecond")).as(stage).isTrue();
+        }
+        assertThat(stages.path("split").path("out").asLong()).isGreaterThanOrEqualTo(stages.path("split").path("in").asLong());
+        assertThat(stages.path("embed").path("failed").asLong()).isZero();
+    }
+
+    @Test
     void shouldBeLiveAlwaysAndReadyOnlyWhileThePipelineRuns() throws Exception {
         assertThat(send("GET", "/health/live", null).statusCode()).isEqualTo(200);
         assertThat(send("GET", "/health/ready", null).statusCode()).isEqualTo(200);
