@@ -4,10 +4,8 @@ import dev.sluice.connectors.JobClient;
 import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.Command;
@@ -36,9 +34,8 @@ final class CancelCommand implements Callable<Integer> {
     @Parameters(paramLabel = "JOB", arity = "1..*", description = "The ids of the jobs to cancel.")
     List<String> jobIds;
 
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
-            description = "The pipeline's configuration, for kafka.bootstrap.servers, topics.prefix and registry.url.")
-    Path config;
+    @picocli.CommandLine.Mixin
+    DeploymentOption deployment;
 
     @Option(names = "--reason", paramLabel = "TEXT", description = "Why, kept with the command.")
     String reason;
@@ -49,7 +46,7 @@ final class CancelCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ConfigLoader.Loaded loaded = ConfigLoader.load(config, System.getenv(), Map.of());
+        ConfigLoader.Loaded loaded = deployment.load();
         Duration timeout = dev.sluice.topology.PipelineConfig.duration("--wait", wait, Duration.ofSeconds(10));
         PrintWriter out = spec.commandLine().getOut();
         try (JobClient client = SluiceRunner.client(loaded)) {

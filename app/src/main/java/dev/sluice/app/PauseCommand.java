@@ -2,8 +2,6 @@ package dev.sluice.app;
 
 import dev.sluice.connectors.JobClient;
 import java.io.PrintWriter;
-import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine.Command;
@@ -17,9 +15,8 @@ abstract class PauseCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
-            description = "The pipeline's configuration, for kafka.bootstrap.servers, topics.prefix and registry.url.")
-    Path config;
+    @picocli.CommandLine.Mixin
+    DeploymentOption deployment;
 
     @Option(names = "--lane", paramLabel = "LANE",
             description = "Only this lane, on every instance that runs it; the rest of the pipeline goes on.")
@@ -32,7 +29,7 @@ abstract class PauseCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ConfigLoader.Loaded loaded = ConfigLoader.load(config, System.getenv(), Map.of());
+        ConfigLoader.Loaded loaded = deployment.load();
         if (lane != null && !loaded.pipeline().lanes().contains(lane)) {
             throw new ConfigException("--lane", lane, "pipeline " + loaded.pipeline().name() + " has no such lane; its"
                     + " lanes are " + loaded.pipeline().lanes());

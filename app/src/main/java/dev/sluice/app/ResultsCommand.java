@@ -4,7 +4,6 @@ import dev.sluice.schemas.JobResult;
 import dev.sluice.serdes.AvroSerdes;
 import dev.sluice.serdes.SluiceTopics;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -37,9 +36,8 @@ final class ResultsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
-            description = "The pipeline's configuration, for kafka.bootstrap.servers, topics.prefix and registry.url.")
-    Path config;
+    @picocli.CommandLine.Mixin
+    DeploymentOption deployment;
 
     @Option(names = "--from-beginning", description = "Start with the oldest result the topic holds.")
     boolean fromBeginning;
@@ -52,7 +50,7 @@ final class ResultsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ConfigLoader.Loaded loaded = ConfigLoader.load(config, System.getenv(), Map.of());
+        ConfigLoader.Loaded loaded = deployment.load();
         SluiceTopics topics = SluiceTopics.create(loaded.config().topicPrefix(),
                 AvroSerdes.forUrl(loaded.config().registryUrl()));
         Map<String, Object> settings = new HashMap<>(SluiceRunner.adminConfig(loaded.config().streamsProperties()));

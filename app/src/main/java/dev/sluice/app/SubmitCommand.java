@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -41,9 +40,8 @@ final class SubmitCommand implements Callable<Integer> {
     @Parameters(paramLabel = "FILE|DIR", arity = "1..*", description = "Documents: files, or directories of them.")
     List<Path> paths;
 
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
-            description = "The pipeline's configuration, for kafka.bootstrap.servers, topics.prefix and registry.url.")
-    Path config;
+    @picocli.CommandLine.Mixin
+    DeploymentOption deployment;
 
     @Option(names = {"-w", "--wait"}, description = "Wait for every job's result and print it.")
     boolean await;
@@ -62,7 +60,7 @@ final class SubmitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ConfigLoader.Loaded loaded = ConfigLoader.load(config, System.getenv(), Map.of());
+        ConfigLoader.Loaded loaded = deployment.load();
         List<Path> files = Documents.files(paths);
         PrintWriter out = spec.commandLine().getOut();
         Progress progress = new Progress(spec.commandLine().getErr(), files.size(), await ? "results" : "sent");
