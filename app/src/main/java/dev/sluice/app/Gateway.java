@@ -53,6 +53,8 @@ final class Gateway implements AutoCloseable {
     private final byte[] token;
     private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry metrics;
     private final StageStats stats;
+    /** Every route it serves, as "METHOD /path", in the order registered. */
+    private final List<String> routes = new ArrayList<>();
     private final Javalin app;
 
     /**
@@ -91,17 +93,18 @@ final class Gateway implements AutoCloseable {
             config.startup.showJavalinBanner = false;
             config.http.maxRequestSize = maxBodyBytes;
             config.routes.before(this::authorize);
-            config.routes.get("/health/live", ctx -> json(ctx, 200, object().put("status", "UP")));
-            config.routes.get("/health/ready", this::ready);
-            config.routes.post("/v1/jobs", this::submit);
+            route(config, "GET", "/health/live", ctx -> json(ctx, 200, object().put("status", "UP")));
+            route(config, "GET", "/health/ready", this::ready);
+            route(config, "POST", "/v1/jobs", this::submit);
+            route(config, "GET", "/openapi.json", ctx -> ctx.status(200).contentType("application/json").result(OPENAPI));
             if (metrics != null) {
-                config.routes.get("/metrics", ctx -> ctx.status(200)
+                route(config, "GET", "/metrics", ctx -> ctx.status(200)
                         .contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
-                config.routes.get("/v1/stats", ctx -> json(ctx, 200, stats.json(JSON)));
+                route(config, "GET", "/v1/stats", ctx -> json(ctx, 200, stats.json(JSON)));
             }
-            config.routes.delete("/v1/jobs/{id}", this::cancel);
-            config.routes.post("/v1/pipeline/pause", ctx -> pause(ctx, true));
-            config.routes.post("/v1/pipeline/resume", ctx -> pause(ctx, false));
+            route(config, "DELETE", "/v1/jobs/{id}", this::cancel);
+            route(config, "POST", "/v1/pipeline/pause", ctx -> pause(ctx, true));
+            route(config, "POST", "/v1/pipeline/resume", ctx -> pause(ctx, false));
             config.routes.exception(BadRequest.class, (e, ctx) -> json(ctx, e.status, object().put("error", e.getMessage())
                     .put("field", e.field)));
             config.routes.exception(Exception.class, (e, ctx) -> {
@@ -119,6 +122,35 @@ final class Gateway implements AutoCloseable {
         log.info("HTTP gateway on http://{}:{}", host, app.port());
     }
 
+    /** The OpenAPI document of this API, served at {@code GET /openapi.json}. */
+    static final String OPENAPI = openApi();
+
+    private static String openApi() {
+        try (java.io.InputStream in = Gateway.class.getResourceAsStream("/openapi.json")) {
+            if (in == null) {
+                throw new IllegalStateException("openapi.json is missing from the class path");
+            }
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private void route(io.javalin.config.JavalinConfig config, String method, String path, io.javalin.http.Handler handler) {
+        switch (method) {
+            case "GET" -> config.routes.get(path, handler);
+            case "POST" -> config.routes.post(path, handler);
+            case "DELETE" -> config.routes.delete(path, handler);
+            default -> throw new IllegalArgumentException(method);
+        }
+        routes.add(method + " " + path);
+    }
+
+    /** Every route it serves, as "METHOD /path". */
+    List<String> routes() {
+        return List.copyOf(routes);
+    }
+
     /** The port it listens on. */
     int port() {
         return app.port();
@@ -132,9 +164,9 @@ final class Gateway implements AutoCloseable {
         }
     }
 
-    /** With a token, every request but the health checks must carry it; compared in constant time. */
+    /** With a token, every request but the health checks and the API's description must carry it; compared in constant time. */
     private void authorize(Context ctx) {
-        if (token == null || ctx.path().startsWith("/health/")) {
+        if (token == null || ctx.path().startsWith("/health/") || ctx.path().equals("/openapi.json")) {
             return;
         }
         String given = ctx.header("Authorization");

@@ -149,6 +149,18 @@ class GatewayIT {
     }
 
     @Test
+    void shouldDescribeEveryRouteItServesInItsOpenApiDocument() throws Exception {
+        HttpResponse<String> response = send("GET", "/openapi.json", null);
+        assertThat(response.statusCode()).isEqualTo(200);
+        JsonNode document = json(response);
+        assertThat(document.path("openapi").asText()).startsWith("3.1");
+        java.util.List<String> documented = new java.util.ArrayList<>();
+        document.path("paths").fields().forEachRemaining(path -> path.getValue().fieldNames().forEachRemaining(
+                method -> documented.add(method.toUpperCase(java.util.Locale.ROOT) + " " + path.getKey())));
+        assertThat(documented).containsExactlyInAnyOrderElementsOf(gateway.routes());
+    }
+
+    @Test
     void shouldGiveEachStagesCountsAndRate() throws Exception {
         assertThat(send("POST", "/v1/jobs?wait=60s", "{\"document\": {\"text\": \"Counted for the stats.\"}}")
                 .statusCode()).isEqualTo(200);
