@@ -4,8 +4,6 @@ import dev.sluice.connectors.JobClient;
 import dev.sluice.schemas.Job;
 import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
-import dev.sluice.serdes.AvroSerdes;
-import dev.sluice.serdes.SluiceTopics;
 import dev.sluice.topology.SluiceConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -129,9 +127,8 @@ final class Demo {
             try (SluiceRunner runner = SluiceRunner.start(settings, loaded.pipeline(),
                     Map.of(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString()))) {
                 runner.awaitRunning(Duration.ofSeconds(60));
-                SluiceTopics topics = SluiceTopics.create(settings.topicPrefix(),
-                        AvroSerdes.forUrl(settings.registryUrl()));
-                try (JobClient client = JobClient.create(runner.clientConfig(), topics)) {
+                // the runner's topics: one registry client, and its cache of ids, for the pipeline and the client
+                try (JobClient client = JobClient.create(runner.clientConfig(), runner.topics())) {
                     report = submitAll(client, files);
                     summary(report, t0);
                     if (servePort != null) {

@@ -61,21 +61,10 @@ final class Gateway implements AutoCloseable {
      * Starts the gateway on {@code host:port} (port 0 for a free one).
      *
      * @param state the pipeline's state, for readiness: ready only while it is RUNNING
+     * @param token the bearer token every request but the health checks and /openapi.json must carry;
+     *     null for none
+     * @param metrics what {@code GET /metrics} scrapes and {@code GET /v1/stats} counts; null to serve neither
      */
-    static Gateway start(JobClient client, Supplier<KafkaStreams.State> state, String host, int port, long maxBodyBytes) {
-        return new Gateway(client, state, host, port, maxBodyBytes, null, null);
-    }
-
-    /**
-     * As {@link #start(JobClient, Supplier, String, int, long)}, requiring {@code Authorization: Bearer
-     * <token>} on every request but the health checks when {@code token} is not null.
-     */
-    static Gateway start(JobClient client, Supplier<KafkaStreams.State> state, String host, int port, long maxBodyBytes,
-                         String token) {
-        return new Gateway(client, state, host, port, maxBodyBytes, token, null);
-    }
-
-    /** As above, serving {@code metrics} at {@code GET /metrics} in Prometheus's text format (none if null). */
     static Gateway start(JobClient client, Supplier<KafkaStreams.State> state, String host, int port, long maxBodyBytes,
                          String token, io.micrometer.prometheusmetrics.PrometheusMeterRegistry metrics) {
         return new Gateway(client, state, host, port, maxBodyBytes, token, metrics);

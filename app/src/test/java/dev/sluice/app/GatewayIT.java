@@ -192,7 +192,7 @@ class GatewayIT {
 
     @Test
     void shouldRequireTheBearerTokenWhenGivenOneButNotForHealthChecks() throws Exception {
-        try (Gateway guarded = Gateway.start(client, runner::state, "127.0.0.1", 0, 64 * 1024, "s3cret-token")) {
+        try (Gateway guarded = Gateway.start(client, runner::state, "127.0.0.1", 0, 64 * 1024, "s3cret-token", null)) {
             String base = "http://127.0.0.1:" + guarded.port();
             String job = "{\"document\": {\"text\": \"guarded\"}}";
             HttpResponse<String> none = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/jobs"))
