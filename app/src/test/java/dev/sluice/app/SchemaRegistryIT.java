@@ -42,7 +42,7 @@ class SchemaRegistryIT {
 
     private static final String PREFIX = "wire";
     private static final List<String> SUBJECTS = List.of("wire.jobs-value", "wire.jobs.bulk-value",
-            "wire.results-value", "wire.control-value");
+            "wire.results-value", "wire.events-value", "wire.control-value");
 
     private static Path dir;
     private static EmbeddedKafka kafka;
@@ -143,9 +143,9 @@ class SchemaRegistryIT {
         Files.writeString(config, "topics: {prefix: early}\n");
         String printed = Cli.sluice("schemas", "register", "--config", config.toString(), "--registry", registry.ccompatUrl(),
                 "--compatibility", "backward_transitive");
-        assertThat(printed).contains("registered 4 subjects");
+        assertThat(printed).contains("registered 5 subjects");
         for (String subject : List.of("early.jobs-value", "early.jobs.bulk-value", "early.results-value",
-                "early.control-value")) {
+                "early.events-value", "early.control-value")) {
             assertThat(ccompat.get("/subjects/" + subject + "/versions").json()).as(subject).hasSize(1);
             assertThat(ccompat.get("/config/" + subject).json().path("compatibilityLevel").asText()).as(subject)
                     .isEqualTo("BACKWARD_TRANSITIVE");

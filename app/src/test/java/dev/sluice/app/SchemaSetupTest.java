@@ -26,7 +26,7 @@ class SchemaSetupTest {
 
     @Test
     void shouldNameOneSubjectPerTopicByTheTopicNameStrategy() {
-        assertThat(subjects).containsOnlyKeys("setup.jobs-value", "setup.jobs.bulk-value", "setup.results-value",
+        assertThat(subjects).containsOnlyKeys("setup.jobs-value", "setup.jobs.bulk-value", "setup.results-value", "setup.events-value",
                 "setup.control-value");
     }
 

@@ -20,7 +20,8 @@ class SchemaCompatibilityTest {
     void shouldKeepTheCurrentSchemaAsTheLatestReleasedVersion(Schema generated) {
         Schema current = SchemaHistory.portable(generated);
         List<Schema> history = SchemaHistory.versions(current.getName());
-        assertThat(history).as("schemas/history/%s/", current.getName()).isNotEmpty();
+        assertThat(history).as("schemas/history/%s/ has no version: add it as v1.avsc:%n%s", current.getName(),
+                current.toString(true)).isNotEmpty();
         assertThat(history.get(history.size() - 1))
                 .as("the current %s is not the latest in schemas/history/%s/: add it as v%d.avsc:%n%s",
                         current.getName(), current.getName(), history.size() + 1, current.toString(true))

@@ -2,6 +2,7 @@ package dev.sluice.serdes;
 
 import dev.sluice.schemas.Control;
 import dev.sluice.schemas.Job;
+import dev.sluice.schemas.JobEvent;
 import dev.sluice.schemas.JobResult;
 import java.util.Map;
 import java.util.Objects;
@@ -11,7 +12,7 @@ import org.apache.kafka.common.serialization.Serdes;
 /**
  * The topics of one Sluice deployment, named from a prefix (default {@code sluice}):
  * {@code <prefix>.jobs} (job id, Job), {@code <prefix>.jobs.<lane>} (job id, Job) for each lane,
- * {@code <prefix>.results} (job id, JobResult), {@code <prefix>.dlq} (original key bytes,
+ * {@code <prefix>.results} (job id, JobResult), {@code <prefix>.events} (job id, JobEvent), {@code <prefix>.dlq} (original key bytes,
  * original value bytes, error headers) and {@code <prefix>.control} (command id, Control). Each topic
  * has serde instances of its own.
  */
@@ -23,6 +24,7 @@ public final class SluiceTopics {
     private final AvroSerdes serdes;
     private final Topic<String, Job> jobs;
     private final Topic<String, JobResult> results;
+    private final Topic<String, JobEvent> events;
     private final Topic<byte[], byte[]> deadLetters;
     private final Topic<String, Control> control;
     private final Map<String, Topic<String, Job>> lanes = new ConcurrentHashMap<>();
@@ -32,6 +34,7 @@ public final class SluiceTopics {
         this.serdes = Objects.requireNonNull(serdes, "serdes");
         this.jobs = new Topic<>(prefix + ".jobs", Serdes.String(), serdes.valueSerde(Job.class));
         this.results = new Topic<>(prefix + ".results", Serdes.String(), serdes.valueSerde(JobResult.class));
+        this.events = new Topic<>(prefix + ".events", Serdes.String(), serdes.valueSerde(JobEvent.class));
         this.deadLetters = new Topic<>(prefix + ".dlq", Serdes.ByteArray(), Serdes.ByteArray());
         this.control = new Topic<>(prefix + ".control", Serdes.String(), serdes.valueSerde(Control.class));
     }
@@ -55,6 +58,11 @@ public final class SluiceTopics {
         return results;
     }
 
+    /** A job's progress, {@code <prefix>.events}: accepted, each stage started and finished, its end. */
+    public Topic<String, JobEvent> events() {
+        return events;
+    }
+
     /** The dead-letter topic, {@code <prefix>.dlq}. */
     public Topic<byte[], byte[]> deadLetters() {
         return deadLetters;
@@ -68,7 +76,7 @@ public final class SluiceTopics {
     /** The names of every topic of a deployment whose pipeline has {@code lanes}. */
     public java.util.List<String> names(java.util.Collection<String> laneNames) {
         java.util.List<String> names = new java.util.ArrayList<>(java.util.List.of(jobs.name(), results.name(),
-                deadLetters.name(), control.name()));
+                events.name(), deadLetters.name(), control.name()));
         laneNames.forEach(lane -> names.add(lane(lane).name()));
         return names;
     }

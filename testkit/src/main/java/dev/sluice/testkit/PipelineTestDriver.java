@@ -49,6 +49,8 @@ public final class PipelineTestDriver implements AutoCloseable {
     private final TestInputTopic<String, dev.sluice.schemas.Control> control;
     private final TestOutputTopic<String, JobResult> results;
     private final TestOutputTopic<byte[], byte[]> deadLetters;
+    private final TestOutputTopic<String, dev.sluice.schemas.JobEvent> events;
+    private final List<dev.sluice.schemas.JobEvent> allEvents = new ArrayList<>();
     private final Map<String, JobResult> resultsById = new LinkedHashMap<>();
     private final List<JobResult> allResults = new ArrayList<>();
     private final List<DeadLetter> allDeadLetters = new ArrayList<>();
@@ -88,6 +90,8 @@ public final class PipelineTestDriver implements AutoCloseable {
                 topics.results().valueSerde().deserializer());
         this.deadLetters = driver.createOutputTopic(topics.deadLetters().name(), Serdes.ByteArray().deserializer(),
                 Serdes.ByteArray().deserializer());
+        this.events = driver.createOutputTopic(topics.events().name(), topics.events().keySerde().deserializer(),
+                topics.events().valueSerde().deserializer());
     }
 
     /** A driver for {@code pipeline} with default settings. */
@@ -183,6 +187,17 @@ public final class PipelineTestDriver implements AutoCloseable {
         return List.copyOf(allResults);
     }
 
+    /** Every event written so far to {@code <prefix>.events}, in order. */
+    public List<dev.sluice.schemas.JobEvent> events() {
+        drain();
+        return List.copyOf(allEvents);
+    }
+
+    /** The events of one job written so far, in order: ACCEPTED, each stage started and finished, its end. */
+    public List<dev.sluice.schemas.JobEvent> events(String jobId) {
+        return events().stream().filter(e -> e.getJobId().equals(jobId)).toList();
+    }
+
     /** Every dead letter written so far, in order. */
     public List<DeadLetter> deadLetters() {
         drain();
@@ -213,6 +228,9 @@ public final class PipelineTestDriver implements AutoCloseable {
             TestRecord<String, JobResult> record = results.readRecord();
             allResults.add(record.value());
             resultsById.putIfAbsent(record.value().getJobId(), record.value());
+        }
+        while (!events.isEmpty()) {
+            allEvents.add(events.readValue());
         }
         while (!deadLetters.isEmpty()) {
             TestRecord<byte[], byte[]> record = deadLetters.readRecord();

@@ -77,7 +77,13 @@ final class BatchProcessor extends StageNode {
 
     @Override
     public void process(Record<String, Flow> record) {
-        if (!(record.value() instanceof Flow.Envelope envelope) || !envelope.isPayload()) {
+        if (!(record.value() instanceof Flow.Envelope envelope)) {
+            context.forward(record);
+            return;
+        }
+        took(envelope);
+        if (!envelope.isPayload()) {
+            passed(envelope, 0, 0, null);
             context.forward(record);
             return;
         }
@@ -140,6 +146,7 @@ final class BatchProcessor extends StageNode {
             Flow.Envelope expired = stoppedOrNull(envelope);
             if (expired != null) {
                 // its deadline passed while it waited for the batch: it does not join it
+                passed(envelope, 0, 0, null);
                 context.forward(new Record<>(envelope.jobId(), expired, now, new RecordHeaders()));
                 continue;
             }
@@ -176,6 +183,7 @@ final class BatchProcessor extends StageNode {
             StageError error = outcome.error();
             Flow.Envelope next = error != null ? envelope.failed(afterAttempts(error, attempt), trace)
                     : envelope.withPayload(outputs.get(i), envelope.lineage(), trace);
+            passed(envelope, error != null ? 0 : 1, share, null);
             context.forward(new Record<>(envelope.jobId(), next, now, new RecordHeaders()));
         }
     }

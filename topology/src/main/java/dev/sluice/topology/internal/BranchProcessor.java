@@ -21,9 +21,13 @@ final class BranchProcessor extends StageNode {
     @Override
     public void process(Record<String, Flow> record) {
         if (!(record.value() instanceof Flow.Envelope envelope) || !envelope.isPayload()) {
-            context.forward(record.withValue(new Flow.Routed(-1, (Flow.Envelope) record.value())));
+            Flow.Envelope passing = (Flow.Envelope) record.value();
+            took(passing);
+            passed(passing, 0, 0, null);
+            context.forward(record.withValue(new Flow.Routed(-1, passing)));
             return;
         }
+        took(envelope);
         int[] chosen = {-1};
         Outcome outcome = invoke(envelope, ctx -> {
             for (int i = 0; i < routes.size() && chosen[0] < 0; i++) {
@@ -41,6 +45,7 @@ final class BranchProcessor extends StageNode {
         if (!outcome.failed()) {
             metrics.out(1);
         }
+        passed(envelope, outcome.failed() ? 0 : 1, outcome.nanos(), took);
         context.forward(record.withValue(new Flow.Routed(outcome.failed() ? -1 : chosen[0], next)));
     }
 }

@@ -24,6 +24,8 @@ import org.apache.kafka.streams.processor.api.Record;
  * could not send (over max.request.size) would fail the send, which under exactly_once_v2 leaves
  * the transaction unusable and kills the stream thread, again after every restart. Such a job ends
  * FAILED at stage {@value #RESULTS_STAGE} instead, with its input in the dead-letter topic.
+ *
+ * <p>Before each result it sends the task's pending events ({@link JobEvents}) and the job's end event.
  */
 final class CollectProcessor implements Processor<String, Flow, String, Flow> {
 
@@ -37,6 +39,7 @@ final class CollectProcessor implements Processor<String, Flow, String, Flow> {
     private final String resultsTopic;
     private final int maxResultBytes;
     private ProcessorContext<String, Flow> context;
+    private Held held;
 
     CollectProcessor(String pipeline, Serializer<JobResult> serializer, String resultsTopic, int maxResultBytes) {
         this.pipeline = pipeline;
@@ -53,6 +56,13 @@ final class CollectProcessor implements Processor<String, Flow, String, Flow> {
     @Override
     public void init(ProcessorContext<String, Flow> context) {
         this.context = context;
+        this.held = Held.of(context.taskId());
+        held.register(this, () -> { });
+    }
+
+    @Override
+    public void close() {
+        held.unregister(this);
     }
 
     @Override
@@ -97,6 +107,9 @@ final class CollectProcessor implements Processor<String, Flow, String, Flow> {
             expired = false;
             cancelled = false;
         }
+        // the job's events so far, then its end, leave before its result
+        held.events.add(JobEvents.ended(made));
+        held.events.sendFrom(context);
         context.forward(record.withKey(job.jobId()).withValue(new Flow.Emit(made, bytes))
                 .withHeaders(new RecordHeaders()));
         if (job.kind() == EnvelopeKind.FAILED && !expired && !cancelled) {

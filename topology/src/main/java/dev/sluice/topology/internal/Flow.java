@@ -10,7 +10,7 @@ import java.util.List;
 
 /**
  * What travels between Sluice's processors: a job's envelope on its way through the stages, and the
- * two things that leave the topology (a result, a dead letter).
+ * three things that leave the topology (a result, an event, a dead letter).
  */
 sealed interface Flow {
 
@@ -93,6 +93,10 @@ sealed interface Flow {
         byte[] bytes(dev.sluice.serdes.Topic<String, JobResult> topic) {
             return bytes != null ? bytes : topic.valueSerde().serializer().serialize(topic.name(), result);
         }
+    }
+
+    /** A job's progress, for the events topic; see {@link JobEvents}. */
+    record Event(dev.sluice.schemas.JobEvent event) implements Flow {
     }
 
     /** A record for the dead-letter topic; the error is in the record's headers. */

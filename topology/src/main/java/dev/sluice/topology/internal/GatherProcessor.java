@@ -111,11 +111,14 @@ final class GatherProcessor extends StageNode {
         Flow.Envelope expired = part.kind() == EnvelopeKind.FAILED ? null : stoppedOrNull(part);
         Flow.Envelope envelope = expired != null ? expired : part;
         Record<String, Flow> record = expired != null ? arriving.withValue(expired) : arriving;
+        took(envelope);
         if (envelope.lineage().depth() == 0) {
             // nothing fanned out before this gather: the job is a group of one
             if (envelope.kind() == EnvelopeKind.FAILED) {
+                passed(envelope, 0, 0, null);
                 context.forward(record);
             } else {
+                handled(envelope);
                 complete(envelope.jobId(), envelope.lineage(), List.of(envelope), false, record.timestamp());
             }
             return;
@@ -124,6 +127,7 @@ final class GatherProcessor extends StageNode {
         // a group open in memory was not flushed: only a group's first part in this record looks
         String flush = groups.containsKey(group) ? null : flushed.get(group);
         if (flush != null) {
+            passed(envelope, 0, 0, null);
             if (flush.startsWith(FAILED)) {
                 // the job already ended FAILED, with its original record in the dead-letter topic
                 discardedParts.record();
@@ -134,6 +138,7 @@ final class GatherProcessor extends StageNode {
         }
         Group open = open(group, envelope);
         if (envelope.kind() == EnvelopeKind.FAILED) {
+            passed(envelope, 0, 0, null);
             groups.remove(group);
             flushed.put(group, FAILED + context.currentSystemTimeMs());
             context.forward(record.withValue(envelope.withLineage(envelope.lineage().parent())));
@@ -145,6 +150,7 @@ final class GatherProcessor extends StageNode {
         }
         open.arrived().set(index);
         open.parts().add(envelope);
+        handled(envelope);
         if (open.arrived().cardinality() >= open.expected()) {
             groups.remove(group);
             complete(envelope.jobId(), envelope.lineage().parent(), open.parts(), false, record.timestamp());
@@ -233,6 +239,7 @@ final class GatherProcessor extends StageNode {
         if (!outcome.failed()) {
             metrics.out(1);
         }
+        progress.finishIfWhole(jobId, outcome.failed() ? 0 : 1, outcome.nanos(), context.currentSystemTimeMs());
         context.forward(new Record<>(jobId, out, timestamp, new RecordHeaders()));
     }
 

@@ -23,6 +23,10 @@ final class Held {
     private final TaskId task;
     private final Map<Object, Runnable> spillers = new LinkedHashMap<>();
     private final Map<String, Map<String, ?>> maps = new HashMap<>();
+    /** The events the task's stages made and the intake or the collector has still to send. */
+    final JobEvents events = new JobEvents();
+    /** Each stage's jobs in progress in this task, by stage name; a join's two sides share theirs. */
+    private final Map<String, StageProgress> progress = new HashMap<>();
 
     private Held(TaskId task) {
         this.task = task;
@@ -37,6 +41,11 @@ final class Held {
     @SuppressWarnings("unchecked")
     <V> Map<String, V> map(String store) {
         return (Map<String, V>) maps.computeIfAbsent(store, s -> new LinkedHashMap<String, V>());
+    }
+
+    /** Where stage {@code stage} keeps track of the jobs it has started in this task. */
+    StageProgress progress(String stage) {
+        return progress.computeIfAbsent(stage, s -> new StageProgress(s, events));
     }
 
     /** {@code spill} writes what {@code owner} holds to its store. */

@@ -39,6 +39,8 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
     private static final long WAIT_BUDGET_NANOS = java.time.Duration.ofMillis(200).toNanos();
 
     static final String STAGE = "intake";
+    /** How often the events that stages made outside an input record are sent. */
+    private static final java.time.Duration EVENTS_TICK = java.time.Duration.ofMillis(100);
     /** The error class of a job whose id was accepted before. */
     static final String DUPLICATE = "DuplicateJobId";
 
@@ -51,6 +53,8 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
     private final PassThroughCopy copy;
     private final int maxResultBytes;
     private final String waitStoreName;
+    /** Whether this intake reads the source topic, where jobs are accepted; a lane's reads accepted jobs. */
+    private final boolean accepts;
     private ProcessorContext<String, Flow> context;
     private RegistryWaits waits;
     private Held held;
@@ -62,10 +66,13 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
      * @param copy in pass-through mode, what makes the results of jobs it can copy; null otherwise
      * @param maxResultBytes the largest result the producer can send, for {@code copy}'s results
      * @param waitStoreName the store of the records that wait for the schema registry
+     * @param accepts whether jobs enter here (the source topic), so that each gets an ACCEPTED event
      */
     IntakeProcessor(Deserializer<Job> jobs, IntakeRules rules, boolean wantsJob, String idStoreName,
-                    Cancellations cancellations, PassThroughCopy copy, int maxResultBytes, String waitStoreName) {
+                    Cancellations cancellations, PassThroughCopy copy, int maxResultBytes, String waitStoreName,
+                    boolean accepts) {
         this.waitStoreName = waitStoreName;
+        this.accepts = accepts;
         this.copy = copy;
         this.maxResultBytes = maxResultBytes;
         this.cancellations = cancellations;
@@ -85,6 +92,8 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
         }
         waits = new RegistryWaits(context.getStateStore(waitStoreName));
         context.schedule(RegistryWaits.TICK, PunctuationType.WALL_CLOCK_TIME, this::readWaiting);
+        // what the stages' punctuators made (a retry, a gather's flush) and no result took along
+        context.schedule(EVENTS_TICK, PunctuationType.WALL_CLOCK_TIME, now -> held.events.sendFrom(context));
     }
 
     @Override
@@ -100,6 +109,7 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
         read(record, position, 0);
         // the record is done: what joins and gathers still hold goes to their stores before a commit
         held.spill();
+        held.events.sendFrom(context);
     }
 
     /** Reads again the records that waited for the registry and are due, for at most 200 ms. */
@@ -121,6 +131,7 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
             log.info("the schema registry answers again: every record that waited for it is read");
         }
         held.spill();
+        held.events.sendFrom(context);
     }
 
     /** Reads one source record, found at {@code position}, that {@code attemptsMade} tries could not read before. */
@@ -156,6 +167,9 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
         }
         if (acceptedIds != null && isDuplicate(record, jobId, position)) {
             return;
+        }
+        if (accepts) {
+            held.events.add(JobEvents.accepted(jobId, context.currentSystemTimeMs()));
         }
         Flow.Raw raw = new Flow.Raw(record.key(), record.value(), position);
         Flow.Envelope envelope = Flow.Envelope.start(job, wantsJob ? job : job.getDocument(), raw,
@@ -198,6 +212,10 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
         if (!CollectProcessor.fits(result, header.jobId(), maxResultBytes)) {
             return false;
         }
+        long now = context.currentSystemTimeMs();
+        held.events.add(JobEvents.accepted(header.jobId(), now));
+        held.events.add(JobEvents.event(header.jobId(), dev.sluice.schemas.JobEventType.COMPLETED, now).build());
+        held.events.sendFrom(context);
         context.forward(new Record<String, Flow>(header.jobId(), new Flow.Emit(null, result), record.timestamp(),
                 new RecordHeaders()));
         return true;
@@ -240,6 +258,8 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
                 .setError(StageError.newBuilder().setStage(STAGE).setErrorClass(errorClass).setMessage(message)
                         .setAttempts(1).build())
                 .build();
+        held.events.add(JobEvents.ended(result));
+        held.events.sendFrom(context);
         context.forward(new Record<String, Flow>(key, new Flow.Emit(result), record.timestamp(), new RecordHeaders()));
         context.forward(new Record<String, Flow>(key, new Flow.DeadLetter(record.key(), record.value()),
                 record.timestamp(), ErrorHeaders.of(position, jobId, STAGE, errorClass, message)));

@@ -79,6 +79,7 @@ final class JoinProcessor extends StageNode {
             context.forward(record);
             return;
         }
+        took(envelope);
         String key = envelope.jobId() + "|" + envelope.lineage().path();
         Waiting inMemory = waiting.get(key);
         if (inMemory != null && inMemory.state() != waiting(side)) {
@@ -120,13 +121,16 @@ final class JoinProcessor extends StageNode {
         Flow.Envelope base = new Flow.Envelope(left.job(), EnvelopeKind.PAYLOAD, left.lineage(), both, null, null,
                 left.partial() || right.partial(), left.raw() != null ? left.raw() : right.raw());
         if (left.kind() == EnvelopeKind.FAILED || right.kind() == EnvelopeKind.FAILED) {
+            passed(base, 0, 0, null);
             return base.failed(left.kind() == EnvelopeKind.FAILED ? left.error() : right.error(), both);
         }
         if (left.kind() == EnvelopeKind.DROPPED || right.kind() == EnvelopeKind.DROPPED) {
+            passed(base, 0, 0, null);
             return base.dropped(both);
         }
         Flow.Envelope expired = stoppedOrNull(base);
         if (expired != null) {
+            passed(base, 0, 0, null);
             return expired;
         }
         Object[] output = new Object[1];
@@ -137,6 +141,7 @@ final class JoinProcessor extends StageNode {
         if (!outcome.failed()) {
             metrics.out(1);
         }
+        passed(base, outcome.failed() ? 0 : 1, outcome.nanos(), outcome.note());
         return outcome.failed() ? base.failed(outcome.error(), trace) : base.withPayload(output[0], left.lineage(), trace);
     }
 
@@ -167,6 +172,7 @@ final class JoinProcessor extends StageNode {
             List<StageTrace> trace = lone.traceWith(definition.name(), now, 0, note);
             Flow.Envelope dropped = new Flow.Envelope(lone.job(), EnvelopeKind.DROPPED, lone.lineage(), trace, null, null,
                     true, null);
+            passed(lone, 0, 0, note);
             context.forward(new Record<>(lone.jobId(), dropped, now, new RecordHeaders()));
         }
         held.spill();

@@ -46,6 +46,15 @@ final class Lineage {
         return depth;
     }
 
+    /** The part's share of its job: 1 for the root, 1/n for each fan-out of n on the way here. */
+    double share() {
+        double share = 1;
+        for (Lineage l = this; l.parent != null; l = l.parent) {
+            share /= l.count;
+        }
+        return share;
+    }
+
     /** A stable name of this position, e.g. {@code 2.0} for part 0 of part 2; empty for the root. */
     String path() {
         if (parent == null) {

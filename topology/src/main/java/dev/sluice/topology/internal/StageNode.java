@@ -65,6 +65,8 @@ abstract class StageNode implements Processor<String, Flow, String, Flow> {
     Cancellations cancellations = new Cancellations();
     /** This stage's meters; set by the topology before {@code init}. */
     StageMetrics metrics = StageMetrics.NONE;
+    /** The jobs this stage has started in this task, for the events topic. */
+    StageProgress progress;
 
     StageNode(Pipeline.StageDefinition definition) {
         this(definition, null);
@@ -82,10 +84,30 @@ abstract class StageNode implements Processor<String, Flow, String, Flow> {
         this.context = context;
         this.held = Held.of(context.taskId());
         held.register(this, this::spill);
+        this.progress = held.progress(definition.name());
         if (retryStoreName != null) {
             retries = new Retries(definition.retry(), context.getStateStore(retryStoreName));
             context.schedule(retries.tick(), PunctuationType.WALL_CLOCK_TIME, this::retryDue);
         }
+    }
+
+    /** The stage takes up a part of {@code envelope}'s job: the job's first part starts it here. */
+    final void took(Flow.Envelope envelope) {
+        progress.took(envelope.jobId(), context.currentSystemTimeMs());
+    }
+
+    /**
+     * The stage is done with {@code envelope}, having made {@code outputs} outputs from it in
+     * {@code nanos}: call before sending them on, so that the job finishes here before the next stage
+     * starts it.
+     */
+    final void passed(Flow.Envelope envelope, int outputs, long nanos, String note) {
+        progress.passed(envelope.jobId(), envelope.lineage(), outputs, nanos, note, context.currentSystemTimeMs());
+    }
+
+    /** As {@link #passed}, without finishing the job: a fan-in whose output is still to be made. */
+    final void handled(Flow.Envelope envelope) {
+        progress.handled(envelope.jobId(), envelope.lineage(), 0, 0, null, context.currentSystemTimeMs());
     }
 
     /** Tries again the parts whose wait is over, for at most {@link Retries#BUDGET_NANOS}. */

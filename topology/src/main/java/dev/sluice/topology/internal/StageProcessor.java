@@ -31,7 +31,13 @@ final class StageProcessor extends StageNode {
 
     @Override
     public void process(Record<String, Flow> record) {
-        if (!(record.value() instanceof Flow.Envelope envelope) || !envelope.isPayload()) {
+        if (!(record.value() instanceof Flow.Envelope envelope)) {
+            context.forward(record);
+            return;
+        }
+        took(envelope);
+        if (!envelope.isPayload()) {
+            passed(envelope, 0, 0, null);
             context.forward(record);
             return;
         }
@@ -49,6 +55,7 @@ final class StageProcessor extends StageNode {
     private void attempt(Record<String, Flow> record, Flow.Envelope envelope, int attempt) {
         Flow.Envelope expired = stoppedOrNull(envelope);
         if (expired != null) {
+            passed(envelope, 0, 0, null);
             context.forward(record.withValue(expired));
             return;
         }
@@ -60,6 +67,8 @@ final class StageProcessor extends StageNode {
         }
         List<StageTrace> trace = envelope.traceWith(definition.name(), outcome.startedAtMillis(), outcome.nanos(),
                 outcome.note());
+        boolean made = !outcome.failed() && (fansOut || outputs.size() <= 1);
+        passed(envelope, made ? outputs.size() : 0, outcome.nanos(), outcome.note());
         if (outcome.failed()) {
             context.forward(record.withValue(envelope.failed(afterAttempts(outcome.error(), attempt), trace)));
         } else if (outputs.isEmpty()) {

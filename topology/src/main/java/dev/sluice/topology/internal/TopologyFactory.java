@@ -28,7 +28,8 @@ import org.apache.kafka.streams.state.Stores;
  * of the stages after the branch, so that a separate group of instances can run it alone.
  *
  * <p>Within a segment: {@code sluice.source -> sluice.intake -> <stages> -> sluice.collect}, then a
- * split sends results to {@code sluice.results} and dead letters to {@code sluice.dlq}. A segment is
+ * split sends results to {@code sluice.results}, events to {@code sluice.events} and dead letters to
+ * {@code sluice.dlq}. A segment is
  * one sub-topology: nothing in it is repartitioned, so every part of a job stays in the task that
  * read the job, and a join's two sides ({@code <join>-left}, {@code <join>-right}) meet in a store
  * of the join's own. In a lane's
@@ -45,6 +46,7 @@ public final class TopologyFactory {
     public static final String COLLECT = "sluice.collect";
     public static final String RESULTS_SINK = "sluice.results";
     public static final String DLQ_SINK = "sluice.dlq";
+    public static final String EVENTS_SINK = "sluice.events";
 
     private final StreamsBuilder builder;
     private final Pipeline pipeline;
@@ -149,7 +151,7 @@ public final class TopologyFactory {
                 () -> new IntakeProcessor(topics.jobs().valueSerde().deserializer(), rules, wantsJob, ids,
                         cancellations, pipeline.isPassThrough() ? PassThroughCopy.of(topics.jobs().valueSerde().deserializer(),
                                 topics.results().valueSerde().serializer(), topics.results().name()) : null,
-                        maxResultBytes, waits),
+                        maxResultBytes, waits, lane == null),
                 Named.as(n(lane, INTAKE)), ids == null ? new String[] {waits} : new String[] {ids, waits});
         KStream<String, Flow> jobs = envelopesOnly(intake, n(lane, INTAKE), leaving);
 
@@ -325,7 +327,7 @@ public final class TopologyFactory {
                 Named.as(n(lane, COLLECT)));
     }
 
-    /** Results to the results topic, dead letters to the dead-letter topic. */
+    /** Results to the results topic, events to the events topic, dead letters to the dead-letter topic. */
     private void route(String lane, List<KStream<String, Flow>> leaving) {
         KStream<String, Flow> all = leaving.get(0);
         for (int i = 1; i < leaving.size(); i++) {
@@ -338,6 +340,10 @@ public final class TopologyFactory {
                                 Named.as(n(lane, "sluice.result-value")))
                         .to(topics.results().name(), Produced.with(Serdes.String(), Serdes.ByteArray())
                                 .withName(n(lane, RESULTS_SINK))), "results"))
+                .branch((key, value) -> value instanceof Flow.Event, Branched.withConsumer(events -> events
+                        .mapValues(value -> ((Flow.Event) value).event(), Named.as(n(lane, "sluice.event-value")))
+                        .to(topics.events().name(), Produced.with(topics.events().keySerde(),
+                                topics.events().valueSerde()).withName(n(lane, EVENTS_SINK))), "events"))
                 .branch((key, value) -> value instanceof Flow.DeadLetter, Branched.withConsumer(dead -> dead
                         .map((key, value) -> KeyValue.pair(((Flow.DeadLetter) value).key(), ((Flow.DeadLetter) value).value()),
                                 Named.as(n(lane, "sluice.dead-letter-record")))
