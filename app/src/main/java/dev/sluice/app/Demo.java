@@ -124,15 +124,19 @@ final class Demo {
             out.printf("demo: broker %s, pipeline %s, %d documents from %s%n", kafka.bootstrapServers(),
                     describe(loaded), files.size(), documents);
             out.flush();
-            try (SluiceRunner runner = SluiceRunner.start(settings, loaded.pipeline(),
-                    Map.of(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString()))) {
+            Map<String, Object> streamsProps = new HashMap<>(Map.of(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString()));
+            GatewayAddress address = servePort == null ? null : GatewayAddress.of("127.0.0.1", servePort, null);
+            if (address != null) {
+                streamsProps.putAll(address.streamsProperties());
+            }
+            try (SluiceRunner runner = SluiceRunner.start(settings, loaded.pipeline(), streamsProps)) {
                 runner.awaitRunning(Duration.ofSeconds(60));
                 // the runner's topics: one registry client, and its cache of ids, for the pipeline and the client
                 try (JobClient client = JobClient.create(runner.clientConfig(), runner.topics())) {
                     report = submitAll(client, files);
                     summary(report, t0);
-                    if (servePort != null) {
-                        serve(client, runner);
+                    if (address != null) {
+                        serve(client, runner, address);
                     }
                 }
             }
@@ -154,9 +158,10 @@ final class Demo {
         out.flush();
     }
 
-    private void serve(JobClient client, SluiceRunner runner) throws InterruptedException {
-        try (Gateway serving = Gateway.start(client, runner::state, "127.0.0.1", servePort,
-                Gateway.DEFAULT_MAX_BODY_BYTES, null, Metrics.of(runner))) {
+    private void serve(JobClient client, SluiceRunner runner, GatewayAddress address) throws InterruptedException {
+        try (Gateway serving = Gateway.start(client, runner::state, address.host(), address.port(),
+                Gateway.DEFAULT_MAX_BODY_BYTES, null, Metrics.of(runner),
+                new StatusLookup(() -> runner.streams(dev.sluice.topology.SluiceTopology.MAIN), address.advertised()))) {
             gateway = serving;
             out.printf("demo: the broker and the pipeline keep running; HTTP gateway on http://127.0.0.1:%d"
                     + " (POST /v1/jobs, GET /health/ready); Ctrl-C stops%n", serving.port());

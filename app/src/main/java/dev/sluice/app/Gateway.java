@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Sluice's HTTP edge (Javalin on Jetty): submit a job as JSON and get its id, or wait for its result;
- * cancel a job; pause and resume the pipeline; liveness and readiness. Every answer is JSON; a bad
+ * ask a job's status; cancel a job; pause and resume the pipeline; liveness and readiness. Every answer is JSON; a bad
  * request gets 400 naming the field, a body over the limit 413, and no stack trace ever reaches a
  * client (an unexpected error is logged here and answered 500 with an id to find it in the log).
  */
@@ -45,6 +45,8 @@ final class Gateway implements AutoCloseable {
     static final long DEFAULT_MAX_BODY_BYTES = 2L * 1024 * 1024;
     /** The longest a request may wait for its job's result. */
     static final Duration LONGEST_WAIT = Duration.ofMinutes(5);
+    /** The attribute of a request whose route answered it itself, whatever its status. */
+    private static final String ANSWERED = "sluice.answered";
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m)?");
 
     private final JobClient client;
@@ -53,6 +55,7 @@ final class Gateway implements AutoCloseable {
     private final byte[] token;
     private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry metrics;
     private final StageStats stats;
+    private final StatusLookup statuses;
     /** Every route it serves, as "METHOD /path", in the order registered. */
     private final List<String> routes = new ArrayList<>();
     private final Javalin app;
@@ -64,14 +67,18 @@ final class Gateway implements AutoCloseable {
      * @param token the bearer token every request but the health checks and /openapi.json must carry;
      *     null for none
      * @param metrics what {@code GET /metrics} scrapes and {@code GET /v1/stats} counts; null to serve neither
+     * @param statuses what answers {@code GET /v1/jobs/{id}}
      */
     static Gateway start(JobClient client, Supplier<KafkaStreams.State> state, String host, int port, long maxBodyBytes,
-                         String token, io.micrometer.prometheusmetrics.PrometheusMeterRegistry metrics) {
-        return new Gateway(client, state, host, port, maxBodyBytes, token, metrics);
+                         String token, io.micrometer.prometheusmetrics.PrometheusMeterRegistry metrics,
+                         StatusLookup statuses) {
+        return new Gateway(client, state, host, port, maxBodyBytes, token, metrics, statuses);
     }
 
     private Gateway(JobClient client, Supplier<KafkaStreams.State> state, String host, int port, long maxBodyBytes,
-                    String token, io.micrometer.prometheusmetrics.PrometheusMeterRegistry metrics) {
+                    String token, io.micrometer.prometheusmetrics.PrometheusMeterRegistry metrics,
+                    StatusLookup statuses) {
+        this.statuses = statuses;
         this.metrics = metrics;
         this.stats = metrics == null ? null : new StageStats(metrics);
         this.token = token == null ? null : ("Bearer " + token).getBytes(java.nio.charset.StandardCharsets.UTF_8);
@@ -91,6 +98,7 @@ final class Gateway implements AutoCloseable {
                         .contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
                 route(config, "GET", "/v1/stats", ctx -> json(ctx, 200, stats.json(JSON)));
             }
+            route(config, "GET", "/v1/jobs/{id}", this::status);
             route(config, "DELETE", "/v1/jobs/{id}", this::cancel);
             route(config, "POST", "/v1/pipeline/pause", ctx -> pause(ctx, true));
             route(config, "POST", "/v1/pipeline/resume", ctx -> pause(ctx, false));
@@ -101,8 +109,11 @@ final class Gateway implements AutoCloseable {
                 log.error("HTTP {} {} failed (incident {})", ctx.method(), ctx.path(), incident, e);
                 json(ctx, 500, object().put("error", "internal error; the server's log has it as incident " + incident));
             });
-            config.routes.error(404, ctx -> json(ctx, 404, object().put("error", "no such resource: " + ctx.method() + " "
-                    + ctx.path())));
+            config.routes.error(404, ctx -> {
+                if (ctx.attribute(ANSWERED) == null) { // a route's own 404 (an unknown job) says more
+                    json(ctx, 404, object().put("error", "no such resource: " + ctx.method() + " " + ctx.path()));
+                }
+            });
             config.routes.error(405, ctx -> json(ctx, 405, object().put("error", ctx.method() + " is not allowed on "
                     + ctx.path())));
             config.routes.error(413, ctx -> json(ctx, 413, object().put("error", "request body is over the limit of "
@@ -200,6 +211,17 @@ final class Gateway implements AutoCloseable {
         } catch (ExecutionException e) {
             throw new IllegalStateException("job " + job.getJobId() + " was not submitted", e.getCause());
         }
+    }
+
+    /** GET /v1/jobs/{id}: the job's latest status from the status store, asked of the instance that keeps it. */
+    private void status(Context ctx) throws InterruptedException {
+        StatusLookup.Answer answer = statuses.find(ctx.pathParam("id"), ctx.header(StatusLookup.FORWARDED_HEADER),
+                ctx.header("Authorization"));
+        if (answer.status() == 503) {
+            ctx.header("Retry-After", "1");
+        }
+        ctx.attribute(ANSWERED, Boolean.TRUE);
+        ctx.status(answer.status()).contentType("application/json").result(answer.body());
     }
 
     private void cancel(Context ctx) throws Exception {

@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
             ""
         },
         subcommands = {DemoCommand.class, RunCommand.class, DescribeCommand.class, CancelCommand.class,
-            SubmitCommand.class, ResultsCommand.class, RegistryCommand.class, SchemasCommand.class,
+            SubmitCommand.class, ResultsCommand.class, StatusCommand.class, RegistryCommand.class, SchemasCommand.class,
             PauseCommand.Pause.class, PauseCommand.Resume.class, DlqCommand.class,
             dev.sluice.app.bench.BenchCommand.class,
             CommandLine.HelpCommand.class},

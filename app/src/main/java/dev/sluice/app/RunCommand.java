@@ -58,12 +58,15 @@ final class RunCommand implements Callable<Integer> {
                     + " these topics only if they register the same schemas in one of their own (ids derive from the"
                     + " schema). Give a schema registry URL in production", loaded.config().registryUrl());
         }
-        SluiceRunner runner = SluiceRunner.start(loaded.config(), loaded.pipeline(), Map.of(),
-                new java.util.LinkedHashSet<>(lanes));
+        GatewayAddress address = httpPort == null ? null : GatewayAddress.of(httpHost, httpPort,
+                loaded.config().kafka().get(org.apache.kafka.streams.StreamsConfig.APPLICATION_SERVER_CONFIG));
+        SluiceRunner runner = SluiceRunner.start(loaded.config(), loaded.pipeline(),
+                address == null ? Map.of() : address.streamsProperties(), new java.util.LinkedHashSet<>(lanes));
         dev.sluice.connectors.JobClient client = httpPort == null ? null : SluiceRunner.client(loaded);
         Gateway gateway = client == null ? null
-                : Gateway.start(client, runner::state, httpHost, httpPort, Gateway.DEFAULT_MAX_BODY_BYTES,
-                        loaded.config().httpToken(), Metrics.of(runner));
+                : Gateway.start(client, runner::state, address.host(), address.port(), Gateway.DEFAULT_MAX_BODY_BYTES,
+                        loaded.config().httpToken(), Metrics.of(runner), new StatusLookup(
+                                () -> runner.streams(dev.sluice.topology.SluiceTopology.MAIN), address.advertised()));
         Thread hook = new Thread(() -> {
             log.info("stopping");
             closeEdge(gateway, client);

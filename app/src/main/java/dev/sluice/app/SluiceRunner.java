@@ -140,6 +140,16 @@ public final class SluiceRunner implements AutoCloseable {
         return own;
     }
 
+    /** The Kafka Streams instance that runs {@code segment} here ({@code main} or a lane), or null if none does. */
+    public KafkaStreams streams(String segment) {
+        for (Segment running : segments) {
+            if (running.name().equals(segment)) {
+                return running.streams();
+            }
+        }
+        return null;
+    }
+
     /**
      * Bridges the Kafka Streams metrics of every segment this instance runs (its threads, tasks,
      * processors, stores and clients) to {@code registry}, tagged with the segment (main or the lane).

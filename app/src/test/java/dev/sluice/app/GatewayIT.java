@@ -8,6 +8,7 @@ import dev.sluice.connectors.JobClient;
 import dev.sluice.serdes.AvroSerdes;
 import dev.sluice.serdes.SluiceTopics;
 import dev.sluice.topology.SluiceConfig;
+import dev.sluice.topology.SluiceTopology;
 import dev.sluice.topology.stages.BuiltinStages;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -34,6 +35,7 @@ class GatewayIT {
     private static SluiceRunner runner;
     private static JobClient client;
     private static Gateway gateway;
+    private static GatewayAddress address;
     private static volatile KafkaStreams.State reported;
     private static final HttpClient http = HttpClient.newHttpClient();
 
@@ -44,13 +46,19 @@ class GatewayIT {
         SluiceConfig config = new SluiceConfig(Map.of(SluiceConfig.TOPICS_PREFIX_CONFIG, "gw",
                 SluiceConfig.REGISTRY_URL_CONFIG, REGISTRY,
                 SluiceConfig.KAFKA_PREFIX + StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
+        address = GatewayAddress.of("127.0.0.1", 0, null);
         runner = SluiceRunner.start(config, BuiltinStages.ingest(), Map.of(StreamsConfig.STATE_DIR_CONFIG,
-                dir.resolve("state").toString()));
+                dir.resolve("state").toString(), StreamsConfig.APPLICATION_SERVER_CONFIG,
+                "127.0.0.1:" + address.port()));
         runner.awaitRunning(Duration.ofSeconds(60));
         client = JobClient.create(Map.of("bootstrap.servers", kafka.bootstrapServers()),
                 SluiceTopics.create("gw", AvroSerdes.forUrl(REGISTRY)));
-        gateway = Gateway.start(client, () -> reported != null ? reported : runner.state(), "127.0.0.1", 0, 64 * 1024,
-                null, Metrics.of(runner));
+        gateway = Gateway.start(client, () -> reported != null ? reported : runner.state(), "127.0.0.1", address.port(),
+                64 * 1024, null, Metrics.of(runner), statuses());
+    }
+
+    private static StatusLookup statuses() {
+        return new StatusLookup(() -> runner.streams(SluiceTopology.MAIN), address.advertised());
     }
 
     @AfterAll
@@ -89,6 +97,32 @@ class GatewayIT {
         assertThat(result.path("status").asText()).isEqualTo("COMPLETED");
         assertThat(result.path("attributes").path("team").asText()).isEqualTo("search");
         assertThat(result.path("output").path("chunks")).isNotEmpty();
+    }
+
+    @Test
+    void shouldGiveAJobsStatusAndTraceFromTheStatusStore() throws Exception {
+        send("POST", "/v1/jobs?wait=60s", "{\"jobId\": \"status-1\", \"document\": {\"text\": \"Where is it now?\"}}");
+        JsonNode status = null;
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline) {
+            HttpResponse<String> response = send("GET", "/v1/jobs/status-1", null);
+            if (response.statusCode() == 200 && json(response).path("status").asText().equals("COMPLETED")) {
+                status = json(response);
+                break;
+            }
+            Thread.sleep(100);
+        }
+        assertThat(status).as("a COMPLETED status within 30 s").isNotNull();
+        assertThat(status.path("jobId").asText()).isEqualTo("status-1");
+        assertThat(status.path("acceptedAt").asText()).isNotEmpty();
+        assertThat(status.path("keptBy").asText()).isEqualTo("127.0.0.1:" + gateway.port());
+        java.util.List<String> stages = new java.util.ArrayList<>();
+        status.path("trace").forEach(t -> stages.add(t.path("stage").asText()));
+        assertThat(stages).containsExactly("normalize", "route", "split", "embed", "keywords", "merge", "assemble");
+
+        HttpResponse<String> unknown = send("GET", "/v1/jobs/never-submitted", null);
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(json(unknown).path("error").asText()).contains("never-submitted", "status.retention.ms");
     }
 
     @Test
@@ -192,7 +226,8 @@ class GatewayIT {
 
     @Test
     void shouldRequireTheBearerTokenWhenGivenOneButNotForHealthChecks() throws Exception {
-        try (Gateway guarded = Gateway.start(client, runner::state, "127.0.0.1", 0, 64 * 1024, "s3cret-token", null)) {
+        try (Gateway guarded = Gateway.start(client, runner::state, "127.0.0.1", 0, 64 * 1024, "s3cret-token", null,
+                statuses())) {
             String base = "http://127.0.0.1:" + guarded.port();
             String job = "{\"document\": {\"text\": \"guarded\"}}";
             HttpResponse<String> none = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/jobs"))

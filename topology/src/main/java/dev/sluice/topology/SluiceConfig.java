@@ -41,7 +41,7 @@ public final class SluiceConfig extends AbstractConfig {
 
     public static final String TOPICS_PREFIX_CONFIG = "topics.prefix";
     private static final String TOPICS_PREFIX_DOC = "Prefix of every topic: <prefix>.jobs, <prefix>.results,"
-            + " <prefix>.dlq, <prefix>.control.";
+            + " <prefix>.events, <prefix>.dlq, <prefix>.control.";
 
     public static final String TOPICS_PARTITIONS_CONFIG = "topics.partitions";
     private static final String TOPICS_PARTITIONS_DOC = "Partitions of the topics Sluice creates when they are missing.";
@@ -84,6 +84,13 @@ public final class SluiceConfig extends AbstractConfig {
             + " DuplicateJobId (the first job's result is the id's one result). 0 turns the check off. Checked under"
             + " exactly_once_v2 only, and not in pass-through mode.";
     public static final long DEFAULT_DUPLICATE_WINDOW_MS = Duration.ofHours(24).toMillis();
+
+    public static final String STATUS_RETENTION_CONFIG = "status.retention.ms";
+    private static final String STATUS_RETENTION_DOC = "How long each job's latest status (ACCEPTED, RUNNING at a stage,"
+            + " or how it ended, with its trace) is kept in the status store sluice.status, counted from when the job was"
+            + " accepted; GET /v1/jobs/{id} and sluice status read it. 0 leaves the store out.";
+    public static final long DEFAULT_STATUS_RETENTION_MS = Duration.ofHours(24).toMillis();
+    private static final long MIN_STATUS_RETENTION_MS = Duration.ofMinutes(1).toMillis();
 
     /**
      * Kafka Streams' switch for running the processing exception handler on global threads too. The
@@ -139,7 +146,14 @@ public final class SluiceConfig extends AbstractConfig {
             .define(DOCUMENT_MAX_BYTES_CONFIG, Type.INT, DEFAULT_DOCUMENT_MAX_BYTES, ConfigDef.Range.atLeast(1),
                     Importance.MEDIUM, DOCUMENT_MAX_BYTES_DOC)
             .define(DUPLICATE_WINDOW_CONFIG, Type.LONG, DEFAULT_DUPLICATE_WINDOW_MS, ConfigDef.Range.atLeast(0),
-                    Importance.MEDIUM, DUPLICATE_WINDOW_DOC);
+                    Importance.MEDIUM, DUPLICATE_WINDOW_DOC)
+            .define(STATUS_RETENTION_CONFIG, Type.LONG, DEFAULT_STATUS_RETENTION_MS, (name, value) -> {
+                long v = (Long) value;
+                if (v != 0 && v < MIN_STATUS_RETENTION_MS) {
+                    throw new ConfigException(name, value, "must be 0 (no status store) or at least "
+                            + MIN_STATUS_RETENTION_MS + " (a minute)");
+                }
+            }, Importance.MEDIUM, STATUS_RETENTION_DOC);
 
     private static final String[] CLIENT_PREFIXES = {
         StreamsConfig.PRODUCER_PREFIX, StreamsConfig.MAIN_CONSUMER_PREFIX, StreamsConfig.RESTORE_CONSUMER_PREFIX,
@@ -203,6 +217,11 @@ public final class SluiceConfig extends AbstractConfig {
     /** How long a job id is remembered to find duplicates; zero when the check is off. */
     public Duration duplicateWindow() {
         return Duration.ofMillis(getLong(DUPLICATE_WINDOW_CONFIG));
+    }
+
+    /** How long the status store keeps a job's status; zero when there is no store. */
+    public Duration statusRetention() {
+        return Duration.ofMillis(getLong(STATUS_RETENTION_CONFIG));
     }
 
     /** The Kafka settings as given, without the {@code kafka.} prefix. */

@@ -80,7 +80,7 @@ public final class SluiceTopology {
                 : new IntakeRules(true, config.maxDocumentBytes(), pipeline.taskTypes(),
                         duplicateWindow(config, streamsProperties));
         TopologyFactory.build(builder, pipeline, topics, rules, maxRequestBytes(streamsProperties), segments, pauses,
-                meters);
+                meters, config.statusRetention().isZero() ? null : config.statusRetention());
         return builder.build(streamsProperties);
     }
 

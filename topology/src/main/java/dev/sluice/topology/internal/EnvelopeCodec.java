@@ -44,6 +44,10 @@ final class EnvelopeCodec {
     private static final SpecificDatumReader<Envelope> ENVELOPE_READER = new SpecificDatumReader<>(Envelope.class);
     private static final SpecificDatumWriter<GatherState> STATE_WRITER = new SpecificDatumWriter<>(GatherState.class);
     private static final SpecificDatumReader<GatherState> STATE_READER = new SpecificDatumReader<>(GatherState.class);
+    private static final SpecificDatumWriter<dev.sluice.schemas.internal.StatusEntry> STATUS_WRITER =
+            new SpecificDatumWriter<>(dev.sluice.schemas.internal.StatusEntry.class);
+    private static final SpecificDatumReader<dev.sluice.schemas.internal.StatusEntry> STATUS_READER =
+            new SpecificDatumReader<>(dev.sluice.schemas.internal.StatusEntry.class);
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
 
     private EnvelopeCodec() {
@@ -232,6 +236,15 @@ final class EnvelopeCodec {
         byte[] bytes = new byte[length];
         in.get(bytes);
         return bytes;
+    }
+
+    /** A job's entry in the status store: the version byte, then the Avro binary of a StatusEntry. */
+    static byte[] encodeStatus(dev.sluice.schemas.internal.StatusEntry entry) {
+        return write(STATUS_WRITER, entry);
+    }
+
+    static dev.sluice.schemas.internal.StatusEntry decodeStatus(byte[] bytes) {
+        return read(STATUS_READER, bytes);
     }
 
     static byte[] encodeState(GatherState state) {

@@ -169,7 +169,7 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
             return;
         }
         if (accepts) {
-            held.events.add(JobEvents.accepted(jobId, context.currentSystemTimeMs()));
+            held.events.add(JobEvents.of(jobId, dev.sluice.schemas.JobEventType.ACCEPTED, context.currentSystemTimeMs()));
         }
         Flow.Raw raw = new Flow.Raw(record.key(), record.value(), position);
         Flow.Envelope envelope = Flow.Envelope.start(job, wantsJob ? job : job.getDocument(), raw,
@@ -213,8 +213,8 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
             return false;
         }
         long now = context.currentSystemTimeMs();
-        held.events.add(JobEvents.accepted(header.jobId(), now));
-        held.events.add(JobEvents.event(header.jobId(), dev.sluice.schemas.JobEventType.COMPLETED, now).build());
+        held.events.add(JobEvents.of(header.jobId(), dev.sluice.schemas.JobEventType.ACCEPTED, now));
+        held.events.add(JobEvents.of(header.jobId(), dev.sluice.schemas.JobEventType.COMPLETED, now));
         held.events.sendFrom(context);
         context.forward(new Record<String, Flow>(header.jobId(), new Flow.Emit(null, result), record.timestamp(),
                 new RecordHeaders()));

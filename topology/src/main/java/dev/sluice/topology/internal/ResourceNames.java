@@ -19,6 +19,12 @@ public final class ResourceNames {
     /** The global store of the control topic's commands, on every instance. */
     public static final String CONTROL = "sluice.control";
 
+    /** The store of each job's latest status, made from the events topic. */
+    public static final String STATUS = "sluice.status";
+
+    /** The index of {@link #STATUS} by the time of each job's first event, to remove what is past status.retention.ms. */
+    public static final String STATUS_EXPIRY = "sluice.status-expiry";
+
     private ResourceNames() {
     }
 

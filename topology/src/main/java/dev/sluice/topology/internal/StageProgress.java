@@ -1,6 +1,5 @@
 package dev.sluice.topology.internal;
 
-import dev.sluice.schemas.JobEventType;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -51,7 +50,7 @@ final class StageProgress {
         if (job == null) {
             job = new Open();
             open.put(jobId, job);
-            events.add(JobEvents.event(jobId, JobEventType.STAGE_STARTED, now).setStage(stage).build());
+            events.add(JobEvents.started(jobId, stage, now));
         }
         return job;
     }
@@ -88,8 +87,7 @@ final class StageProgress {
             return;
         }
         open.remove(jobId);
-        events.add(JobEvents.event(jobId, JobEventType.STAGE_FINISHED, now).setStage(stage).setParts(job.parts)
-                .setOutputs(job.outputs + outputs).setDurationMicros((job.nanos + nanos) / 1_000)
-                .setNote(job.parts == 1 ? job.note : null).build());
+        events.add(JobEvents.finished(jobId, stage, now, job.parts, job.outputs + outputs, (job.nanos + nanos) / 1_000,
+                job.parts == 1 ? job.note : null));
     }
 }

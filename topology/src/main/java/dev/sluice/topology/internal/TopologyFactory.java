@@ -47,6 +47,7 @@ public final class TopologyFactory {
     public static final String RESULTS_SINK = "sluice.results";
     public static final String DLQ_SINK = "sluice.dlq";
     public static final String EVENTS_SINK = "sluice.events";
+    public static final String STATUS_SOURCE = "sluice.status-source";
 
     private final StreamsBuilder builder;
     private final Pipeline pipeline;
@@ -73,16 +74,13 @@ public final class TopologyFactory {
      * @param maxResultBytes the largest result the producer can send (its max.request.size)
      * @param segments {@link #MAIN} and lane names to lay out; all of them when empty
      * @param pauses told what the control topic says about pausing
+     * @param meters where each stage's meters go (see {@link StageMetrics}); none if null
+     * @param statusRetention how long the status store keeps a job's status, with the main segment; no
+     *     store if null
      */
     public static void build(StreamsBuilder builder, Pipeline pipeline, SluiceTopics topics, IntakeRules rules,
-                             int maxResultBytes, Set<String> segments, dev.sluice.topology.PauseListener pauses) {
-        build(builder, pipeline, topics, rules, maxResultBytes, segments, pauses, null);
-    }
-
-    /** As above, with each stage's meters in {@code meters} (see {@link StageMetrics}); none if null. */
-    public static void build(StreamsBuilder builder, Pipeline pipeline, SluiceTopics topics, IntakeRules rules,
                              int maxResultBytes, Set<String> segments, dev.sluice.topology.PauseListener pauses,
-                             io.micrometer.core.instrument.MeterRegistry meters) {
+                             io.micrometer.core.instrument.MeterRegistry meters, java.time.Duration statusRetention) {
         TopologyFactory factory = new TopologyFactory(builder, pipeline, topics, rules, maxResultBytes);
         factory.meters = meters;
         factory.control(pauses);
@@ -95,6 +93,9 @@ public final class TopologyFactory {
         }
         if (wanted.contains(MAIN)) {
             factory.segment(null, topics.jobs(), pipeline.entry(), pipeline.stages());
+            if (statusRetention != null) {
+                factory.status(statusRetention);
+            }
         }
         for (String lane : pipeline.lanes()) {
             if (wanted.contains(lane)) {
@@ -115,6 +116,21 @@ public final class TopologyFactory {
                         Serdes.ByteArray(), Serdes.ByteArray()).withLoggingDisabled(), topic,
                 Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(ResourceNames.CONTROL + "-source"),
                 () -> new ControlProcessor(topic, commands, cancellations, pauses));
+    }
+
+    /** Each job's latest status, from the events topic, in store {@link ResourceNames#STATUS}; see {@link StatusProcessor}. */
+    private void status(java.time.Duration retention) {
+        // cached: a job's events within a commit interval cost one write, and queries see the cache
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ResourceNames.STATUS),
+                Serdes.String(), Serdes.ByteArray()).withCachingEnabled());
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ResourceNames.STATUS_EXPIRY),
+                Serdes.String(), Serdes.ByteArray()).withCachingEnabled());
+        String topic = topics.events().name();
+        var events = topics.events().valueSerde().deserializer();
+        long retentionMillis = retention.toMillis();
+        builder.stream(topic, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(STATUS_SOURCE))
+                .process(() -> new StatusProcessor(events, topic, retentionMillis), Named.as(ResourceNames.STATUS),
+                        ResourceNames.STATUS, ResourceNames.STATUS_EXPIRY);
     }
 
     /** {@code node}, seeing this topology's cancellations, counting into its stage's meters. */
