@@ -136,7 +136,7 @@ final class Demo {
                     report = submitAll(client, files);
                     summary(report, t0);
                     if (address != null) {
-                        serve(client, runner, address);
+                        serve(client, runner, address, settings.healthMaxPollIdle());
                     }
                 }
             }
@@ -158,8 +158,9 @@ final class Demo {
         out.flush();
     }
 
-    private void serve(JobClient client, SluiceRunner runner, GatewayAddress address) throws InterruptedException {
-        try (Gateway serving = Gateway.start(client, runner::state, address.host(), address.port(),
+    private void serve(JobClient client, SluiceRunner runner, GatewayAddress address, Duration maxPollIdle)
+            throws InterruptedException {
+        try (Gateway serving = Gateway.start(client, () -> runner.readiness(maxPollIdle), address.host(), address.port(),
                 Gateway.DEFAULT_MAX_BODY_BYTES, null, Metrics.of(runner),
                 new StatusLookup(() -> runner.streams(dev.sluice.topology.SluiceTopology.MAIN), address.advertised()))) {
             gateway = serving;

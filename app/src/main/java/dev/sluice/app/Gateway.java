@@ -50,12 +50,19 @@ final class Gateway implements AutoCloseable {
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m)?");
 
     private final JobClient client;
-    private final Supplier<KafkaStreams.State> state;
+    private final Supplier<SluiceRunner.Readiness> state;
     private final long maxBodyBytes;
     private final byte[] token;
     private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry metrics;
     private final StageStats stats;
     private final StatusLookup statuses;
+    /** Ends the event streams that waited too long. */
+    private final java.util.concurrent.ScheduledExecutorService timer =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(task -> {
+                Thread thread = new Thread(task, "sluice-gateway-timer");
+                thread.setDaemon(true);
+                return thread;
+            });
     /** Every route it serves, as "METHOD /path", in the order registered. */
     private final List<String> routes = new ArrayList<>();
     private final Javalin app;
@@ -63,19 +70,21 @@ final class Gateway implements AutoCloseable {
     /**
      * Starts the gateway on {@code host:port} (port 0 for a free one).
      *
-     * @param state the pipeline's state, for readiness: ready only while it is RUNNING
+     * @param state whether the pipeline is ready: RUNNING, every stream thread polling (see
+     *     {@link SluiceRunner#readiness})
      * @param token the bearer token every request but the health checks and /openapi.json must carry;
      *     null for none
      * @param metrics what {@code GET /metrics} scrapes and {@code GET /v1/stats} counts; null to serve neither
-     * @param statuses what answers {@code GET /v1/jobs/{id}}
+     * @param statuses what answers {@code GET /v1/jobs/{id}}, and with the client {@code GET /v1/jobs/{id}/events};
+     *     null to serve neither
      */
-    static Gateway start(JobClient client, Supplier<KafkaStreams.State> state, String host, int port, long maxBodyBytes,
+    static Gateway start(JobClient client, Supplier<SluiceRunner.Readiness> state, String host, int port, long maxBodyBytes,
                          String token, io.micrometer.prometheusmetrics.PrometheusMeterRegistry metrics,
                          StatusLookup statuses) {
         return new Gateway(client, state, host, port, maxBodyBytes, token, metrics, statuses);
     }
 
-    private Gateway(JobClient client, Supplier<KafkaStreams.State> state, String host, int port, long maxBodyBytes,
+    private Gateway(JobClient client, Supplier<SluiceRunner.Readiness> state, String host, int port, long maxBodyBytes,
                     String token, io.micrometer.prometheusmetrics.PrometheusMeterRegistry metrics,
                     StatusLookup statuses) {
         this.statuses = statuses;
@@ -98,7 +107,10 @@ final class Gateway implements AutoCloseable {
                         .contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
                 route(config, "GET", "/v1/stats", ctx -> json(ctx, 200, stats.json(JSON)));
             }
-            route(config, "GET", "/v1/jobs/{id}", this::status);
+            if (statuses != null) {
+                route(config, "GET", "/v1/jobs/{id}", this::status);
+                route(config, "GET", "/v1/jobs/{id}/events", this::events);
+            }
             route(config, "DELETE", "/v1/jobs/{id}", this::cancel);
             route(config, "POST", "/v1/pipeline/pause", ctx -> pause(ctx, true));
             route(config, "POST", "/v1/pipeline/resume", ctx -> pause(ctx, false));
@@ -159,6 +171,7 @@ final class Gateway implements AutoCloseable {
     @Override
     public void close() {
         app.stop();
+        timer.shutdownNow();
         if (stats != null) {
             stats.close();
         }
@@ -179,9 +192,12 @@ final class Gateway implements AutoCloseable {
     }
 
     private void ready(Context ctx) {
-        KafkaStreams.State now = state.get();
-        json(ctx, now == KafkaStreams.State.RUNNING ? 200 : 503, object()
-                .put("status", now == KafkaStreams.State.RUNNING ? "UP" : "DOWN").put("state", now.name()));
+        SluiceRunner.Readiness now = state.get();
+        ObjectNode body = object().put("status", now.ready() ? "UP" : "DOWN").put("state", now.state());
+        if (now.reason() != null) {
+            body.put("reason", now.reason());
+        }
+        json(ctx, now.ready() ? 200 : 503, body);
     }
 
     /**
@@ -222,6 +238,30 @@ final class Gateway implements AutoCloseable {
         }
         ctx.attribute(ANSWERED, Boolean.TRUE);
         ctx.status(answer.status()).contentType("application/json").result(answer.body());
+    }
+
+    /**
+     * GET /v1/jobs/{id}/events: the job's status so far, its progress as it comes, then its result, as
+     * Server-Sent Events ({@link EventStream}); {@code ?timeout=DURATION} (default and at most 5m).
+     */
+    private void events(Context ctx) throws Exception {
+        String id = ctx.pathParam("id");
+        Duration wait = ctx.queryParam("timeout") == null ? LONGEST_WAIT : wait(ctx.queryParam("timeout"), "timeout");
+        String accept = ctx.header("Accept");
+        if (accept == null || !accept.contains("text/event-stream")) {
+            throw new BadRequest(406, "Accept", "this is a stream of Server-Sent Events: ask with Accept: text/event-stream"
+                    + " (an EventSource does; curl -N -H 'Accept: text/event-stream')");
+        }
+        String authorization = ctx.header("Authorization");
+        ctx.attribute(ANSWERED, Boolean.TRUE);
+        new io.javalin.http.sse.SseHandler(sse -> {
+            try {
+                EventStream.follow(id, sse, client, statuses, authorization, wait, timer);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                sse.close();
+            }
+        }).handle(ctx);
     }
 
     private void cancel(Context ctx) throws Exception {
@@ -354,12 +394,17 @@ final class Gateway implements AutoCloseable {
 
     /** {@code ?wait=}: 30s, 500ms, 2m, or a number of seconds; null when absent. */
     static Duration wait(String text) {
+        return wait(text, "wait");
+    }
+
+    /** Query parameter {@code field}, a duration of at most {@link #LONGEST_WAIT}; null when absent. */
+    static Duration wait(String text, String field) {
         if (text == null) {
             return null;
         }
         Matcher m = DURATION.matcher(text.trim().toLowerCase(Locale.ROOT));
         if (!m.matches()) {
-            throw new BadRequest(400, "wait", "wait must be a duration such as 30s, 500ms or 2m");
+            throw new BadRequest(400, field, field + " must be a duration such as 30s, 500ms or 2m");
         }
         long n = Long.parseLong(m.group(1));
         String unit = m.group(2) == null ? "s" : m.group(2);
@@ -369,7 +414,7 @@ final class Gateway implements AutoCloseable {
             default -> Duration.ofSeconds(n);
         };
         if (wait.compareTo(LONGEST_WAIT) > 0) {
-            throw new BadRequest(400, "wait", "wait must be at most " + LONGEST_WAIT.toMinutes() + "m");
+            throw new BadRequest(400, field, field + " must be at most " + LONGEST_WAIT.toMinutes() + "m");
         }
         return wait;
     }

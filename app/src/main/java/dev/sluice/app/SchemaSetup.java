@@ -3,7 +3,7 @@ package dev.sluice.app;
 import dev.sluice.schemas.Compatibility;
 import dev.sluice.schemas.Control;
 import dev.sluice.schemas.Job;
-import dev.sluice.schemas.JobEvent;
+import dev.sluice.schemas.JobEvents;
 import dev.sluice.schemas.JobResult;
 import dev.sluice.serdes.SchemaRegistry;
 import dev.sluice.serdes.SchemaRegistryUnavailableException;
@@ -42,7 +42,7 @@ final class SchemaSetup {
             subjects.put(WireFormat.subject(topics.lane(lane).name(), false), Job.getClassSchema());
         }
         subjects.put(WireFormat.subject(topics.results().name(), false), JobResult.getClassSchema());
-        subjects.put(WireFormat.subject(topics.events().name(), false), JobEvent.getClassSchema());
+        subjects.put(WireFormat.subject(topics.events().name(), false), JobEvents.getClassSchema());
         subjects.put(WireFormat.subject(topics.control().name(), false), Control.getClassSchema());
         return subjects;
     }

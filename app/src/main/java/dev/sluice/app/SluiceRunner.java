@@ -140,6 +140,45 @@ public final class SluiceRunner implements AutoCloseable {
         return own;
     }
 
+    /**
+     * Whether this instance is ready for work: every segment's Kafka Streams instance RUNNING, and each
+     * of its stream threads polling. A stream thread that dies takes its instance to ERROR (Sluice's
+     * handler shuts the client down); one whose main consumer has not polled for {@code maxPollIdle}
+     * is stuck in a call (a stage without a time limit that hangs) and will leave its group at
+     * max.poll.interval.ms.
+     *
+     * @param state the first state that is not RUNNING, else RUNNING
+     * @param reason why it is not ready; null when it is
+     */
+    public record Readiness(boolean ready, String state, String reason) {
+    }
+
+    /** See {@link Readiness}. */
+    public Readiness readiness(Duration maxPollIdle) {
+        for (Segment segment : segments) {
+            KafkaStreams.State now = segment.streams().state();
+            if (now != KafkaStreams.State.RUNNING) {
+                return new Readiness(false, now.name(), "segment " + segment.name() + " is " + now);
+            }
+            for (var metric : segment.streams().metrics().entrySet()) {
+                var name = metric.getKey();
+                String client = name.tags().getOrDefault("client-id", "");
+                if (name.name().equals("last-poll-seconds-ago") && name.group().equals("consumer-metrics")
+                        && client.contains("-StreamThread-") && client.endsWith("-consumer")
+                        && !client.endsWith("-restore-consumer")) {
+                    double seconds = ((Number) metric.getValue().metricValue()).doubleValue();
+                    if (seconds * 1000 > maxPollIdle.toMillis()) {
+                        return new Readiness(false, now.name(), String.format(java.util.Locale.ROOT,
+                                "stream thread %s of segment %s has not polled for %.0f s (health.max.poll.idle.ms"
+                                        + " is %d): a call may be stuck", client.substring(0, client.length()
+                                        - "-consumer".length()), segment.name(), seconds, maxPollIdle.toMillis()));
+                    }
+                }
+            }
+        }
+        return new Readiness(true, KafkaStreams.State.RUNNING.name(), null);
+    }
+
     /** The Kafka Streams instance that runs {@code segment} here ({@code main} or a lane), or null if none does. */
     public KafkaStreams streams(String segment) {
         for (Segment running : segments) {

@@ -36,7 +36,7 @@ class GatewayIT {
     private static JobClient client;
     private static Gateway gateway;
     private static GatewayAddress address;
-    private static volatile KafkaStreams.State reported;
+    private static volatile SluiceRunner.Readiness reported;
     private static final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeAll
@@ -53,7 +53,7 @@ class GatewayIT {
         runner.awaitRunning(Duration.ofSeconds(60));
         client = JobClient.create(Map.of("bootstrap.servers", kafka.bootstrapServers()),
                 SluiceTopics.create("gw", AvroSerdes.forUrl(REGISTRY)));
-        gateway = Gateway.start(client, () -> reported != null ? reported : runner.state(), "127.0.0.1", address.port(),
+        gateway = Gateway.start(client, () -> reported != null ? reported : runner.readiness(Duration.ofMinutes(1)), "127.0.0.1", address.port(),
                 64 * 1024, null, Metrics.of(runner), statuses());
     }
 
@@ -125,6 +125,70 @@ class GatewayIT {
         assertThat(json(unknown).path("error").asText()).contains("never-submitted", "status.retention.ms");
     }
 
+    /** The events of a Server-Sent Events stream, as [name, data] pairs, until it closes. */
+    private static java.util.List<String[]> events(HttpResponse<java.util.stream.Stream<String>> stream) {
+        java.util.List<String[]> events = new java.util.ArrayList<>();
+        String[] name = {null};
+        stream.body().forEach(line -> {
+            if (line.startsWith("event: ")) {
+                name[0] = line.substring("event: ".length());
+            } else if (line.startsWith("data: ")) {
+                events.add(new String[] {name[0], line.substring("data: ".length())});
+            }
+        });
+        return events;
+    }
+
+    @Test
+    void shouldStreamAJobsProgressInOrderThenItsResult() throws Exception {
+        var opened = http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port()
+                + "/v1/jobs/sse-1/events?timeout=60s")).header("Accept", "text/event-stream").GET().build(),
+                HttpResponse.BodyHandlers.ofLines());
+        HttpResponse<java.util.stream.Stream<String>> stream = opened.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(stream.statusCode()).isEqualTo(200);
+        assertThat(stream.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t)
+                .startsWith("text/event-stream"));
+        send("POST", "/v1/jobs", "{\"jobId\": \"sse-1\", \"document\": {\"text\": \"" + "Streamed as it goes. ".repeat(60)
+                + "\"}}");
+
+        java.util.List<String[]> events = events(stream);
+        java.util.List<String> names = events.stream().map(e -> e[0]).toList();
+        assertThat(names).last().isEqualTo("result");
+        java.util.List<String> steps = new java.util.ArrayList<>();
+        for (String[] event : events) {
+            if (event[0].equals("progress")) {
+                JsonNode progress = JSON.readTree(event[1]);
+                assertThat(progress.path("jobId").asText()).isEqualTo("sse-1");
+                steps.add(progress.path("type").asText() + (progress.has("stage") && progress.path("type").asText()
+                        .startsWith("STAGE") ? " " + progress.path("stage").asText() : ""));
+            }
+        }
+        assertThat(steps).startsWith("ACCEPTED", "STAGE_FINISHED normalize", "STAGE_FINISHED route",
+                "STAGE_FINISHED split").endsWith("STAGE_FINISHED assemble", "COMPLETED");
+        JsonNode result = JSON.readTree(events.get(events.size() - 1)[1]);
+        assertThat(result.path("jobId").asText()).isEqualTo("sse-1");
+        assertThat(result.path("status").asText()).isEqualTo("COMPLETED");
+    }
+
+    @Test
+    void shouldStreamTheStatusThenTheResultOfAJobThatHasEnded() throws Exception {
+        assertThat(send("POST", "/v1/jobs?wait=60s", "{\"jobId\": \"sse-ended\", \"document\": {\"text\": \"Done.\"}}")
+                .statusCode()).isEqualTo(200);
+        // the status store has it once the pipeline's commit is read back
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!send("GET", "/v1/jobs/sse-ended", null).body().contains("COMPLETED") && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        HttpResponse<java.util.stream.Stream<String>> stream = http.send(HttpRequest.newBuilder(URI.create(
+                "http://127.0.0.1:" + gateway.port() + "/v1/jobs/sse-ended/events")).header("Accept", "text/event-stream")
+                .GET().build(),
+                HttpResponse.BodyHandlers.ofLines());
+        java.util.List<String[]> events = events(stream);
+        assertThat(events).extracting(e -> e[0]).containsExactly("status", "result");
+        assertThat(JSON.readTree(events.get(0)[1]).path("status").asText()).isEqualTo("COMPLETED");
+        assertThat(JSON.readTree(events.get(1)[1]).path("jobId").asText()).isEqualTo("sse-ended");
+    }
+
     @Test
     void shouldAcceptAJobAndGiveItsGeneratedId() throws Exception {
         HttpResponse<String> response = send("POST", "/v1/jobs", "{\"document\": {\"text\": \"No id given.\"}}");
@@ -153,6 +217,12 @@ class GatewayIT {
         assertThat(json(notJson).path("error").asText()).startsWith("request body is not JSON");
         HttpResponse<String> badWait = send("POST", "/v1/jobs?wait=soon", "{\"document\": {\"text\": \"x\"}}");
         assertThat(json(badWait).path("field").asText()).isEqualTo("wait");
+        HttpResponse<String> notAStream = send("GET", "/v1/jobs/some-job/events", null);
+        assertThat(notAStream.statusCode()).isEqualTo(406);
+        assertThat(json(notAStream).path("field").asText()).isEqualTo("Accept");
+        HttpResponse<String> badTimeout = send("GET", "/v1/jobs/some-job/events?timeout=10h", null);
+        assertThat(badTimeout.statusCode()).isEqualTo(400);
+        assertThat(json(badTimeout).path("field").asText()).isEqualTo("timeout");
 
         HttpResponse<String> tooBig = send("POST", "/v1/jobs", "{\"document\": {\"text\": \"" + "x".repeat(70_000) + "\"}}");
         assertThat(tooBig.statusCode()).isEqualTo(413);
@@ -161,7 +231,7 @@ class GatewayIT {
         HttpResponse<String> nowhere = send("GET", "/v1/nowhere", null);
         assertThat(nowhere.statusCode()).isEqualTo(404);
         assertThat(json(nowhere).path("error").asText()).contains("/v1/nowhere");
-        for (HttpResponse<String> response : java.util.List.of(notJson, badWait, tooBig, nowhere)) {
+        for (HttpResponse<String> response : java.util.List.of(notJson, badWait, notAStream, badTimeout, tooBig, nowhere)) {
             assertThat(response.body()).doesNotContain("Exception", "\tat ", "dev.sluice.");
         }
     }
@@ -213,7 +283,7 @@ class GatewayIT {
     void shouldBeLiveAlwaysAndReadyOnlyWhileThePipelineRuns() throws Exception {
         assertThat(send("GET", "/health/live", null).statusCode()).isEqualTo(200);
         assertThat(send("GET", "/health/ready", null).statusCode()).isEqualTo(200);
-        reported = KafkaStreams.State.ERROR;
+        reported = new SluiceRunner.Readiness(false, "ERROR", "segment main is ERROR");
         try {
             HttpResponse<String> notReady = send("GET", "/health/ready", null);
             assertThat(notReady.statusCode()).isEqualTo(503);
@@ -226,7 +296,7 @@ class GatewayIT {
 
     @Test
     void shouldRequireTheBearerTokenWhenGivenOneButNotForHealthChecks() throws Exception {
-        try (Gateway guarded = Gateway.start(client, runner::state, "127.0.0.1", 0, 64 * 1024, "s3cret-token", null,
+        try (Gateway guarded = Gateway.start(client, () -> runner.readiness(Duration.ofMinutes(1)), "127.0.0.1", 0, 64 * 1024, "s3cret-token", null,
                 statuses())) {
             String base = "http://127.0.0.1:" + guarded.port();
             String job = "{\"document\": {\"text\": \"guarded\"}}";

@@ -1,6 +1,8 @@
 package dev.sluice.connectors;
 
 import dev.sluice.schemas.Job;
+import dev.sluice.schemas.JobEvent;
+import dev.sluice.schemas.JobEvents;
 import dev.sluice.schemas.JobResult;
 import dev.sluice.serdes.SluiceTopics;
 import java.time.Duration;
@@ -82,6 +84,12 @@ public final class JobClient implements AutoCloseable {
             });
     private final Thread reader;
     private volatile boolean closed;
+    private final Map<String, Object> kafka;
+    /** Who follows which job's events; see {@link #events}. */
+    private final Map<String, List<java.util.function.Consumer<JobEvent>>> followers = new ConcurrentHashMap<>();
+    /** The thread that reads the events topic, started by the first {@link #events} call; null before. */
+    private Thread eventsReader;
+    private KafkaConsumer<String, JobEvents> eventsConsumer;
 
     private JobClient(Map<String, Object> kafka, SluiceTopics topics, int keptResults, int maxInFlight,
                       Duration blockTimeout) {
@@ -91,6 +99,7 @@ public final class JobClient implements AutoCloseable {
         if (maxInFlight < 1) {
             throw new IllegalArgumentException("jobs in flight must be 1 or more, was " + maxInFlight);
         }
+        this.kafka = Map.copyOf(kafka);
         this.keptResults = keptResults;
         this.maxInFlight = maxInFlight;
         this.inFlight = new java.util.concurrent.Semaphore(maxInFlight);
@@ -267,6 +276,92 @@ public final class JobClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Hands each event of job {@code jobId} on {@code <prefix>.events} to {@code listener} as it comes
+     * (ACCEPTED, each stage started and finished, its end), from now on, on the client's events thread:
+     * follow a job before submitting it to see all of its events. The job's result comes from
+     * {@link #result}. The first call starts the events thread, reading from the topic's end as it is
+     * then, with {@code isolation.level=read_committed}: under exactly_once_v2 events come at the
+     * pipeline's commits. A listener that throws is logged and kept.
+     *
+     * @return what stops the listener; closing it twice does nothing
+     */
+    public AutoCloseable events(String jobId, java.util.function.Consumer<JobEvent> listener) {
+        if (closed) {
+            throw new IllegalStateException("job client is closed");
+        }
+        // registered before the reader's start is fixed, so that no event after it slips by
+        followers.computeIfAbsent(jobId, id -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(listener);
+        startEventsReader();
+        return () -> followers.computeIfPresent(jobId, (id, listeners) -> {
+            listeners.remove(listener);
+            return listeners.isEmpty() ? null : listeners;
+        });
+    }
+
+    private synchronized void startEventsReader() {
+        if (eventsReader != null) {
+            return;
+        }
+        Map<String, Object> consumerConfig = new HashMap<>(kafka);
+        consumerConfig.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        consumerConfig.put(ConsumerConfig.CLIENT_ID_CONFIG, consumerConfig.getOrDefault(ConsumerConfig.CLIENT_ID_CONFIG,
+                "sluice-job-client") + "-events");
+        eventsConsumer = new KafkaConsumer<>(consumerConfig, topics.events().keySerde().deserializer(),
+                topics.events().valueSerde().deserializer());
+        startAtEnd(eventsConsumer, topics.events().name());
+        eventsReader = new Thread(this::readEvents, "sluice-job-client-events");
+        eventsReader.setDaemon(true);
+        eventsReader.start();
+    }
+
+    private void readEvents() {
+        try {
+            while (!closed) {
+                try {
+                    for (ConsumerRecord<String, JobEvents> record : eventsConsumer.poll(Duration.ofMillis(200))) {
+                        JobEvents events = record.value();
+                        List<java.util.function.Consumer<JobEvent>> listeners = events == null ? null
+                                : followers.get(events.getJobId());
+                        if (listeners == null) {
+                            continue;
+                        }
+                        for (JobEvent event : events.getEvents()) {
+                            for (java.util.function.Consumer<JobEvent> listener : listeners) {
+                                try {
+                                    listener.accept(event);
+                                } catch (RuntimeException e) {
+                                    log.warn("a listener of job {}'s events failed", event.getJobId(), e);
+                                }
+                            }
+                        }
+                    }
+                } catch (RecordDeserializationException e) {
+                    if (dev.sluice.serdes.SchemaRegistryUnavailableException.isCauseOf(e)) {
+                        eventsConsumer.seek(e.topicPartition(), e.offset());
+                        Thread.sleep(1_000);
+                        continue;
+                    }
+                    log.warn("skipping unreadable event at {} offset {}: {}", e.topicPartition(), e.offset(),
+                            e.getMessage());
+                    eventsConsumer.seek(e.topicPartition(), e.offset() + 1);
+                }
+            }
+        } catch (WakeupException e) {
+            if (!closed) {
+                log.error("job client stopped reading events", e);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.error("job client stopped reading events", e);
+        } finally {
+            eventsConsumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
+        }
+    }
+
     /** Sends any buffered jobs now. */
     public void flush() {
         producer.flush();
@@ -291,9 +386,14 @@ public final class JobClient implements AutoCloseable {
     }
 
     private void startAtEnd() {
-        List<PartitionInfo> partitions = consumer.partitionsFor(topics.results().name(), Duration.ofSeconds(30));
+        startAtEnd(consumer, topics.results().name());
+    }
+
+    /** Assigns {@code consumer} every partition of {@code topic}, at their ends, fixed now. */
+    private static void startAtEnd(KafkaConsumer<?, ?> consumer, String topic) {
+        List<PartitionInfo> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30));
         if (partitions == null || partitions.isEmpty()) {
-            throw new IllegalStateException("results topic " + topics.results().name() + " does not exist");
+            throw new IllegalStateException("topic " + topic + " does not exist");
         }
         List<TopicPartition> assigned = new ArrayList<>();
         for (PartitionInfo p : partitions) {
@@ -364,8 +464,18 @@ public final class JobClient implements AutoCloseable {
         closed = true;
         producer.close(Duration.ofSeconds(10));
         consumer.wakeup();
+        Thread events;
+        synchronized (this) {
+            events = eventsReader;
+            if (events != null) {
+                eventsConsumer.wakeup();
+            }
+        }
         try {
             reader.join(10_000);
+            if (events != null) {
+                events.join(10_000);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -9,7 +9,7 @@ import org.apache.avro.Schema;
 
 /**
  * Every released version of the schemas that travel through a registry ({@link #SUBJECT_RECORDS}:
- * a Job, a JobResult, a JobEvent, a Control), oldest first. They live in {@code schemas/history/<Name>/v<N>.avsc}
+ * a Job, a JobResult, a JobEvents, a Control), oldest first. They live in {@code schemas/history/<Name>/v<N>.avsc}
  * of the source tree, each self-contained (the nested records written out), and on the class path
  * under {@code schema-history/}.
  */
@@ -17,7 +17,7 @@ public final class SchemaHistory {
 
     /** The records written to topics through a registry: one subject each per topic. */
     public static final List<Schema> SUBJECT_RECORDS = List.of(Job.getClassSchema(), JobResult.getClassSchema(),
-            JobEvent.getClassSchema(), Control.getClassSchema());
+            JobEvents.getClassSchema(), Control.getClassSchema());
 
     private SchemaHistory() {
     }

@@ -2,7 +2,7 @@ package dev.sluice.serdes;
 
 import dev.sluice.schemas.Control;
 import dev.sluice.schemas.Job;
-import dev.sluice.schemas.JobEvent;
+import dev.sluice.schemas.JobEvents;
 import dev.sluice.schemas.JobResult;
 import java.util.Map;
 import java.util.Objects;
@@ -12,7 +12,7 @@ import org.apache.kafka.common.serialization.Serdes;
 /**
  * The topics of one Sluice deployment, named from a prefix (default {@code sluice}):
  * {@code <prefix>.jobs} (job id, Job), {@code <prefix>.jobs.<lane>} (job id, Job) for each lane,
- * {@code <prefix>.results} (job id, JobResult), {@code <prefix>.events} (job id, JobEvent), {@code <prefix>.dlq} (original key bytes,
+ * {@code <prefix>.results} (job id, JobResult), {@code <prefix>.events} (job id, JobEvents), {@code <prefix>.dlq} (original key bytes,
  * original value bytes, error headers) and {@code <prefix>.control} (command id, Control). Each topic
  * has serde instances of its own.
  */
@@ -24,7 +24,7 @@ public final class SluiceTopics {
     private final AvroSerdes serdes;
     private final Topic<String, Job> jobs;
     private final Topic<String, JobResult> results;
-    private final Topic<String, JobEvent> events;
+    private final Topic<String, JobEvents> events;
     private final Topic<byte[], byte[]> deadLetters;
     private final Topic<String, Control> control;
     private final Map<String, Topic<String, Job>> lanes = new ConcurrentHashMap<>();
@@ -34,7 +34,7 @@ public final class SluiceTopics {
         this.serdes = Objects.requireNonNull(serdes, "serdes");
         this.jobs = new Topic<>(prefix + ".jobs", Serdes.String(), serdes.valueSerde(Job.class));
         this.results = new Topic<>(prefix + ".results", Serdes.String(), serdes.valueSerde(JobResult.class));
-        this.events = new Topic<>(prefix + ".events", Serdes.String(), serdes.valueSerde(JobEvent.class));
+        this.events = new Topic<>(prefix + ".events", Serdes.String(), serdes.valueSerde(JobEvents.class));
         this.deadLetters = new Topic<>(prefix + ".dlq", Serdes.ByteArray(), Serdes.ByteArray());
         this.control = new Topic<>(prefix + ".control", Serdes.String(), serdes.valueSerde(Control.class));
     }
@@ -59,7 +59,7 @@ public final class SluiceTopics {
     }
 
     /** A job's progress, {@code <prefix>.events}: accepted, each stage started and finished, its end. */
-    public Topic<String, JobEvent> events() {
+    public Topic<String, JobEvents> events() {
         return events;
     }
 

@@ -49,7 +49,7 @@ public final class PipelineTestDriver implements AutoCloseable {
     private final TestInputTopic<String, dev.sluice.schemas.Control> control;
     private final TestOutputTopic<String, JobResult> results;
     private final TestOutputTopic<byte[], byte[]> deadLetters;
-    private final TestOutputTopic<String, dev.sluice.schemas.JobEvent> events;
+    private final TestOutputTopic<String, dev.sluice.schemas.JobEvents> events;
     private final List<dev.sluice.schemas.JobEvent> allEvents = new ArrayList<>();
     private final Map<String, JobResult> resultsById = new LinkedHashMap<>();
     private final List<JobResult> allResults = new ArrayList<>();
@@ -198,6 +198,18 @@ public final class PipelineTestDriver implements AutoCloseable {
         return events().stream().filter(e -> e.getJobId().equals(jobId)).toList();
     }
 
+    /**
+     * A job's latest status in the status store ({@code sluice.status}), as {@code GET /v1/jobs/{id}}
+     * gives it; empty when the store has none.
+     */
+    public java.util.Optional<dev.sluice.topology.JobState> status(String jobId) {
+        org.apache.kafka.streams.state.KeyValueStore<String, byte[]> store =
+                driver.getKeyValueStore(dev.sluice.topology.JobStatuses.STORE);
+        byte[] entry = store == null ? null : store.get(jobId);
+        return entry == null ? java.util.Optional.empty()
+                : java.util.Optional.of(dev.sluice.topology.internal.StatusQueries.toState(entry));
+    }
+
     /** Every dead letter written so far, in order. */
     public List<DeadLetter> deadLetters() {
         drain();
@@ -230,7 +242,7 @@ public final class PipelineTestDriver implements AutoCloseable {
             resultsById.putIfAbsent(record.value().getJobId(), record.value());
         }
         while (!events.isEmpty()) {
-            allEvents.add(events.readValue());
+            allEvents.addAll(events.readValue().getEvents());
         }
         while (!deadLetters.isEmpty()) {
             TestRecord<byte[], byte[]> record = deadLetters.readRecord();

@@ -65,8 +65,6 @@ class JobEventsTest {
             });
             assertThat(finished(events, "route").getNote()).isEqualTo("otherwise: split");
             assertThat(events).extracting(JobEvent::getAt).isSorted();
-            assertThat(events.get(events.size() - 1).getTrace()).extracting(dev.sluice.schemas.StageTrace::getStage)
-                    .containsExactly("normalize", "route", "split", "embed", "keywords", "merge", "assemble");
         }
     }
 

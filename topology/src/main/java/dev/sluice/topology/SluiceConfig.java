@@ -92,6 +92,12 @@ public final class SluiceConfig extends AbstractConfig {
     public static final long DEFAULT_STATUS_RETENTION_MS = Duration.ofHours(24).toMillis();
     private static final long MIN_STATUS_RETENTION_MS = Duration.ofMinutes(1).toMillis();
 
+    public static final String HEALTH_MAX_POLL_IDLE_CONFIG = "health.max.poll.idle.ms";
+    private static final String HEALTH_MAX_POLL_IDLE_DOC = "GET /health/ready answers 503 when a stream thread has"
+            + " not polled for this long: a call is stuck (a stage without a time limit that hangs), and the thread"
+            + " leaves its group at max.poll.interval.ms. Keep it above the longest stage call.";
+    public static final long DEFAULT_HEALTH_MAX_POLL_IDLE_MS = Duration.ofMinutes(1).toMillis();
+
     /**
      * Kafka Streams' switch for running the processing exception handler on global threads too. The
      * constant is deprecated in 4.x because 5.0 makes {@code true} the default and drops the switch;
@@ -153,7 +159,9 @@ public final class SluiceConfig extends AbstractConfig {
                     throw new ConfigException(name, value, "must be 0 (no status store) or at least "
                             + MIN_STATUS_RETENTION_MS + " (a minute)");
                 }
-            }, Importance.MEDIUM, STATUS_RETENTION_DOC);
+            }, Importance.MEDIUM, STATUS_RETENTION_DOC)
+            .define(HEALTH_MAX_POLL_IDLE_CONFIG, Type.LONG, DEFAULT_HEALTH_MAX_POLL_IDLE_MS, ConfigDef.Range.atLeast(1_000),
+                    Importance.LOW, HEALTH_MAX_POLL_IDLE_DOC);
 
     private static final String[] CLIENT_PREFIXES = {
         StreamsConfig.PRODUCER_PREFIX, StreamsConfig.MAIN_CONSUMER_PREFIX, StreamsConfig.RESTORE_CONSUMER_PREFIX,
@@ -217,6 +225,11 @@ public final class SluiceConfig extends AbstractConfig {
     /** How long a job id is remembered to find duplicates; zero when the check is off. */
     public Duration duplicateWindow() {
         return Duration.ofMillis(getLong(DUPLICATE_WINDOW_CONFIG));
+    }
+
+    /** How long a stream thread may go without polling before the instance is not ready. */
+    public Duration healthMaxPollIdle() {
+        return Duration.ofMillis(getLong(HEALTH_MAX_POLL_IDLE_CONFIG));
     }
 
     /** How long the status store keeps a job's status; zero when there is no store. */

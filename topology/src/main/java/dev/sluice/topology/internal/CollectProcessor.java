@@ -25,7 +25,7 @@ import org.apache.kafka.streams.processor.api.Record;
  * the transaction unusable and kills the stream thread, again after every restart. Such a job ends
  * FAILED at stage {@value #RESULTS_STAGE} instead, with its input in the dead-letter topic.
  *
- * <p>Before each result it sends the task's pending events ({@link JobEvents}) and the job's end event.
+ * <p>Before each result it sends the task's pending events ({@link EventBuffer}) and the job's end event.
  */
 final class CollectProcessor implements Processor<String, Flow, String, Flow> {
 
@@ -108,7 +108,7 @@ final class CollectProcessor implements Processor<String, Flow, String, Flow> {
             cancelled = false;
         }
         // the job's events so far, then its end, leave before its result
-        held.events.add(JobEvents.ended(made));
+        held.events.add(EventBuffer.ended(made));
         held.events.sendFrom(context);
         context.forward(record.withKey(job.jobId()).withValue(new Flow.Emit(made, bytes))
                 .withHeaders(new RecordHeaders()));

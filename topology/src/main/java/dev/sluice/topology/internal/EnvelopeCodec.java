@@ -238,13 +238,26 @@ final class EnvelopeCodec {
         return bytes;
     }
 
-    /** A job's entry in the status store: the version byte, then the Avro binary of a StatusEntry. */
+    /**
+     * A job's entry in the status store: the version byte, the entry's {@code since} (8 bytes, so that
+     * the sweep reads it without decoding), then the Avro binary of the StatusEntry.
+     */
     static byte[] encodeStatus(dev.sluice.schemas.internal.StatusEntry entry) {
-        return write(STATUS_WRITER, entry);
+        byte[] avro = write(STATUS_WRITER, entry);
+        return ByteBuffer.allocate(avro.length + Long.BYTES).put(VERSION).putLong(entry.getSince())
+                .put(avro, 1, avro.length - 1).array();
     }
 
     static dev.sluice.schemas.internal.StatusEntry decodeStatus(byte[] bytes) {
-        return read(STATUS_READER, bytes);
+        if (bytes.length < 1 + Long.BYTES || bytes[0] != VERSION) {
+            throw new SerializationException("not a Sluice status entry of format version " + VERSION);
+        }
+        return read(STATUS_READER, bytes, 1 + Long.BYTES, bytes.length - 1 - Long.BYTES);
+    }
+
+    /** The {@code since} of an entry {@link #encodeStatus} wrote. */
+    static long statusSince(byte[] bytes) {
+        return ByteBuffer.wrap(bytes, 1, Long.BYTES).getLong();
     }
 
     static byte[] encodeState(GatherState state) {

@@ -95,8 +95,8 @@ sealed interface Flow {
         }
     }
 
-    /** A job's progress, for the events topic; see {@link JobEvents}. */
-    record Event(dev.sluice.schemas.JobEvent event) implements Flow {
+    /** A job's progress, for the events topic; see {@link EventBuffer}. */
+    record Event(dev.sluice.schemas.JobEvents events) implements Flow {
     }
 
     /** A record for the dead-letter topic; the error is in the record's headers. */

@@ -24,7 +24,7 @@ final class Held {
     private final Map<Object, Runnable> spillers = new LinkedHashMap<>();
     private final Map<String, Map<String, ?>> maps = new HashMap<>();
     /** The events the task's stages made and the intake or the collector has still to send. */
-    final JobEvents events = new JobEvents();
+    final EventBuffer events = new EventBuffer();
     /** Each stage's jobs in progress in this task, by stage name; a join's two sides share theirs. */
     private final Map<String, StageProgress> progress = new HashMap<>();
 

@@ -169,7 +169,7 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
             return;
         }
         if (accepts) {
-            held.events.add(JobEvents.of(jobId, dev.sluice.schemas.JobEventType.ACCEPTED, context.currentSystemTimeMs()));
+            held.events.add(EventBuffer.of(jobId, dev.sluice.schemas.JobEventType.ACCEPTED, context.currentSystemTimeMs()));
         }
         Flow.Raw raw = new Flow.Raw(record.key(), record.value(), position);
         Flow.Envelope envelope = Flow.Envelope.start(job, wantsJob ? job : job.getDocument(), raw,
@@ -213,8 +213,8 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
             return false;
         }
         long now = context.currentSystemTimeMs();
-        held.events.add(JobEvents.of(header.jobId(), dev.sluice.schemas.JobEventType.ACCEPTED, now));
-        held.events.add(JobEvents.of(header.jobId(), dev.sluice.schemas.JobEventType.COMPLETED, now));
+        held.events.add(EventBuffer.of(header.jobId(), dev.sluice.schemas.JobEventType.ACCEPTED, now));
+        held.events.add(EventBuffer.of(header.jobId(), dev.sluice.schemas.JobEventType.COMPLETED, now));
         held.events.sendFrom(context);
         context.forward(new Record<String, Flow>(header.jobId(), new Flow.Emit(null, result), record.timestamp(),
                 new RecordHeaders()));
@@ -258,7 +258,7 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
                 .setError(StageError.newBuilder().setStage(STAGE).setErrorClass(errorClass).setMessage(message)
                         .setAttempts(1).build())
                 .build();
-        held.events.add(JobEvents.ended(result));
+        held.events.add(EventBuffer.ended(result));
         held.events.sendFrom(context);
         context.forward(new Record<String, Flow>(key, new Flow.Emit(result), record.timestamp(), new RecordHeaders()));
         context.forward(new Record<String, Flow>(key, new Flow.DeadLetter(record.key(), record.value()),

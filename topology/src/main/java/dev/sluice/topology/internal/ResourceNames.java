@@ -22,9 +22,6 @@ public final class ResourceNames {
     /** The store of each job's latest status, made from the events topic. */
     public static final String STATUS = "sluice.status";
 
-    /** The index of {@link #STATUS} by the time of each job's first event, to remove what is past status.retention.ms. */
-    public static final String STATUS_EXPIRY = "sluice.status-expiry";
-
     private ResourceNames() {
     }
 

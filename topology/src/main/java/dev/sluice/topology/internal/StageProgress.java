@@ -27,7 +27,7 @@ final class StageProgress {
     }
 
     private final String stage;
-    private final JobEvents events;
+    private final EventBuffer events;
     private final Map<String, Open> open = new LinkedHashMap<>(64, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Open> eldest) {
@@ -35,7 +35,7 @@ final class StageProgress {
         }
     };
 
-    StageProgress(String stage, JobEvents events) {
+    StageProgress(String stage, EventBuffer events) {
         this.stage = stage;
         this.events = events;
     }
@@ -50,7 +50,7 @@ final class StageProgress {
         if (job == null) {
             job = new Open();
             open.put(jobId, job);
-            events.add(JobEvents.started(jobId, stage, now));
+            events.add(EventBuffer.started(jobId, stage, now));
         }
         return job;
     }
@@ -87,7 +87,7 @@ final class StageProgress {
             return;
         }
         open.remove(jobId);
-        events.add(JobEvents.finished(jobId, stage, now, job.parts, job.outputs + outputs, (job.nanos + nanos) / 1_000,
+        events.add(EventBuffer.finished(jobId, stage, now, job.parts, job.outputs + outputs, (job.nanos + nanos) / 1_000,
                 job.parts == 1 ? job.note : null));
     }
 }

@@ -2,6 +2,7 @@ package dev.sluice.topology.internal;
 
 import dev.sluice.schemas.JobEvent;
 import dev.sluice.schemas.JobEventType;
+import dev.sluice.schemas.JobEvents;
 import dev.sluice.schemas.StageTrace;
 import dev.sluice.schemas.internal.JobPhase;
 import dev.sluice.schemas.internal.StatusEntry;
@@ -22,32 +23,36 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps each job's latest status in store {@value ResourceNames#STATUS}, from the events topic:
- * ACCEPTED, RUNNING at the stage of its latest stage event (with the stages so far as its trace), then
- * how it ended, with its result's trace. An event that comes after its job's end (a late part's) does
+ * ACCEPTED, RUNNING at the stage of its latest stage event, then how it ended; with the stages so far
+ * as its trace, from their events. An event that comes after its job's end (a late part's) does
  * not change the status, but an ACCEPTED one does: a job sent again from the dead-letter topic runs
- * again. An event that cannot be read is skipped, with a warning: the status is a view, and the job's
+ * again. A record that cannot be read is skipped, with a warning: the status is a view, and the job's
  * result is on the results topic whatever happens here.
  *
- * <p>The store is a cached key-value store, so that a job's many events in one commit interval cost
- * one write, and a query sees the cache. Entries expire {@code status.retention.ms} after their first
- * event: store {@value ResourceNames#STATUS_EXPIRY} indexes them by that time ({@code
- * <16 hex digits of millis>|<job id>}, in time order), and a punctuator removes what is older, from
- * the front of the index.
+ * <p>The store is a cached key-value store, so that a job's events within a commit interval cost one
+ * write, and queries see the cache. Entries go {@code status.retention.ms} after their first event: a
+ * punctuator sweeps the store a slice at a time, from where it stopped, looking at twice as many
+ * entries as were added since, so that a sweep of the whole store takes at most half the retention.
+ * An entry is gone within one and a half retentions; no index costs a second write per job.
  */
 final class StatusProcessor implements Processor<byte[], byte[], Void, Void> {
 
     private static final Logger log = LoggerFactory.getLogger(StatusProcessor.class);
-    /** The most entries one punctuation removes; the rest go at the next. */
-    private static final int EXPIRE_CHUNK = 10_000;
+    /** The fewest entries a sweep looks at. */
+    private static final int SWEEP_AT_LEAST = 1_000;
+    private static final java.time.Duration SWEEP_EVERY = java.time.Duration.ofSeconds(1);
 
-    private final Deserializer<JobEvent> events;
+    private final Deserializer<JobEvents> events;
     private final String topic;
     private final long retentionMillis;
     private KeyValueStore<String, byte[]> store;
-    private KeyValueStore<String, byte[]> expiry;
     private long skipped;
+    /** Entries added since the last sweep. */
+    private long added;
+    /** Where the next sweep starts; null for the beginning. */
+    private String sweepFrom;
 
-    StatusProcessor(Deserializer<JobEvent> events, String topic, long retentionMillis) {
+    StatusProcessor(Deserializer<JobEvents> events, String topic, long retentionMillis) {
         this.events = events;
         this.topic = topic;
         this.retentionMillis = retentionMillis;
@@ -56,65 +61,65 @@ final class StatusProcessor implements Processor<byte[], byte[], Void, Void> {
     @Override
     public void init(ProcessorContext<Void, Void> context) {
         this.store = context.getStateStore(ResourceNames.STATUS);
-        this.expiry = context.getStateStore(ResourceNames.STATUS_EXPIRY);
-        context.schedule(java.time.Duration.ofMillis(Math.min(60_000, retentionMillis / 10)),
-                PunctuationType.WALL_CLOCK_TIME, this::expire);
+        context.schedule(SWEEP_EVERY, PunctuationType.WALL_CLOCK_TIME, this::sweep);
     }
 
     @Override
     public void process(Record<byte[], byte[]> record) {
-        JobEvent event;
+        JobEvents batch;
         try {
-            event = record.value() == null ? null : events.deserialize(topic, record.value());
+            batch = record.value() == null ? null : events.deserialize(topic, record.value());
         } catch (SerializationException | SchemaRegistryUnavailableException e) {
             if (skipped++ % 1_000 == 0) {
-                log.warn("skipped an event on {} that cannot be read ({} so far): {}", topic, skipped, e.getMessage());
+                log.warn("skipped a record on {} that cannot be read ({} so far): {}", topic, skipped, e.getMessage());
             }
             return;
         }
-        if (event == null || event.getType() == JobEventType.UNKNOWN) {
+        if (batch == null || batch.getEvents().isEmpty()) {
             return;
         }
-        byte[] stored = store.get(event.getJobId());
+        // a job accepted (again) starts a new status: what the store had does not matter
+        boolean fresh = batch.getEvents().get(0).getType() == JobEventType.ACCEPTED;
+        byte[] stored = fresh ? null : store.get(batch.getJobId());
         StatusEntry before = stored == null ? null : EnvelopeCodec.decodeStatus(stored);
-        StatusEntry after = apply(before, event);
-        if (after == null) {
-            return;
+        StatusEntry state = before;
+        boolean changed = false;
+        for (JobEvent event : batch.getEvents()) {
+            StatusEntry next = apply(state, event);
+            if (next != null) {
+                state = next;
+                changed = true;
+            }
         }
-        if (before == null || before.getSince() != after.getSince()) {
-            expiry.put(expiryKey(after.getSince(), event.getJobId()), NOTHING);
+        if (changed) {
+            if (before == null) {
+                added++; // or replaced: the sweep looks at a few more than it need
+            }
+            store.put(batch.getJobId(), EnvelopeCodec.encodeStatus(state));
         }
-        store.put(event.getJobId(), EnvelopeCodec.encodeStatus(after));
     }
 
-    private static final byte[] NOTHING = new byte[0];
-
-    static String expiryKey(long since, String jobId) {
-        return String.format("%016x|%s", since, jobId);
-    }
-
-    /** Removes the entries whose first event is older than the retention, oldest first, at most a chunk. */
-    private void expire(long now) {
-        String cutoff = String.format("%016x", Math.max(0, now - retentionMillis));
+    /** Removes the entries past the retention from the next slice of the store. */
+    private void sweep(long now) {
+        long budget = Math.max(SWEEP_AT_LEAST, 2 * added);
+        added = 0;
+        long cutoff = now - retentionMillis;
         List<String> expired = new ArrayList<>();
-        try (KeyValueIterator<String, byte[]> it = expiry.all()) {
-            while (it.hasNext() && expired.size() < EXPIRE_CHUNK) {
-                String key = it.next().key;
-                if (key.compareTo(cutoff) >= 0) {
-                    break;
+        String last = null;
+        long seen = 0;
+        try (KeyValueIterator<String, byte[]> it = store.range(sweepFrom, null)) {
+            while (it.hasNext() && seen < budget) {
+                var entry = it.next();
+                seen++;
+                last = entry.key;
+                if (EnvelopeCodec.statusSince(entry.value) < cutoff) {
+                    expired.add(entry.key);
                 }
-                expired.add(key);
             }
+            // the end of the store: the next sweep starts from its beginning
+            sweepFrom = it.hasNext() ? last : null;
         }
-        for (String key : expired) {
-            expiry.delete(key);
-            String jobId = key.substring(17);
-            byte[] stored = store.get(jobId);
-            // a job accepted again since has an index entry of its own
-            if (stored != null && expiryKey(EnvelopeCodec.decodeStatus(stored).getSince(), jobId).equals(key)) {
-                store.delete(jobId);
-            }
-        }
+        expired.forEach(store::delete);
     }
 
     static boolean isEnded(JobPhase phase) {
@@ -124,52 +129,56 @@ final class StatusProcessor implements Processor<byte[], byte[], Void, Void> {
         };
     }
 
-    /** The status after {@code event}, or null when it does not change. */
-    static StatusEntry apply(StatusEntry before, JobEvent event) {
+    /**
+     * {@code state} after {@code event}: changed in place, or made when there is none; null when the
+     * event changes nothing.
+     */
+    static StatusEntry apply(StatusEntry state, JobEvent event) {
         long at = event.getAt().toEpochMilli();
-        boolean ended = before != null && isEnded(before.getStatus());
+        boolean ended = state != null && isEnded(state.getStatus());
         switch (event.getType()) {
             case ACCEPTED -> {
-                if (before != null && !ended) {
-                    // read again, as after a crash under at_least_once: the job is where it was
-                    return before.getAcceptedAt() != null ? null
-                            : StatusEntry.newBuilder(before).setAcceptedAt(event.getAt()).build();
-                }
-                return StatusEntry.newBuilder().setJobId(event.getJobId()).setStatus(JobPhase.ACCEPTED)
-                        .setAcceptedAt(event.getAt()).setUpdatedAt(event.getAt()).setSince(at).build();
+                // a new job, one read again (after a crash under at_least_once) or replayed: it starts anew
+                return new StatusEntry(event.getJobId(), JobPhase.ACCEPTED, null, event.getAt(), event.getAt(), at, false,
+                        null, new ArrayList<>());
             }
             case STAGE_STARTED, STAGE_FINISHED -> {
                 if (ended) {
                     return null;
                 }
-                StatusEntry.Builder next = before == null
-                        ? StatusEntry.newBuilder().setJobId(event.getJobId()).setAcceptedAt(null).setSince(at)
-                        : StatusEntry.newBuilder(before);
-                List<StageTrace> trace = new ArrayList<>(before == null ? List.of() : before.getTrace());
+                if (state == null) {
+                    state = new StatusEntry(event.getJobId(), JobPhase.RUNNING, null, null, event.getAt(), at, false, null,
+                            new ArrayList<>());
+                }
+                List<StageTrace> trace = state.getTrace();
                 int index = indexOf(trace, event.getStage());
                 long micros = event.getDurationMicros() == null ? 0 : event.getDurationMicros();
                 if (index < 0) {
                     long startedAt = event.getType() == JobEventType.STAGE_STARTED ? at : at - micros / 1_000;
-                    trace.add(StageTrace.newBuilder().setStage(event.getStage()).setStartedAt(Instant.ofEpochMilli(startedAt))
-                            .setDurationMicros(micros).setNote(event.getNote()).build());
+                    trace.add(new StageTrace(event.getStage(), Instant.ofEpochMilli(startedAt), micros, event.getNote()));
                 } else if (event.getType() == JobEventType.STAGE_FINISHED) {
-                    trace.set(index, StageTrace.newBuilder(trace.get(index)).setDurationMicros(micros)
-                            .setNote(event.getNote()).build());
+                    StageTrace started = trace.get(index);
+                    trace.set(index, new StageTrace(started.getStage(), started.getStartedAt(), micros, event.getNote()));
                 }
-                return next.setStatus(JobPhase.RUNNING).setStage(event.getStage()).setUpdatedAt(event.getAt())
-                        .setTrace(trace).build();
+                state.setStatus(JobPhase.RUNNING);
+                state.setStage(event.getStage());
+                state.setUpdatedAt(event.getAt());
+                return state;
             }
             case COMPLETED, FAILED, CANCELLED, EXPIRED -> {
                 if (ended) {
                     return null;
                 }
-                StatusEntry.Builder next = before == null
-                        ? StatusEntry.newBuilder().setJobId(event.getJobId()).setAcceptedAt(null).setSince(at)
-                        : StatusEntry.newBuilder(before);
-                return next.setStatus(JobPhase.valueOf(event.getType().name())).setStage(event.getStage())
-                        .setUpdatedAt(event.getAt()).setPartial(event.getPartial()).setError(event.getError())
-                        .setTrace(event.getTrace().isEmpty() && before != null ? before.getTrace() : event.getTrace())
-                        .build();
+                if (state == null) {
+                    state = new StatusEntry(event.getJobId(), JobPhase.RUNNING, null, null, event.getAt(), at, false, null,
+                            new ArrayList<>());
+                }
+                state.setStatus(JobPhase.valueOf(event.getType().name()));
+                state.setStage(event.getStage());
+                state.setUpdatedAt(event.getAt());
+                state.setPartial(event.getPartial());
+                state.setError(event.getError());
+                return state;
             }
             default -> {
                 return null;

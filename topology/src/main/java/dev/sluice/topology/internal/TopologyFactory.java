@@ -123,14 +123,12 @@ public final class TopologyFactory {
         // cached: a job's events within a commit interval cost one write, and queries see the cache
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ResourceNames.STATUS),
                 Serdes.String(), Serdes.ByteArray()).withCachingEnabled());
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ResourceNames.STATUS_EXPIRY),
-                Serdes.String(), Serdes.ByteArray()).withCachingEnabled());
         String topic = topics.events().name();
         var events = topics.events().valueSerde().deserializer();
         long retentionMillis = retention.toMillis();
         builder.stream(topic, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(STATUS_SOURCE))
                 .process(() -> new StatusProcessor(events, topic, retentionMillis), Named.as(ResourceNames.STATUS),
-                        ResourceNames.STATUS, ResourceNames.STATUS_EXPIRY);
+                        ResourceNames.STATUS);
     }
 
     /** {@code node}, seeing this topology's cancellations, counting into its stage's meters. */
@@ -357,7 +355,7 @@ public final class TopologyFactory {
                         .to(topics.results().name(), Produced.with(Serdes.String(), Serdes.ByteArray())
                                 .withName(n(lane, RESULTS_SINK))), "results"))
                 .branch((key, value) -> value instanceof Flow.Event, Branched.withConsumer(events -> events
-                        .mapValues(value -> ((Flow.Event) value).event(), Named.as(n(lane, "sluice.event-value")))
+                        .mapValues(value -> ((Flow.Event) value).events(), Named.as(n(lane, "sluice.event-value")))
                         .to(topics.events().name(), Produced.with(topics.events().keySerde(),
                                 topics.events().valueSerde()).withName(n(lane, EVENTS_SINK))), "events"))
                 .branch((key, value) -> value instanceof Flow.DeadLetter, Branched.withConsumer(dead -> dead

@@ -2,6 +2,7 @@ package dev.sluice.topology.internal;
 
 import dev.sluice.schemas.JobEvent;
 import dev.sluice.schemas.JobEventType;
+import dev.sluice.schemas.JobEvents;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -13,21 +14,21 @@ import org.apache.kafka.streams.processor.api.Record;
 
 /**
  * The events of one task's jobs, made by its stages while a record (or a punctuation) is processed
- * and sent on by the processors that lead to the events sink: the intake, when the record is done
- * and from a punctuator, and the collector, before each result. So no stage needs a sink of its own,
- * and a job's events leave in the order they happened, its end last. Events of a job that has ended
+ * and sent on by the processors that lead to the events sink, one {@link JobEvents} record per job:
+ * the intake, when the record is done and from a punctuator, and the collector, before each result.
+ * So no stage needs a sink of its own, and a job's events leave in the order they happened, its end
+ * last. Events of a job that has ended
  * in this task (a gather's late parts, after a failed one ended the job) are not sent. A stage that
  * starts and finishes a job between two sends sends only its STAGE_FINISHED, which says both: the
  * pipeline's hot path then sends about one event per stage and job, not two.
  */
-final class JobEvents {
+final class EventBuffer {
 
     /** How many ended jobs a task remembers, to keep their late events back. */
     private static final int ENDED_REMEMBERED = 4_096;
 
-    private final List<JobEvent> pending = new ArrayList<>();
-    /** Where each pending STAGE_STARTED is in {@link #pending}, by job and stage. */
-    private final Map<String, Integer> started = new java.util.HashMap<>();
+    /** Each job's pending events, in order; jobs in the order of their first pending event. */
+    private final Map<String, List<JobEvent>> pending = new LinkedHashMap<>();
     private final Map<String, Boolean> ended = new LinkedHashMap<>(64, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
@@ -44,43 +45,45 @@ final class JobEvents {
 
     void add(JobEvent event) {
         JobEventType type = event.getType();
+        String jobId = event.getJobId();
         if (type == JobEventType.ACCEPTED) {
-            ended.remove(event.getJobId()); // a replay runs the job again
-        } else if (ended.containsKey(event.getJobId())) {
+            ended.remove(jobId); // a replay runs the job again
+        } else if (ended.containsKey(jobId)) {
             return;
         }
         if (isTerminal(type)) {
-            ended.put(event.getJobId(), Boolean.TRUE);
-        } else if (type == JobEventType.STAGE_STARTED) {
-            started.put(event.getJobId() + '\u0000' + event.getStage(), pending.size());
-        } else if (type == JobEventType.STAGE_FINISHED) {
+            ended.put(jobId, Boolean.TRUE);
+        }
+        List<JobEvent> job = pending.computeIfAbsent(jobId, id -> new ArrayList<>(8));
+        if (type == JobEventType.STAGE_FINISHED) {
             // started and finished before anything was sent: the finish says both (at - duration is the start)
-            Integer start = started.remove(event.getJobId() + '\u0000' + event.getStage());
-            if (start != null) {
-                pending.set(start, null);
+            for (int i = job.size() - 1; i >= 0; i--) {
+                JobEvent earlier = job.get(i);
+                if (earlier.getType() == JobEventType.STAGE_STARTED && earlier.getStage().equals(event.getStage())) {
+                    job.remove(i);
+                    break;
+                }
             }
         }
-        pending.add(event);
+        job.add(event);
     }
 
     boolean isEmpty() {
         return pending.isEmpty();
     }
 
-    /** Forwards every pending event from the processor whose {@code context} this is, oldest first. */
+    /** Forwards every job's pending events, one record per job, from the processor whose {@code context} this is. */
     void sendFrom(ProcessorContext<String, ? super Flow.Event> context) {
         if (pending.isEmpty()) {
             return;
         }
-        for (JobEvent event : pending) {
-            if (event == null) {
-                continue;
-            }
-            context.forward(new Record<>(event.getJobId(), new Flow.Event(event), event.getAt().toEpochMilli(),
+        for (Map.Entry<String, List<JobEvent>> job : pending.entrySet()) {
+            List<JobEvent> events = job.getValue();
+            long at = events.get(events.size() - 1).getAt().toEpochMilli();
+            context.forward(new Record<>(job.getKey(), new Flow.Event(new JobEvents(job.getKey(), events)), at,
                     new RecordHeaders()));
         }
         pending.clear();
-        started.clear();
     }
 
     /** The end of {@code result}'s job, as its result says, at its completion time. */
@@ -92,22 +95,23 @@ final class JobEvents {
             default -> JobEventType.FAILED;
         };
         var error = result.getError();
+        // no trace: the job's stage events tell it, and the result has it whole
         return new JobEvent(result.getJobId(), type, result.getCompletedAt(), error == null ? null : error.getStage(),
-                null, null, null, null, result.getPartial(), error, result.getTrace());
+                null, null, null, null, result.getPartial(), error);
     }
 
     /** An event without stage details: ACCEPTED, or a COMPLETED without a result object (pass-through's copies). */
     static JobEvent of(String jobId, JobEventType type, long at) {
-        return new JobEvent(jobId, type, Instant.ofEpochMilli(at), null, null, null, null, null, false, null, List.of());
+        return new JobEvent(jobId, type, Instant.ofEpochMilli(at), null, null, null, null, null, false, null);
     }
 
     static JobEvent started(String jobId, String stage, long at) {
         return new JobEvent(jobId, JobEventType.STAGE_STARTED, Instant.ofEpochMilli(at), stage, null, null, null, null,
-                false, null, List.of());
+                false, null);
     }
 
     static JobEvent finished(String jobId, String stage, long at, int parts, int outputs, long micros, String note) {
         return new JobEvent(jobId, JobEventType.STAGE_FINISHED, Instant.ofEpochMilli(at), stage, parts, outputs, micros,
-                note, false, null, List.of());
+                note, false, null);
     }
 }
