@@ -103,6 +103,28 @@ class JobClientIT {
     }
 
     @Test
+    void shouldHandAFollowerEveryEventOfAJobInOrderAndThenStop() throws Exception {
+        try (JobClient client = client()) {
+            java.util.List<dev.sluice.schemas.JobEvent> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+            AutoCloseable following = client.events("followed", seen::add);
+            java.util.List<dev.sluice.schemas.JobEvent> other = new java.util.concurrent.CopyOnWriteArrayList<>();
+            client.events("someone-else", other::add);
+            client.submit(Jobs.text("followed", "doc", "text")).get(30, TimeUnit.SECONDS);
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> seen.size() >= 2);
+            // pass-through: accepted, then completed; nothing of other jobs
+            assertThat(seen).extracting(e -> e.getType().name()).containsExactly("ACCEPTED", "COMPLETED");
+            assertThat(seen).allSatisfy(e -> assertThat(e.getJobId()).isEqualTo("followed"));
+            assertThat(other).isEmpty();
+
+            following.close();
+            following.close();
+            client.submit(Jobs.text("followed", "doc", "again")).get(30, TimeUnit.SECONDS);
+            Thread.sleep(500);
+            assertThat(seen).hasSize(2);
+        }
+    }
+
+    @Test
     void shouldSeeTheResultOfAJobSubmittedByAnotherProducer() throws Exception {
         try (JobClient client = client();
              KafkaProducer<String, Job> producer = new KafkaProducer<>(
