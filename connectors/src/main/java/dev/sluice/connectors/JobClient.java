@@ -339,14 +339,7 @@ public final class JobClient implements AutoCloseable {
                         }
                     }
                 } catch (RecordDeserializationException e) {
-                    if (dev.sluice.serdes.SchemaRegistryUnavailableException.isCauseOf(e)) {
-                        eventsConsumer.seek(e.topicPartition(), e.offset());
-                        Thread.sleep(1_000);
-                        continue;
-                    }
-                    log.warn("skipping unreadable event at {} offset {}: {}", e.topicPartition(), e.offset(),
-                            e.getMessage());
-                    eventsConsumer.seek(e.topicPartition(), e.offset() + 1);
+                    readAgainOrSkip(eventsConsumer, e, "event");
                 }
             }
         } catch (WakeupException e) {
@@ -423,17 +416,7 @@ public final class JobClient implements AutoCloseable {
                         }
                     }
                 } catch (RecordDeserializationException e) {
-                    if (dev.sluice.serdes.SchemaRegistryUnavailableException.isCauseOf(e)) {
-                        // the record is fine; its schema cannot be fetched now: read it again shortly
-                        log.warn("cannot read the result at {} offset {} yet: {}; trying again in 1 s",
-                                e.topicPartition(), e.offset(), e.getCause().getMessage());
-                        consumer.seek(e.topicPartition(), e.offset());
-                        Thread.sleep(1_000);
-                        continue;
-                    }
-                    log.warn("skipping unreadable result at {} offset {}: {}", e.topicPartition(), e.offset(),
-                            e.getMessage());
-                    consumer.seek(e.topicPartition(), e.offset() + 1);
+                    readAgainOrSkip(consumer, e, "result");
                 }
             }
         } catch (WakeupException e) {
@@ -449,6 +432,23 @@ public final class JobClient implements AutoCloseable {
         } finally {
             consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
         }
+    }
+
+    /**
+     * After a record of {@code consumer} could not be read: if its schema cannot be fetched now (the
+     * registry is away), the record is fine, and is read again in a second; otherwise it is skipped.
+     */
+    private static void readAgainOrSkip(KafkaConsumer<?, ?> consumer, RecordDeserializationException e, String what)
+            throws InterruptedException {
+        if (dev.sluice.serdes.SchemaRegistryUnavailableException.isCauseOf(e)) {
+            log.warn("cannot read the {} at {} offset {} yet: {}; trying again in 1 s", what, e.topicPartition(),
+                    e.offset(), e.getCause().getMessage());
+            consumer.seek(e.topicPartition(), e.offset());
+            Thread.sleep(1_000);
+            return;
+        }
+        log.warn("skipping unreadable {} at {} offset {}: {}", what, e.topicPartition(), e.offset(), e.getMessage());
+        consumer.seek(e.topicPartition(), e.offset() + 1);
     }
 
     private void failAll(Throwable cause) {

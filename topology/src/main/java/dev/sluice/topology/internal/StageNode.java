@@ -91,6 +91,24 @@ abstract class StageNode implements Processor<String, Flow, String, Flow> {
         }
     }
 
+    /**
+     * Sends on, untouched, what the stage does not run on: anything but an envelope, and a part that was
+     * dropped or failed before (counted as passing this stage). True if it did.
+     */
+    final boolean passedOn(Record<String, Flow> record) {
+        if (!(record.value() instanceof Flow.Envelope envelope)) {
+            context.forward(record);
+            return true;
+        }
+        took(envelope);
+        if (!envelope.isPayload()) {
+            passed(envelope, 0, 0, null);
+            context.forward(record);
+            return true;
+        }
+        return false;
+    }
+
     /** The stage takes up a part of {@code envelope}'s job: the job's first part starts it here. */
     final void took(Flow.Envelope envelope) {
         progress.took(envelope.jobId(), context.currentSystemTimeMs());

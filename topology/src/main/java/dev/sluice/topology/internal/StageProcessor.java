@@ -31,16 +31,10 @@ final class StageProcessor extends StageNode {
 
     @Override
     public void process(Record<String, Flow> record) {
-        if (!(record.value() instanceof Flow.Envelope envelope)) {
-            context.forward(record);
+        if (passedOn(record)) {
             return;
         }
-        took(envelope);
-        if (!envelope.isPayload()) {
-            passed(envelope, 0, 0, null);
-            context.forward(record);
-            return;
-        }
+        Flow.Envelope envelope = (Flow.Envelope) record.value();
         attempt(record, envelope, 1);
     }
 
