@@ -65,7 +65,8 @@ final class RunCommand implements Callable<Integer> {
         dev.sluice.connectors.JobClient client = httpPort == null ? null : SluiceRunner.client(loaded);
         Gateway gateway = client == null ? null
                 : Gateway.start(client, () -> runner.readiness(loaded.config().healthMaxPollIdle()), address.host(),
-                        address.port(), Gateway.DEFAULT_MAX_BODY_BYTES, loaded.config().httpToken(), Metrics.of(runner), new StatusLookup(
+                        address.port(), Gateway.DEFAULT_MAX_BODY_BYTES, loaded.config().httpToken(), Metrics.of(runner),
+                        loaded.config().statusRetention().isZero() ? null : new StatusLookup(
                                 () -> runner.streams(dev.sluice.topology.SluiceTopology.MAIN), address.advertised()));
         Thread hook = new Thread(() -> {
             log.info("stopping");
