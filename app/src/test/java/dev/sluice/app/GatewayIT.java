@@ -120,6 +120,13 @@ class GatewayIT {
         status.path("trace").forEach(t -> stages.add(t.path("stage").asText()));
         assertThat(stages).containsExactly("normalize", "route", "split", "embed", "keywords", "merge", "assemble");
 
+        // the command line asks the same gateway
+        String printed = Cli.sluice("status", "status-1", "--gateway", "http://127.0.0.1:" + gateway.port());
+        assertThat(printed).startsWith("job status-1: COMPLETED, accepted ").contains("  normalize ", "  assemble ",
+                " took ");
+        int exit = Main.execute("status", "never-submitted", "--gateway", "http://127.0.0.1:" + gateway.port());
+        assertThat(exit).isEqualTo(1);
+
         HttpResponse<String> unknown = send("GET", "/v1/jobs/never-submitted", null);
         assertThat(unknown.statusCode()).isEqualTo(404);
         assertThat(json(unknown).path("error").asText()).contains("never-submitted", "status.retention.ms");
