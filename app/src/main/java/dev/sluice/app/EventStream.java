@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.connectors.JobClient;
 import dev.sluice.schemas.JobEvent;
-import dev.sluice.schemas.JobEventType;
 import dev.sluice.schemas.JobResult;
 import io.javalin.http.sse.SseClient;
 import java.time.Duration;
@@ -85,7 +84,7 @@ final class EventStream {
                 return;
             }
             for (JobEvent event : before) {
-                if (event.getAt().isAfter(known) || JobEventsView.isEnd(event.getType())) {
+                if (event.getAt().isAfter(known) || dev.sluice.schemas.Jobs.isEnd(event.getType())) {
                     progress(event, result);
                 }
             }
@@ -107,7 +106,7 @@ final class EventStream {
             return;
         }
         send("progress", JobEventsView.json(event).toString());
-        if (JobEventsView.isEnd(event.getType())) {
+        if (dev.sluice.schemas.Jobs.isEnd(event.getType())) {
             finish(result, RESULT_WAIT);
         }
     }
@@ -171,13 +170,6 @@ final class EventStream {
         private JobEventsView() {
         }
 
-        static boolean isEnd(JobEventType type) {
-            return switch (type) {
-                case COMPLETED, FAILED, CANCELLED, EXPIRED -> true;
-                default -> false;
-            };
-        }
-
         static ObjectNode json(JobEvent e) {
             ObjectNode node = JSON.createObjectNode().put("jobId", e.getJobId()).put("type", e.getType().name())
                     .put("at", e.getAt().toString());
@@ -199,10 +191,7 @@ final class EventStream {
             if (e.getPartial()) {
                 node.put("partial", true);
             }
-            if (e.getError() != null) {
-                node.putObject("error").put("stage", e.getError().getStage()).put("errorClass", e.getError().getErrorClass())
-                        .put("message", e.getError().getMessage()).put("attempts", e.getError().getAttempts());
-            }
+            StatusLookup.putError(node, e.getError());
             return node;
         }
     }

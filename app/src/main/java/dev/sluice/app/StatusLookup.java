@@ -112,6 +112,14 @@ final class StatusLookup {
         return new Answer(status, JSON.createObjectNode().put("error", message).toString());
     }
 
+    /** {@code error} as the gateway writes it, under "error" in {@code node}; nothing if null. */
+    static void putError(ObjectNode node, dev.sluice.schemas.StageError error) {
+        if (error != null) {
+            node.putObject("error").put("stage", error.getStage()).put("errorClass", error.getErrorClass())
+                    .put("message", error.getMessage()).put("attempts", error.getAttempts());
+        }
+    }
+
     /** A job's state as JSON, with the instance that keeps it. */
     static ObjectNode json(JobState state, HostInfo keptBy) {
         ObjectNode node = JSON.createObjectNode().put("jobId", state.jobId()).put("status", state.status());
@@ -119,10 +127,7 @@ final class StatusLookup {
         node.put("acceptedAt", state.acceptedAt() == null ? null : state.acceptedAt().toString());
         node.put("updatedAt", state.updatedAt().toString());
         node.put("partial", state.partial());
-        if (state.error() != null) {
-            node.putObject("error").put("stage", state.error().getStage()).put("errorClass", state.error().getErrorClass())
-                    .put("message", state.error().getMessage()).put("attempts", state.error().getAttempts());
-        }
+        putError(node, state.error());
         ArrayNode trace = node.putArray("trace");
         for (StageTrace t : state.trace()) {
             ObjectNode entry = trace.addObject().put("stage", t.getStage()).put("startedAt", t.getStartedAt().toString())

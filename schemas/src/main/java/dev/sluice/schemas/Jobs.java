@@ -41,4 +41,12 @@ public final class Jobs {
         }
         return Task.newBuilder().setType(type).setParams(params).build();
     }
+
+    /** Whether an event of {@code type} is a job's end: COMPLETED, FAILED, CANCELLED or EXPIRED. */
+    public static boolean isEnd(JobEventType type) {
+        return switch (type) {
+            case COMPLETED, FAILED, CANCELLED, EXPIRED -> true;
+            default -> false;
+        };
+    }
 }

@@ -36,13 +36,6 @@ final class EventBuffer {
         }
     };
 
-    static boolean isTerminal(JobEventType type) {
-        return switch (type) {
-            case COMPLETED, FAILED, CANCELLED, EXPIRED -> true;
-            default -> false;
-        };
-    }
-
     void add(JobEvent event) {
         JobEventType type = event.getType();
         String jobId = event.getJobId();
@@ -51,7 +44,7 @@ final class EventBuffer {
         } else if (ended.containsKey(jobId)) {
             return;
         }
-        if (isTerminal(type)) {
+        if (dev.sluice.schemas.Jobs.isEnd(type)) {
             ended.put(jobId, Boolean.TRUE);
         }
         List<JobEvent> job = pending.computeIfAbsent(jobId, id -> new ArrayList<>(8));
