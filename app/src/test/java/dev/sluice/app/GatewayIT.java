@@ -99,20 +99,23 @@ class GatewayIT {
         assertThat(result.path("output").path("chunks")).isNotEmpty();
     }
 
+    /** The job's status once the status store says COMPLETED (it has it when the pipeline's commit is read back). */
+    private static JsonNode completedStatus(String jobId) {
+        JsonNode[] status = {null};
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .untilAsserted(() -> {
+                    HttpResponse<String> response = send("GET", "/v1/jobs/" + jobId, null);
+                    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+                    status[0] = json(response);
+                    assertThat(status[0].path("status").asText()).isEqualTo("COMPLETED");
+                });
+        return status[0];
+    }
+
     @Test
     void shouldGiveAJobsStatusAndTraceFromTheStatusStore() throws Exception {
         send("POST", "/v1/jobs?wait=60s", "{\"jobId\": \"status-1\", \"document\": {\"text\": \"Where is it now?\"}}");
-        JsonNode status = null;
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline) {
-            HttpResponse<String> response = send("GET", "/v1/jobs/status-1", null);
-            if (response.statusCode() == 200 && json(response).path("status").asText().equals("COMPLETED")) {
-                status = json(response);
-                break;
-            }
-            Thread.sleep(100);
-        }
-        assertThat(status).as("a COMPLETED status within 30 s").isNotNull();
+        JsonNode status = completedStatus("status-1");
         assertThat(status.path("jobId").asText()).isEqualTo("status-1");
         assertThat(status.path("acceptedAt").asText()).isNotEmpty();
         assertThat(status.path("keptBy").asText()).isEqualTo("127.0.0.1:" + gateway.port());
@@ -181,11 +184,7 @@ class GatewayIT {
     void shouldStreamTheStatusThenTheResultOfAJobThatHasEnded() throws Exception {
         assertThat(send("POST", "/v1/jobs?wait=60s", "{\"jobId\": \"sse-ended\", \"document\": {\"text\": \"Done.\"}}")
                 .statusCode()).isEqualTo(200);
-        // the status store has it once the pipeline's commit is read back
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!send("GET", "/v1/jobs/sse-ended", null).body().contains("COMPLETED") && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
+        completedStatus("sse-ended");
         HttpResponse<java.util.stream.Stream<String>> stream = http.send(HttpRequest.newBuilder(URI.create(
                 "http://127.0.0.1:" + gateway.port() + "/v1/jobs/sse-ended/events")).header("Accept", "text/event-stream")
                 .GET().build(),

@@ -30,11 +30,14 @@ class HealthIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient http = HttpClient.newHttpClient();
 
-    /** A stage that hangs for 8 s on "hang", and throws an Error no stage may catch on "die". */
+    /** Holds the "hang" job's call until the test has seen the instance not ready. */
+    private static final java.util.concurrent.CountDownLatch RELEASE = new java.util.concurrent.CountDownLatch(1);
+
+    /** A stage that hangs on "hang" until released, and throws an Error no stage may catch on "die". */
     private static Pipeline pipeline() {
         return Pipeline.builder("health").stage("work", Document.class, Document.class, (doc, context, out) -> {
             if (doc.getText().equals("hang")) {
-                Thread.sleep(8_000);
+                RELEASE.await(60, java.util.concurrent.TimeUnit.SECONDS);
             } else if (doc.getText().equals("die")) {
                 throw new InternalError("the stage broke the stream thread");
             }
@@ -42,20 +45,20 @@ class HealthIT {
         }).build();
     }
 
-    private static JsonNode waitForReady(Gateway gateway, Predicate<HttpResponse<String>> until, Duration within)
-            throws Exception {
-        long deadline = System.nanoTime() + within.toNanos();
-        HttpResponse<String> last = null;
-        while (System.nanoTime() < deadline) {
-            last = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/health/ready"))
-                    .GET().build(), HttpResponse.BodyHandlers.ofString());
-            if (until.test(last)) {
-                return JSON.readTree(last.body());
-            }
-            Thread.sleep(200);
+    private static JsonNode waitForReady(Gateway gateway, Predicate<HttpResponse<String>> until, Duration within) {
+        @SuppressWarnings("unchecked")
+        HttpResponse<String>[] last = new HttpResponse[1];
+        org.awaitility.Awaitility.await("readiness to turn").atMost(within).pollInterval(Duration.ofMillis(200))
+                .until(() -> {
+                    last[0] = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port()
+                            + "/health/ready")).GET().build(), HttpResponse.BodyHandlers.ofString());
+                    return until.test(last[0]);
+                });
+        try {
+            return JSON.readTree(last[0].body());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
-        throw new AssertionError("readiness did not turn within " + within + "; last: "
-                + (last == null ? "none" : last.statusCode() + " " + last.body()));
     }
 
     @Test
@@ -76,10 +79,11 @@ class HealthIT {
                         Duration.ofSeconds(30)).getStatus()).hasToString("COMPLETED");
 
                 client.submit(Jobs.text("hang", "d", "hang"));
-                JsonNode stuck = waitForReady(gateway, r -> r.statusCode() == 503, Duration.ofSeconds(8));
+                JsonNode stuck = waitForReady(gateway, r -> r.statusCode() == 503, Duration.ofSeconds(30));
                 assertThat(stuck.path("state").asText()).isEqualTo("RUNNING");
                 assertThat(stuck.path("reason").asText()).contains("has not polled for", "health.max.poll.idle.ms");
                 // the call returns, the thread polls again
+                RELEASE.countDown();
                 waitForReady(gateway, r -> r.statusCode() == 200, Duration.ofSeconds(30));
                 assertThat(client.await("hang", Duration.ofSeconds(30)).getStatus()).hasToString("COMPLETED");
 

@@ -118,8 +118,11 @@ class JobClientIT {
 
             following.close();
             following.close();
+            // a second follower sees the job run again to its end; the first, stopped, sees none of it
+            java.util.List<dev.sluice.schemas.JobEvent> later = new java.util.concurrent.CopyOnWriteArrayList<>();
+            client.events("followed", later::add);
             client.submit(Jobs.text("followed", "doc", "again")).get(30, TimeUnit.SECONDS);
-            Thread.sleep(500);
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> later.size() >= 2);
             assertThat(seen).hasSize(2);
         }
     }

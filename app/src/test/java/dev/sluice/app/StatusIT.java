@@ -81,12 +81,9 @@ class StatusIT {
             instances.add(new Instance(runner, gateway, address.advertised()));
         }
         // both run, and the partitions are shared out
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        while (instances.stream().anyMatch(i -> i.runner().state() != org.apache.kafka.streams.KafkaStreams.State.RUNNING
-                || i.runner().activeTasks() == 0)) {
-            assertThat(System.nanoTime()).as("both instances running with tasks of their own").isLessThan(deadline);
-            Thread.sleep(200);
-        }
+        org.awaitility.Awaitility.await("both instances running with tasks of their own").atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofMillis(200)).until(() -> instances.stream().allMatch(i -> i.runner().state()
+                        == org.apache.kafka.streams.KafkaStreams.State.RUNNING && i.runner().activeTasks() > 0));
     }
 
     @AfterAll
@@ -126,9 +123,9 @@ class StatusIT {
         }
         // while its parts wait in the batch, a job is RUNNING at embed
         Set<String> seenRunning = new HashSet<>();
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         Set<String> completed = new HashSet<>();
-        while (completed.size() < ids.size() && System.nanoTime() < deadline) {
+        org.awaitility.Awaitility.await("every job COMPLETED").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(50)).until(() -> {
             for (String id : ids) {
                 HttpResponse<String> answer = status(b, id);
                 if (answer.statusCode() != 200) {
@@ -142,8 +139,8 @@ class StatusIT {
                     completed.add(id);
                 }
             }
-            Thread.sleep(50);
-        }
+            return completed.size() == ids.size();
+        });
         assertThat(completed).containsExactlyInAnyOrderElementsOf(ids);
         assertThat(seenRunning).as("jobs seen RUNNING at embed while their parts waited").isNotEmpty();
 
