@@ -136,7 +136,7 @@ final class Demo {
                     report = submitAll(client, files);
                     summary(report, t0);
                     if (address != null) {
-                        serve(client, runner, address, settings);
+                        serve(client, runner, address, settings, loaded.pipeline());
                     }
                 }
             }
@@ -158,15 +158,12 @@ final class Demo {
         out.flush();
     }
 
-    private void serve(JobClient client, SluiceRunner runner, GatewayAddress address, SluiceConfig settings)
-            throws InterruptedException {
-        try (Gateway serving = Gateway.start(client, () -> runner.readiness(settings.healthMaxPollIdle()), address.host(),
-                address.port(), Gateway.DEFAULT_MAX_BODY_BYTES, null, Metrics.of(runner),
-                settings.statusRetention().isZero() ? null
-                        : new StatusLookup(() -> runner.streams(dev.sluice.topology.SluiceTopology.MAIN), address.advertised()))) {
+    private void serve(JobClient client, SluiceRunner runner, GatewayAddress address, SluiceConfig settings,
+                       dev.sluice.topology.Pipeline pipeline) throws InterruptedException {
+        try (Gateway serving = Gateway.serve(client, runner, settings, pipeline, address, null)) {
             gateway = serving;
-            out.printf("demo: the broker and the pipeline keep running; HTTP gateway on http://127.0.0.1:%d"
-                    + " (POST /v1/jobs, GET /health/ready); Ctrl-C stops%n", serving.port());
+            out.printf("demo: the broker and the pipeline keep running; HTTP gateway and dashboard on"
+                    + " http://127.0.0.1:%d/ (POST /v1/jobs, GET /health/ready); Ctrl-C stops%n", serving.port());
             out.flush();
             stopServing.await();
         } finally {

@@ -8,6 +8,7 @@ import dev.sluice.schemas.Document;
 import dev.sluice.schemas.Job;
 import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.Task;
+import dev.sluice.topology.PipelineDescription;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -56,6 +57,7 @@ final class Gateway implements AutoCloseable {
     private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry metrics;
     private final StageStats stats;
     private final StatusLookup statuses;
+    private final RecentJobs recent;
     /** Ends the event streams that waited too long. */
     private final java.util.concurrent.ScheduledExecutorService timer =
             java.util.concurrent.Executors.newSingleThreadScheduledExecutor(task -> {
@@ -77,17 +79,31 @@ final class Gateway implements AutoCloseable {
      * @param metrics what {@code GET /metrics} scrapes and {@code GET /v1/stats} counts; null to serve neither
      * @param statuses what answers {@code GET /v1/jobs/{id}}, and with the client {@code GET /v1/jobs/{id}/events};
      *     null to serve neither
+     * @param pipeline the pipeline's graph, for {@code GET /v1/pipeline} and the dashboard; null to serve neither
      */
     static Gateway start(JobClient client, Supplier<SluiceRunner.Readiness> state, String host, int port, long maxBodyBytes,
                          String token, io.micrometer.prometheusmetrics.PrometheusMeterRegistry metrics,
-                         StatusLookup statuses) {
-        return new Gateway(client, state, host, port, maxBodyBytes, token, metrics, statuses);
+                         StatusLookup statuses, PipelineDescription.Graph pipeline) {
+        return new Gateway(client, state, host, port, maxBodyBytes, token, metrics, statuses, pipeline);
+    }
+
+    /**
+     * Starts the gateway of a running pipeline at {@code address}: readiness as {@code health.max.poll.idle.ms}
+     * says, its metrics, job status unless {@code status.retention.ms} is 0, and its graph on the dashboard.
+     */
+    static Gateway serve(JobClient client, SluiceRunner runner, dev.sluice.topology.SluiceConfig config,
+                         dev.sluice.topology.Pipeline pipeline, GatewayAddress address, String token) {
+        return start(client, () -> runner.readiness(config.healthMaxPollIdle()), address.host(), address.port(),
+                DEFAULT_MAX_BODY_BYTES, token, Metrics.of(runner), config.statusRetention().isZero() ? null
+                        : new StatusLookup(() -> runner.streams(dev.sluice.topology.SluiceTopology.MAIN), address.advertised()),
+                PipelineDescription.graph(pipeline, config.topicPrefix()));
     }
 
     private Gateway(JobClient client, Supplier<SluiceRunner.Readiness> state, String host, int port, long maxBodyBytes,
                     String token, io.micrometer.prometheusmetrics.PrometheusMeterRegistry metrics,
-                    StatusLookup statuses) {
+                    StatusLookup statuses, PipelineDescription.Graph pipeline) {
         this.statuses = statuses;
+        this.recent = new RecentJobs(client::events);
         this.metrics = metrics;
         this.stats = metrics == null ? null : new StageStats(metrics);
         this.token = token == null ? null : ("Bearer " + token).getBytes(java.nio.charset.StandardCharsets.UTF_8);
@@ -98,6 +114,14 @@ final class Gateway implements AutoCloseable {
             config.startup.showJavalinBanner = false;
             config.http.maxRequestSize = maxBodyBytes;
             config.routes.before(this::authorize);
+            if (pipeline != null) {
+                String graph = JSON.valueToTree(pipeline).toString();
+                route(config, "GET", "/", ctx -> page(ctx, "dashboard.html", "text/html; charset=utf-8"));
+                route(config, "GET", "/dashboard.js", ctx -> page(ctx, "dashboard.js", "text/javascript; charset=utf-8"));
+                route(config, "GET", "/dashboard.css", ctx -> page(ctx, "dashboard.css", "text/css; charset=utf-8"));
+                route(config, "GET", "/v1/pipeline", ctx -> ctx.status(200).contentType("application/json").result(graph));
+            }
+            route(config, "GET", "/v1/jobs", this::latest);
             route(config, "GET", "/health/live", ctx -> json(ctx, 200, object().put("status", "UP")));
             route(config, "GET", "/health/ready", this::ready);
             route(config, "POST", "/v1/jobs", this::submit);
@@ -135,12 +159,51 @@ final class Gateway implements AutoCloseable {
     }
 
     /** The OpenAPI document of this API, served at {@code GET /openapi.json}. */
-    static final String OPENAPI = openApi();
+    static final String OPENAPI = resource("/openapi.json");
+    /** What a request need not be authorized for. */
+    private static final java.util.Set<String> PUBLIC = java.util.Set.of("/openapi.json", "/", "/dashboard.js",
+            "/dashboard.css");
 
-    private static String openApi() {
-        try (java.io.InputStream in = Gateway.class.getResourceAsStream("/openapi.json")) {
+    /** The dashboard's files, by name. */
+    private static final Map<String, String> DASHBOARD = Map.of(
+            "dashboard.html", resource("/dashboard/dashboard.html"),
+            "dashboard.js", resource("/dashboard/dashboard.js"),
+            "dashboard.css", resource("/dashboard/dashboard.css"));
+
+    /** The dashboard's file {@code name}, as {@code type}; revalidated, so a new version shows at once. */
+    private static void page(Context ctx, String name, String type) {
+        ctx.status(200).contentType(type).header("Cache-Control", "no-cache")
+                .header("Content-Security-Policy", "default-src 'self'")
+                .header("X-Content-Type-Options", "nosniff")
+                .result(DASHBOARD.get(name));
+    }
+
+    /** GET /v1/jobs: the latest jobs seen, newest first ({@code ?limit=}, 1 to RecentJobs.KEPT, default 20). */
+    private void latest(Context ctx) {
+        int limit = 20;
+        String text = ctx.queryParam("limit");
+        if (text != null) {
+            try {
+                limit = Integer.parseInt(text.trim());
+            } catch (NumberFormatException e) {
+                limit = 0;
+            }
+            if (limit < 1 || limit > RecentJobs.KEPT) {
+                throw new BadRequest(400, "limit", "limit must be a whole number from 1 to " + RecentJobs.KEPT);
+            }
+        }
+        ObjectNode body = object();
+        var jobs = body.putArray("jobs");
+        for (dev.sluice.topology.JobState job : recent.latest(limit)) {
+            jobs.add(StatusLookup.json(job, null).without("keptBy"));
+        }
+        json(ctx, 200, body);
+    }
+
+    private static String resource(String name) {
+        try (java.io.InputStream in = Gateway.class.getResourceAsStream(name)) {
             if (in == null) {
-                throw new IllegalStateException("openapi.json is missing from the class path");
+                throw new IllegalStateException(name + " is missing from the class path");
             }
             return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         } catch (IOException e) {
@@ -172,14 +235,22 @@ final class Gateway implements AutoCloseable {
     public void close() {
         app.stop();
         timer.shutdownNow();
+        try {
+            recent.close();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
         if (stats != null) {
             stats.close();
         }
     }
 
-    /** With a token, every request but the health checks and the API's description must carry it; compared in constant time. */
+    /**
+     * With a token, every request but the health checks, the API's description and the dashboard's own
+     * files (which hold no data; the page asks for the token) must carry it; compared in constant time.
+     */
     private void authorize(Context ctx) {
-        if (token == null || ctx.path().startsWith("/health/") || ctx.path().equals("/openapi.json")) {
+        if (token == null || ctx.path().startsWith("/health/") || PUBLIC.contains(ctx.path())) {
             return;
         }
         String given = ctx.header("Authorization");

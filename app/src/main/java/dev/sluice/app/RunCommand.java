@@ -64,10 +64,7 @@ final class RunCommand implements Callable<Integer> {
                 address == null ? Map.of() : address.streamsProperties(), new java.util.LinkedHashSet<>(lanes));
         dev.sluice.connectors.JobClient client = httpPort == null ? null : SluiceRunner.client(loaded);
         Gateway gateway = client == null ? null
-                : Gateway.start(client, () -> runner.readiness(loaded.config().healthMaxPollIdle()), address.host(),
-                        address.port(), Gateway.DEFAULT_MAX_BODY_BYTES, loaded.config().httpToken(), Metrics.of(runner),
-                        loaded.config().statusRetention().isZero() ? null : new StatusLookup(
-                                () -> runner.streams(dev.sluice.topology.SluiceTopology.MAIN), address.advertised()));
+                : Gateway.serve(client, runner, loaded.config(), loaded.pipeline(), address, loaded.config().httpToken());
         Thread hook = new Thread(() -> {
             log.info("stopping");
             closeEdge(gateway, client);

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.connectors.JobClient;
 import dev.sluice.serdes.AvroSerdes;
 import dev.sluice.serdes.SluiceTopics;
+import dev.sluice.topology.PipelineDescription;
 import dev.sluice.topology.SluiceConfig;
 import dev.sluice.topology.SluiceTopology;
 import dev.sluice.topology.stages.BuiltinStages;
@@ -54,7 +55,7 @@ class GatewayIT {
         client = JobClient.create(Map.of("bootstrap.servers", kafka.bootstrapServers()),
                 SluiceTopics.create("gw", AvroSerdes.forUrl(REGISTRY)));
         gateway = Gateway.start(client, () -> reported != null ? reported : runner.readiness(Duration.ofMinutes(1)), "127.0.0.1", address.port(),
-                64 * 1024, null, Metrics.of(runner), statuses());
+                64 * 1024, null, Metrics.of(runner), statuses(), PipelineDescription.graph(BuiltinStages.ingest(), "gw"));
     }
 
     private static StatusLookup statuses() {
@@ -230,6 +231,12 @@ class GatewayIT {
         assertThat(badTimeout.statusCode()).isEqualTo(400);
         assertThat(json(badTimeout).path("field").asText()).isEqualTo("timeout");
 
+        for (String limit : java.util.List.of("0", "201", "many")) {
+            HttpResponse<String> badLimit = send("GET", "/v1/jobs?limit=" + limit, null);
+            assertThat(badLimit.statusCode()).as(limit).isEqualTo(400);
+            assertThat(json(badLimit).path("field").asText()).as(limit).isEqualTo("limit");
+        }
+
         HttpResponse<String> tooBig = send("POST", "/v1/jobs", "{\"document\": {\"text\": \"" + "x".repeat(70_000) + "\"}}");
         assertThat(tooBig.statusCode()).isEqualTo(413);
         assertThat(json(tooBig).path("error").asText()).contains("over the limit");
@@ -301,9 +308,48 @@ class GatewayIT {
     }
 
     @Test
+    void shouldListTheLatestJobsNewestFirstWithTheirStatus() throws Exception {
+        assertThat(send("POST", "/v1/jobs?wait=60s", "{\"jobId\": \"latest-1\", \"document\": {\"text\": \"First.\"}}")
+                .statusCode()).isEqualTo(200);
+        assertThat(send("POST", "/v1/jobs?wait=60s", "{\"jobId\": \"latest-2\", \"document\": {\"text\": \"Second.\"},"
+                + " \"tasks\": [{\"type\": \"translate\"}]}").statusCode()).isEqualTo(200);
+        JsonNode jobs = org.awaitility.Awaitility.await("both jobs listed as ended").atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(100)).until(() -> json(send("GET", "/v1/jobs?limit=2", null)).path("jobs"),
+                        list -> list.size() == 2 && list.get(0).path("jobId").asText().equals("latest-2")
+                                && list.get(1).path("status").asText().equals("COMPLETED"));
+        assertThat(jobs.get(0).path("status").asText()).isEqualTo("FAILED");
+        assertThat(jobs.get(0).path("error").path("stage").asText()).isEqualTo("intake");
+        assertThat(jobs.get(1).path("jobId").asText()).isEqualTo("latest-1");
+        assertThat(jobs.get(1).path("trace").findValuesAsText("stage")).contains("split", "assemble");
+        assertThat(jobs.get(1).has("keptBy")).isFalse();
+    }
+
+    @Test
+    void shouldServeThePipelinesGraphAndTheDashboard() throws Exception {
+        HttpResponse<String> response = send("GET", "/v1/pipeline", null);
+        assertThat(response.statusCode()).isEqualTo(200);
+        JsonNode graph = json(response);
+        assertThat(graph.path("name").asText()).isEqualTo("ingest");
+        assertThat(graph.path("nodes").findValuesAsText("name")).containsExactly("gw.jobs", "gw.results", "gw.dlq",
+                "normalize", "route", "split", "enrich", "embed", "keywords", "merge", "assemble", "gw.jobs.bulk");
+        assertThat(graph.path("edges")).anySatisfy(edge -> {
+            assertThat(edge.path("from").asText()).isEqualTo("route");
+            assertThat(edge.path("to").asText()).isEqualTo("lane_bulk");
+            assertThat(edge.path("label").asText()).isEqualTo("words > 600");
+        });
+        HttpResponse<String> page = send("GET", "/", null);
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("text/html"));
+        assertThat(page.headers().firstValue("Content-Security-Policy")).hasValue("default-src 'self'");
+        assertThat(page.body()).contains("<script src=\"dashboard.js\"", "<link rel=\"stylesheet\" href=\"dashboard.css\">");
+        assertThat(send("GET", "/dashboard.js", null).body()).contains("/v1/pipeline", "/v1/stats", "/v1/jobs");
+        assertThat(send("GET", "/dashboard.css", null).statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void shouldRequireTheBearerTokenWhenGivenOneButNotForHealthChecks() throws Exception {
         try (Gateway guarded = Gateway.start(client, () -> runner.readiness(Duration.ofMinutes(1)), "127.0.0.1", 0, 64 * 1024, "s3cret-token", null,
-                statuses())) {
+                statuses(), PipelineDescription.graph(BuiltinStages.ingest(), "gw"))) {
             String base = "http://127.0.0.1:" + guarded.port();
             String job = "{\"document\": {\"text\": \"guarded\"}}";
             HttpResponse<String> none = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/jobs"))
@@ -322,6 +368,13 @@ class GatewayIT {
             assertThat(right.statusCode()).isEqualTo(202);
             assertThat(http.send(HttpRequest.newBuilder(URI.create(base + "/health/ready")).build(),
                     HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+            // the dashboard's page holds no data and asks for the token; what it reads needs it
+            assertThat(http.send(HttpRequest.newBuilder(URI.create(base + "/")).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+            for (String data : java.util.List.of("/v1/pipeline", "/v1/jobs")) {
+                assertThat(http.send(HttpRequest.newBuilder(URI.create(base + data)).build(),
+                        HttpResponse.BodyHandlers.ofString()).statusCode()).as(data).isEqualTo(401);
+            }
         }
     }
 

@@ -77,7 +77,7 @@ class StatusIT {
                 client = JobClient.create(runner.clientConfig(), runner.topics());
             }
             Gateway gateway = Gateway.start(client, () -> runner.readiness(Duration.ofMinutes(1)), "127.0.0.1", address.port(), 64 * 1024, null, null,
-                    new StatusLookup(() -> runner.streams(SluiceTopology.MAIN), address.advertised()));
+                    new StatusLookup(() -> runner.streams(SluiceTopology.MAIN), address.advertised()), null);
             instances.add(new Instance(runner, gateway, address.advertised()));
         }
         // both run, and the partitions are shared out

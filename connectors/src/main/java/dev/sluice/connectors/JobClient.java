@@ -87,6 +87,8 @@ public final class JobClient implements AutoCloseable {
     private final Map<String, Object> kafka;
     /** Who follows which job's events; see {@link #events}. */
     private final Map<String, List<java.util.function.Consumer<JobEvent>>> followers = new ConcurrentHashMap<>();
+    /** Who follows every job's events; see {@link #events(java.util.function.Consumer)}. */
+    private final List<java.util.function.Consumer<JobEvent>> everyJob = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** The thread that reads the events topic, started by the first {@link #events} call; null before. */
     private Thread eventsReader;
     private KafkaConsumer<String, JobEvents> eventsConsumer;
@@ -299,6 +301,21 @@ public final class JobClient implements AutoCloseable {
         });
     }
 
+    /**
+     * Hands every job's events to {@code listener} as they come, from now on, as {@link #events(String,
+     * java.util.function.Consumer)} does for one job: what a view of the latest jobs reads.
+     *
+     * @return what stops the listener; closing it twice does nothing
+     */
+    public AutoCloseable events(java.util.function.Consumer<JobEvent> listener) {
+        if (closed) {
+            throw new IllegalStateException("job client is closed");
+        }
+        everyJob.add(listener);
+        startEventsReader();
+        return () -> everyJob.remove(listener);
+    }
+
     private synchronized void startEventsReader() {
         if (eventsReader != null) {
             return;
@@ -323,20 +340,11 @@ public final class JobClient implements AutoCloseable {
                 try {
                     for (ConsumerRecord<String, JobEvents> record : eventsConsumer.poll(Duration.ofMillis(200))) {
                         JobEvents events = record.value();
-                        List<java.util.function.Consumer<JobEvent>> listeners = events == null ? null
-                                : followers.get(events.getJobId());
-                        if (listeners == null) {
+                        if (events == null) {
                             continue;
                         }
-                        for (JobEvent event : events.getEvents()) {
-                            for (java.util.function.Consumer<JobEvent> listener : listeners) {
-                                try {
-                                    listener.accept(event);
-                                } catch (RuntimeException e) {
-                                    log.warn("a listener of job {}'s events failed", event.getJobId(), e);
-                                }
-                            }
-                        }
+                        hand(events, followers.getOrDefault(events.getJobId(), List.of()));
+                        hand(events, everyJob);
                     }
                 } catch (RecordDeserializationException e) {
                     readAgainOrSkip(eventsConsumer, e, "event");
@@ -352,6 +360,18 @@ public final class JobClient implements AutoCloseable {
             log.error("job client stopped reading events", e);
         } finally {
             eventsConsumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
+        }
+    }
+
+    private static void hand(JobEvents events, List<java.util.function.Consumer<JobEvent>> listeners) {
+        for (java.util.function.Consumer<JobEvent> listener : listeners) {
+            for (JobEvent event : events.getEvents()) {
+                try {
+                    listener.accept(event);
+                } catch (RuntimeException e) {
+                    log.warn("a listener of job {}'s events failed", event.getJobId(), e);
+                }
+            }
         }
     }
 

@@ -59,6 +59,18 @@ public final class JobStatuses {
         return value == null ? Optional.empty() : Optional.of(StatusQueries.toState(value));
     }
 
+    /**
+     * {@code state} after {@code event}, as the status store folds a job's events: ACCEPTED starts the
+     * job anew, a stage event makes it RUNNING at that stage and adds to its trace, an end event ends it,
+     * and nothing changes an ended job but a new ACCEPTED.
+     *
+     * @param state the job's state so far; null for a job not seen yet
+     * @return the state after the event: {@code state} itself when the event changes nothing
+     */
+    public static JobState fold(JobState state, dev.sluice.schemas.JobEvent event) {
+        return StatusQueries.fold(state, event);
+    }
+
     /** This instance cannot answer for a job's status now: another holds it, or a rebalance is under way. */
     public static final class NotHereException extends RuntimeException {
         private final transient FailureReason reason;

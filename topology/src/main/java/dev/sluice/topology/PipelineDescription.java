@@ -57,107 +57,139 @@ public final class PipelineDescription {
         return sb.toString();
     }
 
-    /** A Mermaid flowchart. */
-    public static String mermaid(Pipeline pipeline, String prefix) {
-        List<String> lines = new ArrayList<>();
-        lines.add("flowchart LR");
-        lines.add("    jobs[(" + prefix + ".jobs)]");
-        lines.add("    results[(" + prefix + ".results)]");
-        lines.add("    dlq[(" + prefix + ".dlq)]");
+    /**
+     * The pipeline as a graph, the one that {@link #mermaid} and {@link #dot} draw and the gateway's
+     * dashboard shows: the source, results and dead-letter topics, each stage and each lane's topic as a
+     * node, and the ways records take between them as edges, both in the order they are drawn.
+     */
+    public static Graph graph(Pipeline pipeline, String prefix) {
+        List<Node> nodes = new ArrayList<>();
+        nodes.add(Node.topic("jobs", prefix + ".jobs"));
+        nodes.add(Node.topic("results", prefix + ".results"));
+        nodes.add(Node.topic("dlq", prefix + ".dlq"));
         for (StageDefinition stage : pipeline.stages()) {
-            String label = stage.name() + "<br/>" + stage.kind().label();
-            String shape = switch (stage.kind()) {
-                case BRANCH -> id(stage) + "{" + quote(label) + "}";
-                case BROADCAST -> id(stage) + "((" + quote(label) + "))";
-                case GATHER, JOIN, BATCH -> id(stage) + "[[" + quote(label + "<br/>" + stores(stage, "").get(0)) + "]]";
-                default -> id(stage) + "[" + quote(label) + "]";
+            String stores = switch (stage.kind()) {
+                case GATHER, JOIN, BATCH -> stores(stage, "").get(0);
+                default -> null;
             };
-            lines.add("    " + shape);
+            nodes.add(new Node(id(stage), stage.name(), stage.kind().label(), stores));
         }
         for (String lane : pipeline.lanes()) {
-            lines.add("    lane_" + id(lane) + "[(" + prefix + ".jobs." + lane + ")]");
+            nodes.add(Node.topic("lane_" + id(lane), prefix + ".jobs." + lane));
         }
+        List<Edge> edges = new ArrayList<>();
         if (pipeline.isPassThrough()) {
-            lines.add("    jobs -->|pass-through| results");
+            edges.add(new Edge("jobs", "results", "pass-through", false));
         }
-        edges(pipeline, lines);
-        lines.add("    jobs -. unreadable or invalid .-> dlq");
-        return String.join("\n", lines) + "\n";
-    }
-
-    private static void edges(Pipeline pipeline, List<String> lines) {
         for (StageDefinition stage : pipeline.stages()) {
             if (stage.inputs().isEmpty()) {
-                lines.add("    jobs --> " + id(stage));
+                edges.add(new Edge("jobs", id(stage), null, false));
             }
             for (Route route : stage.routes()) {
-                String label = quote(route.label());
                 if (route.lane() != null) {
-                    lines.add("    " + id(stage) + " -->|" + label + "| lane_" + id(route.lane()));
-                    lines.add("    lane_" + id(route.lane()) + " --> " + id(stage.otherwise()));
+                    edges.add(new Edge(id(stage), "lane_" + id(route.lane()), route.label(), false));
+                    edges.add(new Edge("lane_" + id(route.lane()), id(stage.otherwise()), null, false));
                 } else {
-                    lines.add("    " + id(stage) + " -->|" + label + "| " + id(route.to()));
-                }
-            }
-            for (String next : pipeline.successors(stage.name())) {
-                boolean routed = stage.routes().stream().anyMatch(r -> next.equals(r.to()));
-                if (!routed) {
-                    String label = stage.kind() == Kind.BRANCH ? " -->|otherwise| " : " --> ";
-                    lines.add("    " + id(stage) + label + id(next));
-                }
-            }
-            if (stage.kind() != Kind.BRANCH && pipeline.successors(stage.name()).isEmpty()) {
-                lines.add("    " + id(stage) + " --> results");
-            }
-        }
-    }
-
-    /** A Graphviz digraph. */
-    public static String dot(Pipeline pipeline, String prefix) {
-        List<String> lines = new ArrayList<>();
-        lines.add("digraph \"" + pipeline.name() + "\" {");
-        lines.add("  rankdir=LR;");
-        lines.add("  jobs [shape=cylinder, label=\"" + prefix + ".jobs\"];");
-        lines.add("  results [shape=cylinder, label=\"" + prefix + ".results\"];");
-        lines.add("  dlq [shape=cylinder, label=\"" + prefix + ".dlq\"];");
-        for (StageDefinition stage : pipeline.stages()) {
-            String shape = switch (stage.kind()) {
-                case BRANCH -> "diamond";
-                case BROADCAST -> "circle";
-                case GATHER, JOIN, BATCH -> "box3d";
-                default -> "box";
-            };
-            lines.add("  " + id(stage) + " [shape=" + shape + ", label=\"" + stage.name() + "\\n" + stage.kind().label()
-                    + "\"];");
-        }
-        for (String lane : pipeline.lanes()) {
-            lines.add("  lane_" + id(lane) + " [shape=cylinder, label=\"" + prefix + ".jobs." + lane + "\"];");
-        }
-        if (pipeline.isPassThrough()) {
-            lines.add("  jobs -> results [label=\"pass-through\"];");
-        }
-        for (StageDefinition stage : pipeline.stages()) {
-            if (stage.inputs().isEmpty()) {
-                lines.add("  jobs -> " + id(stage) + ";");
-            }
-            for (Route route : stage.routes()) {
-                String target = route.lane() != null ? "lane_" + id(route.lane()) : id(route.to());
-                lines.add("  " + id(stage) + " -> " + target + " [label=\"" + route.label().replace("\"", "'") + "\"];");
-                if (route.lane() != null) {
-                    lines.add("  lane_" + id(route.lane()) + " -> " + id(stage.otherwise()) + ";");
+                    edges.add(new Edge(id(stage), id(route.to()), route.label(), false));
                 }
             }
             for (String next : pipeline.successors(stage.name())) {
                 if (stage.routes().stream().noneMatch(r -> next.equals(r.to()))) {
-                    lines.add("  " + id(stage) + " -> " + id(next)
-                            + (stage.kind() == Kind.BRANCH ? " [label=\"otherwise\"]" : "") + ";");
+                    edges.add(new Edge(id(stage), id(next), stage.kind() == Kind.BRANCH ? "otherwise" : null, false));
                 }
             }
             if (stage.kind() != Kind.BRANCH && pipeline.successors(stage.name()).isEmpty()) {
-                lines.add("  " + id(stage) + " -> results;");
+                edges.add(new Edge(id(stage), "results", null, false));
             }
         }
-        lines.add("  jobs -> dlq [style=dashed, label=\"unreadable or invalid\"];");
+        edges.add(new Edge("jobs", "dlq", "unreadable or invalid", true));
+        return new Graph(pipeline.name(), List.copyOf(nodes), List.copyOf(edges));
+    }
+
+    /** A pipeline's graph: its name, its nodes and its edges. */
+    public record Graph(String name, List<Node> nodes, List<Edge> edges) {
+    }
+
+    /**
+     * A node of a pipeline's graph: a topic, or a stage.
+     *
+     * @param id an identifier safe in Mermaid and Graphviz (a stage's name with {@code -} as {@code _})
+     * @param name the topic's or the stage's name
+     * @param kind {@code topic}, or the stage's kind as the text form names it (stage, flat-map, branch, ...)
+     * @param stores the state stores the stage keeps, for a gather, a join or a batch; null otherwise
+     */
+    public record Node(String id, String name, String kind, String stores) {
+        static Node topic(String id, String name) {
+            return new Node(id, name, "topic", null);
+        }
+    }
+
+    /**
+     * An edge of a pipeline's graph.
+     *
+     * @param label the branch's condition, {@code otherwise}, or null
+     * @param dashed whether records take it only when they cannot go on (to the dead-letter topic)
+     */
+    public record Edge(String from, String to, String label, boolean dashed) {
+    }
+
+    /** A Mermaid flowchart. */
+    public static String mermaid(Pipeline pipeline, String prefix) {
+        Graph graph = graph(pipeline, prefix);
+        List<String> lines = new ArrayList<>();
+        lines.add("flowchart LR");
+        for (Node node : graph.nodes()) {
+            String label = node.name() + "<br/>" + node.kind();
+            lines.add("    " + switch (node.kind()) {
+                case "topic" -> node.id() + "[(" + node.name() + ")]";
+                case "branch" -> node.id() + "{" + quote(label) + "}";
+                case "broadcast" -> node.id() + "((" + quote(label) + "))";
+                default -> node.stores() != null ? node.id() + "[[" + quote(label + "<br/>" + node.stores()) + "]]"
+                        : node.id() + "[" + quote(label) + "]";
+            });
+        }
+        for (Edge edge : graph.edges()) {
+            if (edge.dashed()) {
+                lines.add("    " + edge.from() + " -. " + edge.label() + " .-> " + edge.to());
+            } else if (edge.label() == null) {
+                lines.add("    " + edge.from() + " --> " + edge.to());
+            } else {
+                String label = edge.label().matches("[a-z-]+") ? edge.label() : quote(edge.label());
+                lines.add("    " + edge.from() + " -->|" + label + "| " + edge.to());
+            }
+        }
+        return String.join("\n", lines) + "\n";
+    }
+
+    /** A Graphviz digraph. */
+    public static String dot(Pipeline pipeline, String prefix) {
+        Graph graph = graph(pipeline, prefix);
+        List<String> lines = new ArrayList<>();
+        lines.add("digraph \"" + graph.name() + "\" {");
+        lines.add("  rankdir=LR;");
+        for (Node node : graph.nodes()) {
+            if (node.kind().equals("topic")) {
+                lines.add("  " + node.id() + " [shape=cylinder, label=\"" + node.name() + "\"];");
+                continue;
+            }
+            String shape = switch (node.kind()) {
+                case "branch" -> "diamond";
+                case "broadcast" -> "circle";
+                default -> node.stores() != null ? "box3d" : "box";
+            };
+            lines.add("  " + node.id() + " [shape=" + shape + ", label=\"" + node.name() + "\\n" + node.kind() + "\"];");
+        }
+        for (Edge edge : graph.edges()) {
+            List<String> attributes = new ArrayList<>();
+            if (edge.dashed()) {
+                attributes.add("style=dashed");
+            }
+            if (edge.label() != null) {
+                attributes.add("label=\"" + edge.label().replace("\"", "'") + "\"");
+            }
+            lines.add("  " + edge.from() + " -> " + edge.to()
+                    + (attributes.isEmpty() ? "" : " [" + String.join(", ", attributes) + "]") + ";");
+        }
         lines.add("}");
         return String.join("\n", lines) + "\n";
     }
