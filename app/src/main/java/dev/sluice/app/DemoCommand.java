@@ -44,8 +44,8 @@ final class DemoCommand implements Callable<Integer> {
     String registry;
 
     @Option(names = "--serve", paramLabel = "PORT",
-            description = "After the documents, keep the broker and the pipeline running with the HTTP gateway on"
-                    + " this port of 127.0.0.1 until interrupted.")
+            description = "After the documents, keep the broker and the pipeline running with the HTTP gateway and"
+                    + " its dashboard (http://127.0.0.1:PORT/) until interrupted.")
     Integer servePort;
 
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "120",

@@ -42,8 +42,9 @@ final class RunCommand implements Callable<Integer> {
     java.util.List<String> lanes = java.util.List.of();
 
     @Option(names = "--http", paramLabel = "PORT",
-            description = "Also serve the HTTP gateway on this port: POST /v1/jobs, DELETE /v1/jobs/{id},"
-                    + " POST /v1/pipeline/pause and /resume, GET /health/live and /health/ready (see README).")
+            description = "Also serve the HTTP gateway on this port: the dashboard at /, POST /v1/jobs,"
+                    + " GET /v1/jobs/{id} and its /events, DELETE /v1/jobs/{id}, POST /v1/pipeline/pause and /resume,"
+                    + " GET /v1/stats, /metrics, /health/live and /health/ready (see README and /openapi.json).")
     Integer httpPort;
 
     @Option(names = "--http-host", paramLabel = "HOST", defaultValue = "0.0.0.0",

@@ -74,7 +74,7 @@ class DemoIT {
         demo.stop();
         assertThat(run.get(60, java.util.concurrent.TimeUnit.SECONDS).completed()).isEqualTo(12);
         assertThat(demo.awaitFinished(Duration.ZERO)).isTrue();
-        assertThat(text.toString()).contains("HTTP gateway on http://127.0.0.1:", "demo: stopped");
+        assertThat(text.toString()).contains("HTTP gateway and dashboard on http://127.0.0.1:", "demo: stopped");
     }
 
     @Test

@@ -42,7 +42,9 @@ class ReadmeTest {
 
     @Test
     void shouldGiveTheTwoCommandsThatCiAndUsersRun() throws IOException {
-        assertThat(readme()).contains("./sluice demo", "mvn -B verify");
-        assertThat(Files.readString(Path.of("..", ".ci", "run"), StandardCharsets.UTF_8)).contains("\nmvn -B verify\n");
+        String install = "apt-get update && apt-get install -y chromium chromium-driver";
+        assertThat(readme()).contains("./sluice demo", "mvn -B verify", install);
+        assertThat(Files.readString(Path.of("..", ".ci", "run"), StandardCharsets.UTF_8)).contains("\nmvn -B verify\n",
+                "  " + install + "\n");
     }
 }
