@@ -4,20 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.connectors.JobClient;
-import dev.sluice.schemas.Document;
+import dev.sluice.connectors.JobJson;
 import dev.sluice.schemas.Job;
 import dev.sluice.schemas.JobResult;
-import dev.sluice.schemas.Task;
 import dev.sluice.topology.PipelineDescription;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -375,92 +370,11 @@ final class Gateway implements AutoCloseable {
 
     /** The job a request's JSON describes; a BadRequest naming the first field that is wrong. */
     static Job job(JsonNode body) {
-        for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
-            String name = names.next();
-            if (!List.of("jobId", "document", "attributes", "tasks", "priority", "deadline").contains(name)) {
-                throw new BadRequest(400, name, "unknown field " + name + "; a job has jobId, document, attributes,"
-                        + " tasks, priority, deadline");
-            }
+        try {
+            return JobJson.parse(body, UUID.randomUUID().toString());
+        } catch (JobJson.InvalidJobException e) {
+            throw new BadRequest(400, e.field(), e.getMessage());
         }
-        JsonNode document = body.path("document");
-        if (!document.isObject()) {
-            throw new BadRequest(400, "document", "document is required: an object with at least text");
-        }
-        String text = text(document, "text", "document.text", true);
-        String jobId = text(body, "jobId", "jobId", false);
-        if (jobId != null && jobId.isBlank()) {
-            throw new BadRequest(400, "jobId", "jobId must not be blank; leave it out to get a generated one");
-        }
-        if (jobId == null) {
-            jobId = UUID.randomUUID().toString();
-        }
-        String documentId = text(document, "id", "document.id", false);
-        Document doc = Document.newBuilder().setId(documentId == null ? jobId : documentId)
-                .setSourceUri(text(document, "sourceUri", "document.sourceUri", false))
-                .setContentType(orElse(text(document, "contentType", "document.contentType", false), "text/plain"))
-                .setText(text).build();
-        Map<String, String> attributes = strings(body.path("attributes"), "attributes");
-        List<Task> tasks = new ArrayList<>();
-        JsonNode taskList = body.path("tasks");
-        if (!taskList.isMissingNode() && !taskList.isArray()) {
-            throw new BadRequest(400, "tasks", "tasks must be an array of {type, params}");
-        }
-        for (int i = 0; i < taskList.size(); i++) {
-            JsonNode task = taskList.get(i);
-            String field = "tasks[" + i + "]";
-            if (!task.isObject()) {
-                throw new BadRequest(400, field, field + " must be an object {type, params}");
-            }
-            tasks.add(Task.newBuilder().setType(text(task, "type", field + ".type", true))
-                    .setParams(strings(task.path("params"), field + ".params")).build());
-        }
-        JsonNode priority = body.path("priority");
-        if (!priority.isMissingNode() && !priority.isInt()) {
-            throw new BadRequest(400, "priority", "priority must be an integer");
-        }
-        Instant deadline = null;
-        String deadlineText = text(body, "deadline", "deadline", false);
-        if (deadlineText != null) {
-            try {
-                deadline = Instant.parse(deadlineText);
-            } catch (DateTimeParseException e) {
-                throw new BadRequest(400, "deadline", "deadline must be an ISO-8601 instant, e.g. 2026-12-31T23:59:59Z");
-            }
-        }
-        return Job.newBuilder().setJobId(jobId).setSubmittedAt(Instant.now()).setPriority(priority.asInt(0))
-                .setDeadline(deadline).setAttributes(attributes).setTasks(tasks).setDocument(doc).build();
-    }
-
-    private static String text(JsonNode node, String name, String field, boolean required) {
-        JsonNode value = node.path(name);
-        if (value.isMissingNode() || value.isNull()) {
-            if (required) {
-                throw new BadRequest(400, field, field + " is required");
-            }
-            return null;
-        }
-        if (!value.isTextual()) {
-            throw new BadRequest(400, field, field + " must be a string");
-        }
-        return value.asText();
-    }
-
-    private static Map<String, String> strings(JsonNode node, String field) {
-        Map<String, String> map = new HashMap<>();
-        if (node.isMissingNode() || node.isNull()) {
-            return map;
-        }
-        if (!node.isObject()) {
-            throw new BadRequest(400, field, field + " must be an object of strings");
-        }
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> entry = it.next();
-            if (!entry.getValue().isTextual()) {
-                throw new BadRequest(400, field + "." + entry.getKey(), field + "." + entry.getKey() + " must be a string");
-            }
-            map.put(entry.getKey(), entry.getValue().asText());
-        }
-        return map;
     }
 
     /** {@code ?wait=}: 30s, 500ms, 2m, or a number of seconds; null when absent. */
@@ -488,10 +402,6 @@ final class Gateway implements AutoCloseable {
             throw new BadRequest(400, field, field + " must be at most " + LONGEST_WAIT.toMinutes() + "m");
         }
         return wait;
-    }
-
-    private static String orElse(String value, String fallback) {
-        return value == null ? fallback : value;
     }
 
     private static ObjectNode object() {
