@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
         },
         subcommands = {DemoCommand.class, RunCommand.class, DescribeCommand.class, CancelCommand.class,
             SubmitCommand.class, ResultsCommand.class, StatusCommand.class, RegistryCommand.class, SchemasCommand.class,
-            PauseCommand.Pause.class, PauseCommand.Resume.class, DlqCommand.class,
+            PauseCommand.Pause.class, PauseCommand.Resume.class, DlqCommand.class, ConnectCommand.class,
             dev.sluice.app.bench.BenchCommand.class,
             CommandLine.HelpCommand.class},
         footer = {"", "Run 'sluice help COMMAND' for a command's options."})

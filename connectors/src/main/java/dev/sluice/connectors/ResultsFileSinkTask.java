@@ -1,0 +1,116 @@
+package dev.sluice.connectors;
+
+import dev.sluice.schemas.JobResult;
+import dev.sluice.serdes.AvroSerdes;
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.StandardOpenOption;
+import java.util.Collection;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.errors.DataException;
+import org.apache.kafka.connect.sink.ErrantRecordReporter;
+import org.apache.kafka.connect.sink.SinkRecord;
+import org.apache.kafka.connect.sink.SinkTask;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Appends each result as a JSON line; flushes and syncs the file before the worker commits offsets. */
+public final class ResultsFileSinkTask extends SinkTask {
+
+    private static final Logger log = LoggerFactory.getLogger(ResultsFileSinkTask.class);
+
+    private FileChannel channel;
+    private Writer writer;
+    private Deserializer<JobResult> deserializer;
+    private ErrantRecordReporter errant;
+    private String file;
+
+    @Override
+    public String version() {
+        return Versions.SLUICE;
+    }
+
+    @Override
+    public void start(Map<String, String> props) {
+        ResultsFileSinkConfig config = new ResultsFileSinkConfig(props);
+        file = config.file().toString();
+        AvroSerdes serdes = AvroSerdes.forUrl(config.registryUrl());
+        if (serdes.registry() instanceof dev.sluice.serdes.InMemorySchemaRegistry registry) {
+            // an in-memory registry resolves only the ids this process registered; ids derive from the schema,
+            // so registering JobResult here gives the id the pipeline's process wrote
+            for (String topic : props.getOrDefault("topics", "").split(",")) {
+                if (!topic.isBlank()) {
+                    registry.register(topic.trim() + "-value", JobResult.getClassSchema());
+                }
+            }
+        }
+        deserializer = serdes.valueSerde(JobResult.class).deserializer();
+        try {
+            channel = FileChannel.open(config.file(), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new ConnectException("cannot open " + file + " to append results: " + e.getMessage(), e);
+        }
+        writer = Channels.newWriter(channel, StandardCharsets.UTF_8);
+        errant = context.errantRecordReporter();
+        log.info("appending results to {}", file);
+    }
+
+    @Override
+    public void put(Collection<SinkRecord> records) {
+        for (SinkRecord record : records) {
+            JobResult result;
+            try {
+                if (!(record.value() instanceof byte[] bytes)) {
+                    throw new DataException("the value is " + (record.value() == null ? "null" : "a "
+                            + record.value().getClass().getSimpleName()) + ", not bytes: set value.converter to"
+                            + " org.apache.kafka.connect.converters.ByteArrayConverter");
+                }
+                result = deserializer.deserialize(record.topic(), bytes);
+            } catch (RuntimeException e) {
+                String where = record.topic() + "-" + record.kafkaPartition() + "@" + record.kafkaOffset();
+                if (errant == null) {
+                    throw new DataException("the record at " + where + " is not a readable JobResult: "
+                            + e.getMessage(), e);
+                }
+                log.warn("the record at {} is not a readable JobResult, reported: {}", where, e.getMessage());
+                errant.report(record, e);
+                continue;
+            }
+            try {
+                writer.write(result.toString().replace('\n', ' '));
+                writer.write('\n');
+            } catch (IOException e) {
+                throw new ConnectException("cannot append to " + file + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    @Override
+    public void flush(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        try {
+            writer.flush();
+            channel.force(false);
+        } catch (IOException e) {
+            throw new ConnectException("cannot flush " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void stop() {
+        if (writer != null) {
+            try {
+                writer.close();
+            } catch (IOException e) {
+                log.warn("closing {}", file, e);
+            }
+        }
+    }
+}
