@@ -36,7 +36,7 @@ public final class Main {
 
     /** Runs the command line and returns the exit code, without exiting. */
     static int execute(String... args) {
-        CommandLine cli = new CommandLine(new Main()).setUsageHelpAutoWidth(true);
+        CommandLine cli = commandLine();
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             Throwable cause = e;
             while (cause != null && !(cause instanceof ConfigException) && !(cause instanceof InvalidPipelineException)
@@ -51,6 +51,11 @@ public final class Main {
             return 1;
         });
         return cli.execute(args);
+    }
+
+    /** The command line with every command, as {@code sluice} parses it. */
+    static CommandLine commandLine() {
+        return new CommandLine(new Main()).setUsageHelpAutoWidth(true);
     }
 
     static final class Version implements CommandLine.IVersionProvider {
