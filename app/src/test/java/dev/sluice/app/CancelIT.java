@@ -53,7 +53,7 @@ class CancelIT {
                 .retry(RetryPolicy.attempts(2).backoff(Duration.ofMinutes(1), Duration.ofMinutes(1)).jitter(0))
                 .gather("assemble", Chunk.class, IngestedDocument.class, new Assemble(), Duration.ofMinutes(5))
                 .build();
-        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+        try (TestKafka kafka = TestKafka.start()) {
             String registry = "mem://cancel-it";
             SluiceConfig config = new SluiceConfig(Map.of("topics.prefix", "cancelit", "registry.url", registry,
                     "topics.partitions", "4", "kafka.bootstrap.servers", kafka.bootstrapServers()));

@@ -42,7 +42,7 @@ class ConnectIT {
     private static Path dir;
     private static Path inbox;
     private static Path results;
-    private static EmbeddedKafka kafka;
+    private static TestKafka kafka;
     private static SluiceRunner runner;
 
     @BeforeAll
@@ -50,7 +50,7 @@ class ConnectIT {
         dir = Files.createTempDirectory("sluice-connect-it-");
         inbox = Files.createDirectories(dir.resolve("inbox"));
         results = dir.resolve("results.jsonl");
-        kafka = EmbeddedKafka.start();
+        kafka = TestKafka.start();
         SluiceConfig config = new SluiceConfig(Map.of(SluiceConfig.TOPICS_PREFIX_CONFIG, PREFIX,
                 SluiceConfig.REGISTRY_URL_CONFIG, REGISTRY,
                 SluiceConfig.KAFKA_PREFIX + StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));

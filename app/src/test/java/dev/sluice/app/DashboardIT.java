@@ -38,7 +38,7 @@ class DashboardIT {
     private static final Duration WITHIN = Duration.ofSeconds(60);
 
     private static Path dir;
-    private static EmbeddedKafka kafka;
+    private static TestKafka kafka;
     private static SluiceRunner runner;
     private static JobClient client;
     private static Gateway gateway;
@@ -65,7 +65,7 @@ class DashboardIT {
                     + " test command does)").isTrue();
         }
         dir = Files.createTempDirectory("sluice-dashboard-it-");
-        kafka = EmbeddedKafka.start();
+        kafka = TestKafka.start();
         SluiceConfig config = new SluiceConfig(Map.of(SluiceConfig.TOPICS_PREFIX_CONFIG, "dash",
                 SluiceConfig.REGISTRY_URL_CONFIG, "mem://dashboard-it",
                 SluiceConfig.KAFKA_PREFIX + StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));

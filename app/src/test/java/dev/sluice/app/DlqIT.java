@@ -47,7 +47,7 @@ class DlqIT {
                     }
                     out.emit(document);
                 }).build();
-        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+        try (TestKafka kafka = TestKafka.start()) {
             String registry = "mem://dlq-it";
             SluiceConfig config = new SluiceConfig(Map.of("topics.prefix", "dlqit", "registry.url", registry,
                     "kafka.bootstrap.servers", kafka.bootstrapServers()));

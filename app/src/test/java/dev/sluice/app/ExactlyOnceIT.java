@@ -35,7 +35,7 @@ class ExactlyOnceIT {
 
     @Test
     void shouldWriteExactlyOneCommittedResultPerJob() throws Exception {
-        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+        try (TestKafka kafka = TestKafka.start()) {
             SluiceConfig config = new SluiceConfig(Map.of(
                     "topics.prefix", "eos",
                     "registry.url", "mem://exactly-once-it",

@@ -32,7 +32,7 @@ class GatewayIT {
     private static final String REGISTRY = "mem://gateway-it";
 
     private static Path dir;
-    private static EmbeddedKafka kafka;
+    private static TestKafka kafka;
     private static SluiceRunner runner;
     private static JobClient client;
     private static Gateway gateway;
@@ -43,7 +43,7 @@ class GatewayIT {
     @BeforeAll
     static void start() throws Exception {
         dir = Files.createTempDirectory("sluice-gateway-it-");
-        kafka = EmbeddedKafka.start();
+        kafka = TestKafka.start();
         SluiceConfig config = new SluiceConfig(Map.of(SluiceConfig.TOPICS_PREFIX_CONFIG, "gw",
                 SluiceConfig.REGISTRY_URL_CONFIG, REGISTRY,
                 SluiceConfig.KAFKA_PREFIX + StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));

@@ -44,12 +44,12 @@ class GraphIT {
     @TempDir
     static Path dir;
 
-    private static EmbeddedKafka kafka;
+    private static TestKafka kafka;
     private static List<Job> jobs;
 
     @BeforeAll
     static void start() throws IOException {
-        kafka = EmbeddedKafka.start();
+        kafka = TestKafka.start();
         jobs = new ArrayList<>();
         List<Path> files;
         try (Stream<Path> list = Files.list(Path.of("..", "examples", "documents"))) {

@@ -64,7 +64,7 @@ class HealthIT {
     @Test
     void shouldBeNotReadyWhileAThreadIsStuckAndOnceAThreadHasDied() throws Exception {
         Path dir = Files.createTempDirectory("sluice-health-it-");
-        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+        try (TestKafka kafka = TestKafka.start()) {
             SluiceConfig config = new SluiceConfig(Map.of(SluiceConfig.TOPICS_PREFIX_CONFIG, "health",
                     SluiceConfig.REGISTRY_URL_CONFIG, "mem://health-it", SluiceConfig.HEALTH_MAX_POLL_IDLE_CONFIG, 2_000,
                     SluiceConfig.KAFKA_PREFIX + StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));

@@ -33,13 +33,13 @@ class JobClientIT {
     @TempDir
     static Path stateDir;
 
-    private static EmbeddedKafka kafka;
+    private static TestKafka kafka;
     private static SluiceRunner runner;
     private static SluiceTopics topics;
 
     @BeforeAll
     static void start() throws Exception {
-        kafka = EmbeddedKafka.start();
+        kafka = TestKafka.start();
         SluiceConfig config = new SluiceConfig(Map.of("mode", "passthrough", "topics.prefix", "client",
                 "registry.url", REGISTRY, "kafka.bootstrap.servers", kafka.bootstrapServers()));
         runner = SluiceRunner.start(config, Pipeline.passThrough(),

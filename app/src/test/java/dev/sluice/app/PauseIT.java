@@ -30,14 +30,14 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PauseIT {
 
-    private static EmbeddedKafka kafka;
+    private static TestKafka kafka;
 
     @TempDir
     Path dir;
 
     @BeforeAll
     static void startBroker() throws java.io.IOException {
-        kafka = EmbeddedKafka.start();
+        kafka = TestKafka.start();
     }
 
     @AfterAll

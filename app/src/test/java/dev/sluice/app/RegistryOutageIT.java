@@ -43,7 +43,7 @@ class RegistryOutageIT {
     @TempDir
     Path dir;
 
-    private Path config(EmbeddedKafka kafka, String prefix, String registryUrl, long startupTimeoutMs) throws Exception {
+    private Path config(TestKafka kafka, String prefix, String registryUrl, long startupTimeoutMs) throws Exception {
         Path config = dir.resolve(prefix + ".yaml");
         Files.writeString(config, """
                 topics: {prefix: %s, partitions: 2}
@@ -59,7 +59,7 @@ class RegistryOutageIT {
     void shouldWaitAtStartUpForARegistryThatIsDownAndRunOnceItAnswers() throws Exception {
         int port = EmbeddedKafka.freePort();
         String url = "http://127.0.0.1:" + port + ApicurioRegistry.CCOMPAT_PATH;
-        try (EmbeddedKafka kafka = EmbeddedKafka.start();
+        try (TestKafka kafka = TestKafka.start();
              SluiceProcess sluice = SluiceProcess.start(dir.resolve("late"), Map.of(), "run", "--config",
                      config(kafka, "late", url, 120_000).toString())) {
             sluice.awaitLog("waiting for schema registry " + url, Duration.ofSeconds(60));
@@ -78,7 +78,7 @@ class RegistryOutageIT {
     @Test
     void shouldGiveUpWithAClearMessageWhenTheRegistryNeverAnswers() throws Exception {
         int port = EmbeddedKafka.freePort();
-        try (EmbeddedKafka kafka = EmbeddedKafka.start();
+        try (TestKafka kafka = TestKafka.start();
              SluiceProcess sluice = SluiceProcess.start(dir.resolve("never"), Map.of(), "run", "--config",
                      config(kafka, "never", "http://127.0.0.1:" + port + "/apis/ccompat/v7", 3_000).toString())) {
             assertThat(sluice.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -94,7 +94,7 @@ class RegistryOutageIT {
         ApicurioRegistry registry = ApicurioRegistry.start(0, data, Duration.ofSeconds(120));
         int port = registry.port();
         String url = registry.ccompatUrl();
-        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+        try (TestKafka kafka = TestKafka.start()) {
             Map<String, Object> settings = new HashMap<>();
             settings.put(SluiceConfig.TOPICS_PREFIX_CONFIG, "outage");
             settings.put(SluiceConfig.TOPICS_PARTITIONS_CONFIG, 2);
@@ -145,7 +145,7 @@ class RegistryOutageIT {
     }
 
     /** How many records {@code topic} holds. */
-    private static long records(EmbeddedKafka kafka, String topic) {
+    private static long records(TestKafka kafka, String topic) {
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers",
                 kafka.bootstrapServers()), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()

@@ -34,7 +34,7 @@ class ResultTooLargeIT {
 
     @Test
     void shouldFailTheJobInsteadOfTheStreamThreadWhenItsResultIsTooLarge() throws Exception {
-        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+        try (TestKafka kafka = TestKafka.start()) {
             String registry = "mem://result-too-large-it";
             SluiceConfig config = new SluiceConfig(Map.of(
                     "topics.prefix", "big",

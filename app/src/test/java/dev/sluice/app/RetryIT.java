@@ -53,7 +53,7 @@ class RetryIT {
         Pipeline pipeline = Pipeline.builder("retrying").stage("fetch", Document.class, Document.class, fetch)
                 .retry(RetryPolicy.attempts(3).backoff(Duration.ofSeconds(4), Duration.ofSeconds(4)).jitter(0))
                 .build();
-        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+        try (TestKafka kafka = TestKafka.start()) {
             String registry = "mem://retry-it";
             SluiceConfig config = new SluiceConfig(Map.of(
                     "topics.prefix", "retry",
@@ -88,7 +88,7 @@ class RetryIT {
         }
     }
 
-    private static void submit(EmbeddedKafka kafka, SluiceTopics topics, dev.sluice.schemas.Job job) throws Exception {
+    private static void submit(TestKafka kafka, SluiceTopics topics, dev.sluice.schemas.Job job) throws Exception {
         try (KafkaProducer<String, dev.sluice.schemas.Job> producer = new KafkaProducer<>(
                 Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
                 topics.jobs().keySerde().serializer(), topics.jobs().valueSerde().serializer())) {

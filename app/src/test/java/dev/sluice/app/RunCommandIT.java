@@ -36,7 +36,7 @@ class RunCommandIT {
 
     @Test
     void shouldRunTheConfiguredPipelineUntilInterrupted() throws Exception {
-        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+        try (TestKafka kafka = TestKafka.start()) {
             Path config = dir.resolve("pipeline.yaml");
             Files.writeString(config, """
                     pipeline: small
@@ -81,7 +81,7 @@ class RunCommandIT {
     @Test
     void shouldStartFromTheEnvironmentAndStopOnSigterm() throws Exception {
         assertThat(JAR).exists();
-        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+        try (TestKafka kafka = TestKafka.start()) {
             Path config = dir.resolve("pipeline.yaml");
             Files.writeString(config, """
                     mode: passthrough

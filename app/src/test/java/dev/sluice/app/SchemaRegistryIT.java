@@ -45,7 +45,7 @@ class SchemaRegistryIT {
             "wire.results-value", "wire.events-value", "wire.control-value");
 
     private static Path dir;
-    private static EmbeddedKafka kafka;
+    private static TestKafka kafka;
     private static ApicurioRegistry registry;
     private static SluiceRunner runner;
     private static Ccompat ccompat;
@@ -54,7 +54,7 @@ class SchemaRegistryIT {
     static void start() throws Exception {
         dir = Files.createTempDirectory("sluice-registry-it-");
         registry = ApicurioRegistry.start(0, null, Duration.ofSeconds(120));
-        kafka = EmbeddedKafka.start();
+        kafka = TestKafka.start();
         ccompat = new Ccompat(registry.ccompatUrl());
         Map<String, Object> settings = new HashMap<>();
         settings.put(SluiceConfig.TOPICS_PREFIX_CONFIG, PREFIX);

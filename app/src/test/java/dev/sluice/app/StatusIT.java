@@ -40,7 +40,7 @@ class StatusIT {
     private static final HttpClient http = HttpClient.newHttpClient();
 
     private static Path dir;
-    private static EmbeddedKafka kafka;
+    private static TestKafka kafka;
     private static final List<Instance> instances = new ArrayList<>();
     private static JobClient client;
 
@@ -64,7 +64,7 @@ class StatusIT {
     @BeforeAll
     static void start() throws Exception {
         dir = Files.createTempDirectory("sluice-status-it-");
-        kafka = EmbeddedKafka.start();
+        kafka = TestKafka.start();
         SluiceConfig config = new SluiceConfig(Map.of(SluiceConfig.TOPICS_PREFIX_CONFIG, "st",
                 SluiceConfig.REGISTRY_URL_CONFIG, "mem://status-it", SluiceConfig.TOPICS_PARTITIONS_CONFIG, 4,
                 SluiceConfig.KAFKA_PREFIX + StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));

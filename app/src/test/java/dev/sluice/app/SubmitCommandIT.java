@@ -22,14 +22,14 @@ class SubmitCommandIT {
     private static final Path DOCUMENTS = Path.of("..", "examples", "documents");
 
     private static Path dir;
-    private static EmbeddedKafka kafka;
+    private static TestKafka kafka;
     private static SluiceRunner runner;
     private static Path config;
 
     @BeforeAll
     static void start() throws Exception {
         dir = Files.createTempDirectory("sluice-submit-it-");
-        kafka = EmbeddedKafka.start();
+        kafka = TestKafka.start();
         config = dir.resolve("pipeline.yaml");
         Files.writeString(config, """
                 topics: {prefix: cli}
