@@ -49,6 +49,39 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** As {@link #start()}, with broker settings over the defaults. */
     public static EmbeddedKafka start(Map<String, String> overrides) throws IOException {
+        return start("PLAINTEXT", overrides, Map.of());
+    }
+
+    /** The client settings that log in to a {@link #startSecured} broker as {@code user}. */
+    public static Map<String, Object> saslPlain(String user, String password) {
+        return Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "PLAIN",
+                "sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
+                        + user + "\" password=\"" + password + "\";");
+    }
+
+    /**
+     * A broker whose clients must log in with SASL/PLAIN as one of {@code users} (name to password), or
+     * with SCRAM-SHA-512 once an admin has given a user SCRAM credentials, and
+     * whose StandardAuthorizer allows only what ACLs grant, but to {@code superUser} (one of the users)
+     * and to the node itself: for tests of what access Sluice needs.
+     */
+    public static EmbeddedKafka startSecured(Map<String, String> users, String superUser) throws IOException {
+        StringBuilder jaas = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required"
+                + " username=\"" + superUser + "\" password=\"" + users.get(superUser) + "\"");
+        users.forEach((user, password) -> jaas.append(" user_").append(user).append("=\"").append(password).append('"'));
+        return start("SASL_PLAINTEXT", Map.of(
+                "sasl.enabled.mechanisms", "PLAIN,SCRAM-SHA-512",
+                "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config",
+                "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+                "sasl.mechanism.inter.broker.protocol", "PLAIN",
+                "listener.name.sasl_plaintext.plain.sasl.jaas.config", jaas.append(';').toString(),
+                "authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+                // the controller listener is plain text, on loopback: the node talks to itself as ANONYMOUS
+                "super.users", "User:" + superUser + ";User:ANONYMOUS"), saslPlain(superUser, users.get(superUser)));
+    }
+
+    private static EmbeddedKafka start(String protocol, Map<String, String> overrides, Map<String, Object> client)
+            throws IOException {
         long t0 = System.nanoTime();
         Path dir = Files.createTempDirectory("sluice-kafka-");
         try {
@@ -59,11 +92,11 @@ public final class EmbeddedKafka implements AutoCloseable {
             props.put("process.roles", "broker,controller");
             props.put("node.id", "1");
             props.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-            props.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
-            props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
+            props.put("listeners", protocol + "://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
+            props.put("advertised.listeners", protocol + "://127.0.0.1:" + brokerPort);
             props.put("controller.listener.names", "CONTROLLER");
-            props.put("inter.broker.listener.name", "PLAINTEXT");
-            props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+            props.put("inter.broker.listener.name", protocol);
+            props.put("listener.security.protocol.map", protocol + ":" + protocol + ",CONTROLLER:PLAINTEXT");
             props.put("log.dirs", logDir);
             props.put("num.partitions", "1");
             props.put("auto.create.topics.enable", "false");
@@ -85,7 +118,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             server.startup();
             String bootstrap = "127.0.0.1:" + brokerPort;
             EmbeddedKafka kafka = new EmbeddedKafka(dir, server, bootstrap);
-            kafka.awaitReady(Duration.ofSeconds(60));
+            kafka.awaitReady(Duration.ofSeconds(60), client);
             log.info("embedded Kafka broker ready at {} in {} ms", bootstrap, (System.nanoTime() - t0) / 1_000_000);
             return kafka;
         } catch (Exception e) {
@@ -114,8 +147,10 @@ public final class EmbeddedKafka implements AutoCloseable {
         return bootstrapServers;
     }
 
-    private void awaitReady(Duration timeout) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+    private void awaitReady(Duration timeout, Map<String, Object> client) throws Exception {
+        Map<String, Object> config = new java.util.HashMap<>(client);
+        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        try (Admin admin = Admin.create(config)) {
             long deadline = System.nanoTime() + timeout.toNanos();
             while (true) {
                 try {

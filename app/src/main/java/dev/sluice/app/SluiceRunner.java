@@ -35,6 +35,8 @@ public final class SluiceRunner implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final io.micrometer.prometheusmetrics.PrometheusMeterRegistry meters;
     private volatile boolean failed;
+    /** Why a stream thread failed, for {@link #awaitRunning}; null while none has. */
+    private volatile String failure;
     private final java.util.concurrent.atomic.AtomicBoolean closeLogged = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** A segment of the pipeline, and the Kafka Streams instance that runs it here with its settings. */
@@ -84,6 +86,10 @@ public final class SluiceRunner implements AutoCloseable {
             TopicSetup.ensure(adminConfig(props), topics, pipeline.lanes(), config.getInt(SluiceConfig.TOPICS_PARTITIONS_CONFIG),
                     config.getShort(SluiceConfig.TOPICS_REPLICATION_FACTOR_CONFIG));
         }
+        // what the principal may do on each topic, asked before anything runs (groups and transactional ids
+        // cannot be asked before they are used: see the uncaught exception handler below)
+        AccessCheck.verify(adminConfig(props), AccessCheck.needs(topics, pipeline.lanes(),
+                segments.isEmpty() ? all : segments, !config.statusRetention().isZero()));
         // every id this instance writes, and the ids of the schemas it reads, are known before any record
         SchemaSetup.prepare(serdes.registry(), SchemaSetup.subjects(topics, pipeline.lanes()),
                 config.registryCompatibility(), config.registryStartupTimeout());
@@ -110,7 +116,13 @@ public final class SluiceRunner implements AutoCloseable {
                 }
             });
             segment.streams().setUncaughtExceptionHandler(e -> {
-                log.error("stream thread of {} failed; stopping this instance", name, e);
+                String refused = AccessCheck.explain(e);
+                if (refused != null) {
+                    log.error("stream thread of {} failed; stopping this instance. {}", name, refused);
+                } else {
+                    log.error("stream thread of {} failed; stopping this instance", name, e);
+                }
+                runner.failure = refused != null ? refused : String.valueOf(e);
                 runner.failed = true;
                 return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
             });
@@ -225,7 +237,8 @@ public final class SluiceRunner implements AutoCloseable {
         while (state() != KafkaStreams.State.RUNNING) {
             KafkaStreams.State state = state();
             if (!state.isRunningOrRebalancing() && state != KafkaStreams.State.CREATED) {
-                throw new IllegalStateException("pipeline stopped while starting: " + state);
+                throw new IllegalStateException("pipeline stopped while starting: " + state
+                        + (failure == null ? "" : ": " + failure));
             }
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("pipeline not running after " + timeout + ": " + state);

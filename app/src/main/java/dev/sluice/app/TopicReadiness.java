@@ -24,7 +24,8 @@ public final class TopicReadiness {
     /**
      * Waits until every partition of the named topics has a leader that serves it; false if that
      * has not happened within {@code timeout}. A topic not yet known to the broker asked counts as
-     * not ready: right after creation, describe can answer UNKNOWN_TOPIC_OR_PARTITION.
+     * not ready: right after creation, describe can answer UNKNOWN_TOPIC_OR_PARTITION. False at once
+     * when the principal may not describe them.
      */
     public static boolean await(Admin admin, Collection<String> names, java.time.Duration timeout)
             throws InterruptedException {
@@ -37,7 +38,12 @@ public final class TopicReadiness {
                 if (led && servedByLeaders(admin, topics.values())) {
                     return true;
                 }
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof org.apache.kafka.common.errors.AuthorizationException) {
+                    return false; // this principal may not describe them: waiting would not tell
+                }
+                // not known everywhere yet
+            } catch (java.util.concurrent.TimeoutException e) {
                 // not known everywhere yet
             }
             Thread.sleep(20);

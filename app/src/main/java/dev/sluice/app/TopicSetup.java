@@ -60,7 +60,8 @@ final class TopicSetup {
     /** Waits (up to a minute) until the leaders of the new topics serve them; see {@link TopicReadiness}. */
     private static void awaitServed(Admin admin, java.util.Set<String> names) throws InterruptedException {
         if (!TopicReadiness.await(admin, names, java.time.Duration.ofMinutes(1))) {
-            log.warn("topics {} are not served by their leaders after a minute; going on", names);
+            log.warn("topics {} are not served by their leaders after a minute, or this principal may not describe"
+                    + " them; going on", names);
         }
     }
 }

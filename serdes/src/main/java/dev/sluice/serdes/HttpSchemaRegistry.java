@@ -72,7 +72,8 @@ public final class HttpSchemaRegistry implements SchemaRegistry {
         try {
             uri = URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("registry URL " + url + " is not a URL: " + e.getMessage(), e);
+            // neither the URL nor the parser's message (which quotes it) may carry its credentials out
+            throw new IllegalArgumentException("registry URL " + url.replaceFirst("//[^/@]*@", "//") + " is not a URL");
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
