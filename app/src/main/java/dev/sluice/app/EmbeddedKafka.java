@@ -80,6 +80,27 @@ public final class EmbeddedKafka implements AutoCloseable {
                 "super.users", "User:" + superUser + ";User:ANONYMOUS"), saslPlain(superUser, users.get(superUser)));
     }
 
+    /**
+     * A broker whose only client listener is TLS, with the key and certificate in {@code keystore}
+     * (PKCS12), whose clients trust it through {@code tls(truststore, ...)}: for tests of TLS.
+     */
+    public static EmbeddedKafka startTls(java.nio.file.Path keystore, String keystorePassword, java.nio.file.Path truststore,
+                                         String truststorePassword) throws IOException {
+        Map<String, Object> client = tls(truststore, truststorePassword);
+        Map<String, String> broker = new java.util.HashMap<>(Map.of(
+                "ssl.keystore.location", keystore.toString(), "ssl.keystore.type", "PKCS12",
+                "ssl.keystore.password", keystorePassword, "ssl.key.password", keystorePassword));
+        client.forEach((key, value) -> broker.putIfAbsent(key, value.toString()));
+        broker.remove("security.protocol");
+        return start("SSL", broker, client);
+    }
+
+    /** The client settings that trust a {@link #startTls} broker through {@code truststore} (PKCS12). */
+    public static Map<String, Object> tls(java.nio.file.Path truststore, String password) {
+        return Map.of("security.protocol", "SSL", "ssl.truststore.location", truststore.toString(),
+                "ssl.truststore.type", "PKCS12", "ssl.truststore.password", password);
+    }
+
     private static EmbeddedKafka start(String protocol, Map<String, String> overrides, Map<String, Object> client)
             throws IOException {
         long t0 = System.nanoTime();

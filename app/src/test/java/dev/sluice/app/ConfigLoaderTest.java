@@ -63,6 +63,25 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void shouldPassSaslAndTlsSettingsFromTheFileAndTheEnvironmentToEveryClient() throws IOException {
+        String jaas = "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"u\" password=\"p\";";
+        ConfigLoader.Loaded loaded = ConfigLoader.load(yaml("""
+                kafka:
+                  bootstrap.servers: "broker:9093"
+                  security.protocol: SASL_SSL
+                  sasl.mechanism: SCRAM-SHA-512
+                  ssl.truststore.location: /etc/sluice/truststore.p12
+                """), Map.of("SLUICE_KAFKA_SASL_JAAS_CONFIG", jaas,
+                        "SLUICE_KAFKA_SSL_TRUSTSTORE_PASSWORD", "changeit"), Map.of());
+        Map<String, Object> security = Map.of("security.protocol", "SASL_SSL", "sasl.mechanism", "SCRAM-SHA-512",
+                "sasl.jaas.config", jaas, "ssl.truststore.location", "/etc/sluice/truststore.p12",
+                "ssl.truststore.password", "changeit");
+        // Kafka Streams (and through it each segment's clients), and the admin and job clients
+        assertThat(loaded.config().streamsProperties()).containsAllEntriesOf(security);
+        assertThat(SluiceRunner.adminConfig(loaded.config().streamsProperties())).containsAllEntriesOf(security);
+    }
+
+    @Test
     void shouldReadStagesWithParametersAndLetTheEnvironmentSetOne() throws IOException {
         ConfigLoader.Loaded loaded = ConfigLoader.load(yaml("""
                 pipeline: small-chunks

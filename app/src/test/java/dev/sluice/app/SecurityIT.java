@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * The pipeline on a broker that takes SASL (the pipeline logs in with SCRAM-SHA-512, the client with
  * PLAIN) and authorizes with ACLs: it runs with exactly the
  * ACLs docs/security.md lists (read from its tables), passes no password to the log, and without one of
- * them stops with a message that names what is missing.
+ * them stops with a message that names what is missing; and the pipeline over TLS, with the same
+ * check of the log.
  */
 class SecurityIT {
 
@@ -188,6 +189,61 @@ class SecurityIT {
             String text = event.getFormattedMessage() + (event.getThrowableProxy() == null ? ""
                     : ch.qos.logback.classic.spi.ThrowableProxyUtil.asString(event.getThrowableProxy()));
             assertThat(text).doesNotContain(SLUICE_PASSWORD, CLIENT_PASSWORD, ADMIN_PASSWORD);
+        }
+    }
+
+    /** Runs the JDK's keytool, failing with its output if it fails. */
+    private static void keytool(String... args) throws Exception {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor()).as("keytool " + String.join(" ", args) + ": " + output).isZero();
+    }
+
+    @Test
+    void shouldRunOverTlsWithTheSettingsOfTheConfigurationAndLogNoPassword() throws Exception {
+        Path tls = Files.createDirectories(dir.resolve("tls"));
+        String keyPassword = "key-pw-93fa";
+        String trustPassword = "trust-pw-2d6e";
+        keytool("-genkeypair", "-alias", "broker", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2",
+                "-dname", "CN=localhost", "-ext", "SAN=IP:127.0.0.1,DNS:localhost", "-storetype", "PKCS12",
+                "-keystore", tls.resolve("broker.p12").toString(), "-storepass", keyPassword, "-keypass", keyPassword);
+        keytool("-exportcert", "-alias", "broker", "-keystore", tls.resolve("broker.p12").toString(), "-storepass",
+                keyPassword, "-file", tls.resolve("broker.cer").toString());
+        keytool("-importcert", "-noprompt", "-alias", "broker", "-file", tls.resolve("broker.cer").toString(),
+                "-storetype", "PKCS12", "-keystore", tls.resolve("trust.p12").toString(), "-storepass", trustPassword);
+        ListAppender<ILoggingEvent> log = new ListAppender<>();
+        try (EmbeddedKafka secured = EmbeddedKafka.startTls(tls.resolve("broker.p12"), keyPassword,
+                tls.resolve("trust.p12"), trustPassword)) {
+            Map<String, Object> client = new HashMap<>(EmbeddedKafka.tls(tls.resolve("trust.p12"), trustPassword));
+            client.put("bootstrap.servers", secured.bootstrapServers());
+            // as a configuration file gives them: under kafka.
+            Map<String, Object> settings = new HashMap<>(Map.of(SluiceConfig.TOPICS_PREFIX_CONFIG, "tls",
+                    SluiceConfig.REGISTRY_URL_CONFIG, "mem://security-it"));
+            client.forEach((key, value) -> settings.put(SluiceConfig.KAFKA_PREFIX + key, value));
+            ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(
+                    org.slf4j.Logger.ROOT_LOGGER_NAME);
+            Level level = root.getLevel();
+            log.start();
+            root.addAppender(log);
+            root.setLevel(Level.INFO);
+            try (SluiceRunner runner = SluiceRunner.start(new SluiceConfig(settings), PIPELINE,
+                    Map.of(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("tls-state").toString()));
+                 JobClient jobs = JobClient.create(client, SluiceTopics.create("tls", AvroSerdes.forUrl("mem://security-it")))) {
+                runner.awaitRunning(WITHIN);
+                String id = jobs.submit(Jobs.text("over-tls", "d", "A document over TLS.")).get().getJobId();
+                assertThat(jobs.await(id, WITHIN).getStatus()).hasToString("COMPLETED");
+            } finally {
+                root.setLevel(level);
+                root.detachAppender(log);
+            }
+        }
+        assertThat(log.list).anySatisfy(event -> assertThat(event.getFormattedMessage())
+                .contains("ssl.truststore.password = [hidden]"));
+        for (ILoggingEvent event : log.list) {
+            assertThat(event.getFormattedMessage()).doesNotContain(trustPassword, keyPassword);
         }
     }
 
