@@ -161,35 +161,50 @@ class SecurityIT {
     @Test
     void shouldRunWithExactlyTheDocumentedAclsAndLogNoPassword() throws Exception {
         grant("sec", row -> false);
+        List<String> log = logged(() -> {
+            try (SluiceRunner runner = start("sec");
+                 JobClient client = JobClient.create(as("client", CLIENT_PASSWORD),
+                         SluiceTopics.create("sec", AvroSerdes.forUrl("mem://security-it")))) {
+                runner.awaitRunning(WITHIN);
+                List<String> ids = new ArrayList<>();
+                ids.add(client.submit(Jobs.text("short", "short", "A short document, on a secured cluster.")).get()
+                        .getJobId());
+                ids.add(client.submit(Jobs.text("long", "long", "word ".repeat(700))).get().getJobId()); // the bulk lane
+                for (String id : ids) {
+                    assertThat(client.await(id, WITHIN).getStatus()).as(id).hasToString("COMPLETED");
+                }
+            }
+        });
+        assertThat(log).anySatisfy(line -> assertThat(line).contains("sasl.jaas.config = [hidden]"));
+        assertThat(log).noneSatisfy(line -> assertThat(line).containsAnyOf(SLUICE_PASSWORD, CLIENT_PASSWORD, ADMIN_PASSWORD));
+    }
+
+    /** What {@code body} makes the log say, messages and stack traces, with the log at INFO (Kafka's clients log their settings there). */
+    private static List<String> logged(ThrowingRunnable body) throws Exception {
         ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(
                 org.slf4j.Logger.ROOT_LOGGER_NAME);
         Level level = root.getLevel();
-        ListAppender<ILoggingEvent> log = new ListAppender<>();
-        log.start();
-        root.addAppender(log);
-        root.setLevel(Level.INFO); // Kafka's clients log their settings at INFO
-        try (SluiceRunner runner = start("sec");
-             JobClient client = JobClient.create(as("client", CLIENT_PASSWORD),
-                     SluiceTopics.create("sec", AvroSerdes.forUrl("mem://security-it")))) {
-            runner.awaitRunning(WITHIN);
-            List<String> ids = new ArrayList<>();
-            ids.add(client.submit(Jobs.text("short", "short", "A short document, on a secured cluster.")).get()
-                    .getJobId());
-            ids.add(client.submit(Jobs.text("long", "long", "word ".repeat(700))).get().getJobId()); // the bulk lane
-            for (String id : ids) {
-                assertThat(client.await(id, WITHIN).getStatus()).as(id).hasToString("COMPLETED");
-            }
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        root.addAppender(appender);
+        root.setLevel(Level.INFO);
+        try {
+            body.run();
         } finally {
             root.setLevel(level);
-            root.detachAppender(log);
+            root.detachAppender(appender);
         }
-        assertThat(log.list).as("the log while the pipeline ran").isNotEmpty();
-        assertThat(log.list).anySatisfy(event -> assertThat(event.getFormattedMessage()).contains("sasl.jaas.config = [hidden]"));
-        for (ILoggingEvent event : log.list) {
-            String text = event.getFormattedMessage() + (event.getThrowableProxy() == null ? ""
-                    : ch.qos.logback.classic.spi.ThrowableProxyUtil.asString(event.getThrowableProxy()));
-            assertThat(text).doesNotContain(SLUICE_PASSWORD, CLIENT_PASSWORD, ADMIN_PASSWORD);
+        List<String> lines = new ArrayList<>();
+        for (ILoggingEvent event : appender.list) {
+            lines.add(event.getFormattedMessage() + (event.getThrowableProxy() == null ? ""
+                    : ch.qos.logback.classic.spi.ThrowableProxyUtil.asString(event.getThrowableProxy())));
         }
+        assertThat(lines).as("the log while the pipeline ran").isNotEmpty();
+        return lines;
+    }
+
+    private interface ThrowingRunnable {
+        void run() throws Exception;
     }
 
     /** Runs the JDK's keytool, failing with its output if it fails. */
@@ -214,7 +229,7 @@ class SecurityIT {
                 keyPassword, "-file", tls.resolve("broker.cer").toString());
         keytool("-importcert", "-noprompt", "-alias", "broker", "-file", tls.resolve("broker.cer").toString(),
                 "-storetype", "PKCS12", "-keystore", tls.resolve("trust.p12").toString(), "-storepass", trustPassword);
-        ListAppender<ILoggingEvent> log = new ListAppender<>();
+        List<String> log;
         try (EmbeddedKafka secured = EmbeddedKafka.startTls(tls.resolve("broker.p12"), keyPassword,
                 tls.resolve("trust.p12"), trustPassword)) {
             Map<String, Object> client = new HashMap<>(EmbeddedKafka.tls(tls.resolve("trust.p12"), trustPassword));
@@ -223,28 +238,18 @@ class SecurityIT {
             Map<String, Object> settings = new HashMap<>(Map.of(SluiceConfig.TOPICS_PREFIX_CONFIG, "tls",
                     SluiceConfig.REGISTRY_URL_CONFIG, "mem://security-it"));
             client.forEach((key, value) -> settings.put(SluiceConfig.KAFKA_PREFIX + key, value));
-            ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(
-                    org.slf4j.Logger.ROOT_LOGGER_NAME);
-            Level level = root.getLevel();
-            log.start();
-            root.addAppender(log);
-            root.setLevel(Level.INFO);
-            try (SluiceRunner runner = SluiceRunner.start(new SluiceConfig(settings), PIPELINE,
-                    Map.of(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("tls-state").toString()));
-                 JobClient jobs = JobClient.create(client, SluiceTopics.create("tls", AvroSerdes.forUrl("mem://security-it")))) {
-                runner.awaitRunning(WITHIN);
-                String id = jobs.submit(Jobs.text("over-tls", "d", "A document over TLS.")).get().getJobId();
-                assertThat(jobs.await(id, WITHIN).getStatus()).hasToString("COMPLETED");
-            } finally {
-                root.setLevel(level);
-                root.detachAppender(log);
-            }
+            log = logged(() -> {
+                try (SluiceRunner runner = SluiceRunner.start(new SluiceConfig(settings), PIPELINE,
+                        Map.of(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("tls-state").toString()));
+                     JobClient jobs = JobClient.create(client, SluiceTopics.create("tls", AvroSerdes.forUrl("mem://security-it")))) {
+                    runner.awaitRunning(WITHIN);
+                    String id = jobs.submit(Jobs.text("over-tls", "d", "A document over TLS.")).get().getJobId();
+                    assertThat(jobs.await(id, WITHIN).getStatus()).hasToString("COMPLETED");
+                }
+            });
         }
-        assertThat(log.list).anySatisfy(event -> assertThat(event.getFormattedMessage())
-                .contains("ssl.truststore.password = [hidden]"));
-        for (ILoggingEvent event : log.list) {
-            assertThat(event.getFormattedMessage()).doesNotContain(trustPassword, keyPassword);
-        }
+        assertThat(log).anySatisfy(line -> assertThat(line).contains("ssl.truststore.password = [hidden]"));
+        assertThat(log).noneSatisfy(line -> assertThat(line).containsAnyOf(trustPassword, keyPassword));
     }
 
     @Test

@@ -93,7 +93,7 @@ record BenchReport(Machine machine, List<Case> cases, List<Latency> latency, Mem
         sb.append(String.format(Locale.ROOT, "%nmemory of the Sluice side (its own JVM, java %s; the load clients, floors"
                 + " and broker run apart): ", memory.javaOptions()));
         sb.append(memory.peakRssMb() < 0 ? String.format("not measured%n") : String.format(Locale.ROOT,
-                "peak RSS %.0f MB, peak heap %.0f MB%n", memory.peakRssMb(), memory.peakHeapMb()));
+                "peak RSS %.0f MiB, peak heap %.0f MiB%n", memory.peakRssMb(), memory.peakHeapMb()));
         return sb.toString();
     }
 
