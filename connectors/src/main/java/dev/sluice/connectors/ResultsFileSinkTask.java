@@ -3,8 +3,7 @@ package dev.sluice.connectors;
 import dev.sluice.schemas.JobResult;
 import dev.sluice.serdes.AvroSerdes;
 import java.io.IOException;
-import java.io.Writer;
-import java.nio.channels.Channels;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.StandardOpenOption;
@@ -21,13 +20,12 @@ import org.apache.kafka.connect.sink.SinkTask;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Appends each result as a JSON line; flushes and syncs the file before the worker commits offsets. */
+/** Appends each result as a JSON line, a batch in one write; syncs the file before the worker commits offsets. */
 public final class ResultsFileSinkTask extends SinkTask {
 
     private static final Logger log = LoggerFactory.getLogger(ResultsFileSinkTask.class);
 
     private FileChannel channel;
-    private Writer writer;
     private Deserializer<JobResult> deserializer;
     private ErrantRecordReporter errant;
     private String file;
@@ -58,13 +56,17 @@ public final class ResultsFileSinkTask extends SinkTask {
         } catch (IOException e) {
             throw new ConnectException("cannot open " + file + " to append results: " + e.getMessage(), e);
         }
-        writer = Channels.newWriter(channel, StandardCharsets.UTF_8);
         errant = context.errantRecordReporter();
         log.info("appending results to {}", file);
     }
 
+    /**
+     * Appends the batch's results in one write of whole lines, so that a reader of the file (tail -f, a
+     * test) does not find a line cut where a buffer happened to end.
+     */
     @Override
     public void put(Collection<SinkRecord> records) {
+        StringBuilder lines = new StringBuilder();
         for (SinkRecord record : records) {
             JobResult result;
             try {
@@ -76,7 +78,7 @@ public final class ResultsFileSinkTask extends SinkTask {
                 result = deserializer.deserialize(record.topic(), bytes);
             } catch (RuntimeException e) {
                 String where = record.topic() + "-" + record.kafkaPartition() + "@" + record.kafkaOffset();
-                if (errant == null) {
+                if (errant == null) { // the batch fails whole, and comes again after the task restarts
                     throw new DataException("the record at " + where + " is not a readable JobResult: "
                             + e.getMessage(), e);
                 }
@@ -84,19 +86,28 @@ public final class ResultsFileSinkTask extends SinkTask {
                 errant.report(record, e);
                 continue;
             }
-            try {
-                writer.write(result.toString().replace('\n', ' '));
-                writer.write('\n');
-            } catch (IOException e) {
-                throw new ConnectException("cannot append to " + file + ": " + e.getMessage(), e);
+            lines.append(result.toString().replace('\n', ' ')).append('\n');
+        }
+        append(lines);
+    }
+
+    private void append(CharSequence lines) {
+        if (lines.length() == 0) {
+            return;
+        }
+        ByteBuffer bytes = StandardCharsets.UTF_8.encode(java.nio.CharBuffer.wrap(lines));
+        try {
+            while (bytes.hasRemaining()) {
+                channel.write(bytes);
             }
+        } catch (IOException e) {
+            throw new ConnectException("cannot append to " + file + ": " + e.getMessage(), e);
         }
     }
 
     @Override
     public void flush(Map<TopicPartition, OffsetAndMetadata> offsets) {
         try {
-            writer.flush();
             channel.force(false);
         } catch (IOException e) {
             throw new ConnectException("cannot flush " + file + ": " + e.getMessage(), e);
@@ -105,9 +116,9 @@ public final class ResultsFileSinkTask extends SinkTask {
 
     @Override
     public void stop() {
-        if (writer != null) {
+        if (channel != null) {
             try {
-                writer.close();
+                channel.close();
             } catch (IOException e) {
                 log.warn("closing {}", file, e);
             }
