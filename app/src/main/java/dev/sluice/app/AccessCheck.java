@@ -68,35 +68,33 @@ final class AccessCheck {
      *
      * @throws IllegalStateException when the principal lacks any; its message names them and {@link #DOCS}
      */
-    static void verify(Map<String, Object> adminConfig, Map<String, Set<AclOperation>> needs) throws InterruptedException {
+    static void verify(Admin admin, Map<String, Set<AclOperation>> needs) throws InterruptedException {
         List<String> missing = new ArrayList<>();
-        try (Admin admin = Admin.create(adminConfig)) {
-            Map<String, KafkaFuture<TopicDescription>> described = admin.describeTopics(needs.keySet(),
-                    new DescribeTopicsOptions().includeAuthorizedOperations(true)).topicNameValues();
-            for (Map.Entry<String, Set<AclOperation>> need : needs.entrySet()) {
-                String topic = need.getKey();
-                try {
-                    Set<AclOperation> allowed = described.get(topic).get(60, TimeUnit.SECONDS).authorizedOperations();
-                    if (allowed == null) {
-                        continue; // the broker did not say
-                    }
-                    for (AclOperation operation : need.getValue()) {
-                        if (!allowed.contains(operation)) {
-                            missing.add(operation + " on topic " + topic);
-                        }
-                    }
-                } catch (ExecutionException e) {
-                    if (e.getCause() instanceof AuthorizationException) {
-                        need.getValue().forEach(operation -> missing.add(operation + " on topic " + topic));
-                    } else if (e.getCause() instanceof UnknownTopicOrPartitionException) {
-                        missing.add("topic " + topic + " to exist (it is not there, and topics.create is false)");
-                    } else {
-                        throw new IllegalStateException("cannot describe topic " + topic + ": " + e.getCause().getMessage(),
-                                e.getCause());
-                    }
-                } catch (TimeoutException e) {
-                    throw new IllegalStateException("the cluster did not describe topic " + topic + " within 60 s", e);
+        Map<String, KafkaFuture<TopicDescription>> described = admin.describeTopics(needs.keySet(),
+                new DescribeTopicsOptions().includeAuthorizedOperations(true)).topicNameValues();
+        for (Map.Entry<String, Set<AclOperation>> need : needs.entrySet()) {
+            String topic = need.getKey();
+            try {
+                Set<AclOperation> allowed = described.get(topic).get(60, TimeUnit.SECONDS).authorizedOperations();
+                if (allowed == null) {
+                    continue; // the broker did not say
                 }
+                for (AclOperation operation : need.getValue()) {
+                    if (!allowed.contains(operation)) {
+                        missing.add(operation + " on topic " + topic);
+                    }
+                }
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof AuthorizationException) {
+                    need.getValue().forEach(operation -> missing.add(operation + " on topic " + topic));
+                } else if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                    missing.add("topic " + topic + " to exist (it is not there, and topics.create is false)");
+                } else {
+                    throw new IllegalStateException("cannot describe topic " + topic + ": " + e.getCause().getMessage(),
+                            e.getCause());
+                }
+            } catch (TimeoutException e) {
+                throw new IllegalStateException("the cluster did not describe topic " + topic + " within 60 s", e);
             }
         }
         if (!missing.isEmpty()) {

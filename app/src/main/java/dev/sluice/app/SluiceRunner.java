@@ -82,14 +82,16 @@ public final class SluiceRunner implements AutoCloseable {
         props.putAll(extraStreamsProps);
         AvroSerdes serdes = AvroSerdes.forUrl(config.registryUrl());
         SluiceTopics topics = SluiceTopics.create(config.topicPrefix(), serdes);
-        if (config.getBoolean(SluiceConfig.TOPICS_CREATE_CONFIG)) {
-            TopicSetup.ensure(adminConfig(props), topics, pipeline.lanes(), config.getInt(SluiceConfig.TOPICS_PARTITIONS_CONFIG),
-                    config.getShort(SluiceConfig.TOPICS_REPLICATION_FACTOR_CONFIG));
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(adminConfig(props))) {
+            if (config.getBoolean(SluiceConfig.TOPICS_CREATE_CONFIG)) {
+                TopicSetup.ensure(admin, topics, pipeline.lanes(), config.getInt(SluiceConfig.TOPICS_PARTITIONS_CONFIG),
+                        config.getShort(SluiceConfig.TOPICS_REPLICATION_FACTOR_CONFIG));
+            }
+            // what the principal may do on each topic, asked before anything runs (groups and transactional ids
+            // cannot be asked before they are used: see the uncaught exception handler below)
+            AccessCheck.verify(admin, AccessCheck.needs(topics, pipeline.lanes(),
+                    segments.isEmpty() ? all : segments, !config.statusRetention().isZero()));
         }
-        // what the principal may do on each topic, asked before anything runs (groups and transactional ids
-        // cannot be asked before they are used: see the uncaught exception handler below)
-        AccessCheck.verify(adminConfig(props), AccessCheck.needs(topics, pipeline.lanes(),
-                segments.isEmpty() ? all : segments, !config.statusRetention().isZero()));
         // every id this instance writes, and the ids of the schemas it reads, are known before any record
         SchemaSetup.prepare(serdes.registry(), SchemaSetup.subjects(topics, pipeline.lanes()),
                 config.registryCompatibility(), config.registryStartupTimeout());

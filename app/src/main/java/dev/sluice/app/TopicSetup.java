@@ -3,7 +3,6 @@ package dev.sluice.app;
 import dev.sluice.serdes.SluiceTopics;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -21,10 +20,10 @@ final class TopicSetup {
     private TopicSetup() {
     }
 
-    static void ensure(Map<String, Object> adminConfig, SluiceTopics topics, java.util.Collection<String> lanes,
+    static void ensure(Admin admin, SluiceTopics topics, java.util.Collection<String> lanes,
                        int partitions, short replicationFactor) throws InterruptedException {
         List<String> names = topics.names(lanes);
-        try (Admin admin = Admin.create(adminConfig)) {
+        try {
             Set<String> existing = admin.listTopics().names().get();
             List<NewTopic> missing = new ArrayList<>();
             for (String name : names) {

@@ -58,6 +58,8 @@ public final class DirectorySourceTask extends SourceTask {
     static final String STAGE = "directory-source";
 
     private DirectorySourceConfig config;
+    /** The extensions taken, lower case: looked at for every file of every scan. */
+    private List<String> extensions;
     private Path root;
     private String directory;
     private int index;
@@ -88,6 +90,7 @@ public final class DirectorySourceTask extends SourceTask {
     @Override
     public void start(Map<String, String> props) {
         config = new DirectorySourceConfig(props);
+        extensions = config.extensions();
         root = config.directory().toAbsolutePath().normalize();
         directory = root.toString();
         index = Integer.parseInt(props.getOrDefault(DirectorySourceConnector.TASK_INDEX, "0"));
@@ -168,7 +171,7 @@ public final class DirectorySourceTask extends SourceTask {
                 return false;
             }
         }
-        return config.extensions().contains(extension(relative.getFileName().toString()));
+        return extensions.contains(extension(relative.getFileName().toString()));
     }
 
     private static String extension(String fileName) {
