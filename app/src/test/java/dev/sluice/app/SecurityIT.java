@@ -22,17 +22,22 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.CreateTopicsOptions;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.acl.AclPermissionType;
 import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourceType;
 import org.apache.kafka.streams.StreamsConfig;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -144,6 +149,33 @@ class SecurityIT {
             }
         }
         admin.createAcls(bindings).all().get(30, TimeUnit.SECONDS);
+        awaitInForce(prefix, bindings);
+    }
+
+    /**
+     * Waits until the broker and the controller both apply {@code bindings}: each authorizer takes the ACLs
+     * from the metadata log after the commit that answers createAcls, so a client that starts at once can
+     * be refused (a CI run was, creating a topic). The broker answers describeAcls from its authorizer; the
+     * controller authorizes CreateTopics, which a validate-only create as User:sluice asks of it.
+     */
+    private static void awaitInForce(String prefix, List<AclBinding> bindings) {
+        Awaitility.await("the broker's authorizer holds the ACLs").atMost(WITHIN).pollInterval(Duration.ofMillis(100))
+                .until(() -> admin.describeAcls(AclBindingFilter.ANY).values().get(30, TimeUnit.SECONDS)
+                        .containsAll(bindings));
+        boolean mayCreate = bindings.stream().anyMatch(binding -> binding.entry().principal().equals("User:sluice")
+                && binding.entry().operation() == AclOperation.CREATE
+                && binding.pattern().resourceType() == ResourceType.TOPIC);
+        if (mayCreate) {
+            try (Admin sluice = Admin.create(scram())) {
+                Awaitility.await("the controller's authorizer lets User:sluice create topics")
+                        .atMost(WITHIN).pollInterval(Duration.ofMillis(100)).ignoreExceptionsInstanceOf(ExecutionException.class)
+                        .until(() -> {
+                            sluice.createTopics(List.of(new NewTopic(prefix + ".acl-probe", 1, (short) 1)),
+                                    new CreateTopicsOptions().validateOnly(true)).all().get(30, TimeUnit.SECONDS);
+                            return true;
+                        });
+            }
+        }
     }
 
     private static SluiceConfig config(String prefix) {
