@@ -35,27 +35,27 @@ final class EventStream {
 
     private final String jobId;
     private final SseClient sse;
-    private final JobClient client;
     private final Object lock = new Object();
     /** Events that came before the status was sent; null once it was. */
     private List<JobEvent> early = new ArrayList<>();
     private boolean finishing;
     private AutoCloseable following;
+    /** This stream's own future of the job's result, cancelled when the stream stops. */
+    private final CompletableFuture<JobResult> result;
     private ScheduledFuture<?> timeout;
 
-    private EventStream(String jobId, SseClient sse, JobClient client) {
+    private EventStream(String jobId, SseClient sse, CompletableFuture<JobResult> result) {
         this.jobId = jobId;
         this.sse = sse;
-        this.client = client;
+        this.result = result;
     }
 
     /** Streams job {@code jobId} to {@code sse}, for at most {@code wait}. */
     static void follow(String jobId, SseClient sse, JobClient client, StatusLookup statuses, String authorization,
                        Duration wait, ScheduledExecutorService timer) throws InterruptedException {
         sse.keepAlive();
-        EventStream stream = new EventStream(jobId, sse, client);
-        CompletableFuture<JobResult> result = client.result(jobId);
-        stream.following = client.events(jobId, event -> stream.event(event, result));
+        EventStream stream = new EventStream(jobId, sse, client.result(jobId));
+        stream.following = client.events(jobId, stream::event);
         sse.onClose(stream::stop);
         // the headers go out now: a caller that saw them may submit the job and miss nothing
         sse.sendComment("following job " + jobId);
@@ -63,10 +63,10 @@ final class EventStream {
                 "job " + jobId + " did not end within " + wait.toMillis() + " ms").toString()), wait.toMillis(),
                 TimeUnit.MILLISECONDS);
         StatusLookup.Answer status = statuses.find(jobId, null, authorization);
-        stream.started(status, result);
+        stream.started(status);
     }
 
-    private void started(StatusLookup.Answer status, CompletableFuture<JobResult> result) {
+    private void started(StatusLookup.Answer status) {
         synchronized (lock) {
             Instant known = Instant.EPOCH;
             boolean ended = false;
@@ -80,41 +80,41 @@ final class EventStream {
             early = null;
             if (ended) {
                 // it ended before the request: its result, if this gateway's client still has it
-                finish(result, Duration.ofSeconds(1));
+                finish(Duration.ofSeconds(1));
                 return;
             }
             for (JobEvent event : before) {
                 if (event.getAt().isAfter(known) || dev.sluice.schemas.Jobs.isEnd(event.getType())) {
-                    progress(event, result);
+                    progress(event);
                 }
             }
         }
     }
 
-    private void event(JobEvent event, CompletableFuture<JobResult> result) {
+    private void event(JobEvent event) {
         synchronized (lock) {
             if (early != null) {
                 early.add(event);
             } else {
-                progress(event, result);
+                progress(event);
             }
         }
     }
 
-    private void progress(JobEvent event, CompletableFuture<JobResult> result) {
+    private void progress(JobEvent event) {
         if (finishing) {
             return;
         }
         send("progress", JobEventsView.json(event).toString());
         if (dev.sluice.schemas.Jobs.isEnd(event.getType())) {
-            finish(result, RESULT_WAIT);
+            finish(RESULT_WAIT);
         }
     }
 
     /** Sends the result once it comes (within {@code wait}), then closes. */
-    private void finish(CompletableFuture<JobResult> result, Duration wait) {
+    private void finish(Duration wait) {
         finishing = true;
-        // a copy: the timeout must not fail the client's own future, which others may wait on
+        // a copy: the timeout must not cancel the stream's future before it has sent its end
         result.copy().orTimeout(wait.toMillis(), TimeUnit.MILLISECONDS).whenComplete((done, error) -> {
             if (done != null) {
                 end("result", done.toString());
@@ -148,6 +148,7 @@ final class EventStream {
         if (timeout != null) {
             timeout.cancel(false);
         }
+        result.cancel(false); // the client forgets a job whose result no one awaits any more
         try {
             if (following != null) {
                 following.close();

@@ -197,6 +197,20 @@ class GatewayIT {
     }
 
     @Test
+    void shouldEndAStreamThatOutwaitsItsTimeoutAndForgetTheJob() throws Exception {
+        HttpResponse<java.util.stream.Stream<String>> stream = http.send(HttpRequest.newBuilder(URI.create(
+                "http://127.0.0.1:" + gateway.port() + "/v1/jobs/sse-never/events?timeout=1s"))
+                .header("Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofLines());
+        java.util.List<String[]> events = events(stream);
+        assertThat(events).extracting(e -> e[0]).containsExactly("timeout");
+        assertThat(JSON.readTree(events.get(0)[1]).path("error").asText()).contains("sse-never", "1000 ms");
+        // the stream's wait for the result ended with it: the gateway's client awaits nothing once the jobs of
+        // the other tests are done (it used to keep a future for every job ever streamed)
+        org.awaitility.Awaitility.await("the gateway's client awaits no job").atMost(Duration.ofSeconds(60))
+                .until(() -> client.awaitedJobs() == 0);
+    }
+
+    @Test
     void shouldAcceptAJobAndGiveItsGeneratedId() throws Exception {
         HttpResponse<String> response = send("POST", "/v1/jobs", "{\"document\": {\"text\": \"No id given.\"}}");
         assertThat(response.statusCode()).isEqualTo(202);

@@ -172,6 +172,27 @@ class JobClientIT {
         try (JobClient client = client()) {
             assertThatThrownBy(() -> client.await("never-submitted", Duration.ofMillis(300)))
                     .isInstanceOf(TimeoutException.class);
+            assertThat(client.awaitedJobs()).as("jobs awaited after the wait gave up").isZero();
+        }
+    }
+
+    @Test
+    void shouldAwaitAJobUntilItsLastCallerStops() throws Exception {
+        try (JobClient client = client(); JobClient other = client()) {
+            var first = client.result("awaited-twice");
+            var second = client.result("awaited-twice");
+            var never = client.result("never-coming");
+            assertThat(client.awaitedJobs()).isEqualTo(2);
+            never.cancel(false);
+            first.cancel(false);
+            assertThat(client.awaitedJobs()).as("second still awaits awaited-twice").isEqualTo(1);
+
+            other.submit(Jobs.text("awaited-twice", "doc", "text")).get(30, TimeUnit.SECONDS);
+            assertThat(second.get(30, TimeUnit.SECONDS).getJobId()).isEqualTo("awaited-twice");
+            assertThat(first).isCancelled();
+            assertThat(client.awaitedJobs()).isZero();
+            // the result is kept for a later caller, who gets a future of its own
+            assertThat(client.result("awaited-twice")).isCompletedWithValueMatching(r -> r.getJobId().equals("awaited-twice"));
         }
     }
 

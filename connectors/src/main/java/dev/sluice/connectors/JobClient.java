@@ -74,7 +74,11 @@ public final class JobClient implements AutoCloseable {
     private final java.util.concurrent.Semaphore inFlight;
     private final Duration blockTimeout;
 
-    private final Map<String, CompletableFuture<JobResult>> waiting = new ConcurrentHashMap<>();
+    /**
+     * Each job whose result is awaited, and the future of each caller that awaits it: a caller that stops
+     * waiting (a timeout, a cancel) takes its own out, and the job goes with its last one.
+     */
+    private final Map<String, List<CompletableFuture<JobResult>>> waiting = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<JobResult>> arrived = java.util.Collections.synchronizedMap(
             new java.util.LinkedHashMap<>(1024, 0.75f, false) {
                 @Override
@@ -186,13 +190,11 @@ public final class JobClient implements AutoCloseable {
         try {
             value = jobs.serialize(topics.jobs().name(), job);
         } catch (RuntimeException e) {
-            waiting.remove(id, result);
             result.completeExceptionally(new IllegalStateException("job " + id + " was not sent: " + e.getMessage(), e));
             return result;
         }
         producer.send(new ProducerRecord<>(topics.jobs().name(), id, value), (metadata, error) -> {
             if (error != null) {
-                waiting.remove(id, result);
                 result.completeExceptionally(new IllegalStateException("job " + id + " was not sent: "
                         + error.getMessage(), error));
             }
@@ -260,7 +262,10 @@ public final class JobClient implements AutoCloseable {
                 topics.control().valueSerde().serializer().serialize(topic, command))).get();
     }
 
-    /** The result of a job, when it comes. */
+    /**
+     * The result of a job, when it comes. The future is the caller's own: cancel it to stop waiting, so
+     * that the client forgets a job whose result is never coming.
+     */
     public CompletableFuture<JobResult> result(String jobId) {
         return watch(jobId);
     }
@@ -271,8 +276,12 @@ public final class JobClient implements AutoCloseable {
      * @throws TimeoutException when no result came within {@code timeout}
      */
     public JobResult await(String jobId, Duration timeout) throws InterruptedException, TimeoutException {
+        CompletableFuture<JobResult> result = watch(jobId);
         try {
-            return watch(jobId).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return result.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | InterruptedException e) {
+            result.cancel(false);
+            throw e;
         } catch (ExecutionException e) {
             throw new IllegalStateException("job " + jobId + " has no result: " + e.getCause().getMessage(), e.getCause());
         }
@@ -388,14 +397,28 @@ public final class JobClient implements AutoCloseable {
         if (done != null) {
             return done;
         }
-        CompletableFuture<JobResult> future = waiting.computeIfAbsent(jobId, id -> new CompletableFuture<>());
+        CompletableFuture<JobResult> mine = new CompletableFuture<>();
+        waiting.compute(jobId, (id, callers) -> {
+            List<CompletableFuture<JobResult>> list = callers == null ? new ArrayList<>(1) : callers;
+            list.add(mine);
+            return list;
+        });
+        // however it ends (its result, a cancel, a timeout, a failed send), it stops being awaited
+        mine.whenComplete((result, error) -> waiting.computeIfPresent(jobId, (id, callers) -> {
+            callers.remove(mine);
+            return callers.isEmpty() ? null : callers;
+        }));
         // the result may have arrived between the two look-ups
         done = arrived.get(jobId);
         if (done != null) {
-            waiting.remove(jobId, future);
-            return done;
+            mine.complete(done.join());
         }
-        return future;
+        return mine;
+    }
+
+    /** How many jobs this client awaits the result of: its own on their way, and those others await through it. */
+    public int awaitedJobs() {
+        return waiting.size();
     }
 
     private void startAtEnd() {
@@ -428,11 +451,13 @@ public final class JobClient implements AutoCloseable {
                         if (result == null) {
                             continue;
                         }
-                        CompletableFuture<JobResult> future = waiting.get(result.getJobId());
-                        if (future != null) {
-                            future.complete(result);
-                            arrived.putIfAbsent(result.getJobId(), future);
-                            waiting.remove(result.getJobId(), future);
+                        if (waiting.containsKey(result.getJobId())) {
+                            // kept first: a caller that comes after the removal below finds it there
+                            arrived.putIfAbsent(result.getJobId(), CompletableFuture.completedFuture(result));
+                            List<CompletableFuture<JobResult>> callers = waiting.remove(result.getJobId());
+                            if (callers != null) {
+                                List.copyOf(callers).forEach(caller -> caller.complete(result));
+                            }
                         }
                     }
                 } catch (RecordDeserializationException e) {
@@ -472,8 +497,15 @@ public final class JobClient implements AutoCloseable {
     }
 
     private void failAll(Throwable cause) {
-        waiting.forEach((id, future) -> future.completeExceptionally(cause));
-        waiting.clear();
+        // each list is taken out of the map before it is read: only a list in the map changes
+        List<CompletableFuture<JobResult>> callers = new ArrayList<>();
+        for (String jobId : List.copyOf(waiting.keySet())) {
+            List<CompletableFuture<JobResult>> awaiting = waiting.remove(jobId);
+            if (awaiting != null) {
+                callers.addAll(awaiting);
+            }
+        }
+        callers.forEach(caller -> caller.completeExceptionally(cause));
     }
 
     @Override
