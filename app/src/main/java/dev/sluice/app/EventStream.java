@@ -74,7 +74,7 @@ final class EventStream {
                 JsonNode state = read(status.body());
                 send("status", status.body());
                 known = Instant.parse(state.path("updatedAt").asText());
-                ended = List.of("COMPLETED", "FAILED", "CANCELLED", "EXPIRED").contains(state.path("status").asText());
+                ended = StatusLookup.hasEnded(state);
             }
             List<JobEvent> before = early;
             early = null;

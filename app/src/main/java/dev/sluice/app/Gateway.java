@@ -330,11 +330,26 @@ final class Gateway implements AutoCloseable {
         }).handle(ctx);
     }
 
+    /**
+     * DELETE /v1/jobs/{id}: 409 with its end when the status store (if kept) says the job has ended (a
+     * cancel would change nothing); else 202, the cancel written. A job the store does not know may be on
+     * its way to the pipeline, and a cancel applies to it when it comes.
+     */
     private void cancel(Context ctx) throws Exception {
         String id = ctx.pathParam("id");
+        StatusLookup.Answer status = statuses == null ? null : statuses.find(id, null, ctx.header("Authorization"));
+        if (status != null && status.status() == 200) {
+            JsonNode state = JSON.readTree(status.body());
+            if (StatusLookup.hasEnded(state)) {
+                String end = state.path("status").asText();
+                json(ctx, 409, object().put("jobId", id).put("status", end).put("error", "job " + id
+                        + " has already ended " + end + "; a cancel changes nothing"));
+                return;
+            }
+        }
         client.cancel(id, reason(ctx));
         json(ctx, 202, object().put("jobId", id).put("cancel", "requested: the job ends CANCELLED at the next stage it"
-                + " reaches, unless it has ended"));
+                + " reaches, unless it ends before"));
     }
 
     private void pause(Context ctx, boolean pause) throws Exception {

@@ -1,5 +1,6 @@
 package dev.sluice.app;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -106,6 +107,12 @@ final class StatusLookup {
             return error(503, "the instance that keeps job " + jobId + "'s status, " + owner.host() + ":"
                     + owner.port() + ", did not answer: " + e.getMessage());
         }
+    }
+
+    /** Whether a job's state, as {@link #find} writes it, is an end: COMPLETED, FAILED, CANCELLED or EXPIRED. */
+    static boolean hasEnded(JsonNode state) {
+        String status = state.path("status").asText();
+        return java.util.Arrays.stream(dev.sluice.schemas.JobStatus.values()).anyMatch(end -> end.name().equals(status));
     }
 
     private static Answer error(int status, String message) {

@@ -102,13 +102,18 @@ class GatewayIT {
 
     /** The job's status once the status store says COMPLETED (it has it when the pipeline's commit is read back). */
     private static JsonNode completedStatus(String jobId) {
+        return statusOnceEnded(jobId, "COMPLETED");
+    }
+
+    /** The job's status from the gateway, once the status store says it ended {@code end}. */
+    private static JsonNode statusOnceEnded(String jobId, String end) {
         JsonNode[] status = {null};
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
                 .untilAsserted(() -> {
                     HttpResponse<String> response = send("GET", "/v1/jobs/" + jobId, null);
                     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
                     status[0] = json(response);
-                    assertThat(status[0].path("status").asText()).isEqualTo("COMPLETED");
+                    assertThat(status[0].path("status").asText()).isEqualTo(end);
                 });
         return status[0];
     }
@@ -404,5 +409,17 @@ class GatewayIT {
         assertThat(json(cancelled).path("jobId").asText()).isEqualTo("http-cancel");
         assertThat(send("POST", "/v1/pipeline/resume", null).statusCode()).isEqualTo(202);
         assertThat(client.await("http-cancel", Duration.ofSeconds(60)).getStatus()).hasToString("CANCELLED");
+
+        // once the status store has its end, a job is not cancelled again, nor one that completed
+        statusOnceEnded("http-cancel", "CANCELLED");
+        HttpResponse<String> again = send("DELETE", "/v1/jobs/http-cancel", null);
+        assertThat(again.statusCode()).isEqualTo(409);
+        assertThat(json(again).path("status").asText()).isEqualTo("CANCELLED");
+        assertThat(send("POST", "/v1/jobs?wait=60s", "{\"jobId\": \"http-done\", \"document\": {\"text\": \"Done.\"}}")
+                .statusCode()).isEqualTo(200);
+        completedStatus("http-done");
+        HttpResponse<String> done = send("DELETE", "/v1/jobs/http-done", null);
+        assertThat(done.statusCode()).isEqualTo(409);
+        assertThat(json(done).path("error").asText()).contains("http-done", "already ended COMPLETED");
     }
 }
