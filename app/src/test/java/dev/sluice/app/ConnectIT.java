@@ -94,11 +94,7 @@ class ConnectIT {
     }
 
     private static void write(String name, String text) throws Exception {
-        Path file = inbox.resolve(name);
-        Files.createDirectories(file.getParent());
-        Path partial = inbox.resolve("." + file.getFileName() + ".partial");
-        Files.writeString(partial, text, StandardCharsets.UTF_8);
-        Files.move(partial, file); // in whole, as a spooling directory takes files
+        write(inbox, name, text);
     }
 
     /** The results file's lines, each a JobResult as JSON, by job id. */
@@ -192,6 +188,107 @@ class ConnectIT {
         assertThat(jobIds).hasSize(9).doesNotHaveDuplicates();
         assertThat(records(PREFIX + ".dlq")).hasSize(2);
         assertThat(all.get("b.md").get(0).path("output").toString()).contains("markdown");
+    }
+
+    /**
+     * A worker killed with SIGKILL (in a JVM of its own, as {@code sluice connect}) before it flushed its
+     * offsets: on restart it sends again what it had sent, under the same job ids, and the pipeline
+     * refuses each repeat as DuplicateJobId, so no file is lost and no job gets a second result.
+     */
+    @Test
+    void shouldLoseNothingAndGiveNoJobASecondResultWhenTheWorkerIsKilled() throws Exception {
+        String prefix = "conncrash";
+        Path crash = Files.createDirectories(dir.resolve("crash"));
+        Path crashInbox = Files.createDirectories(crash.resolve("inbox"));
+        SluiceConfig config = new SluiceConfig(Map.of(SluiceConfig.TOPICS_PREFIX_CONFIG, prefix,
+                SluiceConfig.REGISTRY_URL_CONFIG, REGISTRY,
+                SluiceConfig.KAFKA_PREFIX + StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
+        try (SluiceRunner pipeline = SluiceRunner.start(config, BuiltinStages.ingest(), Map.of(
+                StreamsConfig.STATE_DIR_CONFIG, crash.resolve("state").toString()))) {
+            pipeline.awaitRunning(WITHIN);
+            List<String> before = new ArrayList<>();
+            for (int i = 1; i <= 20; i++) {
+                String name = String.format("doc-%02d.txt", i);
+                write(crashInbox, name, "Document " + i + ", taken before the worker was killed.");
+                before.add(name);
+            }
+            write(crashInbox, "half.jsonl", "{\"jobId\": \"half-1\", \"document\": {\"text\": \"One.\"}}\n"
+                    + "{\"jobId\": \"half-2\", \"document\": {\"text\": \"Two.\"}}\n");
+            before.addAll(List.of("half-1", "half-2"));
+
+            Map<String, String> workerProps = worker();
+            workerProps.put("offset.storage.file.filename", crash.resolve("connect.offsets").toString());
+            workerProps.put("offset.flush.interval.ms", "600000"); // nothing is flushed before the kill
+            Map<String, String> sourceProps = new HashMap<>(connectors().get(0));
+            sourceProps.putAll(Map.of("name", "crash-source", "directory", crashInbox.toString(), "topics.prefix", prefix));
+            Path workerFile = properties(crash.resolve("worker.properties"), workerProps);
+            Path sourceFile = properties(crash.resolve("source.properties"), sourceProps);
+
+            SluiceProcess first = SluiceProcess.start(Files.createDirectories(crash.resolve("run-1")), Map.of(),
+                    "connect", workerFile.toString(), sourceFile.toString());
+            try {
+                org.awaitility.Awaitility.await("the first 22 results").atMost(WITHIN).pollInterval(Duration.ofMillis(200))
+                        .until(() -> resultKeys(prefix).containsAll(before));
+                first.kill();
+            } finally {
+                first.close();
+            }
+            assertThat(keys(records(prefix + ".jobs"))).containsExactlyInAnyOrderElementsOf(before);
+
+            write(crashInbox, "doc-21.txt", "Arrived while the worker was down.");
+            write(crashInbox, "zz-last.txt", "The last one, taken after every other.");
+            try (SluiceProcess second = SluiceProcess.start(Files.createDirectories(crash.resolve("run-2")), Map.of(),
+                    "connect", workerFile.toString(), sourceFile.toString())) {
+                org.awaitility.Awaitility.await("the results of the files that came while it was down").atMost(WITHIN)
+                        .pollInterval(Duration.ofMillis(200))
+                        .until(() -> resultKeys(prefix).containsAll(List.of("doc-21.txt", "zz-last.txt")));
+                // every repeat is refused once it is read: the dead letters are the proof that it was
+                org.awaitility.Awaitility.await("a dead letter for each job sent again").atMost(WITHIN)
+                        .pollInterval(Duration.ofMillis(200)).until(() -> records(prefix + ".dlq").size() >= before.size());
+            }
+
+            Map<String, Integer> sent = new HashMap<>();
+            keys(records(prefix + ".jobs")).forEach(id -> sent.merge(id, 1, Integer::sum));
+            Map<String, Integer> expected = new HashMap<>(Map.of("doc-21.txt", 1, "zz-last.txt", 1));
+            before.forEach(id -> expected.put(id, 2));
+            assertThat(sent).as("what the killed worker sent is sent again; the rest once").isEqualTo(expected);
+            List<String> all = new ArrayList<>(expected.keySet());
+            List<ConsumerRecord<String, byte[]>> results = records(prefix + ".results");
+            assertThat(keys(results)).as("one result per job").containsExactlyInAnyOrderElementsOf(all);
+            List<ConsumerRecord<String, byte[]>> deadLetters = records(prefix + ".dlq");
+            assertThat(deadLetters).hasSize(before.size()).allSatisfy(dead -> {
+                assertThat(header(dead, "__streams.errors.exception")).isEqualTo("DuplicateJobId");
+                assertThat(header(dead, "sluice.error.stage")).isEqualTo("intake");
+            });
+            assertThat(deadLetters).extracting(dead -> header(dead, "sluice.job.id"))
+                    .containsExactlyInAnyOrderElementsOf(before);
+        }
+    }
+
+    /** Writes {@code name} under {@code directory} in whole, as a spooling directory takes files. */
+    private static void write(Path directory, String name, String text) throws Exception {
+        Path file = directory.resolve(name);
+        Files.createDirectories(file.getParent());
+        Path partial = file.resolveSibling("." + file.getFileName() + ".partial");
+        Files.writeString(partial, text, StandardCharsets.UTF_8);
+        Files.move(partial, file);
+    }
+
+    private static Path properties(Path file, Map<String, String> values) throws Exception {
+        Properties props = new Properties();
+        props.putAll(values);
+        try (var out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            props.store(out, null);
+        }
+        return file;
+    }
+
+    private static List<String> keys(List<ConsumerRecord<String, byte[]>> records) {
+        return records.stream().map(ConsumerRecord::key).toList();
+    }
+
+    private static List<String> resultKeys(String prefix) {
+        return keys(records(prefix + ".results"));
     }
 
     @Test
