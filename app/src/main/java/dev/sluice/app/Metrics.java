@@ -11,7 +11,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 /**
  * What an instance exposes at {@code GET /metrics} in Prometheus's text format: its stages' meters
  * ({@code sluice_stage_records_total{stage, outcome}}, {@code sluice_stage_processing_seconds},
- * {@code sluice_gather_groups_total}), its Kafka Streams
+ * {@code sluice_gather_groups_total}), each lane's consumer lag ({@code sluice_lane_consumer_lag{lane, topic}},
+ * see {@link LaneLag}), its Kafka Streams
  * metrics (threads, tasks, processors, stores, the clients under them: {@code kafka_stream_*},
  * {@code kafka_consumer_*}, {@code kafka_producer_*}, with a {@code segment} tag), the JVM's (memory,
  * GC, threads, classes) and the process's (CPU, uptime).

@@ -38,6 +38,8 @@ public final class SluiceRunner implements AutoCloseable {
     /** Why a stream thread failed, for {@link #awaitRunning}; null while none has. */
     private volatile String failure;
     private final java.util.concurrent.atomic.AtomicBoolean closeLogged = new java.util.concurrent.atomic.AtomicBoolean();
+    /** What measures each segment's consumer lag once {@link #bindMetrics} is asked for; null until then. */
+    private LaneLag laneLag;
 
     /** A segment of the pipeline, and the Kafka Streams instance that runs it here with its settings. */
     private record Segment(String name, KafkaStreams streams, Properties props) {
@@ -208,9 +210,22 @@ public final class SluiceRunner implements AutoCloseable {
      * processors, stores and clients) to {@code registry}, tagged with the segment (main or the lane).
      */
     void bindMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
+        LaneLag lag;
+        synchronized (this) {
+            if (laneLag == null) {
+                laneLag = new LaneLag(clientConfig());
+            }
+            lag = laneLag;
+        }
         for (Segment segment : segments) {
             new io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics(segment.streams(),
                     java.util.List.of(io.micrometer.core.instrument.Tag.of("segment", segment.name()))).bindTo(registry);
+            String topic = segment.name().equals(SluiceTopology.MAIN) ? topics.jobs().name()
+                    : topics.lane(segment.name()).name();
+            String group = segment.props().getProperty(StreamsConfig.APPLICATION_ID_CONFIG);
+            io.micrometer.core.instrument.Gauge.builder("sluice.lane.consumer.lag", lag, l -> l.lag(group, topic))
+                    .description("Offsets of the lane's topic its group has not committed yet (main: the jobs topic)")
+                    .tags("lane", segment.name(), "topic", topic).register(registry);
         }
     }
 
@@ -282,6 +297,11 @@ public final class SluiceRunner implements AutoCloseable {
         for (Segment segment : segments) {
             closed &= segment.streams().close(CloseOptions.groupMembershipOperation(
                     CloseOptions.GroupMembershipOperation.LEAVE_GROUP).withTimeout(Duration.ofSeconds(30)));
+        }
+        synchronized (this) {
+            if (laneLag != null) {
+                laneLag.close();
+            }
         }
         if (closeLogged.compareAndSet(false, true)) {
             // said here, on the closing thread: Kafka Streams tells its state listener on a thread of its

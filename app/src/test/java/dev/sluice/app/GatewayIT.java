@@ -281,7 +281,9 @@ class GatewayIT {
                 .containsPattern("kafka_producer_[a-z_]+\\{")
                 .containsPattern("sluice_stage_records_total\\{outcome=\"out\",stage=\"split\"} [1-9]")
                 .containsPattern("sluice_stage_processing_seconds_bucket\\{stage=\"embed\",le=\"[0-9.]+\"}")
-                .containsPattern("sluice_gather_groups_total\\{outcome=\"complete\",stage=\"assemble\"} [1-9]");
+                .containsPattern("sluice_gather_groups_total\\{outcome=\"complete\",stage=\"assemble\"} [1-9]")
+                .containsPattern("sluice_lane_consumer_lag\\{lane=\"main\",topic=\"gw.jobs\"} [0-9]")
+                .containsPattern("sluice_lane_consumer_lag\\{lane=\"bulk\",topic=\"gw.jobs.bulk\"} [0-9]");
     }
 
     @Test

@@ -130,12 +130,27 @@ class PauseIT {
             assertThat(shortResult.getStatus()).as("the main part goes on").isEqualTo(JobStatus.COMPLETED);
             Awaitility.await("the long job waits in its lane").during(Duration.ofSeconds(3))
                     .atMost(Duration.ofSeconds(5)).until(() -> !bulk.isDone());
+            var metrics = Metrics.of(instance);
+            Awaitility.await("the bulk lane's lag counts the job that waits").atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(500)).until(() -> lag(metrics, "bulk", "lanepause.jobs.bulk") >= 1);
+            Awaitility.await("the main segment has no lag").atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(500)).until(() -> lag(metrics, "main", "lanepause.jobs") == 0);
 
             assertThat(sluice("resume", "--config", cli.toString(), "--lane", "bulk"))
                     .contains("resume of lane bulk written to lanepause.control-0@");
             dev.sluice.schemas.JobResult longResult = bulk.get(60, java.util.concurrent.TimeUnit.SECONDS);
             assertThat(longResult.getStatus()).isEqualTo(JobStatus.COMPLETED);
             assertThat(instance.isPaused("bulk")).isFalse();
+            Awaitility.await("the bulk lane has caught up").atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(500)).until(() -> lag(metrics, "bulk", "lanepause.jobs.bulk") == 0);
         }
+    }
+
+    /** {@code sluice_lane_consumer_lag} of {@code lane} as {@code GET /metrics} shows it. */
+    private static double lag(io.micrometer.prometheusmetrics.PrometheusMeterRegistry metrics, String lane, String topic) {
+        java.util.regex.Matcher value = java.util.regex.Pattern.compile("(?m)^sluice_lane_consumer_lag\\{lane=\"" + lane
+                + "\",topic=\"" + java.util.regex.Pattern.quote(topic) + "\"} (\\S+)$").matcher(metrics.scrape());
+        assertThat(value.find()).as("the lag of lane " + lane + " in the scrape").isTrue();
+        return Double.parseDouble(value.group(1));
     }
 }
