@@ -192,6 +192,12 @@ final class EventStream {
             if (e.getPartial()) {
                 node.put("partial", true);
             }
+            if (e.getOutput() != null) {
+                node.put("output", e.getOutput());
+            }
+            if (e.getPart() != null) {
+                node.put("part", e.getPart());
+            }
             StatusLookup.putError(node, e.getError());
             return node;
         }

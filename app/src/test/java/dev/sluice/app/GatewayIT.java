@@ -38,6 +38,20 @@ class GatewayIT {
     private static Gateway gateway;
     private static GatewayAddress address;
     private static volatile SluiceRunner.Readiness reported;
+    /** The built-in ingest pipeline from its configuration, with split streaming its outputs (its chunks). */
+    private static final dev.sluice.topology.Pipeline PIPELINE = streamingSplit();
+
+    private static dev.sluice.topology.Pipeline streamingSplit() {
+        java.util.List<Map<String, Object>> stages = new java.util.ArrayList<>();
+        for (Map<String, Object> stage : BuiltinStages.ingestConfig()) {
+            Map<String, Object> copy = new java.util.LinkedHashMap<>(stage);
+            if (copy.get("name").equals("split")) {
+                copy.put("stream-outputs", true);
+            }
+            stages.add(copy);
+        }
+        return dev.sluice.topology.PipelineConfig.fromConfig("ingest", stages);
+    }
     private static final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeAll
@@ -48,14 +62,14 @@ class GatewayIT {
                 SluiceConfig.REGISTRY_URL_CONFIG, REGISTRY,
                 SluiceConfig.KAFKA_PREFIX + StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
         address = GatewayAddress.of("127.0.0.1", 0, null);
-        runner = SluiceRunner.start(config, BuiltinStages.ingest(), Map.of(StreamsConfig.STATE_DIR_CONFIG,
+        runner = SluiceRunner.start(config, PIPELINE, Map.of(StreamsConfig.STATE_DIR_CONFIG,
                 dir.resolve("state").toString(), StreamsConfig.APPLICATION_SERVER_CONFIG,
                 "127.0.0.1:" + address.port()));
         runner.awaitRunning(Duration.ofSeconds(60));
         client = JobClient.create(Map.of("bootstrap.servers", kafka.bootstrapServers()),
                 SluiceTopics.create("gw", AvroSerdes.forUrl(REGISTRY)));
         gateway = Gateway.start(client, () -> reported != null ? reported : runner.readiness(Duration.ofMinutes(1)), "127.0.0.1", address.port(),
-                64 * 1024, null, Metrics.of(runner), statuses(), PipelineDescription.graph(BuiltinStages.ingest(), "gw"));
+                64 * 1024, null, Metrics.of(runner), statuses(), PipelineDescription.graph(PIPELINE, "gw"));
     }
 
     private static StatusLookup statuses() {
@@ -171,16 +185,24 @@ class GatewayIT {
         java.util.List<String> names = events.stream().map(e -> e[0]).toList();
         assertThat(names).last().isEqualTo("result");
         java.util.List<String> steps = new java.util.ArrayList<>();
+        java.util.List<JsonNode> outputs = new java.util.ArrayList<>();
         for (String[] event : events) {
             if (event[0].equals("progress")) {
                 JsonNode progress = JSON.readTree(event[1]);
                 assertThat(progress.path("jobId").asText()).isEqualTo("sse-1");
-                steps.add(progress.path("type").asText() + (progress.has("stage") && progress.path("type").asText()
-                        .startsWith("STAGE") ? " " + progress.path("stage").asText() : ""));
+                steps.add(progress.path("type").asText() + (progress.has("stage") && !progress.path("type").asText()
+                        .equals("ACCEPTED") ? " " + progress.path("stage").asText() : ""));
+                if (progress.path("type").asText().equals("OUTPUT")) {
+                    outputs.add(progress);
+                }
             }
         }
-        assertThat(steps).startsWith("ACCEPTED", "STAGE_FINISHED normalize", "STAGE_FINISHED route",
-                "STAGE_FINISHED split").endsWith("STAGE_FINISHED assemble", "COMPLETED");
+        // split streams its outputs: each chunk as it is made, before split finishes the job
+        assertThat(steps).startsWith("ACCEPTED", "STAGE_FINISHED normalize", "STAGE_FINISHED route", "OUTPUT split",
+                "OUTPUT split", "STAGE_FINISHED split").endsWith("STAGE_FINISHED assemble", "COMPLETED");
+        assertThat(outputs).extracting(o -> o.path("part").asText()).containsExactly("0/2", "1/2");
+        assertThat(JSON.readTree(outputs.get(0).path("output").asText()).path("text").asText())
+                .startsWith("Streamed as it goes.");
         JsonNode result = JSON.readTree(events.get(events.size() - 1)[1]);
         assertThat(result.path("jobId").asText()).isEqualTo("sse-1");
         assertThat(result.path("status").asText()).isEqualTo("COMPLETED");
@@ -370,7 +392,7 @@ class GatewayIT {
     @Test
     void shouldRequireTheBearerTokenWhenGivenOneButNotForHealthChecks() throws Exception {
         try (Gateway guarded = Gateway.start(client, () -> runner.readiness(Duration.ofMinutes(1)), "127.0.0.1", 0, 64 * 1024, "s3cret-token", null,
-                statuses(), PipelineDescription.graph(BuiltinStages.ingest(), "gw"))) {
+                statuses(), PipelineDescription.graph(PIPELINE, "gw"))) {
             String base = "http://127.0.0.1:" + guarded.port();
             String job = "{\"document\": {\"text\": \"guarded\"}}";
             HttpResponse<String> none = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/jobs"))

@@ -289,7 +289,8 @@ public final class JobClient implements AutoCloseable {
 
     /**
      * Hands each event of job {@code jobId} on {@code <prefix>.events} to {@code listener} as it comes
-     * (ACCEPTED, each stage started and finished, its end), from now on, on the client's events thread:
+     * (ACCEPTED, each stage started and finished, the outputs of a stage that streams them, its end), from now
+     * on, on the client's events thread:
      * follow a job before submitting it to see all of its events. The job's result comes from
      * {@link #result}. The first call starts the events thread, reading from the topic's end as it is
      * then, with {@code isolation.level=read_committed}: under exactly_once_v2 events come at the

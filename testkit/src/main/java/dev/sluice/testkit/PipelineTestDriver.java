@@ -193,7 +193,10 @@ public final class PipelineTestDriver implements AutoCloseable {
         return List.copyOf(allEvents);
     }
 
-    /** The events of one job written so far, in order: ACCEPTED, each stage started and finished, its end. */
+    /**
+     * The events of one job written so far, in order: ACCEPTED, each stage started and finished (with the
+     * OUTPUT events of a stage that streams its outputs), its end.
+     */
     public List<dev.sluice.schemas.JobEvent> events(String jobId) {
         return events().stream().filter(e -> e.getJobId().equals(jobId)).toList();
     }

@@ -92,6 +92,50 @@ class JobEventsTest {
         }
     }
 
+    @Test
+    void shouldSendEachOutputOfAStageThatStreamsItsOutputsBeforeTheStageFinishesTheJob() {
+        Pipeline pipeline = Pipeline.builder("streamed")
+                .flatMap("split", Document.class, Chunk.class, new Split(6, 0)).streamOutputs()
+                .stage("upper", Chunk.class, Chunk.class, Stage.map((Chunk c) -> Chunk.newBuilder(c)
+                        .setText(c.getText().toUpperCase(Locale.ROOT)).build())).streamOutputs()
+                .gather("assemble", Chunk.class, IngestedDocument.class, new Assemble())
+                .build();
+        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline)) {
+            String id = driver.submit("doc", "aaaa bbbb cccc");
+            List<JobEvent> events = driver.events(id);
+            // upper finishes the job once it has handled all three parts
+            assertThat(steps(events)).containsExactly("ACCEPTED", "OUTPUT", "OUTPUT", "OUTPUT", "STAGE_FINISHED split",
+                    "OUTPUT", "OUTPUT", "OUTPUT", "STAGE_FINISHED upper", "STAGE_FINISHED assemble", "COMPLETED");
+            List<JobEvent> outputs = events.stream().filter(e -> e.getType() == JobEventType.OUTPUT).toList();
+            assertThat(outputs).extracting(JobEvent::getStage).containsExactly("split", "split", "split", "upper",
+                    "upper", "upper");
+            assertThat(outputs).extracting(JobEvent::getPart).containsExactly("0/3", "1/3", "2/3", "0/3", "1/3", "2/3");
+            // an Avro record's JSON form
+            assertThat(outputs.get(1).getOutput()).startsWith("{").contains("\"text\": \"bbbb");
+            assertThat(outputs.get(4).getOutput()).contains("\"text\": \"BBBB");
+            assertThat(driver.result(id).getStatus()).hasToString("COMPLETED");
+        }
+    }
+
+    @Test
+    void shouldCutAStreamedOutputAtItsLimitAndSayHowLongItWas() {
+        Pipeline pipeline = Pipeline.builder("streamed")
+                .stage("echo", Document.class, String.class, Stage.map((Document d) -> d.getText().toString()))
+                .streamOutputs()
+                .stage("back", String.class, Document.class, Stage.map((String text) -> Document.newBuilder()
+                        .setId("back").setText(text).build()))
+                .build();
+        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline)) {
+            String text = "x".repeat(70_000);
+            String id = driver.submit("doc", text);
+            JobEvent output = driver.events(id).stream().filter(e -> e.getType() == JobEventType.OUTPUT).findFirst()
+                    .orElseThrow();
+            assertThat(output.getPart()).isNull();
+            assertThat(output.getOutput()).hasSize(65_536 + "... (cut: 70000 characters in all)".length())
+                    .startsWith("xxxx").endsWith("... (cut: 70000 characters in all)");
+        }
+    }
+
     private static JobEvent finished(List<JobEvent> events, String stage) {
         return events.stream().filter(e -> e.getType() == JobEventType.STAGE_FINISHED && stage.equals(e.getStage()))
                 .findFirst().orElseThrow();

@@ -105,7 +105,8 @@ public final class Pipeline {
      */
     public record StageDefinition(String name, Kind kind, Class<?> inputType, Class<?> outputType, Object stage,
                                   Duration timeout, List<String> inputs, List<Route> routes, String otherwise,
-                                  List<String> targets, int batchSize, RetryPolicy retry, Duration timeLimit) {
+                                  List<String> targets, int batchSize, RetryPolicy retry, Duration timeLimit,
+                                  boolean streamsOutputs) {
 
         public StageDefinition {
             Objects.requireNonNull(name, "name");
@@ -139,7 +140,7 @@ public final class Pipeline {
                                Duration timeout, List<String> inputs, List<Route> routes, String otherwise,
                                List<String> targets, int batchSize) {
             this(name, kind, inputType, outputType, stage, timeout, inputs, routes, otherwise, targets, batchSize, null,
-                    null);
+                    null, false);
         }
 
         /** A stage whose input is decided by the builder (the stage before it). */
@@ -149,24 +150,33 @@ public final class Pipeline {
 
         public StageDefinition withInputs(List<String> newInputs) {
             return new StageDefinition(name, kind, inputType, outputType, stage, timeout, newInputs, routes, otherwise,
-                    targets, batchSize, retry, timeLimit);
+                    targets, batchSize, retry, timeLimit, streamsOutputs);
         }
 
         /** This stage, tried again after it throws as {@code policy} says. */
         public StageDefinition withRetry(RetryPolicy policy) {
             return new StageDefinition(name, kind, inputType, outputType, stage, timeout, inputs, routes, otherwise,
-                    targets, batchSize, Objects.requireNonNull(policy, "policy"), timeLimit);
+                    targets, batchSize, Objects.requireNonNull(policy, "policy"), timeLimit, streamsOutputs);
         }
 
         /** This stage, each call limited to {@code limit}. */
         public StageDefinition withTimeLimit(Duration limit) {
             return new StageDefinition(name, kind, inputType, outputType, stage, timeout, inputs, routes, otherwise,
-                    targets, batchSize, retry, Objects.requireNonNull(limit, "limit"));
+                    targets, batchSize, retry, Objects.requireNonNull(limit, "limit"), streamsOutputs);
+        }
+
+        /**
+         * This stage (a map or flat-map stage), sending each output it makes for a job as an OUTPUT event
+         * on the events topic as well, for those who follow the job: its partial outputs, as they come.
+         */
+        public StageDefinition withStreamedOutputs() {
+            return new StageDefinition(name, kind, inputType, outputType, stage, timeout, inputs, routes, otherwise,
+                    targets, batchSize, retry, timeLimit, true);
         }
 
         StageDefinition withOtherwise(String next) {
             return new StageDefinition(name, kind, inputType, outputType, stage, timeout, inputs, routes, next,
-                    targets, batchSize, retry, timeLimit);
+                    targets, batchSize, retry, timeLimit, streamsOutputs);
         }
 
         /** Whether any route of this branch leads to a lane. */
@@ -424,6 +434,16 @@ public final class Pipeline {
          */
         public Builder timeLimit(Duration limit) {
             return changeLast("timeLimit() limits", last -> last.withTimeLimit(limit));
+        }
+
+        /**
+         * Makes the stage added last (a map or flat-map stage) stream its outputs: each output it makes
+         * for a job also goes out as an OUTPUT event on the events topic, so that whoever follows the job
+         * ({@code JobClient.events}, {@code GET /v1/jobs/{id}/events}) sees its partial outputs as they come,
+         * before its result.
+         */
+        public Builder streamOutputs() {
+            return changeLast("streamOutputs() makes stream its outputs", StageDefinition::withStreamedOutputs);
         }
 
         /** Replaces the stage added last by {@code change} of it; {@code what} says what the call does to it. */

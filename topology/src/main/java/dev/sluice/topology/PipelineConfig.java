@@ -35,6 +35,7 @@ import org.apache.kafka.common.config.ConfigException;
  * - {name: fetch, class: com.acme.Fetch, retry: {attempts: 5, backoff: 200ms, max-backoff: 5s,
  *                                                multiplier: 2, jitter: 0.2, on: [java.io.IOException]},
  *    time-limit: 10s}                                   # a call that takes longer fails its job
+ * - {name: split, stream-outputs: true}                  # each output also an OUTPUT event of the job
  * </pre>
  *
  * A stage reads from the stage listed before it unless {@code after} (or a branch route or broadcast
@@ -44,7 +45,7 @@ import org.apache.kafka.common.config.ConfigException;
 public final class PipelineConfig {
 
     private static final Set<String> KEYS = Set.of("name", "type", "class", "params", "after", "branch", "otherwise",
-            "broadcast", "join", "window", "gather", "filter", "batch", "retry", "time-limit");
+            "broadcast", "join", "window", "gather", "filter", "batch", "retry", "time-limit", "stream-outputs");
     private static final Set<String> RETRY_KEYS = Set.of("attempts", "backoff", "max-backoff", "multiplier", "jitter", "on");
     private static final Set<String> ROUTE_KEYS = Set.of("when", "to", "lane");
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)?");
@@ -102,6 +103,13 @@ public final class PipelineConfig {
         }
         if (spec.containsKey("time-limit")) {
             definition = definition.withTimeLimit(duration(where + ".time-limit", spec.get("time-limit"), null));
+        }
+        Object streamOutputs = spec.get("stream-outputs");
+        if (streamOutputs != null && !"true".equals(streamOutputs.toString()) && !"false".equals(streamOutputs.toString())) {
+            throw new ConfigException(where + ".stream-outputs", streamOutputs, "must be true or false");
+        }
+        if (streamOutputs != null && "true".equals(streamOutputs.toString())) {
+            definition = definition.withStreamedOutputs();
         }
         return after == null ? definition : definition.withInputs(after);
     }

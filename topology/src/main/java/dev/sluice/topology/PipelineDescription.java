@@ -230,6 +230,9 @@ public final class PipelineDescription {
         if (stage.timeLimit() != null) {
             details.add("time limit " + duration(stage.timeLimit()));
         }
+        if (stage.streamsOutputs()) {
+            details.add("streams its outputs");
+        }
         if (stage.retry().retriesAny()) {
             details.add("retry " + stage.retry());
         }

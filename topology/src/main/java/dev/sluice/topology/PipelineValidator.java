@@ -105,6 +105,10 @@ final class PipelineValidator {
                 problems.add(stage.kind().label() + " '" + stage.name() + "' cannot have a time limit: only map,"
                         + " flat-map and batch stages do");
             }
+            if (stage.streamsOutputs() && stage.kind() != Kind.STAGE && stage.kind() != Kind.FLAT_MAP) {
+                problems.add(stage.kind().label() + " '" + stage.name() + "' cannot stream its outputs: only map and"
+                        + " flat-map stages do");
+            }
             RetryPolicy retry = stage.retry();
             if (!retry.retriesAny()) {
                 continue;

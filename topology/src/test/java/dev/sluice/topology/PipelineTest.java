@@ -164,6 +164,25 @@ class PipelineTest {
     }
 
     @Test
+    void shouldReadStreamedOutputsFromTheConfigurationAndRefuseThemWhereNoMapOrFlatMapRuns() {
+        Pipeline pipeline = PipelineConfig.fromConfig("p", List.of(Map.of("name", "normalize", "stream-outputs", true)));
+        assertThat(pipeline.stage("normalize").streamsOutputs()).isTrue();
+        assertThat(PipelineDescription.text(pipeline)).contains("streams its outputs");
+        assertThat(PipelineConfig.fromConfig("p", List.of(Map.of("name", "normalize", "stream-outputs", "false")))
+                .stage("normalize").streamsOutputs()).isFalse();
+        assertThatThrownBy(() -> PipelineConfig.fromConfig("p", List.of(Map.of("name", "normalize", "stream-outputs", "yes"))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("stages.normalize.stream-outputs")
+                .hasMessageContaining("true or false");
+        assertThatThrownBy(() -> Pipeline.builder("bad")
+                .flatMap("split", Document.class, Chunk.class, new dev.sluice.topology.stages.Split(10, 0))
+                .gather("assemble", Chunk.class, IngestedDocument.class, new dev.sluice.topology.stages.Assemble())
+                .streamOutputs()
+                .build())
+                .isInstanceOf(InvalidPipelineException.class)
+                .hasMessageContaining("gather 'assemble' cannot stream its outputs");
+    }
+
+    @Test
     void shouldReadATimeLimitFromTheConfigurationAndRefuseItWhereNoCodeOfTheStageRuns() {
         Pipeline pipeline = PipelineConfig.fromConfig("p", List.of(Map.of("name", "normalize", "time-limit", "2s")));
         assertThat(pipeline.stage("normalize").timeLimit()).isEqualTo(java.time.Duration.ofSeconds(2));

@@ -90,21 +90,38 @@ final class EventBuffer {
         var error = result.getError();
         // no trace: the job's stage events tell it, and the result has it whole
         return new JobEvent(result.getJobId(), type, result.getCompletedAt(), error == null ? null : error.getStage(),
-                null, null, null, null, result.getPartial(), error);
+                null, null, null, null, result.getPartial(), error, null, null);
     }
 
     /** An event without stage details: ACCEPTED, or a COMPLETED without a result object (pass-through's copies). */
     static JobEvent of(String jobId, JobEventType type, long at) {
-        return new JobEvent(jobId, type, Instant.ofEpochMilli(at), null, null, null, null, null, false, null);
+        return new JobEvent(jobId, type, Instant.ofEpochMilli(at), null, null, null, null, null, false, null, null, null);
     }
 
     static JobEvent started(String jobId, String stage, long at) {
         return new JobEvent(jobId, JobEventType.STAGE_STARTED, Instant.ofEpochMilli(at), stage, null, null, null, null,
-                false, null);
+                false, null, null, null);
     }
 
     static JobEvent finished(String jobId, String stage, long at, int parts, int outputs, long micros, String note) {
         return new JobEvent(jobId, JobEventType.STAGE_FINISHED, Instant.ofEpochMilli(at), stage, parts, outputs, micros,
-                note, false, null);
+                note, false, null, null, null);
+    }
+
+    /** How much of an output an OUTPUT event carries, in characters. */
+    static final int OUTPUT_MAX_CHARS = 65_536;
+
+    /**
+     * An output {@code stage} made for {@code jobId} from its part {@code part} (null: the job whole), as
+     * text: a string as it is, anything else (an Avro record: its JSON form) as {@code toString} gives it,
+     * cut to {@value #OUTPUT_MAX_CHARS} characters.
+     */
+    static JobEvent output(String jobId, String stage, long at, Object output, String part) {
+        String text = String.valueOf(output);
+        if (text.length() > OUTPUT_MAX_CHARS) {
+            text = text.substring(0, OUTPUT_MAX_CHARS) + "... (cut: " + text.length() + " characters in all)";
+        }
+        return new JobEvent(jobId, JobEventType.OUTPUT, Instant.ofEpochMilli(at), stage, null, null, null, null, false,
+                null, text, part);
     }
 }

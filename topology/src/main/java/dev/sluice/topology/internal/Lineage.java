@@ -64,6 +64,19 @@ final class Lineage {
         return above.isEmpty() ? Integer.toString(index) : above + "." + index;
     }
 
+    /**
+     * The part as people read it: each fan-out on the way as index/count, e.g. {@code 3/12} for the fourth
+     * of twelve, {@code 3/12.0/2} for the first of two below that; null for the root (the job whole).
+     */
+    String describe() {
+        if (parent == null) {
+            return null;
+        }
+        String above = parent.describe();
+        String here = index + "/" + count;
+        return above == null ? here : above + "." + here;
+    }
+
     List<LineagePart> toParts() {
         List<LineagePart> parts = new ArrayList<>(depth);
         for (Lineage l = this; l.parent != null; l = l.parent) {

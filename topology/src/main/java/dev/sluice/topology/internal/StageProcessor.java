@@ -62,6 +62,9 @@ final class StageProcessor extends StageNode {
         List<StageTrace> trace = envelope.traceWith(definition.name(), outcome.startedAtMillis(), outcome.nanos(),
                 outcome.note());
         boolean made = !outcome.failed() && (fansOut || outputs.size() <= 1);
+        if (made && definition.streamsOutputs()) {
+            streamed(envelope, outputs);
+        }
         passed(envelope, made ? outputs.size() : 0, outcome.nanos(), outcome.note());
         if (outcome.failed()) {
             context.forward(record.withValue(envelope.failed(afterAttempts(outcome.error(), attempt), trace)));
@@ -82,6 +85,16 @@ final class StageProcessor extends StageNode {
                 Lineage part = envelope.lineage().child(i, n);
                 context.forward(record.withValue(envelope.withPayload(outputs.get(i), part, trace)));
             }
+        }
+    }
+
+    /** Each of {@code outputs} as an OUTPUT event of the job, before the stage finishes it. */
+    private void streamed(Flow.Envelope envelope, List<Object> outputs) {
+        long now = context.currentSystemTimeMs();
+        int n = outputs.size();
+        for (int i = 0; i < n; i++) {
+            Lineage part = fansOut ? envelope.lineage().child(i, n) : envelope.lineage();
+            held.events.add(EventBuffer.output(envelope.jobId(), definition.name(), now, outputs.get(i), part.describe()));
         }
     }
 }
