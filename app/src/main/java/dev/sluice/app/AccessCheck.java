@@ -42,7 +42,7 @@ final class AccessCheck {
         Map<String, Set<AclOperation>> needs = new LinkedHashMap<>();
         for (String segment : segments) {
             boolean main = segment.equals(SluiceTopology.MAIN);
-            need(needs, main ? topics.jobs().name() : topics.lane(segment).name(), AclOperation.READ);
+            need(needs, SluiceRunner.source(topics, segment), AclOperation.READ);
             if (main) {
                 for (String lane : lanes) {
                     need(needs, topics.lane(lane).name(), AclOperation.WRITE);

@@ -220,8 +220,7 @@ public final class SluiceRunner implements AutoCloseable {
         for (Segment segment : segments) {
             new io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics(segment.streams(),
                     java.util.List.of(io.micrometer.core.instrument.Tag.of("segment", segment.name()))).bindTo(registry);
-            String topic = segment.name().equals(SluiceTopology.MAIN) ? topics.jobs().name()
-                    : topics.lane(segment.name()).name();
+            String topic = source(topics, segment.name());
             String group = segment.props().getProperty(StreamsConfig.APPLICATION_ID_CONFIG);
             io.micrometer.core.instrument.Gauge.builder("sluice.lane.consumer.lag", lag, l -> l.lag(group, topic))
                     .description("Offsets of the lane's topic its group has not committed yet (main: the jobs topic)")
@@ -376,6 +375,11 @@ public final class SluiceRunner implements AutoCloseable {
         return segments.stream().filter(s -> s.name().equals(segment)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("this instance does not run " + segment))
                 .streams().isPaused();
+    }
+
+    /** The topic {@code segment} reads: the jobs topic for {@code main}, else the lane's. */
+    static String source(SluiceTopics topics, String segment) {
+        return segment.equals(SluiceTopology.MAIN) ? topics.jobs().name() : topics.lane(segment).name();
     }
 
     static Map<String, Object> adminConfig(Properties props) {

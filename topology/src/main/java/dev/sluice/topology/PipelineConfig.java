@@ -104,12 +104,14 @@ public final class PipelineConfig {
         if (spec.containsKey("time-limit")) {
             definition = definition.withTimeLimit(duration(where + ".time-limit", spec.get("time-limit"), null));
         }
-        Object streamOutputs = spec.get("stream-outputs");
-        if (streamOutputs != null && !"true".equals(streamOutputs.toString()) && !"false".equals(streamOutputs.toString())) {
-            throw new ConfigException(where + ".stream-outputs", streamOutputs, "must be true or false");
-        }
-        if (streamOutputs != null && "true".equals(streamOutputs.toString())) {
-            definition = definition.withStreamedOutputs();
+        if (spec.get("stream-outputs") != null) {
+            String streamOutputs = spec.get("stream-outputs").toString();
+            if (!streamOutputs.equals("true") && !streamOutputs.equals("false")) {
+                throw new ConfigException(where + ".stream-outputs", streamOutputs, "must be true or false");
+            }
+            if (streamOutputs.equals("true")) {
+                definition = definition.withStreamedOutputs();
+            }
         }
         return after == null ? definition : definition.withInputs(after);
     }
