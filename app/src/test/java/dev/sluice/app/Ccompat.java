@@ -22,30 +22,30 @@ import org.apache.avro.io.EncoderFactory;
  * the outside: plain HTTP and JSON, Avro's generic records, the wire format by hand. No Sluice serde
  * and no registry client library.
  */
-final class Ccompat {
+public final class Ccompat {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http = HttpClient.newHttpClient();
     private final String url;
 
-    Ccompat(String url) {
+    public Ccompat(String url) {
         this.url = url;
     }
 
     /** Registers {@code schema} under {@code subject}; the HTTP status and the answer. */
-    Answer register(String subject, Schema schema) throws IOException, InterruptedException {
+    public Answer register(String subject, Schema schema) throws IOException, InterruptedException {
         String body = JSON.createObjectNode().put("schema", schema.toString()).toString();
         return send(HttpRequest.newBuilder(URI.create(url + "/subjects/" + subject + "/versions"))
                 .header("Content-Type", "application/vnd.schemaregistry.v1+json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build());
     }
 
-    Answer get(String path) throws IOException, InterruptedException {
+    public Answer get(String path) throws IOException, InterruptedException {
         return send(HttpRequest.newBuilder(URI.create(url + path)).GET().build());
     }
 
     /** Writes {@code record} in the Confluent wire format: byte 0, the 4-byte id, the Avro binary body. */
-    static byte[] frame(int id, GenericRecord record) throws IOException {
+    public static byte[] frame(int id, GenericRecord record) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.write(0);
         out.write(ByteBuffer.allocate(4).putInt(id).array());
@@ -56,7 +56,7 @@ final class Ccompat {
     }
 
     /** The schema id in a wire-format record's header. */
-    static int idOf(byte[] frame) {
+    public static int idOf(byte[] frame) {
         if (frame.length < 5 || frame[0] != 0) {
             throw new AssertionError("not the Confluent wire format: starts with " + (frame.length == 0 ? "nothing" : frame[0]));
         }
@@ -64,7 +64,7 @@ final class Ccompat {
     }
 
     /** Reads a wire-format record with the writer schema the registry gives for its id. */
-    GenericRecord decode(byte[] frame) throws IOException, InterruptedException {
+    public GenericRecord decode(byte[] frame) throws IOException, InterruptedException {
         Answer schema = get("/schemas/ids/" + idOf(frame));
         if (schema.status() != 200) {
             throw new AssertionError("registry has no schema " + idOf(frame) + ": " + schema);
@@ -79,8 +79,8 @@ final class Ccompat {
         return new Answer(response.statusCode(), response.body());
     }
 
-    record Answer(int status, String body) {
-        JsonNode json() throws IOException {
+    public record Answer(int status, String body) {
+        public JsonNode json() throws IOException {
             return JSON.readTree(body);
         }
     }

@@ -13,7 +13,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 
 /** What a read_committed consumer finds on a results topic: every result, by job id. */
-final class CommittedResults {
+public final class CommittedResults {
 
     private CommittedResults() {
     }
@@ -23,7 +23,7 @@ final class CommittedResults {
      * have arrived (or {@code timeout} passed), then on to the end of what is committed, so that a
      * duplicate committed by then is seen too.
      */
-    static Map<String, List<JobResult>> read(String bootstrap, SluiceTopics topics, int expectedJobs, Duration timeout) {
+    public static Map<String, List<JobResult>> read(String bootstrap, SluiceTopics topics, int expectedJobs, Duration timeout) {
         Map<String, Object> config = new HashMap<>();
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

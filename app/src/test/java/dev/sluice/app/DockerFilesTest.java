@@ -4,8 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.app.cli.Main;
+import dev.sluice.app.embedded.ApicurioRegistry;
+import dev.sluice.app.gateway.Gateway;
+import dev.sluice.app.runtime.ConfigLoader;
+import dev.sluice.app.runtime.ConnectWorker;
+import dev.sluice.connectors.DirectorySourceConnector;
+import dev.sluice.connectors.ResultsFileSinkConnector;
 import dev.sluice.topology.SluiceConfig;
 import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,6 +35,7 @@ import org.apache.kafka.connect.runtime.SourceConnectorConfig;
 import org.apache.kafka.connect.runtime.standalone.StandaloneConfig;
 import org.apache.kafka.connect.sink.SinkConnector;
 import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
 import picocli.CommandLine.ParseResult;
 
 /**
@@ -43,11 +53,11 @@ class DockerFilesTest {
 
     /** compose.yaml as Compose reads it: SnakeYAML resolves its anchors and merge keys, which Jackson's reader keeps as text. */
     private static JsonNode read() {
-        try (java.io.Reader in = Files.newBufferedReader(DOCKER.resolve("compose.yaml"), StandardCharsets.UTF_8)) {
-            Object tree = new org.yaml.snakeyaml.Yaml().load(in);
+        try (Reader in = Files.newBufferedReader(DOCKER.resolve("compose.yaml"), StandardCharsets.UTF_8)) {
+            Object tree = new Yaml().load(in);
             return new ObjectMapper().valueToTree(tree);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -69,7 +79,7 @@ class DockerFilesTest {
             }
             return instructions;
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -227,8 +237,8 @@ class DockerFilesTest {
             assertThat(props.get("registry.url")).as(file).isEqualTo(loaded.config().registryUrl());
             connectors.put(props.get("connector.class"), props);
         }
-        Map<String, String> source = connectors.get(dev.sluice.connectors.DirectorySourceConnector.class.getName());
-        Map<String, String> sink = connectors.get(dev.sluice.connectors.ResultsFileSinkConnector.class.getName());
+        Map<String, String> source = connectors.get(DirectorySourceConnector.class.getName());
+        Map<String, String> sink = connectors.get(ResultsFileSinkConnector.class.getName());
         assertThat(source.get("topics.prefix")).isEqualTo(loaded.config().topicPrefix());
         assertThat(sink.get("topics")).isEqualTo(loaded.config().topicPrefix() + ".results");
         assertThat(hostPath(connect, source.get("directory"))).isDirectory();

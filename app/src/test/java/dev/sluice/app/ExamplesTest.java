@@ -2,6 +2,8 @@ package dev.sluice.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.app.cli.Main;
+import dev.sluice.app.runtime.ConfigLoader;
 import dev.sluice.topology.PipelineDescription;
 import dev.sluice.topology.stages.BuiltinStages;
 import java.io.ByteArrayOutputStream;

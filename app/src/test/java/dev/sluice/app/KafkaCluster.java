@@ -1,5 +1,8 @@
 package dev.sluice.app;
 
+import dev.sluice.app.embedded.EmbeddedKafka;
+import dev.sluice.app.internal.Logging;
+import dev.sluice.app.internal.TempDirs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,7 +23,7 @@ import org.apache.kafka.common.utils.Time;
  * {@code brokers} brokers on 127.0.0.1, every topic (internal ones too) replicated to three with
  * min.insync.replicas 2, so that one broker can be away without losing a write or a transaction.
  */
-final class KafkaCluster implements AutoCloseable {
+public final class KafkaCluster implements AutoCloseable {
 
     private final Path dir;
     private final List<KafkaConfig> configs = new ArrayList<>();
@@ -32,7 +35,7 @@ final class KafkaCluster implements AutoCloseable {
     }
 
     /** Formats and starts the controller and {@code brokers} brokers, and waits until every broker is up. */
-    static KafkaCluster start(int brokers) throws Exception {
+    public static KafkaCluster start(int brokers) throws Exception {
         KafkaCluster cluster = new KafkaCluster(Files.createTempDirectory("sluice-cluster-"));
         try {
             String clusterId = Uuid.randomUuid().toString();
@@ -89,12 +92,12 @@ final class KafkaCluster implements AutoCloseable {
     }
 
     /** {@code host:port,...} of every broker. */
-    String bootstrapServers() {
+    public String bootstrapServers() {
         return brokerPorts.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
     }
 
     /** Stops broker {@code id} (1 to the number of brokers), as a clean shutdown. */
-    void stopBroker(int id) {
+    public void stopBroker(int id) {
         KafkaRaftServer node = nodes.get(id);
         node.shutdown();
         node.awaitShutdown();
@@ -102,7 +105,7 @@ final class KafkaCluster implements AutoCloseable {
     }
 
     /** Starts broker {@code id} again on its log and port, and waits until the cluster has every broker. */
-    void startBroker(int id) throws Exception {
+    public void startBroker(int id) throws Exception {
         KafkaRaftServer node = new KafkaRaftServer(configs.get(id), Time.SYSTEM);
         node.startup();
         nodes.set(id, node);

@@ -11,10 +11,10 @@ import java.util.TreeSet;
  * What a run's results say against the jobs submitted: the ids with no result, the ids with more
  * than one (and how many), and results for ids never submitted. A clean run has none of the three.
  */
-record ResultCheck(SortedSet<String> missing, SortedMap<String, Integer> duplicated, SortedSet<String> unexpected) {
+public record ResultCheck(SortedSet<String> missing, SortedMap<String, Integer> duplicated, SortedSet<String> unexpected) {
 
     /** Compares {@code resultsPerId} (a job id and how many results it got) with the {@code submitted} ids. */
-    static ResultCheck of(Set<String> submitted, Map<String, Integer> resultsPerId) {
+    public static ResultCheck of(Set<String> submitted, Map<String, Integer> resultsPerId) {
         SortedSet<String> missing = new TreeSet<>(submitted);
         missing.removeAll(resultsPerId.keySet());
         SortedMap<String, Integer> duplicated = new TreeMap<>();
@@ -29,7 +29,7 @@ record ResultCheck(SortedSet<String> missing, SortedMap<String, Integer> duplica
         return new ResultCheck(missing, duplicated, unexpected);
     }
 
-    boolean isClean() {
+    public boolean isClean() {
         return missing.isEmpty() && duplicated.isEmpty() && unexpected.isEmpty();
     }
 

@@ -15,9 +15,9 @@ import org.awaitility.Awaitility;
  * {@code sluice} as users start it: the packaged jar in a JVM of its own, its output in
  * {@code <dir>/out.log} and {@code <dir>/err.log}.
  */
-final class SluiceProcess implements AutoCloseable {
+public final class SluiceProcess implements AutoCloseable {
 
-    static final Path JAR = Path.of("target", "sluice.jar");
+    public static final Path JAR = Path.of("target", "sluice.jar");
 
     private final Path dir;
     private final Process process;
@@ -32,7 +32,7 @@ final class SluiceProcess implements AutoCloseable {
      * there too: a process killed with SIGKILL cannot delete them (RocksDB's native library, 15 MB a
      * process, would pile up in /tmp), the test's own temporary directory goes with the test.
      */
-    static ProcessBuilder builder(Path dir, String... args) throws IOException {
+    public static ProcessBuilder builder(Path dir, String... args) throws IOException {
         Path tmp = Files.createDirectories(dir.resolve("tmp"));
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
@@ -43,24 +43,24 @@ final class SluiceProcess implements AutoCloseable {
     }
 
     /** Starts {@code sluice ARGS} with {@code env} added to its environment. */
-    static SluiceProcess start(Path dir, Map<String, String> env, String... args) throws IOException {
+    public static SluiceProcess start(Path dir, Map<String, String> env, String... args) throws IOException {
         ProcessBuilder builder = builder(dir, args);
         builder.environment().putAll(env);
         return new SluiceProcess(dir, builder.start());
     }
 
-    Process process() {
+    public Process process() {
         return process;
     }
 
     /** Its standard error so far. */
-    String err() throws IOException {
+    public String err() throws IOException {
         Path err = dir.resolve("err.log");
         return Files.exists(err) ? Files.readString(err, StandardCharsets.UTF_8) : "";
     }
 
     /** Waits until its standard error contains {@code text}; fails at once if it exits first. */
-    void awaitLog(String text, Duration timeout) {
+    public void awaitLog(String text, Duration timeout) {
         Awaitility.await("'" + text + "' in the log of sluice in " + dir).atMost(timeout)
                 .pollInterval(Duration.ofMillis(100)).until(() -> {
                     String log = err();
@@ -72,7 +72,7 @@ final class SluiceProcess implements AutoCloseable {
     }
 
     /** Kills it with SIGKILL: no shutdown hook runs, nothing is flushed or committed. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(30, TimeUnit.SECONDS);
     }

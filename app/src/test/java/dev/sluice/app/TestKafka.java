@@ -1,5 +1,7 @@
 package dev.sluice.app;
 
+import dev.sluice.app.embedded.EmbeddedKafka;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Map;
@@ -9,8 +11,11 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.GroupListing;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
+import org.awaitility.Awaitility;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.kafka.KafkaContainer;
 
 /**
  * The broker an integration test runs against, whichever it can have: the cluster that
@@ -19,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * outlives the test, {@link #close} deletes the topics and groups that the test made, so that the next
  * test starts as on a fresh broker; what was there before is left alone.
  */
-abstract class TestKafka implements AutoCloseable {
+public abstract class TestKafka implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(TestKafka.class);
     /** The property that names a running cluster. */
@@ -28,7 +33,7 @@ abstract class TestKafka implements AutoCloseable {
     static final String IMAGE = "apache/kafka:4.3.1";
 
     /** {@code host:port} of the broker. */
-    abstract String bootstrapServers();
+    public abstract String bootstrapServers();
 
     /** Which broker it is, for the log. */
     abstract String describe();
@@ -36,14 +41,14 @@ abstract class TestKafka implements AutoCloseable {
     @Override
     public abstract void close();
 
-    static TestKafka start() throws java.io.IOException {
+    public static TestKafka start() throws IOException {
         String named = System.getProperty(BOOTSTRAP_PROPERTY, "").trim();
         TestKafka kafka;
         if (!named.isEmpty()) {
             try {
                 kafka = new Named(named);
             } catch (Exception e) {
-                throw new java.io.IOException("the cluster at " + named + " (-D" + BOOTSTRAP_PROPERTY
+                throw new IOException("the cluster at " + named + " (-D" + BOOTSTRAP_PROPERTY
                         + ") did not answer: " + e, e);
             }
         } else if (dockerAnswers()) {
@@ -57,7 +62,7 @@ abstract class TestKafka implements AutoCloseable {
 
     private static boolean dockerAnswers() {
         try {
-            return org.testcontainers.DockerClientFactory.instance().isDockerAvailable();
+            return DockerClientFactory.instance().isDockerAvailable();
         } catch (RuntimeException | LinkageError e) {
             log.debug("no Docker engine", e);
             return false;
@@ -73,7 +78,7 @@ abstract class TestKafka implements AutoCloseable {
         }
 
         @Override
-        String bootstrapServers() {
+        public String bootstrapServers() {
             return kafka.bootstrapServers();
         }
 
@@ -91,14 +96,14 @@ abstract class TestKafka implements AutoCloseable {
 
     /** A Kafka container, started for this test. */
     private static final class Container extends TestKafka {
-        private final org.testcontainers.kafka.KafkaContainer kafka;
+        private final KafkaContainer kafka;
 
-        private Container(org.testcontainers.kafka.KafkaContainer kafka) {
+        private Container(KafkaContainer kafka) {
             this.kafka = kafka;
         }
 
-        static Container start() {
-            org.testcontainers.kafka.KafkaContainer kafka = new org.testcontainers.kafka.KafkaContainer(IMAGE)
+        public static Container start() {
+            KafkaContainer kafka = new KafkaContainer(IMAGE)
                     .withEnv("KAFKA_AUTO_CREATE_TOPICS_ENABLE", "false")
                     .withEnv("KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS", "0");
             kafka.start();
@@ -106,7 +111,7 @@ abstract class TestKafka implements AutoCloseable {
         }
 
         @Override
-        String bootstrapServers() {
+        public String bootstrapServers() {
             return kafka.getBootstrapServers();
         }
 
@@ -148,7 +153,7 @@ abstract class TestKafka implements AutoCloseable {
         }
 
         @Override
-        String bootstrapServers() {
+        public String bootstrapServers() {
             return bootstrap;
         }
 
@@ -165,7 +170,7 @@ abstract class TestKafka implements AutoCloseable {
                 Set<String> groups = groups(admin);
                 groups.removeAll(groupsBefore);
                 if (!groups.isEmpty()) { // a member that has only just left may still hold its group a moment
-                    org.awaitility.Awaitility.await("groups " + groups + " deleted").atMost(Duration.ofSeconds(60))
+                    Awaitility.await("groups " + groups + " deleted").atMost(Duration.ofSeconds(60))
                             .pollInterval(Duration.ofMillis(500)).ignoreExceptions().until(() -> {
                                 admin.deleteConsumerGroups(groups).all().get(30, TimeUnit.SECONDS);
                                 return true;
@@ -175,7 +180,7 @@ abstract class TestKafka implements AutoCloseable {
                 topics.removeAll(topicsBefore);
                 if (!topics.isEmpty()) {
                     admin.deleteTopics(topics).all().get(30, TimeUnit.SECONDS);
-                    org.awaitility.Awaitility.await("topics " + topics + " deleted").atMost(Duration.ofSeconds(60))
+                    Awaitility.await("topics " + topics + " deleted").atMost(Duration.ofSeconds(60))
                             .pollInterval(Duration.ofMillis(200)).until(() -> admin.listTopics().names()
                                     .get(30, TimeUnit.SECONDS).stream().noneMatch(topics::contains));
                 }

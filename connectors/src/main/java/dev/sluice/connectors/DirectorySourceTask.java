@@ -3,19 +3,23 @@ package dev.sluice.connectors;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.client.JobJson;
 import dev.sluice.schemas.Document;
 import dev.sluice.schemas.Job;
 import dev.sluice.serdes.AvroSerdes;
 import dev.sluice.serdes.SluiceTopics;
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -180,7 +184,7 @@ public final class DirectorySourceTask extends SourceTask {
     }
 
     private static String name(Path relative) {
-        return relative.toString().replace(java.io.File.separatorChar, '/');
+        return relative.toString().replace(File.separatorChar, '/');
     }
 
     private Map<String, String> partition(String file) {
@@ -197,7 +201,7 @@ public final class DirectorySourceTask extends SourceTask {
         Path path = root.resolve(file);
         if (DirectorySourceConfig.JSON_LINES.contains(extension(file))) {
             try {
-                BufferedReader lines = new BufferedReader(new java.io.InputStreamReader(Files.newInputStream(path),
+                BufferedReader lines = new BufferedReader(new InputStreamReader(Files.newInputStream(path),
                         StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPLACE)
                                 .onUnmappableCharacter(CodingErrorAction.REPLACE)));
                 for (long skipped = 0; skipped < done; skipped++) {
@@ -239,7 +243,7 @@ public final class DirectorySourceTask extends SourceTask {
             }
             taken.put(file, 1L);
             finished.add(file);
-        } catch (java.nio.file.NoSuchFileException e) {
+        } catch (NoSuchFileException e) {
             log.info("{} went away before it was read", path);
         } catch (IOException e) {
             log.warn("cannot read {}, passed over until the next look: {}", path, e.toString());

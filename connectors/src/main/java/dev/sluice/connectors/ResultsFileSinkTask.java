@@ -2,8 +2,10 @@ package dev.sluice.connectors;
 
 import dev.sluice.schemas.JobResult;
 import dev.sluice.serdes.AvroSerdes;
+import dev.sluice.serdes.InMemorySchemaRegistry;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.StandardOpenOption;
@@ -40,7 +42,7 @@ public final class ResultsFileSinkTask extends SinkTask {
         ResultsFileSinkConfig config = new ResultsFileSinkConfig(props);
         file = config.file().toString();
         AvroSerdes serdes = AvroSerdes.forUrl(config.registryUrl());
-        if (serdes.registry() instanceof dev.sluice.serdes.InMemorySchemaRegistry registry) {
+        if (serdes.registry() instanceof InMemorySchemaRegistry registry) {
             // an in-memory registry resolves only the ids this process registered; ids derive from the schema,
             // so registering JobResult here gives the id the pipeline's process wrote
             for (String topic : props.getOrDefault("topics", "").split(",")) {
@@ -95,7 +97,7 @@ public final class ResultsFileSinkTask extends SinkTask {
         if (lines.length() == 0) {
             return;
         }
-        ByteBuffer bytes = StandardCharsets.UTF_8.encode(java.nio.CharBuffer.wrap(lines));
+        ByteBuffer bytes = StandardCharsets.UTF_8.encode(CharBuffer.wrap(lines));
         try {
             while (bytes.hasRemaining()) {
                 channel.write(bytes);

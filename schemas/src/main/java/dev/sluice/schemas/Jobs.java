@@ -1,6 +1,7 @@
 package dev.sluice.schemas;
 
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -35,7 +36,7 @@ public final class Jobs {
         if (keysAndValues.length % 2 != 0) {
             throw new IllegalArgumentException("task parameters come in key, value pairs");
         }
-        Map<String, String> params = new java.util.LinkedHashMap<>();
+        Map<String, String> params = new LinkedHashMap<>();
         for (int i = 0; i < keysAndValues.length; i += 2) {
             params.put(keysAndValues[i], keysAndValues[i + 1]);
         }

@@ -5,11 +5,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.schemas.Compatibility;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
+import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -89,7 +92,7 @@ public final class HttpSchemaRegistry implements SchemaRegistry {
         String authorization = null;
         if (uri.getRawUserInfo() != null) {
             authorization = "Basic " + Base64.getEncoder().encodeToString(
-                    java.net.URLDecoder.decode(uri.getRawUserInfo(), StandardCharsets.UTF_8).getBytes(StandardCharsets.UTF_8));
+                    URLDecoder.decode(uri.getRawUserInfo(), StandardCharsets.UTF_8).getBytes(StandardCharsets.UTF_8));
         }
         return new HttpSchemaRegistry(uri, authorization, connectTimeout, requestTimeout);
     }
@@ -218,10 +221,10 @@ public final class HttpSchemaRegistry implements SchemaRegistry {
     }
 
     private String why(IOException e) {
-        if (e instanceof java.net.ConnectException) {
+        if (e instanceof ConnectException) {
             return "connection refused";
         }
-        if (e instanceof java.net.http.HttpTimeoutException) {
+        if (e instanceof HttpTimeoutException) {
             return "no answer within " + requestTimeout.toMillis() + " ms";
         }
         return e.toString();

@@ -4,6 +4,9 @@ import dev.sluice.schemas.Control;
 import dev.sluice.schemas.Job;
 import dev.sluice.schemas.JobEvents;
 import dev.sluice.schemas.JobResult;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -74,8 +77,8 @@ public final class SluiceTopics {
     }
 
     /** The names of every topic of a deployment whose pipeline has {@code lanes}. */
-    public java.util.List<String> names(java.util.Collection<String> laneNames) {
-        java.util.List<String> names = new java.util.ArrayList<>(java.util.List.of(jobs.name(), results.name(),
+    public List<String> names(Collection<String> laneNames) {
+        List<String> names = new ArrayList<>(List.of(jobs.name(), results.name(),
                 events.name(), deadLetters.name(), control.name()));
         laneNames.forEach(lane -> names.add(lane(lane).name()));
         return names;

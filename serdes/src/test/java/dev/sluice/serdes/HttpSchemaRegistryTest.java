@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.Test;
 
 /** What needs no registry; SchemaRegistryIT and RegistryOutageIT run it against a real Apicurio Registry. */
@@ -22,7 +23,7 @@ class HttpSchemaRegistryTest {
                 Duration.ofSeconds(2), Duration.ofSeconds(2));
         assertThatThrownBy(() -> registry.schemaById(7))
                 .isInstanceOf(SchemaRegistryUnavailableException.class)
-                .isNotInstanceOf(org.apache.kafka.common.errors.SerializationException.class)
+                .isNotInstanceOf(SerializationException.class)
                 .hasMessageContaining("http://127.0.0.1:1/apis/ccompat/v7 is not reachable (GET /schemas/ids/7)")
                 .hasMessageContaining("connection refused");
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.schemas.Job;
+import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.Jobs;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -58,7 +59,7 @@ class WireFormatSerdeTest {
                 .isEqualTo(ByteBuffer.wrap(bytes, 1, 4).getInt()).isEqualTo(InMemorySchemaRegistry.idOf(Job.getClassSchema()));
         assertThat(readerSerde.deserializer().deserialize("sluice.jobs", bytes).getJobId()).isEqualTo("job-1");
         assertThat(InMemorySchemaRegistry.idOf(Job.getClassSchema()))
-                .isNotEqualTo(InMemorySchemaRegistry.idOf(dev.sluice.schemas.JobResult.getClassSchema()));
+                .isNotEqualTo(InMemorySchemaRegistry.idOf(JobResult.getClassSchema()));
     }
 
     @Test

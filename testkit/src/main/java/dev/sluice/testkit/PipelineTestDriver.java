@@ -1,31 +1,52 @@
 package dev.sluice.testkit;
 
+import dev.sluice.schemas.Control;
+import dev.sluice.schemas.ControlType;
 import dev.sluice.schemas.Job;
+import dev.sluice.schemas.JobEvent;
+import dev.sluice.schemas.JobEvents;
 import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.Jobs;
 import dev.sluice.serdes.AvroSerdes;
 import dev.sluice.serdes.InMemorySchemaRegistry;
+import dev.sluice.serdes.SchemaRegistry;
 import dev.sluice.serdes.SluiceTopics;
+import dev.sluice.topology.JobState;
+import dev.sluice.topology.JobStatuses;
+import dev.sluice.topology.PauseListener;
 import dev.sluice.topology.Pipeline;
 import dev.sluice.topology.SluiceConfig;
 import dev.sluice.topology.SluiceTopology;
+import dev.sluice.topology.internal.StatusQueries;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Stream;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
 
 /**
@@ -46,11 +67,11 @@ public final class PipelineTestDriver implements AutoCloseable {
     private final SluiceTopics topics;
     private final TestInputTopic<String, Job> jobs;
     private final TestInputTopic<byte[], byte[]> rawJobs;
-    private final TestInputTopic<String, dev.sluice.schemas.Control> control;
+    private final TestInputTopic<String, Control> control;
     private final TestOutputTopic<String, JobResult> results;
     private final TestOutputTopic<byte[], byte[]> deadLetters;
-    private final TestOutputTopic<String, dev.sluice.schemas.JobEvents> events;
-    private final List<dev.sluice.schemas.JobEvent> allEvents = new ArrayList<>();
+    private final TestOutputTopic<String, JobEvents> events;
+    private final List<JobEvent> allEvents = new ArrayList<>();
     private final Map<String, JobResult> resultsById = new LinkedHashMap<>();
     private final List<JobResult> allResults = new ArrayList<>();
     private final List<DeadLetter> allDeadLetters = new ArrayList<>();
@@ -58,8 +79,8 @@ public final class PipelineTestDriver implements AutoCloseable {
     private final Map<String, TestOutputTopic<String, Job>> laneTopics = new HashMap<>();
     private final Map<String, List<String>> laneKeys = new HashMap<>();
     private final String registryScope;
-    private final dev.sluice.serdes.SchemaRegistry registry;
-    private final java.nio.file.Path stateDir;
+    private final SchemaRegistry registry;
+    private final Path stateDir;
 
     private PipelineTestDriver(Builder builder) {
         String scope = "testkit-" + UUID.randomUUID();
@@ -72,13 +93,13 @@ public final class PipelineTestDriver implements AutoCloseable {
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
         props.put(SluiceConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED, true);
-        this.stateDir = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "sluice-" + scope);
+        this.stateDir = Path.of(System.getProperty("java.io.tmpdir"), "sluice-" + scope);
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         props.putAll(builder.kafka);
         SluiceConfig limits = new SluiceConfig(Map.of(SluiceConfig.DOCUMENT_MAX_BYTES_CONFIG, builder.maxDocumentBytes,
                 SluiceConfig.DUPLICATE_WINDOW_CONFIG, builder.duplicateWindow.toMillis()));
-        this.topology = SluiceTopology.build(builder.pipeline, topics, limits, props, java.util.Set.of(),
-                dev.sluice.topology.PauseListener.NONE, builder.meters);
+        this.topology = SluiceTopology.build(builder.pipeline, topics, limits, props, Set.of(),
+                PauseListener.NONE, builder.meters);
         this.driver = new TopologyTestDriver(topology, props, builder.startTime);
         this.jobs = driver.createInputTopic(topics.jobs().name(), topics.jobs().keySerde().serializer(),
                 topics.jobs().valueSerde().serializer());
@@ -114,7 +135,7 @@ public final class PipelineTestDriver implements AutoCloseable {
      * one), e.g. to register an older or a foreign writer schema and submit a record written with it
      * ({@link #submitRaw(String, byte[])}).
      */
-    public dev.sluice.serdes.SchemaRegistry registry() {
+    public SchemaRegistry registry() {
         return registry;
     }
 
@@ -144,10 +165,10 @@ public final class PipelineTestDriver implements AutoCloseable {
      * does: with a header naming it, so that its job runs again even if its id was accepted before.
      */
     public void replay(DeadLetter dead) {
-        org.apache.kafka.common.header.internals.RecordHeaders headers =
-                new org.apache.kafka.common.header.internals.RecordHeaders();
+        RecordHeaders headers =
+                new RecordHeaders();
         headers.add(SluiceTopology.REPLAYED_FROM_HEADER, "test-driver".getBytes(StandardCharsets.UTF_8));
-        rawJobs.pipeInput(new org.apache.kafka.streams.test.TestRecord<>(dead.key(), dead.value(), headers));
+        rawJobs.pipeInput(new TestRecord<>(dead.key(), dead.value(), headers));
     }
 
     /**
@@ -157,8 +178,8 @@ public final class PipelineTestDriver implements AutoCloseable {
      */
     public void cancel(String jobId) {
         String id = UUID.randomUUID().toString();
-        control.pipeInput(id, dev.sluice.schemas.Control.newBuilder().setCommandId(id)
-                .setType(dev.sluice.schemas.ControlType.CANCEL).setJobId(jobId)
+        control.pipeInput(id, Control.newBuilder().setCommandId(id)
+                .setType(ControlType.CANCEL).setJobId(jobId)
                 .setIssuedAt(Instant.now()).build());
     }
 
@@ -188,7 +209,7 @@ public final class PipelineTestDriver implements AutoCloseable {
     }
 
     /** Every event written so far to {@code <prefix>.events}, in order. */
-    public List<dev.sluice.schemas.JobEvent> events() {
+    public List<JobEvent> events() {
         drain();
         return List.copyOf(allEvents);
     }
@@ -197,7 +218,7 @@ public final class PipelineTestDriver implements AutoCloseable {
      * The events of one job written so far, in order: ACCEPTED, each stage started and finished (with the
      * OUTPUT events of a stage that streams its outputs), its end.
      */
-    public List<dev.sluice.schemas.JobEvent> events(String jobId) {
+    public List<JobEvent> events(String jobId) {
         return events().stream().filter(e -> e.getJobId().equals(jobId)).toList();
     }
 
@@ -205,12 +226,12 @@ public final class PipelineTestDriver implements AutoCloseable {
      * A job's latest status in the status store ({@code sluice.status}), as {@code GET /v1/jobs/{id}}
      * gives it; empty when the store has none.
      */
-    public java.util.Optional<dev.sluice.topology.JobState> status(String jobId) {
-        org.apache.kafka.streams.state.KeyValueStore<String, byte[]> store =
-                driver.getKeyValueStore(dev.sluice.topology.JobStatuses.STORE);
+    public Optional<JobState> status(String jobId) {
+        KeyValueStore<String, byte[]> store =
+                driver.getKeyValueStore(JobStatuses.STORE);
         byte[] entry = store == null ? null : store.get(jobId);
-        return entry == null ? java.util.Optional.empty()
-                : java.util.Optional.of(dev.sluice.topology.internal.StatusQueries.toState(entry));
+        return entry == null ? Optional.empty()
+                : Optional.of(StatusQueries.toState(entry));
     }
 
     /** Every dead letter written so far, in order. */
@@ -234,7 +255,7 @@ public final class PipelineTestDriver implements AutoCloseable {
     }
 
     /** Moves the driver's wall clock, for stages that look at the time. */
-    public void advanceWallClock(java.time.Duration duration) {
+    public void advanceWallClock(Duration duration) {
         driver.advanceWallClockTime(duration);
     }
 
@@ -262,9 +283,9 @@ public final class PipelineTestDriver implements AutoCloseable {
         driver.close();
         InMemorySchemaRegistry.dropScope(registryScope);
         // the driver empties its state directory but leaves it behind
-        try (java.util.stream.Stream<java.nio.file.Path> paths = java.nio.file.Files.walk(stateDir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+        try (Stream<Path> paths = Files.walk(stateDir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
             // nothing there, or already gone
         }
     }
@@ -275,10 +296,10 @@ public final class PipelineTestDriver implements AutoCloseable {
         private String prefix = SluiceTopics.DEFAULT_PREFIX;
         private int maxDocumentBytes = SluiceConfig.DEFAULT_DOCUMENT_MAX_BYTES;
         private Instant startTime = Instant.parse("2026-01-01T00:00:00Z");
-        private java.time.Duration duplicateWindow = java.time.Duration.ofMillis(SluiceConfig.DEFAULT_DUPLICATE_WINDOW_MS);
+        private Duration duplicateWindow = Duration.ofMillis(SluiceConfig.DEFAULT_DUPLICATE_WINDOW_MS);
         private final Map<String, Object> kafka = new HashMap<>();
-        private dev.sluice.serdes.SchemaRegistry registry;
-        private io.micrometer.core.instrument.MeterRegistry meters;
+        private SchemaRegistry registry;
+        private MeterRegistry meters;
 
         private Builder(Pipeline pipeline) {
             this.pipeline = pipeline;
@@ -295,7 +316,7 @@ public final class PipelineTestDriver implements AutoCloseable {
         }
 
         /** How long a job id is remembered to find duplicates ({@code limits.duplicate.window.ms}); zero for never. */
-        public Builder duplicateWindow(java.time.Duration window) {
+        public Builder duplicateWindow(Duration window) {
             this.duplicateWindow = window;
             return this;
         }
@@ -318,7 +339,7 @@ public final class PipelineTestDriver implements AutoCloseable {
          * The registry the driver's serdes use instead of an in-memory one of its own, e.g. one that
          * stands for a registry that goes away.
          */
-        public Builder registry(dev.sluice.serdes.SchemaRegistry registry) {
+        public Builder registry(SchemaRegistry registry) {
             this.registry = registry;
             return this;
         }
@@ -328,7 +349,7 @@ public final class PipelineTestDriver implements AutoCloseable {
          * {@code sluice.stage.processing}, {@code sluice.gather.groups}), e.g. a
          * {@code SimpleMeterRegistry} to assert on; none by default.
          */
-        public Builder meters(io.micrometer.core.instrument.MeterRegistry meters) {
+        public Builder meters(MeterRegistry meters) {
             this.meters = meters;
             return this;
         }

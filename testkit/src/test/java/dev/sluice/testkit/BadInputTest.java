@@ -6,7 +6,18 @@ import dev.sluice.schemas.Job;
 import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.schemas.Jobs;
+import dev.sluice.serdes.InMemorySchemaRegistry;
 import dev.sluice.topology.stages.BuiltinStages;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.EncoderFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -75,8 +86,8 @@ class BadInputTest {
     void shouldFailCorruptBytesAndKeepThemInTheDeadLetterTopic() {
         String first = driver.submit("first", "registers the Job schema");
         assertThat(driver.result(first).getStatus()).isEqualTo(JobStatus.COMPLETED);
-        int id = dev.sluice.serdes.InMemorySchemaRegistry.idOf(dev.sluice.schemas.Job.getClassSchema());
-        byte[] garbage = java.nio.ByteBuffer.allocate(10).put((byte) 0).putInt(id)
+        int id = InMemorySchemaRegistry.idOf(Job.getClassSchema());
+        byte[] garbage = ByteBuffer.allocate(10).put((byte) 0).putInt(id)
                 .put(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff}).array();
         driver.submitRaw("corrupt", garbage);
         assertFailed(driver.result("corrupt"), "intake", "is not a valid Job (schema id " + id + ")");
@@ -89,7 +100,7 @@ class BadInputTest {
 
     @Test
     void shouldFailAWrongMagicByte() {
-        driver.submitRaw("json", "{\"jobId\":\"json\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        driver.submitRaw("json", "{\"jobId\":\"json\"}".getBytes(StandardCharsets.UTF_8));
         assertFailed(driver.result("json"), "intake", "not the Confluent wire format's magic byte 0x00");
         assertNextJobCompletes();
     }
@@ -97,18 +108,18 @@ class BadInputTest {
     @Test
     void shouldFailAJobWrittenWithASchemaIncompatibleWithOurs() throws Exception {
         // another team's "Job": the same name, an int id and no document, registered like any schema
-        org.apache.avro.Schema theirs = new org.apache.avro.Schema.Parser().parse("""
+        Schema theirs = new Schema.Parser().parse("""
                 {"type":"record","name":"Job","namespace":"dev.sluice.schemas","fields":[
                   {"name":"jobId","type":"int"}]}""");
         // under a subject of their own: the jobs subject's rule would refuse it there, as a real registry does
         int id = driver.registry().register("someone-elses-jobs-value", theirs);
-        org.apache.avro.generic.GenericRecord record = new org.apache.avro.generic.GenericData.Record(theirs);
+        GenericRecord record = new GenericData.Record(theirs);
         record.put("jobId", 42);
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         bytes.write(0);
-        bytes.write(java.nio.ByteBuffer.allocate(4).putInt(id).array());
-        org.apache.avro.io.BinaryEncoder encoder = org.apache.avro.io.EncoderFactory.get().binaryEncoder(bytes, null);
-        new org.apache.avro.generic.GenericDatumWriter<org.apache.avro.generic.GenericRecord>(theirs).write(record, encoder);
+        bytes.write(ByteBuffer.allocate(4).putInt(id).array());
+        BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(bytes, null);
+        new GenericDatumWriter<GenericRecord>(theirs).write(record, encoder);
         encoder.flush();
 
         driver.submitRaw("foreign", bytes.toByteArray());
@@ -177,7 +188,7 @@ class BadInputTest {
     @Test
     void shouldFailAJobWithATaskThatNoStageReads() {
         Job job = Jobs.text("ocr-task", "doc-1", "a scanned page");
-        job.setTasks(java.util.List.of(Jobs.task("split", "size", "100"), Jobs.task("ocr", "lang", "en")));
+        job.setTasks(List.of(Jobs.task("split", "size", "100"), Jobs.task("ocr", "lang", "en")));
         assertFailed(driver.result(driver.submit(job)), "intake",
                 "a task of type 'ocr' that no stage of this pipeline reads; its stages read tasks of type split");
         assertThat(driver.deadLetters()).singleElement()
@@ -188,7 +199,7 @@ class BadInputTest {
     @Test
     void shouldFailABadSplitTaskNamingTheSplitStage() {
         Job job = Jobs.text("bad-task", "doc-1", "some text to split");
-        job.setTasks(java.util.List.of(Jobs.task("split", "size", "ten")));
+        job.setTasks(List.of(Jobs.task("split", "size", "ten")));
         assertFailed(driver.result(driver.submit(job)), "split", "size='ten' is not a whole number");
         assertThat(driver.result("bad-task").getError().getErrorClass())
                 .isEqualTo(IllegalArgumentException.class.getName());

@@ -12,8 +12,10 @@ import dev.sluice.schemas.StageTrace;
 import dev.sluice.topology.BatchStage;
 import dev.sluice.topology.Pipeline;
 import dev.sluice.topology.stages.Assemble;
+import dev.sluice.topology.stages.BuiltinStages;
 import dev.sluice.topology.stages.Split;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -67,11 +69,11 @@ class CancelTest {
 
     @Test
     void shouldCancelAJobThatArrivesAfterItsCancelAtIntake() {
-        try (PipelineTestDriver driver = PipelineTestDriver.of(dev.sluice.topology.stages.BuiltinStages.ingest())) {
+        try (PipelineTestDriver driver = PipelineTestDriver.of(BuiltinStages.ingest())) {
             var job = Jobs.text("early", "doc", "Submitted, then cancelled before the pipeline read it.");
             driver.cancel("early");
             // the job was submitted before the cancel; the pipeline reads it after
-            job.setSubmittedAt(java.time.Instant.now().minusSeconds(1));
+            job.setSubmittedAt(Instant.now().minusSeconds(1));
             driver.submit(job);
             JobResult result = driver.result("early");
             assertThat(result.getStatus()).isEqualTo(JobStatus.CANCELLED);
@@ -82,11 +84,11 @@ class CancelTest {
 
     @Test
     void shouldLeaveAJobSubmittedAfterTheCancelOfItsIdAlone() {
-        try (PipelineTestDriver driver = PipelineTestDriver.builder(dev.sluice.topology.stages.BuiltinStages.ingest())
+        try (PipelineTestDriver driver = PipelineTestDriver.builder(BuiltinStages.ingest())
                 .duplicateWindow(Duration.ZERO).build()) {
             driver.cancel("reused");
             var job = Jobs.text("reused", "doc", "Submitted after a cancel of an unknown id.");
-            job.setSubmittedAt(java.time.Instant.now().plusSeconds(1));
+            job.setSubmittedAt(Instant.now().plusSeconds(1));
             driver.submit(job);
             assertThat(driver.result("reused").getStatus()).isEqualTo(JobStatus.COMPLETED);
         }
@@ -96,7 +98,7 @@ class CancelTest {
     void shouldCancelInPassThroughMode() {
         try (PipelineTestDriver driver = PipelineTestDriver.of(Pipeline.passThrough())) {
             var job = Jobs.text("pass", "doc", "Cancelled before it was read.");
-            job.setSubmittedAt(java.time.Instant.now().minusSeconds(1));
+            job.setSubmittedAt(Instant.now().minusSeconds(1));
             driver.cancel("pass");
             driver.submit(job);
             assertThat(driver.result("pass").getStatus()).isEqualTo(JobStatus.CANCELLED);

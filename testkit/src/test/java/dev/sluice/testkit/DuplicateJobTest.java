@@ -2,12 +2,15 @@ package dev.sluice.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.schemas.Document;
 import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.schemas.Jobs;
 import dev.sluice.topology.Pipeline;
 import dev.sluice.topology.stages.BuiltinStages;
+import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 
@@ -71,11 +74,11 @@ class DuplicateJobTest {
 
     @Test
     void shouldRunAReplayedDeadLetterAgainUnderTheSameId() {
-        java.util.concurrent.atomic.AtomicBoolean serviceUp = new java.util.concurrent.atomic.AtomicBoolean();
-        Pipeline pipeline = Pipeline.builder("flaky").stage("fetch", dev.sluice.schemas.Document.class,
-                dev.sluice.schemas.Document.class, (document, context, out) -> {
+        AtomicBoolean serviceUp = new AtomicBoolean();
+        Pipeline pipeline = Pipeline.builder("flaky").stage("fetch", Document.class,
+                Document.class, (document, context, out) -> {
                     if (!serviceUp.get()) {
-                        throw new java.io.IOException("service down");
+                        throw new IOException("service down");
                     }
                     out.emit(document);
                 }).build();

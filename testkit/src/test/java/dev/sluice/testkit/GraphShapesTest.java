@@ -9,14 +9,19 @@ import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.schemas.StageTrace;
 import dev.sluice.topology.BatchStage;
+import dev.sluice.topology.Emitter;
 import dev.sluice.topology.Pipeline;
+import dev.sluice.topology.PipelineConfig;
 import dev.sluice.topology.Stage;
+import dev.sluice.topology.StageContext;
 import dev.sluice.topology.stages.Assemble;
 import dev.sluice.topology.stages.BuiltinStages;
 import dev.sluice.topology.stages.Split;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Each shape of a pipeline graph, through the test driver. */
@@ -97,8 +102,8 @@ class GraphShapesTest {
         }
     }
 
-    private static void words(Document document, dev.sluice.topology.StageContext context,
-                              dev.sluice.topology.Emitter<Chunk> out) {
+    private static void words(Document document, StageContext context,
+                              Emitter<Chunk> out) {
         String[] words = document.getText().split(" ");
         for (int i = 0; i < words.length; i++) {
             out.emit(Chunk.newBuilder().setDocumentId(document.getId()).setIndex(i).setStart(0).setEnd(0)
@@ -127,10 +132,10 @@ class GraphShapesTest {
 
     @Test
     void shouldEmbedInBatchesWhenTheConfigurationSaysSo() {
-        Pipeline pipeline = dev.sluice.topology.PipelineConfig.fromConfig("batched-embed", List.of(
-                java.util.Map.of("name", "split", "params", java.util.Map.of("size", 40, "overlap", 0)),
-                java.util.Map.of("name", "embed", "batch", java.util.Map.of("size", 4, "linger", "200ms")),
-                java.util.Map.of("name", "assemble")));
+        Pipeline pipeline = PipelineConfig.fromConfig("batched-embed", List.of(
+                Map.of("name", "split", "params", Map.of("size", 40, "overlap", 0)),
+                Map.of("name", "embed", "batch", Map.of("size", 4, "linger", "200ms")),
+                Map.of("name", "assemble")));
         assertThat(pipeline.stage("embed").kind()).isEqualTo(Pipeline.Kind.BATCH);
         try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline)) {
             String id = driver.submit("doc", "Batches of chunks go to the embedding stage together. ".repeat(3));
@@ -155,7 +160,7 @@ class GraphShapesTest {
     @Test
     void shouldFlushAGatherThatTimedOutAsPartialAndSendTheLatePartToTheDeadLetterTopic() {
         // a batch of two runs at once; the third part waits 10 s, longer than the gather's 1 s timeout
-        var meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        var meters = new SimpleMeterRegistry();
         try (PipelineTestDriver driver = PipelineTestDriver.builder(batched(2, Duration.ofSeconds(10), Duration.ofSeconds(1)))
                 .meters(meters).build()) {
             String id = driver.submit("doc", "aaaa bbbb cccc");

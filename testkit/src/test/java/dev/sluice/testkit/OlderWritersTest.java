@@ -2,6 +2,7 @@ package dev.sluice.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.schemas.Job;
 import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.schemas.SchemaHistory;
@@ -42,7 +43,7 @@ class OlderWritersTest {
     @Test
     void shouldProcessAJobWrittenWithALaterJobSchemaThatAddsAField() throws IOException {
         // a producer a version ahead: a field Sluice does not know, with a default, as FULL_TRANSITIVE allows
-        Schema later = SchemaHistory.portable(dev.sluice.schemas.Job.getClassSchema());
+        Schema later = SchemaHistory.portable(Job.getClassSchema());
         String json = later.toString().replaceFirst("\"fields\":\\[",
                 "\"fields\":[{\"name\":\"tenant\",\"type\":\"string\",\"default\":\"\"},");
         Schema withTenant = new Schema.Parser().parse(json);

@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.schemas.Compatibility;
+import dev.sluice.schemas.Job;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.schemas.SchemaHistory;
 import dev.sluice.serdes.InMemorySchemaRegistry;
 import dev.sluice.serdes.SchemaRegistry;
 import dev.sluice.serdes.SchemaRegistryUnavailableException;
+import dev.sluice.serdes.UnknownSchemaException;
 import dev.sluice.topology.stages.BuiltinStages;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -74,11 +77,11 @@ class RegistryOutageTest {
             String before = driver.submit("before", "Written while the registry answers.");
             assertThat(driver.result(before).getStatus()).isEqualTo(JobStatus.COMPLETED);
             // another client's writer schema: registered, but never read by this instance
-            Schema foreign = new Schema.Parser().parse(SchemaHistory.portable(dev.sluice.schemas.Job.getClassSchema())
+            Schema foreign = new Schema.Parser().parse(SchemaHistory.portable(Job.getClassSchema())
                     .toString().replaceFirst("\"fields\":\\[", "\"fields\":[{\"name\":\"team\",\"type\":\"string\",\"default\":\"\"},"));
             byte[] foreignJob = OlderWritersTest.frame(driver, foreign, "foreign");
             registry.answered.clear();
-            registry.answered.add(dev.sluice.serdes.InMemorySchemaRegistry.idOf(dev.sluice.schemas.Job.getClassSchema()));
+            registry.answered.add(InMemorySchemaRegistry.idOf(Job.getClassSchema()));
 
             registry.away = true;
             driver.submitRaw("foreign", foreignJob);
@@ -100,13 +103,13 @@ class RegistryOutageTest {
     void shouldStillDeadLetterAnIdTheRegistrySaysItDoesNotHave() {
         SwitchedRegistry registry = new SwitchedRegistry();
         try (PipelineTestDriver driver = PipelineTestDriver.builder(BuiltinStages.ingest()).registry(registry).build()) {
-            byte[] unknownId = java.nio.ByteBuffer.allocate(6).put((byte) 0).putInt(424242).put((byte) 2).array();
+            byte[] unknownId = ByteBuffer.allocate(6).put((byte) 0).putInt(424242).put((byte) 2).array();
             driver.submitRaw("unknown-id", unknownId);
             assertThat(driver.result("unknown-id").getStatus()).isEqualTo(JobStatus.FAILED);
             assertThat(driver.result("unknown-id").getError().getMessage()).contains("unknown schema id 424242");
             assertThat(driver.deadLetters()).hasSize(1);
         }
         assertThatThrownBy(() -> registry.registry.schemaById(424242))
-                .isInstanceOf(dev.sluice.serdes.UnknownSchemaException.class);
+                .isInstanceOf(UnknownSchemaException.class);
     }
 }

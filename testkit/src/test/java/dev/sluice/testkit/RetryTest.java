@@ -11,10 +11,12 @@ import dev.sluice.schemas.JobStatus;
 import dev.sluice.schemas.Jobs;
 import dev.sluice.schemas.StageTrace;
 import dev.sluice.topology.BatchStage;
+import dev.sluice.topology.Emitter;
 import dev.sluice.topology.Pipeline;
 import dev.sluice.topology.RetryPolicy;
 import dev.sluice.topology.Retrying;
 import dev.sluice.topology.Stage;
+import dev.sluice.topology.StageContext;
 import dev.sluice.topology.stages.Assemble;
 import dev.sluice.topology.stages.Split;
 import java.io.IOException;
@@ -51,8 +53,8 @@ class RetryTest {
         }
 
         @Override
-        public void process(Document document, dev.sluice.topology.StageContext context,
-                            dev.sluice.topology.Emitter<Document> out) throws Exception {
+        public void process(Document document, StageContext context,
+                            Emitter<Document> out) throws Exception {
             attempts.computeIfAbsent(context.jobId(), k -> new ArrayList<>()).add(context.attempt());
             if (document.getId().startsWith("flaky") && context.attempt() <= failures) {
                 throw error;

@@ -11,8 +11,8 @@ import dev.sluice.topology.RetryPolicy;
 import dev.sluice.topology.Stage;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -9,10 +9,13 @@ import dev.sluice.schemas.Job;
 import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.topology.BatchStage;
+import dev.sluice.topology.Emitter;
 import dev.sluice.topology.GatherStage;
 import dev.sluice.topology.Pipeline;
 import dev.sluice.topology.RetryPolicy;
 import dev.sluice.topology.Stage;
+import dev.sluice.topology.StageContext;
+import dev.sluice.topology.stages.Assemble;
 import dev.sluice.topology.stages.Split;
 import java.io.IOException;
 import java.time.Duration;
@@ -63,8 +66,8 @@ class WaitingJobDeadLetterTest {
             private boolean failed;
 
             @Override
-            public void process(Chunk chunk, dev.sluice.topology.StageContext context,
-                                dev.sluice.topology.Emitter<Chunk> out) throws IOException {
+            public void process(Chunk chunk, StageContext context,
+                                Emitter<Chunk> out) throws IOException {
                 if (chunk.getIndex() == 1 && !failed) {
                     failed = true;
                     throw new IOException("not yet");
@@ -99,7 +102,7 @@ class WaitingJobDeadLetterTest {
         Pipeline pipeline = Pipeline.builder("batched")
                 .flatMap("split", Document.class, Chunk.class, new Split(6, 0))
                 .batch("embed", Chunk.class, Chunk.class, failing, 10, Duration.ofSeconds(1))
-                .gather("assemble", Chunk.class, IngestedDocument.class, new dev.sluice.topology.stages.Assemble())
+                .gather("assemble", Chunk.class, IngestedDocument.class, new Assemble())
                 .build();
         try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline)) {
             String first = driver.submit("doc-1", "aaaa bbbb cccc");
@@ -123,8 +126,8 @@ class WaitingJobDeadLetterTest {
             private boolean failed;
 
             @Override
-            public void process(Chunk chunk, dev.sluice.topology.StageContext context,
-                                dev.sluice.topology.Emitter<Chunk> out) throws IOException {
+            public void process(Chunk chunk, StageContext context,
+                                Emitter<Chunk> out) throws IOException {
                 if (!failed) {
                     failed = true;
                     throw new IOException("not yet");
@@ -142,7 +145,7 @@ class WaitingJobDeadLetterTest {
                 .join("pair", "left", "right", Chunk.class, Chunk.class, Chunk.class, (left, right, context) -> {
                     throw new IllegalStateException("cannot pair " + left.getIndex());
                 }, Duration.ofMinutes(5))
-                .gather("assemble", Chunk.class, IngestedDocument.class, new dev.sluice.topology.stages.Assemble(),
+                .gather("assemble", Chunk.class, IngestedDocument.class, new Assemble(),
                         Duration.ofMinutes(10))
                 .build();
         try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline)) {

@@ -7,6 +7,7 @@ import dev.sluice.topology.stages.Words;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -60,7 +61,7 @@ public final class Expressions {
         String field = m.group(1);
         if (!FIELDS.contains(field)) {
             throw new IllegalArgumentException("condition '" + whole + "' names unknown field '" + field + "'; the fields are "
-                    + new java.util.TreeSet<>(FIELDS));
+                    + new TreeSet<>(FIELDS));
         }
         String op = m.group(2);
         boolean numeric = m.group(6) != null;

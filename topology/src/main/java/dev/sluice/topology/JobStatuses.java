@@ -1,5 +1,6 @@
 package dev.sluice.topology;
 
+import dev.sluice.schemas.JobEvent;
 import dev.sluice.topology.internal.ResourceNames;
 import dev.sluice.topology.internal.StatusQueries;
 import java.util.Optional;
@@ -67,7 +68,7 @@ public final class JobStatuses {
      * @param state the job's state so far; null for a job not seen yet
      * @return the state after the event: {@code state} itself when the event changes nothing
      */
-    public static JobState fold(JobState state, dev.sluice.schemas.JobEvent event) {
+    public static JobState fold(JobState state, JobEvent event) {
         return StatusQueries.fold(state, event);
     }
 

@@ -14,8 +14,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 
 /**
@@ -221,8 +224,8 @@ public final class Pipeline {
 
     /** The stages in the order they were added; every stage comes after its inputs. */
     /** The job task types that the pipeline's stages read ({@link Stage#taskTypes()}), sorted. */
-    public java.util.SortedSet<String> taskTypes() {
-        java.util.SortedSet<String> types = new java.util.TreeSet<>();
+    public SortedSet<String> taskTypes() {
+        SortedSet<String> types = new TreeSet<>();
         for (StageDefinition stage : stages) {
             if (stage.stage() instanceof Stage<?, ?> s) {
                 types.addAll(s.taskTypes());
@@ -447,7 +450,7 @@ public final class Pipeline {
         }
 
         /** Replaces the stage added last by {@code change} of it; {@code what} says what the call does to it. */
-        private Builder changeLast(String what, java.util.function.UnaryOperator<StageDefinition> change) {
+        private Builder changeLast(String what, UnaryOperator<StageDefinition> change) {
             if (stages.isEmpty()) {
                 throw new IllegalStateException(what + " the stage added last; add one first");
             }

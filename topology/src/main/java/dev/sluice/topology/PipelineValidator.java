@@ -7,14 +7,17 @@ import dev.sluice.topology.Pipeline.Route;
 import dev.sluice.topology.Pipeline.StageDefinition;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.apache.avro.specific.SpecificRecord;
 
 /**
  * Everything that must hold before a pipeline may start, each problem named by its stage or edge:
@@ -83,8 +86,8 @@ final class PipelineValidator {
                 default -> List.of();
             };
             for (Class<?> type : waiting) {
-                if (!org.apache.avro.specific.SpecificRecord.class.isAssignableFrom(type)) {
-                    problems.add(stage.kind().name().toLowerCase(java.util.Locale.ROOT) + " '" + stage.name()
+                if (!SpecificRecord.class.isAssignableFrom(type)) {
+                    problems.add(stage.kind().name().toLowerCase(Locale.ROOT) + " '" + stage.name()
                             + "' takes " + type.getName() + ", which is not an Avro specific record; what waits in its"
                             + " store must be one");
                 }
@@ -243,7 +246,7 @@ final class PipelineValidator {
         if (s != null && s == 1) {
             List<String> cycle = new ArrayList<>(path);
             cycle = new ArrayList<>(cycle.subList(cycle.indexOf(name), cycle.size()));
-            java.util.Collections.reverse(cycle); // the walk follows inputs; say it in the direction records flow
+            Collections.reverse(cycle); // the walk follows inputs; say it in the direction records flow
             problems.add("the stages form a cycle: " + String.join(" -> ", cycle));
             return true;
         }

@@ -1,7 +1,8 @@
 package dev.sluice.topology;
 
-import java.util.HashMap;
+import dev.sluice.schemas.Compatibility;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -12,11 +13,12 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
-import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.config.types.Password;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
@@ -138,10 +140,10 @@ public final class SluiceConfig extends AbstractConfig {
                     throw new ConfigException(name, value, "must be mem://NAME or an http(s):// registry URL");
                 }
             }, Importance.HIGH, REGISTRY_URL_DOC)
-            .define(REGISTRY_COMPATIBILITY_CONFIG, Type.STRING, dev.sluice.schemas.Compatibility.SLUICE_DEFAULT.name(),
+            .define(REGISTRY_COMPATIBILITY_CONFIG, Type.STRING, Compatibility.SLUICE_DEFAULT.name(),
                     (name, value) -> {
                         try {
-                            dev.sluice.schemas.Compatibility.of(String.valueOf(value));
+                            Compatibility.of(String.valueOf(value));
                         } catch (IllegalArgumentException e) {
                             throw new ConfigException(name, value, e.getMessage());
                         }
@@ -203,8 +205,8 @@ public final class SluiceConfig extends AbstractConfig {
     }
 
     /** The compatibility rule Sluice sets on its subjects. */
-    public dev.sluice.schemas.Compatibility registryCompatibility() {
-        return dev.sluice.schemas.Compatibility.of(getString(REGISTRY_COMPATIBILITY_CONFIG));
+    public Compatibility registryCompatibility() {
+        return Compatibility.of(getString(REGISTRY_COMPATIBILITY_CONFIG));
     }
 
     /** How long start-up waits for the schema registry to answer. */
@@ -214,7 +216,7 @@ public final class SluiceConfig extends AbstractConfig {
 
     /** The bearer token the HTTP gateway requires, or null for none. */
     public String httpToken() {
-        org.apache.kafka.common.config.types.Password token = getPassword(HTTP_TOKEN_CONFIG);
+        Password token = getPassword(HTTP_TOKEN_CONFIG);
         return token == null || token.value().isEmpty() ? null : token.value();
     }
 

@@ -3,6 +3,8 @@ package dev.sluice.topology;
 import dev.sluice.serdes.SluiceTopics;
 import dev.sluice.topology.internal.IntakeRules;
 import dev.sluice.topology.internal.TopologyFactory;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
 import java.util.Properties;
 import java.util.Set;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -74,7 +76,7 @@ public final class SluiceTopology {
      */
     public static Topology build(Pipeline pipeline, SluiceTopics topics, SluiceConfig config,
                                  Properties streamsProperties, Set<String> segments, PauseListener pauses,
-                                 io.micrometer.core.instrument.MeterRegistry meters) {
+                                 MeterRegistry meters) {
         StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(streamsProperties)));
         IntakeRules rules = pipeline.isPassThrough() ? IntakeRules.none()
                 : new IntakeRules(true, config.maxDocumentBytes(), pipeline.taskTypes(),
@@ -89,10 +91,10 @@ public final class SluiceTopology {
      * zero, or the guarantee is not exactly_once_v2. Under at_least_once a record read again after a
      * crash may find its own id remembered by the run that crashed, and would be lost as a duplicate.
      */
-    private static java.time.Duration duplicateWindow(SluiceConfig config, Properties streamsProperties) {
+    private static Duration duplicateWindow(SluiceConfig config, Properties streamsProperties) {
         Object guarantee = streamsProperties.getOrDefault(StreamsConfig.PROCESSING_GUARANTEE_CONFIG,
                 StreamsConfig.AT_LEAST_ONCE);
-        java.time.Duration window = config.duplicateWindow();
+        Duration window = config.duplicateWindow();
         return window.isZero() || !StreamsConfig.EXACTLY_ONCE_V2.equals(guarantee.toString()) ? null : window;
     }
 

@@ -1,5 +1,6 @@
 package dev.sluice.topology;
 
+import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -27,8 +28,8 @@ public interface Stage<I, O> {
      * {@code split}. A job with a task that no stage of its pipeline reads fails at intake, rather
      * than running without the work it asked for. None by default.
      */
-    default java.util.Set<String> taskTypes() {
-        return java.util.Set.of();
+    default Set<String> taskTypes() {
+        return Set.of();
     }
 
     /** A stage that emits {@code fn(input)} for every input. */

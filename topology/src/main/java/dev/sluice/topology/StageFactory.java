@@ -2,6 +2,7 @@ package dev.sluice.topology;
 
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
@@ -35,7 +36,7 @@ public interface StageFactory {
             if (!known.contains(key)) {
                 throw new ConfigException("stages." + name + "." + key, params.get(key),
                         "unknown parameter of stage '" + name + "'; its parameters are "
-                                + (known.isEmpty() ? "none" : String.join(", ", new java.util.TreeSet<>(known))));
+                                + (known.isEmpty() ? "none" : String.join(", ", new TreeSet<>(known))));
             }
         }
         AbstractConfig config;

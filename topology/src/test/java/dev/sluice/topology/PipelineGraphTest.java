@@ -13,6 +13,7 @@ import dev.sluice.topology.stages.MergeChunks;
 import dev.sluice.topology.stages.Split;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
@@ -146,7 +147,7 @@ class PipelineGraphTest {
     public static final class Shout implements Stage<Document, Document> {
         @Override
         public void process(Document input, StageContext context, Emitter<Document> out) {
-            out.emit(Document.newBuilder(input).setText(input.getText().toUpperCase(java.util.Locale.ROOT)).build());
+            out.emit(Document.newBuilder(input).setText(input.getText().toUpperCase(Locale.ROOT)).build());
         }
     }
 

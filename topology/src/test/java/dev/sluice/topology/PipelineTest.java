@@ -7,7 +7,11 @@ import dev.sluice.schemas.Chunk;
 import dev.sluice.schemas.Document;
 import dev.sluice.schemas.IngestedDocument;
 import dev.sluice.schemas.JobResult;
+import dev.sluice.topology.stages.Assemble;
 import dev.sluice.topology.stages.BuiltinStages;
+import dev.sluice.topology.stages.Split;
+import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.config.ConfigException;
@@ -95,8 +99,8 @@ class PipelineTest {
                 Map.of("name", "normalize", "retry", Map.of("attempts", 4, "backoff", "50ms", "max-backoff", "2s",
                         "multiplier", 3, "jitter", 0.1, "on", List.of("java.io.IOException")))));
         assertThat(pipeline.stage("normalize").retry()).isEqualTo(RetryPolicy.attempts(4)
-                .backoff(java.time.Duration.ofMillis(50), java.time.Duration.ofSeconds(2)).multiplier(3).jitter(0.1)
-                .retryOn(java.io.IOException.class));
+                .backoff(Duration.ofMillis(50), Duration.ofSeconds(2)).multiplier(3).jitter(0.1)
+                .retryOn(IOException.class));
         assertThat(PipelineConfig.fromConfig("p", List.of(Map.of("name", "normalize"))).stage("normalize").retry())
                 .isEqualTo(RetryPolicy.NONE);
         assertThat(PipelineDescription.text(pipeline))
@@ -121,18 +125,18 @@ class PipelineTest {
     @Test
     void shouldRejectRetriesOnAStageThatRunsNoCodeOfItsOwnOrThatOutwaitTheGather() {
         assertThatThrownBy(() -> Pipeline.builder("bad")
-                .flatMap("split", Document.class, Chunk.class, new dev.sluice.topology.stages.Split(10, 0))
-                .gather("assemble", Chunk.class, IngestedDocument.class, new dev.sluice.topology.stages.Assemble())
+                .flatMap("split", Document.class, Chunk.class, new Split(10, 0))
+                .gather("assemble", Chunk.class, IngestedDocument.class, new Assemble())
                 .retry(RetryPolicy.attempts(3))
                 .build())
                 .isInstanceOf(InvalidPipelineException.class)
                 .hasMessageContaining("gather 'assemble' cannot retry");
         assertThatThrownBy(() -> Pipeline.builder("bad")
-                .flatMap("split", Document.class, Chunk.class, new dev.sluice.topology.stages.Split(10, 0))
+                .flatMap("split", Document.class, Chunk.class, new Split(10, 0))
                 .stage("embed", Chunk.class, Chunk.class, Stage.map(c -> c))
-                .retry(RetryPolicy.attempts(4).backoff(java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(20)))
-                .gather("assemble", Chunk.class, IngestedDocument.class, new dev.sluice.topology.stages.Assemble(),
-                        java.time.Duration.ofSeconds(30))
+                .retry(RetryPolicy.attempts(4).backoff(Duration.ofSeconds(5), Duration.ofSeconds(20)))
+                .gather("assemble", Chunk.class, IngestedDocument.class, new Assemble(),
+                        Duration.ofSeconds(30))
                 .build())
                 .isInstanceOf(InvalidPipelineException.class)
                 .hasMessageContaining("stage 'embed' can wait up to 42000 ms for its retries")
@@ -140,17 +144,17 @@ class PipelineTest {
         // the same retries before the fan-out keep the whole job back, and no gather waits for it
         assertThat(Pipeline.builder("fine")
                 .stage("fetch", Document.class, Document.class, Stage.map(d -> d))
-                .retry(RetryPolicy.attempts(4).backoff(java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(20)))
-                .flatMap("split", Document.class, Chunk.class, new dev.sluice.topology.stages.Split(10, 0))
-                .gather("assemble", Chunk.class, IngestedDocument.class, new dev.sluice.topology.stages.Assemble(),
-                        java.time.Duration.ofSeconds(30))
+                .retry(RetryPolicy.attempts(4).backoff(Duration.ofSeconds(5), Duration.ofSeconds(20)))
+                .flatMap("split", Document.class, Chunk.class, new Split(10, 0))
+                .gather("assemble", Chunk.class, IngestedDocument.class, new Assemble(),
+                        Duration.ofSeconds(30))
                 .build().stage("fetch").retry().maxAttempts()).isEqualTo(4);
     }
 
     @Test
     void shouldGrowTheBackoffUpToItsCapAndSpreadItByTheJitter() {
-        RetryPolicy policy = RetryPolicy.attempts(5).backoff(java.time.Duration.ofMillis(100),
-                java.time.Duration.ofMillis(300));
+        RetryPolicy policy = RetryPolicy.attempts(5).backoff(Duration.ofMillis(100),
+                Duration.ofMillis(300));
         assertThat(policy.delay(1, 0.5)).hasMillis(100);
         assertThat(policy.delay(2, 0.5)).hasMillis(200);
         assertThat(policy.delay(3, 0.5)).hasMillis(300);
@@ -158,8 +162,8 @@ class PipelineTest {
         assertThat(policy.delay(1, 0.0)).hasMillis(80);
         assertThat(policy.delay(1, 0.999)).hasMillis(120);
         assertThat(policy.longestWait()).hasMillis(120 + 240 + 360 + 360);
-        assertThat(policy.retries(new java.io.IOException(), 4)).isTrue();
-        assertThat(policy.retries(new java.io.IOException(), 5)).as("the fifth attempt was the last").isFalse();
+        assertThat(policy.retries(new IOException(), 4)).isTrue();
+        assertThat(policy.retries(new IOException(), 5)).as("the fifth attempt was the last").isFalse();
         assertThat(policy.retries(new OutOfMemoryError(), 1)).as("an Error is never retried").isFalse();
     }
 
@@ -174,8 +178,8 @@ class PipelineTest {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("stages.normalize.stream-outputs")
                 .hasMessageContaining("true or false");
         assertThatThrownBy(() -> Pipeline.builder("bad")
-                .flatMap("split", Document.class, Chunk.class, new dev.sluice.topology.stages.Split(10, 0))
-                .gather("assemble", Chunk.class, IngestedDocument.class, new dev.sluice.topology.stages.Assemble())
+                .flatMap("split", Document.class, Chunk.class, new Split(10, 0))
+                .gather("assemble", Chunk.class, IngestedDocument.class, new Assemble())
                 .streamOutputs()
                 .build())
                 .isInstanceOf(InvalidPipelineException.class)
@@ -185,14 +189,14 @@ class PipelineTest {
     @Test
     void shouldReadATimeLimitFromTheConfigurationAndRefuseItWhereNoCodeOfTheStageRuns() {
         Pipeline pipeline = PipelineConfig.fromConfig("p", List.of(Map.of("name", "normalize", "time-limit", "2s")));
-        assertThat(pipeline.stage("normalize").timeLimit()).isEqualTo(java.time.Duration.ofSeconds(2));
+        assertThat(pipeline.stage("normalize").timeLimit()).isEqualTo(Duration.ofSeconds(2));
         assertThat(PipelineDescription.text(pipeline)).contains("time limit 2s");
         assertThatThrownBy(() -> PipelineConfig.fromConfig("p", List.of(Map.of("name", "normalize", "time-limit", "soon"))))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("stages.normalize.time-limit");
         assertThatThrownBy(() -> Pipeline.builder("bad")
-                .flatMap("split", Document.class, Chunk.class, new dev.sluice.topology.stages.Split(10, 0))
-                .gather("assemble", Chunk.class, IngestedDocument.class, new dev.sluice.topology.stages.Assemble())
-                .timeLimit(java.time.Duration.ofSeconds(1))
+                .flatMap("split", Document.class, Chunk.class, new Split(10, 0))
+                .gather("assemble", Chunk.class, IngestedDocument.class, new Assemble())
+                .timeLimit(Duration.ofSeconds(1))
                 .build())
                 .isInstanceOf(InvalidPipelineException.class)
                 .hasMessageContaining("gather 'assemble' cannot have a time limit");

@@ -1,21 +1,26 @@
 package dev.sluice.app.bench;
 
-import dev.sluice.connectors.JobClient;
+import dev.sluice.app.internal.TempDirs;
+import dev.sluice.app.runtime.TopicReadiness;
+import dev.sluice.client.JobClient;
 import dev.sluice.schemas.Job;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.serdes.AvroSerdes;
 import dev.sluice.serdes.SluiceTopics;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -69,7 +74,7 @@ public final class Bench {
     private final Workload workload;
     private final Path stateRoot;
     /** The topics this run has created and seen served. */
-    private final java.util.Set<String> created = new java.util.HashSet<>();
+    private final Set<String> created = new HashSet<>();
     private Admin admin;
     /** The JVMs that run the floors and Sluice's applications, started by {@link #run()}. */
     private BenchWorker.Handle floors;
@@ -139,7 +144,7 @@ public final class Bench {
             }
         } finally {
             try (Admin a = admin; BenchWorker.Handle f = floors; BenchWorker.Handle s = sluice) {
-                dev.sluice.app.TempDirs.delete(stateRoot);
+                TempDirs.delete(stateRoot);
             }
         }
         return new BenchReport(BenchReport.Machine.current(settings, bootstrap), cases, latencies, sluice.memory());
@@ -476,7 +481,7 @@ public final class Bench {
                 String id = idPrefix + "-" + i;
                 byte[] value = jobs.serializer().serialize(topic, workload.job(id));
                 bytes += value.length;
-                producer.send(new ProducerRecord<>(topic, id.getBytes(java.nio.charset.StandardCharsets.UTF_8), value),
+                producer.send(new ProducerRecord<>(topic, id.getBytes(StandardCharsets.UTF_8), value),
                         (metadata, error) -> {
                             if (error != null) {
                                 failed.compareAndSet(null, error);
@@ -542,7 +547,7 @@ public final class Bench {
                 .map(n -> new NewTopic(n, settings.partitions(), settings.replicationFactor())).toList();
         admin.createTopics(topics).all().get(60, TimeUnit.SECONDS);
         // a producer that writes before every partition is served can lose its first batches
-        if (!dev.sluice.app.TopicReadiness.await(admin, missing, Duration.ofSeconds(60))) {
+        if (!TopicReadiness.await(admin, missing, Duration.ofSeconds(60))) {
             throw new IllegalStateException("topics " + missing + " are not served by their leaders after 60 s");
         }
         created.addAll(missing);

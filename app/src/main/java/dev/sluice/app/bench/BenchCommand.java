@@ -1,11 +1,14 @@
 package dev.sluice.app.bench;
 
+import dev.sluice.app.embedded.EmbeddedKafka;
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -92,7 +95,7 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         BenchSettings settings = new BenchSettings(quick ? 100_000 : records, partitions, replicationFactor,
-                documentBytes, latencyRate, quick ? 10 : latencySeconds, quick, java.util.Set.copyOf(cases),
+                documentBytes, latencyRate, quick ? 10 : latencySeconds, quick, Set.copyOf(cases),
                 List.of(appJavaOptions.trim().split("\\s+")));
         Process broker = null;
         String servers = bootstrap;
@@ -124,8 +127,8 @@ public final class BenchCommand implements Callable<Integer> {
 
     private static Process startBroker() throws Exception {
         String log = System.getenv("SLUICE_BENCH_BROKER_LOG");
-        return ChildJvm.start(List.of("-Xmx1g"), dev.sluice.app.EmbeddedKafka.class,
-                log == null ? ProcessBuilder.Redirect.DISCARD : ProcessBuilder.Redirect.to(new java.io.File(log)));
+        return ChildJvm.start(List.of("-Xmx1g"), EmbeddedKafka.class,
+                log == null ? ProcessBuilder.Redirect.DISCARD : ProcessBuilder.Redirect.to(new File(log)));
     }
 
     private static String awaitBootstrap(Process broker) throws Exception {

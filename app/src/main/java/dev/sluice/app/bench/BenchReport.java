@@ -2,6 +2,7 @@ package dev.sluice.app.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.sun.management.OperatingSystemMXBean;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.kafka.common.utils.AppInfoParser;
 
 /** What the benchmark measured, as a table for people and as JSON for tools. */
 record BenchReport(Machine machine, List<Case> cases, List<Latency> latency, Memory memory) {
@@ -18,12 +20,12 @@ record BenchReport(Machine machine, List<Case> cases, List<Latency> latency, Mem
     record Machine(String os, String arch, int cores, long memoryMb, String java, String kafka, String broker,
                    int records, int partitions, int documentBytes) {
         static Machine current(BenchSettings settings, String bootstrap) {
-            long memory = ((com.sun.management.OperatingSystemMXBean) ManagementFactory
+            long memory = ((OperatingSystemMXBean) ManagementFactory
                     .getOperatingSystemMXBean()).getTotalMemorySize() / (1024 * 1024);
             return new Machine(System.getProperty("os.name") + " " + System.getProperty("os.version"),
                     System.getProperty("os.arch"), Runtime.getRuntime().availableProcessors(), memory,
                     System.getProperty("java.vendor") + " " + System.getProperty("java.version"),
-                    org.apache.kafka.common.utils.AppInfoParser.getVersion(), bootstrap, settings.records(),
+                    AppInfoParser.getVersion(), bootstrap, settings.records(),
                     settings.partitions(), settings.documentBytes());
         }
     }

@@ -1,5 +1,6 @@
 package dev.sluice.app.bench;
 
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -8,15 +9,15 @@ import java.util.Set;
  * Sluice's applications.
  */
 record BenchSettings(int records, int partitions, short replicationFactor, int documentBytes, int latencyRate,
-                     int latencySeconds, boolean quick, Set<String> cases, java.util.List<String> appJavaOptions) {
+                     int latencySeconds, boolean quick, Set<String> cases, List<String> appJavaOptions) {
 
     /** Every case's name, in the order the benchmark runs them. */
-    static final java.util.List<String> CASES = java.util.List.of("limit.produce", "limit.consume", "floor.bytes",
+    static final List<String> CASES = List.of("limit.produce", "limit.consume", "floor.bytes",
             "floor.avro", "sluice.passthrough", "sluice.ingest");
 
     BenchSettings {
         cases = Set.copyOf(cases);
-        appJavaOptions = java.util.List.copyOf(appJavaOptions);
+        appJavaOptions = List.copyOf(appJavaOptions);
         for (String name : cases) {
             if (!CASES.contains(name)) {
                 throw new IllegalArgumentException("no bench case " + name + "; the cases are " + String.join(", ", CASES));

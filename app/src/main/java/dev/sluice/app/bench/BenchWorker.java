@@ -1,6 +1,8 @@
 package dev.sluice.app.bench;
 
-import dev.sluice.app.SluiceRunner;
+import com.sun.management.OperatingSystemMXBean;
+import dev.sluice.app.internal.Logging;
+import dev.sluice.app.runtime.SluiceRunner;
 import dev.sluice.schemas.Job;
 import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
@@ -13,6 +15,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,6 +25,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
@@ -57,7 +62,7 @@ public final class BenchWorker {
     /** The registry both JVMs use: the same schema has the same id in each. */
     static final String REGISTRY = "mem://bench";
     /** The pipelines the benchmark measures, by the name the parent sends. */
-    static final Map<String, java.util.function.Supplier<Pipeline>> PIPELINES = Map.of(
+    static final Map<String, Supplier<Pipeline>> PIPELINES = Map.of(
             "passthrough", Pipeline::passThrough, "ingest", BuiltinStages::ingest);
 
     private BenchWorker() {
@@ -70,7 +75,7 @@ public final class BenchWorker {
         Path stateRoot = Path.of(args[2]);
         PrintStream out = System.out;
         // the state lives in a temporary directory on purpose: the benchmark deletes it at the end
-        dev.sluice.app.Logging.quiet("org.apache.kafka.streams.processor.internals.StateDirectory");
+        Logging.quiet("org.apache.kafka.streams.processor.internals.StateDirectory");
         MemoryWatch memory = new MemoryWatch();
         memory.start();
         registerSchemas();
@@ -86,8 +91,8 @@ public final class BenchWorker {
                     out.println(ANSWER + (awaitRunning(app) ? "running" : "failed: not RUNNING after 60 s but "
                             + app.state()));
                 }
-                case "cpu" -> out.println(ANSWER + "cpu " + ((com.sun.management.OperatingSystemMXBean)
-                        java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime());
+                case "cpu" -> out.println(ANSWER + "cpu " + ((OperatingSystemMXBean)
+                        ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime());
                 case "stop" -> {
                     if (app != null) {
                         app.close();
@@ -108,7 +113,7 @@ public final class BenchWorker {
     }
 
     /** An application under test, started: its state, and how to close it. */
-    private record App(java.util.function.Supplier<KafkaStreams.State> states, Runnable closing) implements AutoCloseable {
+    private record App(Supplier<KafkaStreams.State> states, Runnable closing) implements AutoCloseable {
         KafkaStreams.State state() {
             return states.get();
         }
@@ -266,7 +271,7 @@ public final class BenchWorker {
                     return line.substring(ANSWER.length());
                 }
             }
-            boolean exited = process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+            boolean exited = process.waitFor(10, TimeUnit.SECONDS);
             throw new IllegalStateException("the benchmark's worker JVM closed its output"
                     + (exited ? " and exited with " + process.exitValue() : ""));
         }
@@ -281,7 +286,7 @@ public final class BenchWorker {
                             String.join(" ", javaOptions));
                 }
             } finally {
-                if (!process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                if (!process.waitFor(60, TimeUnit.SECONDS)) {
                     process.destroyForcibly();
                 }
             }

@@ -2,6 +2,7 @@ package dev.sluice.app.bench;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -44,7 +45,7 @@ final class OutputCounter implements AutoCloseable {
     private volatile boolean stopped;
 
     OutputCounter(Map<String, Object> config, String topic) {
-        Map<String, Object> light = new java.util.HashMap<>(config);
+        Map<String, Object> light = new HashMap<>(config);
         light.put(ConsumerConfig.CHECK_CRCS_CONFIG, false);
         light.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1 << 20);
         light.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, FETCH_WAIT_MS);

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,7 +17,7 @@ class BenchReportTest {
     Path dir;
 
     private static BenchReport report() {
-        BenchSettings settings = new BenchSettings(1000, 3, (short) 1, 4096, 100, 2, false, java.util.Set.of(), java.util.List.of());
+        BenchSettings settings = new BenchSettings(1000, 3, (short) 1, 4096, 100, 2, false, Set.of(), List.of());
         return new BenchReport(BenchReport.Machine.current(settings, "127.0.0.1:9092"), List.of(
                 BenchReport.Case.timed("floor.bytes", "at_least_once", 1000, 4_000_000, 0.5),
                 BenchReport.Case.timed("floor.avro", "at_least_once", 1000, 4_000_000, 1.0),

@@ -1,5 +1,7 @@
 package dev.sluice.serdes.internal;
 
+import java.io.ByteArrayOutputStream;
+
 /** Constants of the Confluent wire format: magic byte 0, a 4-byte big-endian schema id, then the Avro binary body. */
 public final class WireFormat {
 
@@ -15,7 +17,7 @@ public final class WireFormat {
     }
 
     /** Writes the header of a record with schema {@code id}: the magic byte and the id, big-endian. */
-    public static void writeHeader(java.io.ByteArrayOutputStream out, int id) {
+    public static void writeHeader(ByteArrayOutputStream out, int id) {
         out.write(MAGIC);
         out.write(id >>> 24);
         out.write(id >>> 16);

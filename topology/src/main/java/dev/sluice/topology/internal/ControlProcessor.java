@@ -2,7 +2,9 @@ package dev.sluice.topology.internal;
 
 import dev.sluice.schemas.Control;
 import dev.sluice.schemas.ControlType;
+import dev.sluice.serdes.SchemaRegistryUnavailableException;
 import dev.sluice.topology.PauseListener;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -27,7 +29,7 @@ final class ControlProcessor implements Processor<byte[], byte[], Void, Void> {
     private static final Logger log = LoggerFactory.getLogger(ControlProcessor.class);
 
     /** How long a command waits for a schema registry that does not answer before it is skipped. */
-    static final java.time.Duration REGISTRY_PATIENCE = java.time.Duration.ofSeconds(60);
+    static final Duration REGISTRY_PATIENCE = Duration.ofSeconds(60);
 
     private final String topic;
     private final Deserializer<Control> commands;
@@ -113,7 +115,7 @@ final class ControlProcessor implements Processor<byte[], byte[], Void, Void> {
         while (true) {
             try {
                 return commands.deserialize(topic, value);
-            } catch (dev.sluice.serdes.SchemaRegistryUnavailableException e) {
+            } catch (SchemaRegistryUnavailableException e) {
                 if (System.nanoTime() > deadline) {
                     throw e;
                 }

@@ -4,12 +4,16 @@ import dev.sluice.schemas.Document;
 import dev.sluice.schemas.Job;
 import dev.sluice.schemas.internal.Envelope;
 import dev.sluice.schemas.internal.GatherState;
+import dev.sluice.schemas.internal.StatusEntry;
 import dev.sluice.serdes.internal.AvroTrust;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.io.BinaryDecoder;
@@ -20,6 +24,9 @@ import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
  * Turns envelopes into bytes and back, for the stores of joins, gathers and batches: a version byte,
@@ -44,10 +51,10 @@ final class EnvelopeCodec {
     private static final SpecificDatumReader<Envelope> ENVELOPE_READER = new SpecificDatumReader<>(Envelope.class);
     private static final SpecificDatumWriter<GatherState> STATE_WRITER = new SpecificDatumWriter<>(GatherState.class);
     private static final SpecificDatumReader<GatherState> STATE_READER = new SpecificDatumReader<>(GatherState.class);
-    private static final SpecificDatumWriter<dev.sluice.schemas.internal.StatusEntry> STATUS_WRITER =
-            new SpecificDatumWriter<>(dev.sluice.schemas.internal.StatusEntry.class);
-    private static final SpecificDatumReader<dev.sluice.schemas.internal.StatusEntry> STATUS_READER =
-            new SpecificDatumReader<>(dev.sluice.schemas.internal.StatusEntry.class);
+    private static final SpecificDatumWriter<StatusEntry> STATUS_WRITER =
+            new SpecificDatumWriter<>(StatusEntry.class);
+    private static final SpecificDatumReader<StatusEntry> STATUS_READER =
+            new SpecificDatumReader<>(StatusEntry.class);
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
 
     private EnvelopeCodec() {
@@ -123,7 +130,7 @@ final class EnvelopeCodec {
                 throw new SerializationException("a Sluice store entry with a kept record has no entry");
             }
             return new Kept(encoded, getRaw(in));
-        } catch (java.nio.BufferUnderflowException e) {
+        } catch (BufferUnderflowException e) {
             throw new SerializationException("a Sluice store entry with a kept record is cut short", e);
         }
     }
@@ -137,12 +144,12 @@ final class EnvelopeCodec {
      * the attempts made, the record's timestamp, the record ({@link #putRaw}), then its headers (a
      * count, then each length-prefixed UTF-8 key and length-prefixed value).
      */
-    static byte[] encodeWaiting(Flow.Raw raw, long timestamp, org.apache.kafka.common.header.Headers headers,
+    static byte[] encodeWaiting(Flow.Raw raw, long timestamp, Headers headers,
                                 int attempts) {
-        java.util.List<byte[]> keys = new java.util.ArrayList<>();
+        List<byte[]> keys = new ArrayList<>();
         int headerBytes = 4;
-        for (org.apache.kafka.common.header.Header header : headers) {
-            byte[] key = header.key().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        for (Header header : headers) {
+            byte[] key = header.key().getBytes(StandardCharsets.UTF_8);
             keys.add(key);
             headerBytes += 4 + key.length + 4 + length(header.value());
         }
@@ -151,7 +158,7 @@ final class EnvelopeCodec {
         putRaw(out, raw);
         out.putInt(keys.size());
         int i = 0;
-        for (org.apache.kafka.common.header.Header header : headers) {
+        for (Header header : headers) {
             putBytes(out, keys.get(i++));
             putBytes(out, header.value());
         }
@@ -167,15 +174,15 @@ final class EnvelopeCodec {
         int attempts = in.getInt();
         long timestamp = in.getLong();
         Flow.Raw raw = getRaw(in);
-        org.apache.kafka.common.header.internals.RecordHeaders headers = new org.apache.kafka.common.header.internals.RecordHeaders();
+        RecordHeaders headers = new RecordHeaders();
         for (int n = in.getInt(); n > 0; n--) {
-            headers.add(new String(getBytes(in), java.nio.charset.StandardCharsets.UTF_8), getBytes(in));
+            headers.add(new String(getBytes(in), StandardCharsets.UTF_8), getBytes(in));
         }
         return new Waiting(raw, timestamp, headers, attempts);
     }
 
     /** A source record that waits for the registry, and how many times it could not be read. */
-    record Waiting(Flow.Raw raw, long timestamp, org.apache.kafka.common.header.Headers headers, int attempts) {
+    record Waiting(Flow.Raw raw, long timestamp, Headers headers, int attempts) {
     }
 
     /** The bytes {@link #putRaw} writes for {@code raw}. */
@@ -208,13 +215,13 @@ final class EnvelopeCodec {
             return null;
         }
         ErrorHeaders.SourcePosition position = topic == null ? null : new ErrorHeaders.SourcePosition(
-                new String(topic, java.nio.charset.StandardCharsets.UTF_8), partition, offset);
+                new String(topic, StandardCharsets.UTF_8), partition, offset);
         return new Flow.Raw(key, value, position);
     }
 
     private static byte[] topicOf(Flow.Raw raw) {
         return raw == null || raw.position() == null ? null
-                : raw.position().topic().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                : raw.position().topic().getBytes(StandardCharsets.UTF_8);
     }
 
     private static int length(byte[] bytes) {
@@ -242,13 +249,13 @@ final class EnvelopeCodec {
      * A job's entry in the status store: the version byte, the entry's {@code since} (8 bytes, so that
      * the sweep reads it without decoding), then the Avro binary of the StatusEntry.
      */
-    static byte[] encodeStatus(dev.sluice.schemas.internal.StatusEntry entry) {
+    static byte[] encodeStatus(StatusEntry entry) {
         byte[] avro = write(STATUS_WRITER, entry);
         return ByteBuffer.allocate(avro.length + Long.BYTES).put(VERSION).putLong(entry.getSince())
                 .put(avro, 1, avro.length - 1).array();
     }
 
-    static dev.sluice.schemas.internal.StatusEntry decodeStatus(byte[] bytes) {
+    static StatusEntry decodeStatus(byte[] bytes) {
         if (bytes.length < 1 + Long.BYTES || bytes[0] != VERSION) {
             throw new SerializationException("not a Sluice status entry of format version " + VERSION);
         }

@@ -3,6 +3,8 @@ package dev.sluice.topology.internal;
 import dev.sluice.schemas.JobEvent;
 import dev.sluice.schemas.JobEventType;
 import dev.sluice.schemas.JobEvents;
+import dev.sluice.schemas.JobResult;
+import dev.sluice.schemas.Jobs;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -44,7 +46,7 @@ final class EventBuffer {
         } else if (ended.containsKey(jobId)) {
             return;
         }
-        if (dev.sluice.schemas.Jobs.isEnd(type)) {
+        if (Jobs.isEnd(type)) {
             ended.put(jobId, Boolean.TRUE);
         }
         List<JobEvent> job = pending.computeIfAbsent(jobId, id -> new ArrayList<>(8));
@@ -80,7 +82,7 @@ final class EventBuffer {
     }
 
     /** The end of {@code result}'s job, as its result says, at its completion time. */
-    static JobEvent ended(dev.sluice.schemas.JobResult result) {
+    static JobEvent ended(JobResult result) {
         JobEventType type = switch (result.getStatus()) {
             case COMPLETED -> JobEventType.COMPLETED;
             case CANCELLED -> JobEventType.CANCELLED;

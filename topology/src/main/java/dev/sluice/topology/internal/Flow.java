@@ -1,10 +1,13 @@
 package dev.sluice.topology.internal;
 
 import dev.sluice.schemas.Job;
+import dev.sluice.schemas.JobEvents;
 import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.StageError;
 import dev.sluice.schemas.StageTrace;
 import dev.sluice.schemas.internal.EnvelopeKind;
+import dev.sluice.serdes.Topic;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -65,7 +68,7 @@ sealed interface Flow {
             List<StageTrace> next = new ArrayList<>(trace.size() + 1);
             next.addAll(trace);
             next.add(StageTrace.newBuilder().setStage(stage)
-                    .setStartedAt(java.time.Instant.ofEpochMilli(startedAtMillis))
+                    .setStartedAt(Instant.ofEpochMilli(startedAtMillis))
                     .setDurationMicros(nanos / 1_000).setNote(note).build());
             return next;
         }
@@ -90,13 +93,13 @@ sealed interface Flow {
         }
 
         /** The result in the topic's wire format. */
-        byte[] bytes(dev.sluice.serdes.Topic<String, JobResult> topic) {
+        byte[] bytes(Topic<String, JobResult> topic) {
             return bytes != null ? bytes : topic.valueSerde().serializer().serialize(topic.name(), result);
         }
     }
 
     /** A job's progress, for the events topic; see {@link EventBuffer}. */
-    record Event(dev.sluice.schemas.JobEvents events) implements Flow {
+    record Event(JobEvents events) implements Flow {
     }
 
     /** A record for the dead-letter topic; the error is in the record's headers. */

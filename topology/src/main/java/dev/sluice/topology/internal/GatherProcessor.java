@@ -7,6 +7,7 @@ import dev.sluice.topology.GatherStage;
 import dev.sluice.topology.Pipeline;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Comparator;
@@ -61,7 +62,7 @@ final class GatherProcessor extends StageNode {
 
         /** The job's deadline in epoch millis, or null. */
         Long deadline() {
-            java.time.Instant deadline = parts.isEmpty() ? null : parts.get(0).job().getDeadline();
+            Instant deadline = parts.isEmpty() ? null : parts.get(0).job().getDeadline();
             return deadline == null ? null : deadline.toEpochMilli();
         }
     }

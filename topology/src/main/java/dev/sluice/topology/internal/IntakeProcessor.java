@@ -1,12 +1,14 @@
 package dev.sluice.topology.internal;
 
 import dev.sluice.schemas.Job;
+import dev.sluice.schemas.JobEventType;
 import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.schemas.StageError;
 import dev.sluice.serdes.SchemaRegistryUnavailableException;
 import dev.sluice.topology.SluiceTopology;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.apache.kafka.common.errors.SerializationException;
@@ -36,11 +38,11 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
     private static final Logger log = LoggerFactory.getLogger(IntakeProcessor.class);
     /** The most records one punctuation takes from the registry waits at a time. */
     private static final int WAIT_CHUNK = 100;
-    private static final long WAIT_BUDGET_NANOS = java.time.Duration.ofMillis(200).toNanos();
+    private static final long WAIT_BUDGET_NANOS = Duration.ofMillis(200).toNanos();
 
     static final String STAGE = "intake";
     /** How often the events that stages made outside an input record are sent. */
-    private static final java.time.Duration EVENTS_TICK = java.time.Duration.ofMillis(100);
+    private static final Duration EVENTS_TICK = Duration.ofMillis(100);
     /** The error class of a job whose id was accepted before. */
     static final String DUPLICATE = "DuplicateJobId";
 
@@ -169,7 +171,7 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
             return;
         }
         if (accepts) {
-            held.events.add(EventBuffer.of(jobId, dev.sluice.schemas.JobEventType.ACCEPTED, context.currentSystemTimeMs()));
+            held.events.add(EventBuffer.of(jobId, JobEventType.ACCEPTED, context.currentSystemTimeMs()));
         }
         Flow.Raw raw = new Flow.Raw(record.key(), record.value(), position);
         Flow.Envelope envelope = Flow.Envelope.start(job, wantsJob ? job : job.getDocument(), raw,
@@ -213,8 +215,8 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
             return false;
         }
         long now = context.currentSystemTimeMs();
-        held.events.add(EventBuffer.of(header.jobId(), dev.sluice.schemas.JobEventType.ACCEPTED, now));
-        held.events.add(EventBuffer.of(header.jobId(), dev.sluice.schemas.JobEventType.COMPLETED, now));
+        held.events.add(EventBuffer.of(header.jobId(), JobEventType.ACCEPTED, now));
+        held.events.add(EventBuffer.of(header.jobId(), JobEventType.COMPLETED, now));
         held.events.sendFrom(context);
         context.forward(new Record<String, Flow>(header.jobId(), new Flow.Emit(null, result), record.timestamp(),
                 new RecordHeaders()));

@@ -2,6 +2,10 @@ package dev.sluice.topology.internal;
 
 import dev.sluice.schemas.Document;
 import dev.sluice.schemas.Job;
+import dev.sluice.schemas.Task;
+import java.time.Duration;
+import java.util.SortedSet;
+import java.util.TreeSet;
 
 /**
  * What a job must be for the stages to take it: a non-empty document no larger than the limit, no
@@ -9,12 +13,12 @@ import dev.sluice.schemas.Job;
  * accepted within {@code duplicateWindow} before (null: not checked). The pass-through mode checks
  * nothing beyond a readable job with an id.
  */
-public record IntakeRules(boolean checkDocument, int maxDocumentBytes, java.util.SortedSet<String> taskTypes,
-                          java.time.Duration duplicateWindow) {
+public record IntakeRules(boolean checkDocument, int maxDocumentBytes, SortedSet<String> taskTypes,
+                          Duration duplicateWindow) {
 
     /** Rules that let every readable job with an id through. */
     public static IntakeRules none() {
-        return new IntakeRules(false, Integer.MAX_VALUE, new java.util.TreeSet<>(), null);
+        return new IntakeRules(false, Integer.MAX_VALUE, new TreeSet<>(), null);
     }
 
     /** Returns why the job cannot run, or {@code null} if it can. */
@@ -32,7 +36,7 @@ public record IntakeRules(boolean checkDocument, int maxDocumentBytes, java.util
             return "document '" + document.getId() + "' is over the size limit: more than " + maxDocumentBytes
                     + " bytes of text (limits.document.max.bytes); split it before submitting or raise the limit";
         }
-        for (dev.sluice.schemas.Task task : job.getTasks()) {
+        for (Task task : job.getTasks()) {
             if (!taskTypes.contains(task.getType())) {
                 return "the job has a task of type '" + task.getType() + "' that no stage of this pipeline reads; "
                         + (taskTypes.isEmpty() ? "its stages read no tasks"

@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.KeyValue;
@@ -179,7 +180,7 @@ final class JoinProcessor extends StageNode {
     }
 
     private void late(Record<String, Flow> record, Flow.Envelope envelope, String key) {
-        String message = "the " + side.name().toLowerCase(java.util.Locale.ROOT) + " side of part " + key
+        String message = "the " + side.name().toLowerCase(Locale.ROOT) + " side of part " + key
                 + " arrived after join '" + definition.name() + "' had given up waiting for it";
         deadLetterLatePart(record, envelope, message);
     }

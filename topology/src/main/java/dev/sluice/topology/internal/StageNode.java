@@ -2,8 +2,8 @@ package dev.sluice.topology.internal;
 
 import dev.sluice.schemas.StageError;
 import dev.sluice.topology.Pipeline;
-import java.nio.charset.StandardCharsets;
 import dev.sluice.topology.StageContext;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -14,6 +14,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -252,7 +253,7 @@ abstract class StageNode implements Processor<String, Flow, String, Flow> {
             // the stream thread is stopping: leave the job to run again, rather than fail it
             running.cancel(true);
             Thread.currentThread().interrupt();
-            throw new org.apache.kafka.common.errors.InterruptException(e);
+            throw new InterruptException(e);
         }
         long nanos = System.nanoTime() - t0;
         metrics.called(nanos, error != null);

@@ -7,6 +7,7 @@ import dev.sluice.schemas.StageTrace;
 import dev.sluice.schemas.internal.JobPhase;
 import dev.sluice.schemas.internal.StatusEntry;
 import dev.sluice.serdes.SchemaRegistryUnavailableException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,7 +41,7 @@ final class StatusProcessor implements Processor<byte[], byte[], Void, Void> {
     private static final Logger log = LoggerFactory.getLogger(StatusProcessor.class);
     /** The fewest entries a sweep looks at. */
     private static final int SWEEP_AT_LEAST = 1_000;
-    private static final java.time.Duration SWEEP_EVERY = java.time.Duration.ofSeconds(1);
+    private static final Duration SWEEP_EVERY = Duration.ofSeconds(1);
 
     private final Deserializer<JobEvents> events;
     private final String topic;

@@ -1,10 +1,14 @@
 package dev.sluice.topology.internal;
 
+import dev.sluice.schemas.Job;
 import dev.sluice.serdes.SluiceTopics;
 import dev.sluice.serdes.Topic;
-import dev.sluice.topology.Pipeline;
+import dev.sluice.topology.PauseListener;
 import dev.sluice.topology.Pipeline.Kind;
 import dev.sluice.topology.Pipeline.StageDefinition;
+import dev.sluice.topology.Pipeline;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -55,7 +59,7 @@ public final class TopologyFactory {
     private final IntakeRules rules;
     private final int maxResultBytes;
     /** Where the stages' meters go; null for none. */
-    private io.micrometer.core.instrument.MeterRegistry meters;
+    private MeterRegistry meters;
     /** The jobs cancelled through the control topic, shared by every processor of this topology. */
     private final Cancellations cancellations = new Cancellations();
 
@@ -79,8 +83,8 @@ public final class TopologyFactory {
      *     store if null
      */
     public static void build(StreamsBuilder builder, Pipeline pipeline, SluiceTopics topics, IntakeRules rules,
-                             int maxResultBytes, Set<String> segments, dev.sluice.topology.PauseListener pauses,
-                             io.micrometer.core.instrument.MeterRegistry meters, java.time.Duration statusRetention) {
+                             int maxResultBytes, Set<String> segments, PauseListener pauses,
+                             MeterRegistry meters, Duration statusRetention) {
         TopologyFactory factory = new TopologyFactory(builder, pipeline, topics, rules, maxResultBytes);
         factory.meters = meters;
         factory.control(pauses);
@@ -109,7 +113,7 @@ public final class TopologyFactory {
      * The control topic as a global store on every instance: its cancels reach every processor of
      * this topology through {@link #cancellations}, its pauses and resumes go to {@code pauses}.
      */
-    private void control(dev.sluice.topology.PauseListener pauses) {
+    private void control(PauseListener pauses) {
         String topic = topics.control().name();
         var commands = topics.control().valueSerde().deserializer();
         builder.addGlobalStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ResourceNames.CONTROL),
@@ -119,7 +123,7 @@ public final class TopologyFactory {
     }
 
     /** Each job's latest status, from the events topic, in store {@link ResourceNames#STATUS}; see {@link StatusProcessor}. */
-    private void status(java.time.Duration retention) {
+    private void status(Duration retention) {
         // cached: a job's events within a commit interval cost one write, and queries see the cache
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ResourceNames.STATUS),
                 Serdes.String(), Serdes.ByteArray()).withCachingEnabled());
@@ -150,7 +154,7 @@ public final class TopologyFactory {
         List<KStream<String, Flow>> leaving = new ArrayList<>();
         KStream<byte[], byte[]> source = builder.stream(sourceTopic.name(),
                 Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(n(lane, SOURCE)));
-        boolean wantsJob = Pipeline.inputTypeOf(entry) == dev.sluice.schemas.Job.class;
+        boolean wantsJob = Pipeline.inputTypeOf(entry) == Job.class;
         // a job that takes a lane was checked for a duplicate id where it entered, in the main segment
         String ids = lane == null && rules.duplicateWindow() != null ? ResourceNames.JOB_IDS : null;
         if (ids != null) {
@@ -297,7 +301,7 @@ public final class TopologyFactory {
             Pipeline.Route route = routes.get(i);
             KStream<String, Flow> path = paths.get(name + "-route-" + i);
             if (route.lane() != null) {
-                Topic<String, dev.sluice.schemas.Job> laneTopic = topics.lane(route.lane());
+                Topic<String, Job> laneTopic = topics.lane(route.lane());
                 path.process(LaneWriter::new, Named.as(name + "-to-" + route.lane()))
                         .to(laneTopic.name(), Produced.with(laneTopic.keySerde(), laneTopic.valueSerde())
                                 .withName(name + "-lane-" + route.lane()));

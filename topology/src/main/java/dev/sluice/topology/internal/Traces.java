@@ -3,9 +3,11 @@ package dev.sluice.topology.internal;
 import dev.sluice.schemas.StageTrace;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Folding the traces of many parts into one: per stage, the earliest start, the total time, and the
@@ -21,7 +23,7 @@ final class Traces {
         Map<String, long[]> byStage = new LinkedHashMap<>();
         Map<String, String> notes = new LinkedHashMap<>();
         // the parts of a fan-out share the entries of the stages before it: count those once
-        java.util.Set<StageTrace> seen = new java.util.HashSet<>();
+        Set<StageTrace> seen = new HashSet<>();
         for (List<StageTrace> trace : traces) {
             for (StageTrace entry : trace) {
                 if (!seen.add(entry)) {

@@ -8,6 +8,7 @@ import dev.sluice.topology.Pipeline;
 import dev.sluice.topology.StageFactory;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -123,7 +124,7 @@ public final class BuiltinStages {
         catalog.put("assemble", new Factory("assemble", "the chunks of a document back into one result, in order",
                 new ConfigDef(), (name, p) -> new Pipeline.StageDefinition(name, Pipeline.Kind.GATHER, Chunk.class,
                         IngestedDocument.class, new Assemble())));
-        return java.util.Collections.unmodifiableMap(catalog);
+        return Collections.unmodifiableMap(catalog);
     }
 
 

@@ -6,9 +6,11 @@ import dev.sluice.schemas.Task;
 import dev.sluice.topology.Emitter;
 import dev.sluice.topology.Stage;
 import dev.sluice.topology.StageContext;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Splits a document into chunks of at most {@code size} characters that overlap by about
@@ -32,8 +34,8 @@ public final class Split implements Stage<Document, Chunk> {
     }
 
     @Override
-    public java.util.Set<String> taskTypes() {
-        return java.util.Set.of(TASK);
+    public Set<String> taskTypes() {
+        return Set.of(TASK);
     }
 
     @Override
@@ -63,7 +65,7 @@ public final class Split implements Stage<Document, Chunk> {
 
     /** The [start, end) spans of the chunks of {@code text}, in order; none for empty text. */
     static List<int[]> spans(String text, int size, int overlap) {
-        List<int[]> spans = new java.util.ArrayList<>();
+        List<int[]> spans = new ArrayList<>();
         int n = text.length();
         int start = 0;
         while (start < n) {

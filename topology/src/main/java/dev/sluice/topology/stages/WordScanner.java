@@ -1,5 +1,7 @@
 package dev.sluice.topology.stages;
 
+import java.util.Arrays;
+
 /**
  * Walks the words of a text as {@link Words} defines them (runs of letters and digits, each code
  * point lower-cased on its own), handing each over in a reused buffer, so that a stage that only
@@ -51,7 +53,7 @@ final class WordScanner {
                     break;
                 }
                 if (n == word.length) {
-                    word = java.util.Arrays.copyOf(word, n * 2);
+                    word = Arrays.copyOf(word, n * 2);
                 }
                 word[n++] = c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c;
                 i++;
@@ -61,7 +63,7 @@ final class WordScanner {
                     break;
                 }
                 if (n + 2 > word.length) {
-                    word = java.util.Arrays.copyOf(word, word.length * 2);
+                    word = Arrays.copyOf(word, word.length * 2);
                 }
                 n += Character.toChars(Character.toLowerCase(cp), word, n);
                 i += Character.charCount(cp);

@@ -7,6 +7,7 @@ import dev.sluice.schemas.Jobs;
 import dev.sluice.schemas.internal.GatherState;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.Test;
@@ -60,7 +61,7 @@ class EnvelopeCodecTest {
     @Test
     void shouldRefuseAKeptEntryCutShort() {
         byte[] whole = EnvelopeCodec.keep(state(), RAW);
-        assertThatThrownBy(() -> EnvelopeCodec.unkeep(java.util.Arrays.copyOf(whole, whole.length - 3)))
+        assertThatThrownBy(() -> EnvelopeCodec.unkeep(Arrays.copyOf(whole, whole.length - 3)))
                 .isInstanceOf(SerializationException.class).hasMessageContaining("cut short");
         assertThatThrownBy(() -> EnvelopeCodec.unkeep(new byte[] {2, -1, -1, -1, -1}))
                 .isInstanceOf(SerializationException.class);

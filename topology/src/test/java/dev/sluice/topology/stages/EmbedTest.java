@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 
 class EmbedTest {
@@ -65,7 +66,7 @@ class EmbedTest {
         List<Float> a = embed.embed("Kafka Streams carries every job");
         assertThat(new Embed(64).embed("Kafka Streams carries every job")).isEqualTo(a);
         assertThat(a).hasSize(64);
-        assertThat(cosine(a, a)).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-5));
+        assertThat(cosine(a, a)).isCloseTo(1.0, Offset.offset(1e-5));
     }
 
     @Test
