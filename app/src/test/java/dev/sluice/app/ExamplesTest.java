@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.app.cli.Main;
 import dev.sluice.app.runtime.ConfigLoader;
-import dev.sluice.topology.PipelineDescription;
+import dev.sluice.topology.pipeline.PipelineDescription;
 import dev.sluice.topology.stages.BuiltinStages;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

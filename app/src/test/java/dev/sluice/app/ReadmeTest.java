@@ -3,8 +3,8 @@ package dev.sluice.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.topology.SluiceConfig;
-import dev.sluice.topology.StageFactory;
-import dev.sluice.topology.stages.BuiltinStages;
+import dev.sluice.topology.pipeline.StageFactories;
+import dev.sluice.topology.pipeline.StageFactory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,7 +31,7 @@ class ReadmeTest {
     @Test
     void shouldListEveryBuiltinStageWithItsParameterDefaults() throws IOException {
         String readme = readme();
-        for (StageFactory factory : BuiltinStages.all().values()) {
+        for (StageFactory factory : StageFactories.available().values()) {
             assertThat(readme).contains("| `" + factory.type() + "` |");
             for (ConfigDef.ConfigKey key : factory.params().configKeys().values()) {
                 assertThat(readme).as("README parameter %s of %s", key.name, factory.type())

@@ -14,10 +14,9 @@ import dev.sluice.serdes.SluiceTopics;
 import dev.sluice.topology.JobState;
 import dev.sluice.topology.JobStatuses;
 import dev.sluice.topology.PauseListener;
-import dev.sluice.topology.Pipeline;
 import dev.sluice.topology.SluiceConfig;
 import dev.sluice.topology.SluiceTopology;
-import dev.sluice.topology.internal.StatusQueries;
+import dev.sluice.topology.pipeline.Pipeline;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -231,7 +230,7 @@ public final class PipelineTestDriver implements AutoCloseable {
                 driver.getKeyValueStore(JobStatuses.STORE);
         byte[] entry = store == null ? null : store.get(jobId);
         return entry == null ? Optional.empty()
-                : Optional.of(StatusQueries.toState(entry));
+                : Optional.of(JobStatuses.state(entry));
     }
 
     /** Every dead letter written so far, in order. */

@@ -6,7 +6,7 @@ import dev.sluice.schemas.Document;
 import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.schemas.Jobs;
-import dev.sluice.topology.Pipeline;
+import dev.sluice.topology.pipeline.Pipeline;
 import dev.sluice.topology.stages.BuiltinStages;
 import java.io.IOException;
 import java.time.Duration;

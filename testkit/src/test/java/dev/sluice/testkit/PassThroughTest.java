@@ -6,7 +6,7 @@ import dev.sluice.schemas.Job;
 import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.schemas.Jobs;
-import dev.sluice.topology.Pipeline;
+import dev.sluice.topology.pipeline.Pipeline;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

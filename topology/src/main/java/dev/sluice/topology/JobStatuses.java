@@ -1,8 +1,12 @@
 package dev.sluice.topology;
 
 import dev.sluice.schemas.JobEvent;
+import dev.sluice.schemas.internal.JobPhase;
+import dev.sluice.schemas.internal.StatusEntry;
 import dev.sluice.topology.internal.ResourceNames;
 import dev.sluice.topology.internal.StatusQueries;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.kafka.common.serialization.Serdes;
@@ -57,7 +61,7 @@ public final class JobStatuses {
                     + result.getFailureMessage(), null, result.getFailureReason());
         }
         byte[] value = result.getResult();
-        return value == null ? Optional.empty() : Optional.of(StatusQueries.toState(value));
+        return value == null ? Optional.empty() : Optional.of(state(value));
     }
 
     /**
@@ -69,7 +73,21 @@ public final class JobStatuses {
      * @return the state after the event: {@code state} itself when the event changes nothing
      */
     public static JobState fold(JobState state, JobEvent event) {
-        return StatusQueries.fold(state, event);
+        StatusEntry entry = state == null ? null : new StatusEntry(state.jobId(),
+                JobPhase.valueOf(state.status()), state.stage(), state.acceptedAt(), state.updatedAt(),
+                state.updatedAt().toEpochMilli(), state.partial(), state.error(), new ArrayList<>(state.trace()));
+        StatusEntry after = StatusQueries.fold(entry, event);
+        return after == null ? state : state(after);
+    }
+
+    /** The state in an entry of the status store, as the store keeps it (bytes). */
+    public static JobState state(byte[] entry) {
+        return state(StatusQueries.decode(entry));
+    }
+
+    private static JobState state(StatusEntry e) {
+        return new JobState(e.getJobId(), e.getStatus().name(), e.getStage(), e.getAcceptedAt(), e.getUpdatedAt(),
+                e.getPartial(), e.getError(), List.copyOf(e.getTrace()));
     }
 
     /** This instance cannot answer for a job's status now: another holds it, or a rebalance is under way. */

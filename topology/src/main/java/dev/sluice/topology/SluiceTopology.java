@@ -1,8 +1,10 @@
 package dev.sluice.topology;
 
 import dev.sluice.serdes.SluiceTopics;
+import dev.sluice.topology.internal.ErrorHeaders;
 import dev.sluice.topology.internal.IntakeRules;
 import dev.sluice.topology.internal.TopologyFactory;
+import dev.sluice.topology.pipeline.Pipeline;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Properties;
@@ -29,7 +31,7 @@ public final class SluiceTopology {
      * dead letter. The intake runs such a job even if its id was accepted within the duplicate window:
      * a replay is a request to run the job again, and it gets a new result.
      */
-    public static final String REPLAYED_FROM_HEADER = "sluice.replayed.from";
+    public static final String REPLAYED_FROM_HEADER = ErrorHeaders.REPLAYED_FROM;
 
     /** The segment that reads {@code <prefix>.jobs}; the others are named by their lanes. */
     public static final String MAIN = TopologyFactory.MAIN;
@@ -81,7 +83,7 @@ public final class SluiceTopology {
         IntakeRules rules = pipeline.isPassThrough() ? IntakeRules.none()
                 : new IntakeRules(true, config.maxDocumentBytes(), pipeline.taskTypes(),
                         duplicateWindow(config, streamsProperties));
-        TopologyFactory.build(builder, pipeline, topics, rules, maxRequestBytes(streamsProperties), segments, pauses,
+        TopologyFactory.build(builder, pipeline, topics, rules, maxRequestBytes(streamsProperties), segments, pauses::paused,
                 meters, config.statusRetention().isZero() ? null : config.statusRetention());
         return builder.build(streamsProperties);
     }

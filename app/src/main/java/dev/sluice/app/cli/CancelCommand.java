@@ -5,7 +5,7 @@ import dev.sluice.app.runtime.SluiceRunner;
 import dev.sluice.client.JobClient;
 import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
-import dev.sluice.topology.PipelineConfig;
+import dev.sluice.topology.pipeline.PipelineConfig;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.sluice.app.cli;
 
 import dev.sluice.app.runtime.ConfigLoader;
-import dev.sluice.topology.PipelineDescription;
+import dev.sluice.topology.pipeline.PipelineDescription;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;

@@ -1,7 +1,7 @@
 package dev.sluice.app.cli;
 
 import dev.sluice.app.bench.BenchCommand;
-import dev.sluice.topology.InvalidPipelineException;
+import dev.sluice.topology.pipeline.InvalidPipelineException;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.utils.AppInfoParser;
 import picocli.CommandLine.Command;

@@ -3,7 +3,7 @@ package dev.sluice.app.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.sluice.topology.Pipeline;
+import dev.sluice.topology.pipeline.Pipeline;
 import dev.sluice.topology.stages.Split;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,8 +1,8 @@
 package dev.sluice.topology.internal;
 
 import dev.sluice.schemas.StageError;
-import dev.sluice.topology.BatchStage;
-import dev.sluice.topology.Pipeline;
+import dev.sluice.topology.pipeline.Pipeline;
+import dev.sluice.topology.stage.BatchStage;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -3,7 +3,7 @@ package dev.sluice.topology.internal;
 import dev.sluice.schemas.Document;
 import dev.sluice.schemas.Job;
 import dev.sluice.schemas.Task;
-import dev.sluice.topology.StageContext;
+import dev.sluice.topology.stage.StageContext;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.List;

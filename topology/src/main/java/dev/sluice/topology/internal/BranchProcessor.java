@@ -1,6 +1,6 @@
 package dev.sluice.topology.internal;
 
-import dev.sluice.topology.Pipeline;
+import dev.sluice.topology.pipeline.Pipeline;
 import java.util.List;
 import org.apache.kafka.streams.processor.api.Record;
 

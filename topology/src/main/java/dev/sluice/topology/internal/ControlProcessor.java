@@ -3,8 +3,8 @@ package dev.sluice.topology.internal;
 import dev.sluice.schemas.Control;
 import dev.sluice.schemas.ControlType;
 import dev.sluice.serdes.SchemaRegistryUnavailableException;
-import dev.sluice.topology.PauseListener;
 import java.time.Duration;
+import java.util.function.BiConsumer;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads the control topic on every instance (a global store, {@value ResourceNames#CONTROL}) and
  * applies each command: a cancel to the topology's {@link Cancellations}, a pause or resume (the
- * latest for a lane, or the pipeline, holds) to the instance's {@link PauseListener}. The store keeps the topic's records
+ * latest for a lane, or the pipeline, holds) to the instance's pause listener. The store keeps the topic's records
  * as they are, so that on start, when Kafka Streams has restored it from the topic, the commands
  * already given are applied again. A record that is not a readable command is logged and skipped: a
  * bad command must not stop the pipeline.
@@ -34,12 +34,12 @@ final class ControlProcessor implements Processor<byte[], byte[], Void, Void> {
     private final String topic;
     private final Deserializer<Control> commands;
     private final Cancellations cancellations;
-    private final PauseListener pauses;
+    private final BiConsumer<String, Boolean> pauses;
     /** Per lane ("" for the whole pipeline): the latest pause or resume, which holds. */
     private final Map<String, Control> latestPause = new HashMap<>();
     private KeyValueStore<byte[], byte[]> store;
 
-    ControlProcessor(String topic, Deserializer<Control> commands, Cancellations cancellations, PauseListener pauses) {
+    ControlProcessor(String topic, Deserializer<Control> commands, Cancellations cancellations, BiConsumer<String, Boolean> pauses) {
         this.topic = topic;
         this.commands = commands;
         this.cancellations = cancellations;
@@ -55,7 +55,7 @@ final class ControlProcessor implements Processor<byte[], byte[], Void, Void> {
         // the store is in no order of time: tell the listener the state the latest commands left
         latestPause.forEach((lane, command) -> {
             if (command.getType() == ControlType.PAUSE) {
-                pauses.paused(lane.isEmpty() ? null : lane, true);
+                pauses.accept(lane.isEmpty() ? null : lane, true);
             }
         });
     }
@@ -76,7 +76,7 @@ final class ControlProcessor implements Processor<byte[], byte[], Void, Void> {
         log.info("command {} from {}: {} {}{}", command.getCommandId(), topic, command.getType(), what,
                 command.getReason() == null ? "" : " (" + command.getReason() + ")");
         if (command.getType() != ControlType.CANCEL && latestPause.get(laneOf(command)) == command) {
-            pauses.paused(command.getLane(), command.getType() == ControlType.PAUSE);
+            pauses.accept(command.getLane(), command.getType() == ControlType.PAUSE);
         }
     }
 

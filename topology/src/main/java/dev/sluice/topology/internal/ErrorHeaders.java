@@ -9,7 +9,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * {@code __streams.errors.*}) for the error and the original record's place, and ours for the stage
  * and the job.
  */
-final class ErrorHeaders {
+public final class ErrorHeaders {
 
     static final String EXCEPTION = "__streams.errors.exception";
     static final String MESSAGE = "__streams.errors.message";
@@ -18,6 +18,8 @@ final class ErrorHeaders {
     static final String OFFSET = "__streams.errors.offset";
     static final String STAGE = "sluice.error.stage";
     static final String JOB_ID = "sluice.job.id";
+    /** On a job sent again from the dead-letter topic: the dead letter it came from. */
+    public static final String REPLAYED_FROM = "sluice.replayed.from";
 
     private ErrorHeaders() {
     }

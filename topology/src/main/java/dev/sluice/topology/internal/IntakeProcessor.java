@@ -6,7 +6,6 @@ import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.schemas.StageError;
 import dev.sluice.serdes.SchemaRegistryUnavailableException;
-import dev.sluice.topology.SluiceTopology;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -237,7 +236,7 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
                 first = seen.next().value;
             }
         }
-        if (first == null || record.headers().lastHeader(SluiceTopology.REPLAYED_FROM_HEADER) != null) {
+        if (first == null || record.headers().lastHeader(ErrorHeaders.REPLAYED_FROM) != null) {
             acceptedIds.put(jobId, position == null ? "" : position.topic() + "-" + position.partition() + "@"
                     + position.offset(), now);
             return false;

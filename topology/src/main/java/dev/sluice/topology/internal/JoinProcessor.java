@@ -2,8 +2,8 @@ package dev.sluice.topology.internal;
 
 import dev.sluice.schemas.StageTrace;
 import dev.sluice.schemas.internal.EnvelopeKind;
-import dev.sluice.topology.JoinStage;
-import dev.sluice.topology.Pipeline;
+import dev.sluice.topology.pipeline.Pipeline;
+import dev.sluice.topology.stage.JoinStage;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,6 +1,6 @@
 package dev.sluice.topology.internal;
 
-import dev.sluice.topology.RetryPolicy;
+import dev.sluice.topology.stage.RetryPolicy;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;

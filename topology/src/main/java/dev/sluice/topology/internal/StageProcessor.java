@@ -1,8 +1,8 @@
 package dev.sluice.topology.internal;
 
 import dev.sluice.schemas.StageTrace;
-import dev.sluice.topology.Pipeline;
-import dev.sluice.topology.Stage;
+import dev.sluice.topology.pipeline.Pipeline;
+import dev.sluice.topology.stage.Stage;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -12,7 +12,7 @@ import org.apache.kafka.streams.processor.api.Record;
  * Runs one map, filter or flat-map stage. A stage that throws fails its job (and only its job): the
  * part goes on as a FAILED envelope, to end the job at the next gather or at the collector. A part
  * the stage drops goes on as a DROPPED envelope, so that a gather still counts it. What is not a
- * payload passes through untouched. A stage with a {@link dev.sluice.topology.RetryPolicy} that
+ * payload passes through untouched. A stage with a {@link dev.sluice.topology.stage.RetryPolicy} that
  * throws a retryable error puts the part away in its retry store instead, and runs it again from a
  * punctuator when its wait is over; the job's other records go on meanwhile.
  */

@@ -1,34 +1,21 @@
 package dev.sluice.topology.internal;
 
 import dev.sluice.schemas.JobEvent;
-import dev.sluice.schemas.internal.JobPhase;
 import dev.sluice.schemas.internal.StatusEntry;
-import dev.sluice.topology.JobState;
-import java.util.ArrayList;
-import java.util.List;
 
-/** Reads the status store's entries for {@link dev.sluice.topology.JobStatuses}. */
+/** The status store's entries, as its processor writes and folds them, for the queries on it. */
 public final class StatusQueries {
 
     private StatusQueries() {
     }
 
-    /** The state in a status store entry. */
-    public static JobState toState(byte[] entry) {
-        return toState(EnvelopeCodec.decodeStatus(entry));
+    /** The entry in the status store's bytes. */
+    public static StatusEntry decode(byte[] entry) {
+        return EnvelopeCodec.decodeStatus(entry);
     }
 
-    /** See {@link dev.sluice.topology.JobStatuses#fold}. */
-    public static JobState fold(JobState state, JobEvent event) {
-        StatusEntry entry = state == null ? null : new StatusEntry(state.jobId(),
-                JobPhase.valueOf(state.status()), state.stage(), state.acceptedAt(), state.updatedAt(),
-                state.updatedAt().toEpochMilli(), state.partial(), state.error(), new ArrayList<>(state.trace()));
-        StatusEntry after = StatusProcessor.apply(entry, event);
-        return after == null ? state : toState(after);
-    }
-
-    private static JobState toState(StatusEntry e) {
-        return new JobState(e.getJobId(), e.getStatus().name(), e.getStage(), e.getAcceptedAt(), e.getUpdatedAt(),
-                e.getPartial(), e.getError(), List.copyOf(e.getTrace()));
+    /** {@code entry} after {@code event}, as the status store folds it; null when nothing changes. */
+    public static StatusEntry fold(StatusEntry entry, JobEvent event) {
+        return StatusProcessor.apply(entry, event);
     }
 }

@@ -3,12 +3,12 @@ package dev.sluice.topology.internal;
 import dev.sluice.schemas.Job;
 import dev.sluice.serdes.SluiceTopics;
 import dev.sluice.serdes.Topic;
-import dev.sluice.topology.PauseListener;
-import dev.sluice.topology.Pipeline.Kind;
-import dev.sluice.topology.Pipeline.StageDefinition;
-import dev.sluice.topology.Pipeline;
+import dev.sluice.topology.pipeline.Pipeline.Kind;
+import dev.sluice.topology.pipeline.Pipeline.StageDefinition;
+import dev.sluice.topology.pipeline.Pipeline;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.function.BiConsumer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -83,7 +83,7 @@ public final class TopologyFactory {
      *     store if null
      */
     public static void build(StreamsBuilder builder, Pipeline pipeline, SluiceTopics topics, IntakeRules rules,
-                             int maxResultBytes, Set<String> segments, PauseListener pauses,
+                             int maxResultBytes, Set<String> segments, BiConsumer<String, Boolean> pauses,
                              MeterRegistry meters, Duration statusRetention) {
         TopologyFactory factory = new TopologyFactory(builder, pipeline, topics, rules, maxResultBytes);
         factory.meters = meters;
@@ -113,7 +113,7 @@ public final class TopologyFactory {
      * The control topic as a global store on every instance: its cancels reach every processor of
      * this topology through {@link #cancellations}, its pauses and resumes go to {@code pauses}.
      */
-    private void control(PauseListener pauses) {
+    private void control(BiConsumer<String, Boolean> pauses) {
         String topic = topics.control().name();
         var commands = topics.control().valueSerde().deserializer();
         builder.addGlobalStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ResourceNames.CONTROL),

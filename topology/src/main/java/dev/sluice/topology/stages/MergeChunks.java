@@ -1,8 +1,8 @@
 package dev.sluice.topology.stages;
 
 import dev.sluice.schemas.Chunk;
-import dev.sluice.topology.JoinStage;
-import dev.sluice.topology.StageContext;
+import dev.sluice.topology.stage.JoinStage;
+import dev.sluice.topology.stage.StageContext;
 
 /**
  * Joins the two enrichments of one chunk: the left chunk with the right chunk's keywords, and the

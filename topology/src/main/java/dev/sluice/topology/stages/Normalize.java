@@ -1,9 +1,9 @@
 package dev.sluice.topology.stages;
 
 import dev.sluice.schemas.Document;
-import dev.sluice.topology.Emitter;
-import dev.sluice.topology.Stage;
-import dev.sluice.topology.StageContext;
+import dev.sluice.topology.stage.Emitter;
+import dev.sluice.topology.stage.Stage;
+import dev.sluice.topology.stage.StageContext;
 import java.text.Normalizer;
 
 /**

@@ -4,7 +4,7 @@ import dev.sluice.schemas.Document;
 import dev.sluice.schemas.Job;
 import dev.sluice.schemas.Jobs;
 import dev.sluice.schemas.Task;
-import dev.sluice.topology.StageContext;
+import dev.sluice.topology.stage.StageContext;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.sluice.schemas.Chunk;
 import dev.sluice.schemas.Document;
 import dev.sluice.schemas.Jobs;
-import dev.sluice.topology.StageContext;
+import dev.sluice.topology.stage.StageContext;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -1,10 +1,11 @@
-package dev.sluice.topology;
+package dev.sluice.topology.pipeline;
 
 import dev.sluice.schemas.Document;
 import dev.sluice.schemas.Job;
-import dev.sluice.topology.Pipeline.Kind;
-import dev.sluice.topology.Pipeline.Route;
-import dev.sluice.topology.Pipeline.StageDefinition;
+import dev.sluice.topology.pipeline.Pipeline.Kind;
+import dev.sluice.topology.pipeline.Pipeline.Route;
+import dev.sluice.topology.pipeline.Pipeline.StageDefinition;
+import dev.sluice.topology.stage.RetryPolicy;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;

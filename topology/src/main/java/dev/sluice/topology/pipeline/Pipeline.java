@@ -1,8 +1,14 @@
-package dev.sluice.topology;
+package dev.sluice.topology.pipeline;
 
 import dev.sluice.schemas.Document;
 import dev.sluice.schemas.IngestedDocument;
 import dev.sluice.schemas.Job;
+import dev.sluice.topology.stage.BatchStage;
+import dev.sluice.topology.stage.GatherStage;
+import dev.sluice.topology.stage.JoinStage;
+import dev.sluice.topology.stage.RetryPolicy;
+import dev.sluice.topology.stage.Retrying;
+import dev.sluice.topology.stage.Stage;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;

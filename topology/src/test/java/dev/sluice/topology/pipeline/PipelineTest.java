@@ -1,4 +1,4 @@
-package dev.sluice.topology;
+package dev.sluice.topology.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,6 +7,8 @@ import dev.sluice.schemas.Chunk;
 import dev.sluice.schemas.Document;
 import dev.sluice.schemas.IngestedDocument;
 import dev.sluice.schemas.JobResult;
+import dev.sluice.topology.stage.RetryPolicy;
+import dev.sluice.topology.stage.Stage;
 import dev.sluice.topology.stages.Assemble;
 import dev.sluice.topology.stages.BuiltinStages;
 import dev.sluice.topology.stages.Split;

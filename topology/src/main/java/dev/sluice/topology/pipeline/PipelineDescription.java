@@ -1,9 +1,9 @@
-package dev.sluice.topology;
+package dev.sluice.topology.pipeline;
 
-import dev.sluice.topology.Pipeline.Kind;
-import dev.sluice.topology.Pipeline.Route;
-import dev.sluice.topology.Pipeline.StageDefinition;
 import dev.sluice.topology.internal.ResourceNames;
+import dev.sluice.topology.pipeline.Pipeline.Kind;
+import dev.sluice.topology.pipeline.Pipeline.Route;
+import dev.sluice.topology.pipeline.Pipeline.StageDefinition;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.sluice.topology;
+package dev.sluice.topology.stage;
 
 import dev.sluice.schemas.Document;
 import dev.sluice.schemas.Task;

@@ -1,4 +1,4 @@
-package dev.sluice.topology;
+package dev.sluice.topology.stage;
 
 /**
  * A fan-in stage of two paths: combines the record of the left path and the record of the right path

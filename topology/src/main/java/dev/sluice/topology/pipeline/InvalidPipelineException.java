@@ -1,4 +1,4 @@
-package dev.sluice.topology;
+package dev.sluice.topology.pipeline;
 
 import java.util.List;
 

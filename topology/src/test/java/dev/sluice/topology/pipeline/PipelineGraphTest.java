@@ -1,4 +1,4 @@
-package dev.sluice.topology;
+package dev.sluice.topology.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,6 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.sluice.schemas.Chunk;
 import dev.sluice.schemas.Document;
 import dev.sluice.schemas.IngestedDocument;
+import dev.sluice.topology.stage.Emitter;
+import dev.sluice.topology.stage.GatherStage;
+import dev.sluice.topology.stage.Stage;
+import dev.sluice.topology.stage.StageContext;
 import dev.sluice.topology.stages.Assemble;
 import dev.sluice.topology.stages.BuiltinStages;
 import dev.sluice.topology.stages.Embed;

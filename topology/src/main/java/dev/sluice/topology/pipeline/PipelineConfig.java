@@ -1,8 +1,12 @@
-package dev.sluice.topology;
+package dev.sluice.topology.pipeline;
 
-import dev.sluice.topology.Pipeline.Kind;
-import dev.sluice.topology.Pipeline.StageDefinition;
-import dev.sluice.topology.stages.BuiltinStages;
+import dev.sluice.topology.pipeline.Pipeline.Kind;
+import dev.sluice.topology.pipeline.Pipeline.StageDefinition;
+import dev.sluice.topology.stage.BatchStage;
+import dev.sluice.topology.stage.GatherStage;
+import dev.sluice.topology.stage.JoinStage;
+import dev.sluice.topology.stage.RetryPolicy;
+import dev.sluice.topology.stage.Stage;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
@@ -221,10 +225,11 @@ public final class PipelineConfig {
         if (className != null) {
             made = fromClass(where, name, className, params);
         } else {
-            StageFactory factory = BuiltinStages.all().get(type == null ? name : type);
+            Map<String, StageFactory> factories = StageFactories.available();
+            StageFactory factory = factories.get(type == null ? name : type);
             if (factory == null) {
                 throw new ConfigException(where + (type == null ? ".name" : ".type"), type == null ? name : type,
-                        "unknown stage; the built-in stages are " + String.join(", ", BuiltinStages.all().keySet())
+                        "unknown stage; the stages on the class path are " + String.join(", ", factories.keySet())
                                 + ", or give a class");
             }
             made = factory.create(name, params);

@@ -1,4 +1,4 @@
-package dev.sluice.topology;
+package dev.sluice.topology.stage;
 
 /** Where a stage sends its outputs. */
 @FunctionalInterface

@@ -1,4 +1,4 @@
-package dev.sluice.topology;
+package dev.sluice.topology.pipeline;
 
 import dev.sluice.schemas.Chunk;
 import dev.sluice.schemas.Document;
