@@ -38,7 +38,7 @@ final class RunCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
 
     @Option(names = {"-c", "--config"}, paramLabel = "FILE",
-            description = "YAML configuration: pipeline, topics, registry, kafka settings (see README).")
+            description = "YAML configuration: pipeline, topics, registry, kafka settings (see docs/settings.md).")
     Path config;
 
     @Option(names = "--lanes", paramLabel = "LANE", split = ",",
@@ -52,7 +52,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--http", paramLabel = "PORT",
             description = "Also serve the HTTP gateway on this port: the dashboard at /, POST /v1/jobs,"
                     + " GET /v1/jobs/{id} and its /events, DELETE /v1/jobs/{id}, POST /v1/pipeline/pause and /resume,"
-                    + " GET /v1/stats, /metrics, /health/live and /health/ready (see README and /openapi.json).")
+                    + " GET /v1/stats, /metrics, /health/live and /health/ready (see docs/http.md and /openapi.json).")
     Integer httpPort;
 
     @Option(names = "--http-host", paramLabel = "HOST", defaultValue = "0.0.0.0",

@@ -67,8 +67,8 @@ class DashboardIT {
     static void start() throws Exception {
         for (String needed : List.of(CHROMIUM, CHROMEDRIVER)) {
             assertThat(new File(needed).canExecute()).as(needed + " is missing: DashboardIT drives Debian's chromium through"
-                    + " its chromedriver; install them with: apt-get install -y chromium chromium-driver (as the README's"
-                    + " test command does)").isTrue();
+                    + " its chromedriver; run ./sluice-test, which installs them, or: apt-get install -y chromium chromium-driver"
+                    + " as root").isTrue();
         }
         dir = Files.createTempDirectory("sluice-dashboard-it-");
         kafka = TestKafka.start();
