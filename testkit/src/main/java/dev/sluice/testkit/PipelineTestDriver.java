@@ -86,18 +86,10 @@ public final class PipelineTestDriver implements AutoCloseable {
         this.registryScope = scope;
         this.registry = builder.registry != null ? builder.registry : InMemorySchemaRegistry.scope(scope);
         this.topics = SluiceTopics.create(builder.prefix, AvroSerdes.forRegistry(registry));
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, builder.prefix + "-" + builder.pipeline.name());
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "test-driver:9092");
-        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
-        props.put(SluiceConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED, true);
         this.stateDir = Path.of(System.getProperty("java.io.tmpdir"), "sluice-" + scope);
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        props.putAll(builder.kafka);
-        SluiceConfig limits = new SluiceConfig(Map.of(SluiceConfig.DOCUMENT_MAX_BYTES_CONFIG, builder.maxDocumentBytes,
-                SluiceConfig.DUPLICATE_WINDOW_CONFIG, builder.duplicateWindow.toMillis()));
-        this.topology = SluiceTopology.build(builder.pipeline, topics, limits, props, Set.of(),
+        SluiceConfig config = builder.config(stateDir);
+        Properties props = config.streamsProperties();
+        this.topology = SluiceTopology.build(builder.pipeline, topics, config, props, Set.of(),
                 PauseListener.NONE, builder.meters);
         this.driver = new TopologyTestDriver(topology, props, builder.startTime);
         this.jobs = driver.createInputTopic(topics.jobs().name(), topics.jobs().keySerde().serializer(),
@@ -293,10 +285,8 @@ public final class PipelineTestDriver implements AutoCloseable {
     public static final class Builder {
         private final Pipeline pipeline;
         private String prefix = SluiceTopics.DEFAULT_PREFIX;
-        private int maxDocumentBytes = SluiceConfig.DEFAULT_DOCUMENT_MAX_BYTES;
         private Instant startTime = Instant.parse("2026-01-01T00:00:00Z");
-        private Duration duplicateWindow = Duration.ofMillis(SluiceConfig.DEFAULT_DUPLICATE_WINDOW_MS);
-        private final Map<String, Object> kafka = new HashMap<>();
+        private final Map<String, Object> settings = new HashMap<>();
         private SchemaRegistry registry;
         private MeterRegistry meters;
 
@@ -309,14 +299,22 @@ public final class PipelineTestDriver implements AutoCloseable {
             return this;
         }
 
+        /** The largest document a job may carry ({@code limits.document.max.bytes}). */
         public Builder maxDocumentBytes(int maxDocumentBytes) {
-            this.maxDocumentBytes = maxDocumentBytes;
-            return this;
+            return setting(SluiceConfig.DOCUMENT_MAX_BYTES_CONFIG, maxDocumentBytes);
         }
 
         /** How long a job id is remembered to find duplicates ({@code limits.duplicate.window.ms}); zero for never. */
         public Builder duplicateWindow(Duration window) {
-            this.duplicateWindow = window;
+            return setting(SluiceConfig.DUPLICATE_WINDOW_CONFIG, window.toMillis());
+        }
+
+        /**
+         * One of Sluice's settings, by its name in a pipeline's YAML (e.g. {@code status.retention.ms}),
+         * checked as {@code sluice run} checks it when the driver is built.
+         */
+        public Builder setting(String key, Object value) {
+            settings.put(key, value);
             return this;
         }
 
@@ -330,8 +328,7 @@ public final class PipelineTestDriver implements AutoCloseable {
          * {@code producer.max.request.size}, which decides which results are too large to send.
          */
         public Builder kafka(String key, Object value) {
-            kafka.put(key, value);
-            return this;
+            return setting(SluiceConfig.KAFKA_PREFIX + key, value);
         }
 
         /**
@@ -355,6 +352,22 @@ public final class PipelineTestDriver implements AutoCloseable {
 
         public PipelineTestDriver build() {
             return new PipelineTestDriver(this);
+        }
+
+        /**
+         * The settings {@code sluice run} would have for this pipeline: the builder's over Sluice's
+         * defaults, with a bootstrap address the test driver never dials and a state directory of its own.
+         */
+        private SluiceConfig config(Path stateDir) {
+            Map<String, Object> all = new HashMap<>(settings);
+            all.put(SluiceConfig.TOPICS_PREFIX_CONFIG, prefix);
+            all.put(SluiceConfig.PIPELINE_CONFIG, pipeline.name());
+            if (pipeline.isPassThrough()) {
+                all.put(SluiceConfig.MODE_CONFIG, SluiceConfig.MODE_PASSTHROUGH);
+            }
+            all.putIfAbsent(SluiceConfig.KAFKA_PREFIX + StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "test-driver:9092");
+            all.put(SluiceConfig.KAFKA_PREFIX + StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+            return new SluiceConfig(all);
         }
     }
 }
