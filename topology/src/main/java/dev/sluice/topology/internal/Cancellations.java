@@ -12,9 +12,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * stages read it on the stream threads. A cancel applies to a job with that id submitted at or before
  * it, so cancelling an unknown or finished id does not touch a later job that reuses it.
  *
- * <p>On its way to the collector a cancelled part is a FAILED envelope whose error has
- * {@link #ERROR_CLASS}, as an expired one has {@link Deadlines#ERROR_CLASS}: joins and gathers end
- * the job as for a failure (dropping its other parts), and the collector makes it CANCELLED.
+ * <p>On its way to the collector a cancelled part is a CANCELLED envelope whose error, of class
+ * {@link #ERROR_CLASS}, names the stage it did not reach: joins and gathers end the job as for a
+ * failure (dropping its other parts), and the collector makes it a CANCELLED result.
  */
 final class Cancellations {
 
@@ -55,6 +55,7 @@ final class Cancellations {
         return at != null && at.toEpochMilli() >= sinceMillis;
     }
 
+    /** Whether {@code error} is a cancel's: only to read stores written before CANCELLED was an envelope kind. */
     static boolean isCancel(StageError error) {
         return error != null && ERROR_CLASS.equals(error.getErrorClass());
     }

@@ -31,8 +31,6 @@ final class CollectProcessor implements Processor<String, Flow, String, Flow> {
 
     /** The stage a result too large to send is blamed on. */
     static final String RESULTS_STAGE = "results";
-    /** Room for the record batch's and the record's own headers, generously. */
-    private static final int RECORD_OVERHEAD_BYTES = 512;
 
     private final String pipeline;
     private final Serializer<JobResult> serializer;
@@ -46,11 +44,6 @@ final class CollectProcessor implements Processor<String, Flow, String, Flow> {
         this.serializer = serializer;
         this.resultsTopic = resultsTopic;
         this.maxResultBytes = maxResultBytes;
-    }
-
-    /** Whether a result of {@code bytes}, keyed by {@code jobId}, is small enough for the producer to send. */
-    static boolean fits(byte[] bytes, String jobId, int maxResultBytes) {
-        return bytes.length + jobId.length() * 3 + RECORD_OVERHEAD_BYTES <= maxResultBytes;
     }
 
     @Override
@@ -72,17 +65,14 @@ final class CollectProcessor implements Processor<String, Flow, String, Flow> {
             return;
         }
         Flow.Envelope job = envelope;
-        if (job.lineage().depth() > 0 && job.kind() != EnvelopeKind.FAILED) {
+        if (job.lineage().depth() > 0 && !job.ended()) {
             job = job.failed(StageError.newBuilder().setStage(pipeline).setErrorClass(IllegalStateException.class.getName())
                     .setMessage("a part of the job reached the end of the pipeline without a gather").setAttempts(1)
                     .build(), job.trace());
         }
-        boolean expired = job.kind() == EnvelopeKind.FAILED && Deadlines.isExpiry(job.error());
-        boolean cancelled = job.kind() == EnvelopeKind.FAILED && Cancellations.isCancel(job.error());
         JobResult.Builder result = JobResult.newBuilder()
                 .setJobId(job.jobId())
-                .setStatus(expired ? JobStatus.EXPIRED : cancelled ? JobStatus.CANCELLED
-                        : job.kind() == EnvelopeKind.FAILED ? JobStatus.FAILED : JobStatus.COMPLETED)
+                .setStatus(statusOf(job.kind()))
                 .setCompletedAt(Instant.ofEpochMilli(context.currentSystemTimeMs()))
                 .setAttributes(job.job().getAttributes())
                 .setPartial(job.partial())
@@ -90,12 +80,12 @@ final class CollectProcessor implements Processor<String, Flow, String, Flow> {
         if (job.kind() == EnvelopeKind.PAYLOAD) {
             result.setOutput(job.payload());
         }
-        if (job.kind() == EnvelopeKind.FAILED) {
+        if (job.ended()) {
             result.setError(job.error());
         }
         JobResult made = result.build();
         byte[] bytes = serializer.serialize(resultsTopic, made);
-        if (!fits(bytes, job.jobId(), maxResultBytes)) {
+        if (!ResultSize.fits(bytes, job.jobId(), maxResultBytes)) {
             String message = "the job's result is " + bytes.length + " bytes, too large to send (the producer's"
                     + " max.request.size is " + maxResultBytes + ")";
             job = job.failed(StageError.newBuilder().setStage(RESULTS_STAGE)
@@ -104,15 +94,13 @@ final class CollectProcessor implements Processor<String, Flow, String, Flow> {
             made = JobResult.newBuilder(made).setStatus(JobStatus.FAILED).setOutput(null).setPartial(false)
                     .setError(job.error()).build();
             bytes = serializer.serialize(resultsTopic, made);
-            expired = false;
-            cancelled = false;
         }
         // the job's events so far, then its end, leave before its result
         held.events.add(EventBuffer.ended(made));
         held.events.sendFrom(context);
         context.forward(record.withKey(job.jobId()).withValue(new Flow.Emit(made, bytes))
                 .withHeaders(new RecordHeaders()));
-        if (job.kind() == EnvelopeKind.FAILED && !expired && !cancelled) {
+        if (job.kind() == EnvelopeKind.FAILED) {
             StageError error = job.error();
             Flow.Raw raw = job.raw();
             Flow.DeadLetter dead = raw != null ? new Flow.DeadLetter(raw.key(), raw.value())
@@ -122,5 +110,15 @@ final class CollectProcessor implements Processor<String, Flow, String, Flow> {
                     raw == null ? null : raw.position(), job.jobId(), error.getStage(), error.getErrorClass(),
                     error.getMessage())));
         }
+    }
+
+    /** The result's status for a job that reaches the end as {@code kind}; a dropped job completes, without output. */
+    private static JobStatus statusOf(EnvelopeKind kind) {
+        return switch (kind) {
+            case PAYLOAD, DROPPED -> JobStatus.COMPLETED;
+            case FAILED -> JobStatus.FAILED;
+            case CANCELLED -> JobStatus.CANCELLED;
+            case EXPIRED -> JobStatus.EXPIRED;
+        };
     }
 }

@@ -32,6 +32,7 @@ final class Deadlines {
                 .setAttempts(0).build();
     }
 
+    /** Whether {@code error} is an expiry's: only to read stores written before EXPIRED was an envelope kind. */
     static boolean isExpiry(StageError error) {
         return error != null && ERROR_CLASS.equals(error.getErrorClass());
     }

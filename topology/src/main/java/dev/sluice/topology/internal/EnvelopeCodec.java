@@ -3,6 +3,7 @@ package dev.sluice.topology.internal;
 import dev.sluice.schemas.Document;
 import dev.sluice.schemas.Job;
 import dev.sluice.schemas.internal.Envelope;
+import dev.sluice.schemas.internal.EnvelopeKind;
 import dev.sluice.schemas.internal.GatherState;
 import dev.sluice.schemas.internal.StatusEntry;
 import dev.sluice.serdes.internal.AvroTrust;
@@ -331,8 +332,24 @@ final class EnvelopeCodec {
             payload = read(reader(avro.getPayloadType()), buffer.array(), buffer.arrayOffset() + buffer.position(),
                     buffer.remaining());
         }
-        return new Flow.Envelope(avro.getJob(), avro.getKind(), Lineage.fromParts(avro.getLineage()),
+        return new Flow.Envelope(avro.getJob(), kindOf(avro), Lineage.fromParts(avro.getLineage()),
                 new ArrayList<>(avro.getTrace()), payload, avro.getError(), avro.getPartial(), null);
+    }
+
+    /**
+     * The envelope's kind. Stores written before CANCELLED and EXPIRED were kinds of their own hold such a
+     * part as FAILED with the error class of a cancel or an expiry; it is read as what it was.
+     */
+    private static EnvelopeKind kindOf(Envelope avro) {
+        if (avro.getKind() == EnvelopeKind.FAILED && avro.getError() != null) {
+            if (Cancellations.isCancel(avro.getError())) {
+                return EnvelopeKind.CANCELLED;
+            }
+            if (Deadlines.isExpiry(avro.getError())) {
+                return EnvelopeKind.EXPIRED;
+            }
+        }
+        return avro.getKind();
     }
 
     @SuppressWarnings("unchecked")

@@ -47,7 +47,34 @@ sealed interface Flow {
         }
 
         Envelope failed(StageError stageError, List<StageTrace> newTrace) {
-            return new Envelope(job, EnvelopeKind.FAILED, lineage, newTrace, null, stageError, partial, raw);
+            return ending(EnvelopeKind.FAILED, stageError, newTrace);
+        }
+
+        /** The part as it goes on once its job was cancelled at the stage {@code stageError} names. */
+        Envelope cancelled(StageError stageError, List<StageTrace> newTrace) {
+            return ending(EnvelopeKind.CANCELLED, stageError, newTrace);
+        }
+
+        /** The part as it goes on once its job's deadline has passed at the stage {@code stageError} names. */
+        Envelope expired(StageError stageError, List<StageTrace> newTrace) {
+            return ending(EnvelopeKind.EXPIRED, stageError, newTrace);
+        }
+
+        /** This job's part, ending the job as {@code ended} (a part of the same job) does. */
+        Envelope endedAs(Envelope ended, List<StageTrace> newTrace) {
+            return ending(ended.kind, ended.error, newTrace);
+        }
+
+        private Envelope ending(EnvelopeKind endKind, StageError stageError, List<StageTrace> newTrace) {
+            return new Envelope(job, endKind, lineage, newTrace, null, stageError, partial, raw);
+        }
+
+        /**
+         * Whether this part ends its job (FAILED, CANCELLED or EXPIRED): no later stage runs for it, and a
+         * gather drops the job's other parts.
+         */
+        boolean ended() {
+            return kind == EnvelopeKind.FAILED || kind == EnvelopeKind.CANCELLED || kind == EnvelopeKind.EXPIRED;
         }
 
         Envelope withRaw(Raw newRaw) {

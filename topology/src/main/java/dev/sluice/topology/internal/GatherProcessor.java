@@ -26,11 +26,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
 /**
  * Runs one gather stage: collects the parts of each fan-out group until all of them are accounted
  * for (payloads and dropped parts), then combines the payloads, in order, into one envelope one
- * level up. A FAILED part fails the group at
- * once. A punctuator flushes a group that waited longer than the timeout with what arrived, marked
+ * level up. A part that ends its job (FAILED, CANCELLED or EXPIRED) ends the group at once. A punctuator flushes a group that waited longer than the timeout with what arrived, marked
  * partial. A part that arrives after its group timed out is counted and sent to the dead-letter
- * topic, never dropped silently; a part of a group that failed is counted and discarded (the job's
- * record is in the dead-letter topic already). Flushed groups are remembered in
+ * topic, never dropped silently; a part of a group that ended is counted and discarded (a failed
+ * job's record is in the dead-letter topic already). Flushed groups are remembered in
  * {@code <stage>-flushed} for ten timeouts, at least ten minutes.
  *
  * <p>A group whose parts all come while one input record is processed (a split hands them on in
@@ -109,13 +108,13 @@ final class GatherProcessor extends StageNode {
             return;
         }
         // a part past its job's deadline ends the job here, as a failed part would
-        Flow.Envelope expired = part.kind() == EnvelopeKind.FAILED ? null : stoppedOrNull(part);
+        Flow.Envelope expired = part.ended() ? null : stoppedOrNull(part);
         Flow.Envelope envelope = expired != null ? expired : part;
         Record<String, Flow> record = expired != null ? arriving.withValue(expired) : arriving;
         took(envelope);
         if (envelope.lineage().depth() == 0) {
             // nothing fanned out before this gather: the job is a group of one
-            if (envelope.kind() == EnvelopeKind.FAILED) {
+            if (envelope.ended()) {
                 passed(envelope, 0, 0, null);
                 context.forward(record);
             } else {
@@ -130,7 +129,7 @@ final class GatherProcessor extends StageNode {
         if (flush != null) {
             passed(envelope, 0, 0, null);
             if (flush.startsWith(FAILED)) {
-                // the job already ended FAILED, with its original record in the dead-letter topic
+                // the job already ended (FAILED, CANCELLED or EXPIRED), its end sent on by the part that ended it
                 discardedParts.record();
             } else {
                 late(record, envelope, group);
@@ -138,7 +137,7 @@ final class GatherProcessor extends StageNode {
             return;
         }
         Group open = open(group, envelope);
-        if (envelope.kind() == EnvelopeKind.FAILED) {
+        if (envelope.ended()) {
             passed(envelope, 0, 0, null);
             groups.remove(group);
             flushed.put(group, FAILED + context.currentSystemTimeMs());

@@ -178,7 +178,7 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
         StageError cancelled = cancellations.cancelled(job, STAGE);
         if (cancelled != null) {
             // cancelled before it arrived: it runs no stage
-            envelope = envelope.failed(cancelled, envelope.traceWith(STAGE, context.currentSystemTimeMs(), 0,
+            envelope = envelope.cancelled(cancelled, envelope.traceWith(STAGE, context.currentSystemTimeMs(), 0,
                     Cancellations.NOTE));
         }
         context.forward(new Record<>(jobId, envelope, record.timestamp(), new RecordHeaders()));
@@ -210,7 +210,7 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
             return false;
         }
         byte[] result = copy.result(header, record.value(), context.currentSystemTimeMs());
-        if (!CollectProcessor.fits(result, header.jobId(), maxResultBytes)) {
+        if (!ResultSize.fits(result, header.jobId(), maxResultBytes)) {
             return false;
         }
         long now = context.currentSystemTimeMs();

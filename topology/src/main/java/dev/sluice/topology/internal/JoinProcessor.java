@@ -121,9 +121,9 @@ final class JoinProcessor extends StageNode {
         List<StageTrace> both = Traces.merge(List.of(left.trace(), right.trace()));
         Flow.Envelope base = new Flow.Envelope(left.job(), EnvelopeKind.PAYLOAD, left.lineage(), both, null, null,
                 left.partial() || right.partial(), left.raw() != null ? left.raw() : right.raw());
-        if (left.kind() == EnvelopeKind.FAILED || right.kind() == EnvelopeKind.FAILED) {
+        if (left.ended() || right.ended()) {
             passed(base, 0, 0, null);
-            return base.failed(left.kind() == EnvelopeKind.FAILED ? left.error() : right.error(), both);
+            return base.endedAs(left.ended() ? left : right, both);
         }
         if (left.kind() == EnvelopeKind.DROPPED || right.kind() == EnvelopeKind.DROPPED) {
             passed(base, 0, 0, null);

@@ -282,20 +282,19 @@ abstract class StageNode implements Processor<String, Flow, String, Flow> {
     }
 
     /**
-     * The part as it goes on if its job was cancelled or its deadline has passed: FAILED with a
-     * {@link Cancellations} or {@link Deadlines} error naming this stage (the collector makes that a
-     * CANCELLED or EXPIRED result), so that no later stage runs for it and gathers drop the job's other
-     * parts; null while the job goes on.
+     * The part as it goes on if its job was cancelled or its deadline has passed: CANCELLED or EXPIRED,
+     * with a {@link Cancellations} or {@link Deadlines} error naming this stage, so that no later stage
+     * runs for it and gathers drop the job's other parts; null while the job goes on.
      */
     final Flow.Envelope stoppedOrNull(Flow.Envelope envelope) {
         long now = context.currentSystemTimeMs();
         StageError cancelled = cancellations.cancelled(envelope.job(), definition.name());
         if (cancelled != null) {
-            return envelope.failed(cancelled, envelope.traceWith(definition.name(), now, 0, Cancellations.NOTE));
+            return envelope.cancelled(cancelled, envelope.traceWith(definition.name(), now, 0, Cancellations.NOTE));
         }
         StageError expired = Deadlines.expired(envelope.job(), definition.name(), now);
         return expired == null ? null
-                : envelope.failed(expired, envelope.traceWith(definition.name(), now, 0, Deadlines.NOTE));
+                : envelope.expired(expired, envelope.traceWith(definition.name(), now, 0, Deadlines.NOTE));
     }
 
     /** Sends a part that came after its join or gather stopped waiting for it to the dead-letter topic. */

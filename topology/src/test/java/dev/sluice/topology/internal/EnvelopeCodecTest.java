@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.schemas.Jobs;
+import dev.sluice.schemas.StageError;
+import dev.sluice.schemas.internal.EnvelopeKind;
 import dev.sluice.schemas.internal.GatherState;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -77,5 +79,22 @@ class EnvelopeCodecTest {
 
         Flow.Envelope without = EnvelopeCodec.decodeRetry(EnvelopeCodec.encodeRetry(envelope(null), 1)).envelope();
         assertThat(without.raw()).isNull();
+    }
+
+    @Test
+    void shouldReadACancelledOrExpiredPartStoredAsFailedBeforeTheyWereKindsOfTheirOwn() {
+        Flow.Envelope part = envelope(null);
+        StageError cancel = StageError.newBuilder().setStage("embed").setErrorClass(Cancellations.ERROR_CLASS)
+                .setMessage("cancelled").setAttempts(0).build();
+        StageError expiry = StageError.newBuilder(cancel).setErrorClass(Deadlines.ERROR_CLASS).build();
+        StageError failure = StageError.newBuilder(cancel).setErrorClass("java.io.IOException").build();
+
+        assertThat(EnvelopeCodec.decode(EnvelopeCodec.encode(part.failed(cancel, List.of()))).kind())
+                .isEqualTo(EnvelopeKind.CANCELLED);
+        assertThat(EnvelopeCodec.decode(EnvelopeCodec.encode(part.failed(expiry, List.of()))).kind())
+                .isEqualTo(EnvelopeKind.EXPIRED);
+        assertThat(EnvelopeCodec.decode(EnvelopeCodec.encode(part.failed(failure, List.of()))).kind())
+                .isEqualTo(EnvelopeKind.FAILED);
+        assertThat(EnvelopeCodec.decode(EnvelopeCodec.encode(part.cancelled(cancel, List.of()))).ended()).isTrue();
     }
 }
