@@ -37,9 +37,12 @@ final class CollectProcessor implements Processor<String, Flow, String, Flow> {
     private final String resultsTopic;
     private final int maxResultBytes;
     private ProcessorContext<String, Flow> context;
+    private final HeldTasks tasks;
     private Held held;
 
-    CollectProcessor(String pipeline, Serializer<JobResult> serializer, String resultsTopic, int maxResultBytes) {
+    CollectProcessor(String pipeline, Serializer<JobResult> serializer, String resultsTopic, int maxResultBytes,
+                     HeldTasks tasks) {
+        this.tasks = tasks;
         this.pipeline = pipeline;
         this.serializer = serializer;
         this.resultsTopic = resultsTopic;
@@ -49,7 +52,7 @@ final class CollectProcessor implements Processor<String, Flow, String, Flow> {
     @Override
     public void init(ProcessorContext<String, Flow> context) {
         this.context = context;
-        this.held = Held.of(context.taskId());
+        this.held = tasks.of(context.taskId());
         held.register(this, () -> { });
     }
 

@@ -13,14 +13,13 @@ import org.apache.kafka.streams.processor.TaskId;
  * done is written to the stores by {@link #spill()}, before Kafka Streams can commit, so a crash
  * loses nothing. The source processor and every punctuator that forwards call {@code spill()} last.
  *
- * <p>One per task, found through the stream thread that runs the task; every processor of a task
- * is initialized, run and closed on that thread.
+ * <p>One per task, which its processors find through the topology's {@link HeldTasks}; every
+ * processor of a task is initialized, run and closed on the thread that runs the task.
  */
 final class Held {
 
-    private static final ThreadLocal<Map<TaskId, Held>> BY_TASK = ThreadLocal.withInitial(HashMap::new);
-
     private final TaskId task;
+    private final HeldTasks tasks;
     private final Map<Object, Runnable> spillers = new LinkedHashMap<>();
     private final Map<String, Map<String, ?>> maps = new HashMap<>();
     /** The events the task's stages made and the intake or the collector has still to send. */
@@ -28,13 +27,9 @@ final class Held {
     /** Each stage's jobs in progress in this task, by stage name; a join's two sides share theirs. */
     private final Map<String, StageProgress> progress = new HashMap<>();
 
-    private Held(TaskId task) {
+    Held(TaskId task, HeldTasks tasks) {
         this.task = task;
-    }
-
-    /** The task's held parts; call from {@code init}. */
-    static Held of(TaskId task) {
-        return BY_TASK.get().computeIfAbsent(task, Held::new);
+        this.tasks = tasks;
     }
 
     /** The map of what waits for {@code store}, shared by every processor of the task that uses the store. */
@@ -57,7 +52,7 @@ final class Held {
     void unregister(Object owner) {
         spillers.remove(owner);
         if (spillers.isEmpty()) {
-            BY_TASK.get().remove(task, this);
+            tasks.forget(task, this);
         }
     }
 

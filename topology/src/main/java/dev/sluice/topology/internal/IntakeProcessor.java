@@ -58,6 +58,7 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
     private final boolean accepts;
     private ProcessorContext<String, Flow> context;
     private RegistryWaits waits;
+    private final HeldTasks tasks;
     private Held held;
     /** The ids accepted within the duplicate window, with where each was read; null when not checked. */
     private WindowStore<String, String> acceptedIds;
@@ -70,8 +71,9 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
      * @param accepts whether jobs enter here (the source topic), so that each gets an ACCEPTED event
      */
     IntakeProcessor(Deserializer<Job> jobs, IntakeRules rules, boolean wantsJob, String idStoreName,
-                    Cancellations cancellations, PassThroughCopy copy, int maxResultBytes, String waitStoreName,
-                    boolean accepts) {
+                    Cancellations cancellations, HeldTasks tasks, PassThroughCopy copy, int maxResultBytes,
+                    String waitStoreName, boolean accepts) {
+        this.tasks = tasks;
         this.waitStoreName = waitStoreName;
         this.accepts = accepts;
         this.copy = copy;
@@ -86,7 +88,7 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
     @Override
     public void init(ProcessorContext<String, Flow> context) {
         this.context = context;
-        this.held = Held.of(context.taskId());
+        this.held = tasks.of(context.taskId());
         held.register(this, () -> { });
         if (idStoreName != null) {
             acceptedIds = context.getStateStore(idStoreName);

@@ -60,6 +60,8 @@ abstract class StageNode implements Processor<String, Flow, String, Flow> {
     ProcessorContext<String, Flow> context;
     /** What the task's joins and gathers hold while a record is processed; see {@link Held}. */
     Held held;
+    /** Where this node finds its task's {@link Held}; set by the topology before {@code init}. */
+    HeldTasks tasks;
     /** The parts waiting to be tried again; null for a stage without retries. */
     Retries retries;
     /** The jobs cancelled through the control topic; set by the topology before {@code init}. */
@@ -83,7 +85,7 @@ abstract class StageNode implements Processor<String, Flow, String, Flow> {
     @Override
     public void init(ProcessorContext<String, Flow> context) {
         this.context = context;
-        this.held = Held.of(context.taskId());
+        this.held = tasks.of(context.taskId());
         held.register(this, this::spill);
         this.progress = held.progress(definition.name());
         if (retryStoreName != null) {

@@ -62,6 +62,8 @@ public final class TopologyFactory {
     private MeterRegistry meters;
     /** The jobs cancelled through the control topic, shared by every processor of this topology. */
     private final Cancellations cancellations = new Cancellations();
+    /** What each task's processors hold while a record is processed, handed to every processor. */
+    private final HeldTasks held = new HeldTasks();
 
     private TopologyFactory(StreamsBuilder builder, Pipeline pipeline, SluiceTopics topics, IntakeRules rules,
                             int maxResultBytes) {
@@ -135,9 +137,10 @@ public final class TopologyFactory {
                         ResourceNames.STATUS);
     }
 
-    /** {@code node}, seeing this topology's cancellations, counting into its stage's meters. */
+    /** {@code node}, seeing this topology's cancellations and held parts, counting into its stage's meters. */
     private <P extends StageNode> P node(P node) {
         node.cancellations = cancellations;
+        node.tasks = held;
         node.metrics = StageMetrics.of(meters, node.definition.name(), node.definition.kind() == Kind.GATHER);
         return node;
     }
@@ -167,7 +170,7 @@ public final class TopologyFactory {
                 Serdes.ByteArray()));
         KStream<String, Flow> intake = source.process(
                 () -> new IntakeProcessor(topics.jobs().valueSerde().deserializer(), rules, wantsJob, ids,
-                        cancellations, pipeline.isPassThrough() ? PassThroughCopy.of(topics.jobs().valueSerde().deserializer(),
+                        cancellations, held, pipeline.isPassThrough() ? PassThroughCopy.of(topics.jobs().valueSerde().deserializer(),
                                 topics.results().valueSerde().serializer(), topics.results().name()) : null,
                         maxResultBytes, waits, lane == null),
                 Named.as(n(lane, INTAKE)), ids == null ? new String[] {waits} : new String[] {ids, waits});
@@ -341,7 +344,7 @@ public final class TopologyFactory {
         String name = pipeline.name();
         var serializer = topics.results().valueSerde().serializer();
         String resultsTopic = topics.results().name();
-        return all.process(() -> new CollectProcessor(name, serializer, resultsTopic, maxResultBytes),
+        return all.process(() -> new CollectProcessor(name, serializer, resultsTopic, maxResultBytes, held),
                 Named.as(n(lane, COLLECT)));
     }
 
