@@ -11,7 +11,6 @@ import dev.sluice.schemas.JobStatus;
 import dev.sluice.testkit.PipelineTestDriver;
 import dev.sluice.topology.pipeline.Pipeline;
 import dev.sluice.topology.pipeline.PipelineDescription;
-import dev.sluice.topology.stage.Stage;
 import dev.sluice.topology.stages.Assemble;
 import dev.sluice.topology.stages.Embed;
 import dev.sluice.topology.stages.Keywords;
@@ -38,7 +37,7 @@ class ReadmeExampleTest {
         return Pipeline.builder("my-pipeline")
                 .stage("normalize", Document.class, Document.class, new Normalize())
                 .flatMap("split", Document.class, Chunk.class, new Split(400, 50))
-                .stage("drop-short", Chunk.class, Chunk.class, Stage.filter(c -> c.getText().length() > 20, "chars > 20"))
+                .filter("drop-short", Chunk.class, c -> c.getText().length() > 20, "chars > 20")
                 .broadcast("enrich", Chunk.class, "embed", "keywords")
                 .stage("embed", Chunk.class, Chunk.class, new Embed(256))
                 .stage("keywords", Chunk.class, Chunk.class, new Keywords(8))

@@ -10,6 +10,7 @@ import dev.sluice.schemas.JobStatus;
 import dev.sluice.schemas.StageTrace;
 import dev.sluice.topology.pipeline.Pipeline;
 import dev.sluice.topology.pipeline.PipelineConfig;
+import dev.sluice.topology.pipeline.StageDefinition;
 import dev.sluice.topology.stage.BatchStage;
 import dev.sluice.topology.stage.Emitter;
 import dev.sluice.topology.stage.Stage;
@@ -136,7 +137,7 @@ class GraphShapesTest {
                 Map.of("name", "split", "params", Map.of("size", 40, "overlap", 0)),
                 Map.of("name", "embed", "batch", Map.of("size", 4, "linger", "200ms")),
                 Map.of("name", "assemble")));
-        assertThat(pipeline.stage("embed").kind()).isEqualTo(Pipeline.Kind.BATCH);
+        assertThat(pipeline.stage("embed")).isInstanceOf(StageDefinition.Batch.class);
         try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline)) {
             String id = driver.submit("doc", "Batches of chunks go to the embedding stage together. ".repeat(3));
             driver.advanceWallClock(Duration.ofSeconds(1));

@@ -3,7 +3,7 @@ package dev.sluice.app.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.sluice.topology.pipeline.Pipeline;
+import dev.sluice.topology.pipeline.StageDefinition;
 import dev.sluice.topology.stages.Split;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -43,7 +43,7 @@ class ConfigLoaderTest {
                 .containsEntry("processing.guarantee", "at_least_once")
                 .containsEntry("producer.linger.ms", "10")
                 .containsEntry("application.id", "acme-ingest");
-        assertThat(loaded.pipeline().stages()).extracting(Pipeline.StageDefinition::name)
+        assertThat(loaded.pipeline().stages()).extracting(StageDefinition::name)
                 .containsExactly("normalize", "route", "split", "enrich", "embed", "keywords", "merge", "assemble");
     }
 
@@ -92,7 +92,7 @@ class ConfigLoaderTest {
                   - {name: assemble}
                 """), Map.of("SLUICE_STAGES_EMBED_DIMENSION", "64"), Map.of());
         assertThat(loaded.pipeline().name()).isEqualTo("small-chunks");
-        assertThat(loaded.pipeline().stages().get(1).stage()).isInstanceOf(Split.class);
+        assertThat(loaded.pipeline().stage("split", StageDefinition.FlatMap.class).stage()).isInstanceOf(Split.class);
         assertThat(loaded.pipeline().stages()).hasSize(4);
     }
 

@@ -1,7 +1,7 @@
 package dev.sluice.topology.internal;
 
 import dev.sluice.schemas.StageError;
-import dev.sluice.topology.pipeline.Pipeline;
+import dev.sluice.topology.pipeline.StageDefinition;
 import dev.sluice.topology.stage.BatchStage;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,12 +40,18 @@ final class BatchProcessor extends StageNode {
     /** The jobs whose original record the buffer holds: the other parts of a job need not look. */
     private final Set<String> kept = new HashSet<>();
     private long oldestMillis = Long.MAX_VALUE;
+    /** The most inputs in one call. */
+    private final int size;
+    /** The longest an input waits for its batch to fill. */
+    private final long lingerMillis;
 
     /** A batch stage; with a retry policy, its parts wait for their retries in store {@code retryStoreName}, else null. */
     @SuppressWarnings("unchecked")
-    BatchProcessor(Pipeline.StageDefinition definition, String bufferStoreName, String retryStoreName) {
+    BatchProcessor(StageDefinition.Batch definition, String bufferStoreName, String retryStoreName) {
         super(definition, retryStoreName);
         this.stage = (BatchStage<Object, Object>) definition.stage();
+        this.size = definition.size();
+        this.lingerMillis = definition.linger().toMillis();
         this.bufferStoreName = bufferStoreName;
     }
 
@@ -66,9 +72,9 @@ final class BatchProcessor extends StageNode {
         if (buffered > 0) {
             oldestMillis = context.currentSystemTimeMs();
         }
-        long interval = Math.max(1, Math.min(definition.timeout().toMillis() / 2, 1_000));
+        long interval = Math.max(1, Math.min(lingerMillis / 2, 1_000));
         context.schedule(Duration.ofMillis(interval), PunctuationType.WALL_CLOCK_TIME, now -> {
-            if (buffered > 0 && now - oldestMillis >= definition.timeout().toMillis()) {
+            if (buffered > 0 && now - oldestMillis >= lingerMillis) {
                 flush(now);
                 held.spill();
             }
@@ -92,7 +98,7 @@ final class BatchProcessor extends StageNode {
         if (buffered == 1) {
             oldestMillis = context.currentSystemTimeMs();
         }
-        if (buffered >= definition.batchSize()) {
+        if (buffered >= size) {
             flush(context.currentSystemTimeMs());
         }
     }
@@ -126,8 +132,8 @@ final class BatchProcessor extends StageNode {
     /** Parts that waited for a retry go again as batches of their own, at most a batch's size each. */
     @Override
     void retry(List<EnvelopeCodec.Parked> due, long now) {
-        for (int from = 0; from < due.size(); from += definition.batchSize()) {
-            call(due.subList(from, Math.min(due.size(), from + definition.batchSize())), now);
+        for (int from = 0; from < due.size(); from += size) {
+            call(due.subList(from, Math.min(due.size(), from + size)), now);
         }
     }
 

@@ -1,6 +1,6 @@
 package dev.sluice.topology.internal;
 
-import dev.sluice.topology.pipeline.Pipeline;
+import dev.sluice.topology.pipeline.StageDefinition;
 import java.util.List;
 import org.apache.kafka.streams.processor.api.Record;
 
@@ -11,11 +11,13 @@ import org.apache.kafka.streams.processor.api.Record;
  */
 final class BranchProcessor extends StageNode {
 
-    private final List<Pipeline.Route> routes;
+    private final List<StageDefinition.Route> routes;
+    private final String otherwise;
 
-    BranchProcessor(Pipeline.StageDefinition definition) {
+    BranchProcessor(StageDefinition.Branch definition) {
         super(definition);
         this.routes = definition.routes();
+        this.otherwise = definition.otherwise();
     }
 
     @Override
@@ -36,7 +38,7 @@ final class BranchProcessor extends StageNode {
                 }
             }
         });
-        String took = outcome.failed() || chosen[0] < 0 ? "otherwise: " + definition.otherwise()
+        String took = outcome.failed() || chosen[0] < 0 ? "otherwise: " + otherwise
                 : routes.get(chosen[0]).lane() != null ? "lane " + routes.get(chosen[0]).lane()
                 : "to " + routes.get(chosen[0]).to();
         var trace = envelope.traceWith(definition.name(), outcome.startedAtMillis(), outcome.nanos(), took);

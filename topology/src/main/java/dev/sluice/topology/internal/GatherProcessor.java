@@ -3,7 +3,7 @@ package dev.sluice.topology.internal;
 import dev.sluice.schemas.StageTrace;
 import dev.sluice.schemas.internal.EnvelopeKind;
 import dev.sluice.schemas.internal.GatherState;
-import dev.sluice.topology.pipeline.Pipeline;
+import dev.sluice.topology.pipeline.StageDefinition;
 import dev.sluice.topology.stage.GatherStage;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -79,7 +79,7 @@ final class GatherProcessor extends StageNode {
     private final String flushedStoreName;
 
     @SuppressWarnings("unchecked")
-    GatherProcessor(Pipeline.StageDefinition definition, String partsStoreName, String flushedStoreName) {
+    GatherProcessor(StageDefinition.Gather definition, String partsStoreName, String flushedStoreName) {
         super(definition);
         this.partsStoreName = partsStoreName;
         this.flushedStoreName = flushedStoreName;

@@ -2,9 +2,10 @@ package dev.sluice.topology.internal;
 
 import dev.sluice.schemas.StageTrace;
 import dev.sluice.schemas.internal.EnvelopeKind;
-import dev.sluice.topology.pipeline.Pipeline;
+import dev.sluice.topology.pipeline.StageDefinition;
 import dev.sluice.topology.stage.JoinStage;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -44,6 +45,7 @@ final class JoinProcessor extends StageNode {
     private final Side side;
     private final String storeName;
     private final JoinStage<Object, Object, Object> stage;
+    private final Duration window;
     private final long windowMillis;
     private final long rememberMillis;
     private KeyValueStore<String, byte[]> store;
@@ -54,13 +56,14 @@ final class JoinProcessor extends StageNode {
     }
 
     @SuppressWarnings("unchecked")
-    JoinProcessor(Pipeline.StageDefinition definition, Side side, String storeName) {
+    JoinProcessor(StageDefinition.Join definition, Side side, String storeName) {
         super(definition);
         this.side = side;
         this.storeName = storeName;
-        this.stage = (JoinStage<Object, Object, Object>) ((Pipeline.JoinSides) definition.stage()).stage();
-        this.windowMillis = definition.timeout().toMillis();
-        this.rememberMillis = rememberMillis(definition.timeout());
+        this.stage = (JoinStage<Object, Object, Object>) definition.stage();
+        this.window = definition.window();
+        this.windowMillis = window.toMillis();
+        this.rememberMillis = rememberMillis(window);
     }
 
     @Override
@@ -70,7 +73,7 @@ final class JoinProcessor extends StageNode {
         this.waiting = held.map(storeName);
         if (side == Side.LEFT) {
             // one of the two processors sweeps the store they share
-            context.schedule(sweepInterval(definition.timeout()), PunctuationType.WALL_CLOCK_TIME, this::sweep);
+            context.schedule(sweepInterval(window), PunctuationType.WALL_CLOCK_TIME, this::sweep);
         }
     }
 

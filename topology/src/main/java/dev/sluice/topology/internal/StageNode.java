@@ -1,7 +1,7 @@
 package dev.sluice.topology.internal;
 
 import dev.sluice.schemas.StageError;
-import dev.sluice.topology.pipeline.Pipeline;
+import dev.sluice.topology.pipeline.StageDefinition;
 import dev.sluice.topology.stage.StageContext;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -54,7 +54,7 @@ abstract class StageNode implements Processor<String, Flow, String, Flow> {
     /** Parts per look into the retry store: a punctuation takes this many, then checks its time budget. */
     private static final int RETRY_CHUNK = 64;
 
-    final Pipeline.StageDefinition definition;
+    final StageDefinition definition;
     final BoundContext stageContext;
     private final String retryStoreName;
     ProcessorContext<String, Flow> context;
@@ -71,12 +71,12 @@ abstract class StageNode implements Processor<String, Flow, String, Flow> {
     /** The jobs this stage has started in this task, for the events topic. */
     StageProgress progress;
 
-    StageNode(Pipeline.StageDefinition definition) {
+    StageNode(StageDefinition definition) {
         this(definition, null);
     }
 
     /** A node whose stage is tried again as its policy says, waiting in store {@code retryStoreName}. */
-    StageNode(Pipeline.StageDefinition definition, String retryStoreName) {
+    StageNode(StageDefinition definition, String retryStoreName) {
         this.definition = definition;
         this.stageContext = new BoundContext(definition.name());
         this.retryStoreName = retryStoreName;
@@ -89,7 +89,7 @@ abstract class StageNode implements Processor<String, Flow, String, Flow> {
         held.register(this, this::spill);
         this.progress = held.progress(definition.name());
         if (retryStoreName != null) {
-            retries = new Retries(definition.retry(), context.getStateStore(retryStoreName));
+            retries = new Retries(((StageDefinition.Calling) definition).retry(), context.getStateStore(retryStoreName));
             context.schedule(retries.tick(), PunctuationType.WALL_CLOCK_TIME, this::retryDue);
         }
     }
@@ -202,8 +202,8 @@ abstract class StageNode implements Processor<String, Flow, String, Flow> {
 
     /** Runs {@code call} as attempt {@code attempt} (1 for the first) of one envelope's job. */
     final Outcome invoke(Flow.Envelope envelope, int attempt, Call call) {
-        if (definition.timeLimit() != null) {
-            return invokeLimited(envelope, attempt, call, definition.timeLimit());
+        if (definition instanceof StageDefinition.Calling calling && calling.timeLimit() != null) {
+            return invokeLimited(envelope, attempt, call, calling.timeLimit());
         }
         stageContext.bind(envelope.job(), attempt);
         long startedAt = context.currentSystemTimeMs();

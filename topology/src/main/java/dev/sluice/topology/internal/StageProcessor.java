@@ -1,7 +1,7 @@
 package dev.sluice.topology.internal;
 
 import dev.sluice.schemas.StageTrace;
-import dev.sluice.topology.pipeline.Pipeline;
+import dev.sluice.topology.pipeline.StageDefinition;
 import dev.sluice.topology.stage.Stage;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,13 +20,15 @@ final class StageProcessor extends StageNode {
 
     private final Stage<Object, Object> stage;
     private final boolean fansOut;
+    private final boolean streamsOutputs;
 
     /** A stage; with a retry policy, its parts wait for their retries in store {@code retryStoreName}, else null. */
     @SuppressWarnings("unchecked")
-    StageProcessor(Pipeline.StageDefinition definition, String retryStoreName) {
+    StageProcessor(StageDefinition.PerInput definition, String retryStoreName) {
         super(definition, retryStoreName);
         this.stage = (Stage<Object, Object>) definition.stage();
-        this.fansOut = definition.kind() == Pipeline.Kind.FLAT_MAP;
+        this.fansOut = definition instanceof StageDefinition.FlatMap;
+        this.streamsOutputs = definition.streamsOutputs();
     }
 
     @Override
@@ -62,7 +64,7 @@ final class StageProcessor extends StageNode {
         List<StageTrace> trace = envelope.traceWith(definition.name(), outcome.startedAtMillis(), outcome.nanos(),
                 outcome.note());
         boolean made = !outcome.failed() && (fansOut || outputs.size() <= 1);
-        if (made && definition.streamsOutputs()) {
+        if (made && streamsOutputs) {
             streamed(envelope, outputs);
         }
         passed(envelope, made ? outputs.size() : 0, outcome.nanos(), outcome.note());

@@ -3,8 +3,7 @@ package dev.sluice.topology.internal;
 import dev.sluice.schemas.Job;
 import dev.sluice.serdes.SluiceTopics;
 import dev.sluice.serdes.Topic;
-import dev.sluice.topology.pipeline.Pipeline.Kind;
-import dev.sluice.topology.pipeline.Pipeline.StageDefinition;
+import dev.sluice.topology.pipeline.StageDefinition;
 import dev.sluice.topology.pipeline.Pipeline;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -141,7 +140,7 @@ public final class TopologyFactory {
     private <P extends StageNode> P node(P node) {
         node.cancellations = cancellations;
         node.tasks = held;
-        node.metrics = StageMetrics.of(meters, node.definition.name(), node.definition.kind() == Kind.GATHER);
+        node.metrics = StageMetrics.of(meters, node.definition.name(), node.definition instanceof StageDefinition.Gather);
         return node;
     }
 
@@ -189,8 +188,8 @@ public final class TopologyFactory {
             if (stage.name().equals(entry.name())) {
                 inputs.add(jobs);
             }
-            if (stage.kind() == Kind.JOIN) {
-                out.put(stage.name(), join(lane, stage, from(out, stage.inputs().get(0), stage),
+            if (stage instanceof StageDefinition.Join join) {
+                out.put(stage.name(), join(lane, join, from(out, stage.inputs().get(0), stage),
                         from(out, stage.inputs().get(1), stage)));
                 continue;
             }
@@ -201,22 +200,23 @@ public final class TopologyFactory {
             }
             KStream<String, Flow> in = merge(lane, stage, inputs);
             String name = n(lane, stage.name());
-            switch (stage.kind()) {
-                case STAGE, FLAT_MAP -> {
-                    String retries = retryStore(lane, stage);
-                    out.put(stage.name(), in.process(() -> node(new StageProcessor(stage, retries)), Named.as(name),
-                            storesOf(retries)));
-                }
-                case BROADCAST -> out.put(stage.name(), in.process(PassProcessor::new, Named.as(name)));
-                case GATHER -> out.put(stage.name(), envelopesOnly(gather(lane, stage, in), name, leaving));
-                case BRANCH -> branch(lane, stage, in, out);
-                case BATCH -> out.put(stage.name(), batch(lane, stage, in));
-                default -> throw new IllegalStateException("unexpected stage kind " + stage.kind());
+            if (stage instanceof StageDefinition.PerInput perInput) {
+                String retries = retryStore(lane, perInput);
+                out.put(stage.name(), in.process(() -> node(new StageProcessor(perInput, retries)), Named.as(name),
+                        storesOf(retries)));
+            } else if (stage instanceof StageDefinition.Broadcast) {
+                out.put(stage.name(), in.process(PassProcessor::new, Named.as(name)));
+            } else if (stage instanceof StageDefinition.Gather gather) {
+                out.put(stage.name(), envelopesOnly(gather(lane, gather, in), name, leaving));
+            } else if (stage instanceof StageDefinition.Branch branch) {
+                branch(lane, branch, in, out);
+            } else if (stage instanceof StageDefinition.Batch batch) {
+                out.put(stage.name(), batch(lane, batch, in));
             }
         }
         List<KStream<String, Flow>> ends = new ArrayList<>();
         for (StageDefinition stage : stages) {
-            if (stage.kind() != Kind.BRANCH && pipeline.successors(stage.name()).isEmpty()) {
+            if (!(stage instanceof StageDefinition.Branch) && pipeline.successors(stage.name()).isEmpty()) {
                 ends.add(out.get(stage.name()));
             }
         }
@@ -251,7 +251,7 @@ public final class TopologyFactory {
         return split.get(name + "-envelopes");
     }
 
-    private KStream<String, Flow> gather(String lane, StageDefinition stage, KStream<String, Flow> in) {
+    private KStream<String, Flow> gather(String lane, StageDefinition.Gather stage, KStream<String, Flow> in) {
         String parts = n(lane, ResourceNames.gatherParts(stage.name()));
         String flushed = n(lane, ResourceNames.gatherFlushed(stage.name()));
         // cached: a group that completes between two commits never reaches RocksDB or the changelog
@@ -262,7 +262,7 @@ public final class TopologyFactory {
         return in.process(() -> node(new GatherProcessor(stage, parts, flushed)), Named.as(n(lane, stage.name())), parts, flushed);
     }
 
-    private KStream<String, Flow> batch(String lane, StageDefinition stage, KStream<String, Flow> in) {
+    private KStream<String, Flow> batch(String lane, StageDefinition.Batch stage, KStream<String, Flow> in) {
         String buffer = n(lane, ResourceNames.batchBuffer(stage.name()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(buffer), Serdes.String(),
                 Serdes.ByteArray()).withCachingEnabled());
@@ -275,7 +275,7 @@ public final class TopologyFactory {
      * The store where the parts of a stage with retries wait for them, added to the topology; null for
      * a stage without. Cached: a retry that comes due before the next commit never reaches RocksDB.
      */
-    private String retryStore(String lane, StageDefinition stage) {
+    private String retryStore(String lane, StageDefinition.Calling stage) {
         if (!stage.retry().retriesAny()) {
             return null;
         }
@@ -289,11 +289,12 @@ public final class TopologyFactory {
         return store == null ? new String[0] : new String[] {store};
     }
 
-    private void branch(String lane, StageDefinition stage, KStream<String, Flow> in, Map<String, KStream<String, Flow>> out) {
+    private void branch(String lane, StageDefinition.Branch stage, KStream<String, Flow> in,
+                        Map<String, KStream<String, Flow>> out) {
         String name = n(lane, stage.name());
         KStream<String, Flow> routed = in.process(() -> node(new BranchProcessor(stage)), Named.as(name));
         BranchedKStream<String, Flow> split = routed.split(Named.as(name + "-"));
-        List<Pipeline.Route> routes = stage.routes();
+        List<StageDefinition.Route> routes = stage.routes();
         for (int i = 0; i < routes.size(); i++) {
             int index = i;
             split = split.branch((key, value) -> ((Flow.Routed) value).route() == index,
@@ -301,7 +302,7 @@ public final class TopologyFactory {
         }
         Map<String, KStream<String, Flow>> paths = split.defaultBranch(Branched.as("default"));
         for (int i = 0; i < routes.size(); i++) {
-            Pipeline.Route route = routes.get(i);
+            StageDefinition.Route route = routes.get(i);
             KStream<String, Flow> path = paths.get(name + "-route-" + i);
             if (route.lane() != null) {
                 Topic<String, Job> laneTopic = topics.lane(route.lane());
@@ -323,7 +324,7 @@ public final class TopologyFactory {
      * Both sides of a join run in this segment's one sub-topology, in the task that holds the job,
      * so they meet in a store shared by the two side processors; see {@link JoinProcessor}.
      */
-    private KStream<String, Flow> join(String lane, StageDefinition stage, KStream<String, Flow> left,
+    private KStream<String, Flow> join(String lane, StageDefinition.Join stage, KStream<String, Flow> left,
                                        KStream<String, Flow> right) {
         String name = n(lane, stage.name());
         String store = ResourceNames.joinStore(name);

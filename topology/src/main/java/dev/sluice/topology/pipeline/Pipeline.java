@@ -3,11 +3,11 @@ package dev.sluice.topology.pipeline;
 import dev.sluice.schemas.Document;
 import dev.sluice.schemas.IngestedDocument;
 import dev.sluice.schemas.Job;
+import dev.sluice.topology.pipeline.StageDefinition.Route;
 import dev.sluice.topology.stage.BatchStage;
 import dev.sluice.topology.stage.GatherStage;
 import dev.sluice.topology.stage.JoinStage;
 import dev.sluice.topology.stage.RetryPolicy;
-import dev.sluice.topology.stage.Retrying;
 import dev.sluice.topology.stage.Stage;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,16 +16,15 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
-import java.util.regex.Pattern;
 
 /**
  * An immutable, validated pipeline: a graph of named stages between the source topic and the sink
@@ -52,152 +51,6 @@ public final class Pipeline {
     /** Types a job's result can carry as its output. */
     public static final List<Class<?>> OUTPUT_TYPES = List.of(IngestedDocument.class, Document.class, Job.class);
 
-    /** How long a gather waits for the parts of a group before it flushes what arrived, by default. */
-    public static final Duration DEFAULT_GATHER_TIMEOUT = Duration.ofSeconds(30);
-
-    /** How far apart in time the two records of a join may be, by default. */
-    public static final Duration DEFAULT_JOIN_WINDOW = Duration.ofSeconds(30);
-
-    private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]{0,62}");
-
-    /** How a stage relates its outputs to its inputs. */
-    public enum Kind {
-        /** at most one output per input (map, filter) */
-        STAGE,
-        /** any number of outputs per input, to be gathered later (split) */
-        FLAT_MAP,
-        /** all parts of the nearest fan-out in, one output out (assemble) */
-        GATHER,
-        /** each input down one of several paths or lanes */
-        BRANCH,
-        /** each input to several stages */
-        BROADCAST,
-        /** one record from each of two paths, for the same part of the same job, in; one out */
-        JOIN,
-        /** inputs grouped for one call, one output per input */
-        BATCH;
-
-        String label() {
-            return name().toLowerCase(Locale.ROOT).replace('_', '-');
-        }
-    }
-
-    /**
-     * One way out of a branch: the records its predicate accepts go to stage {@code to}, or, with a
-     * {@code lane}, through topic {@code <prefix>.jobs.<lane>} to the branch's default path.
-     */
-    public record Route(String label, Predicate<Object> predicate, String to, String lane) {
-        public Route {
-            Objects.requireNonNull(label, "label");
-            Objects.requireNonNull(predicate, "predicate");
-            if ((to == null) == (lane == null)) {
-                throw new IllegalArgumentException("route '" + label + "' goes either to a stage or to a lane");
-            }
-        }
-    }
-
-    /**
-     * One stage of a pipeline.
-     *
-     * @param inputs the stages it reads from; empty for the entry stage, which reads the source topic
-     * @param timeout for a gather, how long it waits for a group; for a join, its window; for a batch,
-     *     the longest an input waits for its batch to fill
-     * @param routes for a branch, its routes in order (the first that accepts a record takes it)
-     * @param otherwise for a branch, where records no route accepts go
-     * @param targets for a broadcast, the stages every record goes to
-     * @param batchSize for a batch, the most inputs in one call
-     * @param retry for a map, flat-map or batch stage, when it is tried again after it throws; by default
-     *     what the stage declares ({@link Retrying}), else none
-     * @param timeLimit for a map, flat-map or batch stage, the longest one call may take, or null for no
-     *     limit: a call that runs longer is interrupted and fails its job(s) with a
-     *     {@link java.util.concurrent.TimeoutException}, which a retry policy may retry
-     */
-    public record StageDefinition(String name, Kind kind, Class<?> inputType, Class<?> outputType, Object stage,
-                                  Duration timeout, List<String> inputs, List<Route> routes, String otherwise,
-                                  List<String> targets, int batchSize, RetryPolicy retry, Duration timeLimit,
-                                  boolean streamsOutputs) {
-
-        public StageDefinition {
-            Objects.requireNonNull(name, "name");
-            Objects.requireNonNull(kind, "kind");
-            Objects.requireNonNull(inputType, "inputType");
-            Objects.requireNonNull(outputType, "outputType");
-            if (stage == null && kind != Kind.BRANCH && kind != Kind.BROADCAST) {
-                throw new NullPointerException("stage " + name + " has no implementation");
-            }
-            if (timeout == null) {
-                timeout = kind == Kind.JOIN ? DEFAULT_JOIN_WINDOW
-                        : kind == Kind.BATCH ? Duration.ofMillis(50) : DEFAULT_GATHER_TIMEOUT;
-            }
-            if (timeout.isNegative() || timeout.isZero()) {
-                throw new IllegalArgumentException("timeout of stage " + name + " must be positive, was " + timeout);
-            }
-            inputs = inputs == null ? null : List.copyOf(inputs);
-            routes = routes == null ? List.of() : List.copyOf(routes);
-            targets = targets == null ? List.of() : List.copyOf(targets);
-            if (timeLimit != null && (timeLimit.isNegative() || timeLimit.isZero())) {
-                throw new IllegalArgumentException("time limit of stage " + name + " must be positive, was " + timeLimit);
-            }
-            if (retry == null) {
-                retry = stage instanceof Retrying declared && declared.retryPolicy() != null
-                        ? declared.retryPolicy() : RetryPolicy.NONE;
-            }
-        }
-
-        /** A stage with the retry policy its implementation declares. */
-        public StageDefinition(String name, Kind kind, Class<?> inputType, Class<?> outputType, Object stage,
-                               Duration timeout, List<String> inputs, List<Route> routes, String otherwise,
-                               List<String> targets, int batchSize) {
-            this(name, kind, inputType, outputType, stage, timeout, inputs, routes, otherwise, targets, batchSize, null,
-                    null, false);
-        }
-
-        /** A stage whose input is decided by the builder (the stage before it). */
-        public StageDefinition(String name, Kind kind, Class<?> inputType, Class<?> outputType, Object stage) {
-            this(name, kind, inputType, outputType, stage, null, null, null, null, null, 0);
-        }
-
-        public StageDefinition withInputs(List<String> newInputs) {
-            return new StageDefinition(name, kind, inputType, outputType, stage, timeout, newInputs, routes, otherwise,
-                    targets, batchSize, retry, timeLimit, streamsOutputs);
-        }
-
-        /** This stage, tried again after it throws as {@code policy} says. */
-        public StageDefinition withRetry(RetryPolicy policy) {
-            return new StageDefinition(name, kind, inputType, outputType, stage, timeout, inputs, routes, otherwise,
-                    targets, batchSize, Objects.requireNonNull(policy, "policy"), timeLimit, streamsOutputs);
-        }
-
-        /** This stage, each call limited to {@code limit}. */
-        public StageDefinition withTimeLimit(Duration limit) {
-            return new StageDefinition(name, kind, inputType, outputType, stage, timeout, inputs, routes, otherwise,
-                    targets, batchSize, retry, Objects.requireNonNull(limit, "limit"), streamsOutputs);
-        }
-
-        /**
-         * This stage (a map or flat-map stage), sending each output it makes for a job as an OUTPUT event
-         * on the events topic as well, for those who follow the job: its partial outputs, as they come.
-         */
-        public StageDefinition withStreamedOutputs() {
-            return new StageDefinition(name, kind, inputType, outputType, stage, timeout, inputs, routes, otherwise,
-                    targets, batchSize, retry, timeLimit, true);
-        }
-
-        StageDefinition withOtherwise(String next) {
-            return new StageDefinition(name, kind, inputType, outputType, stage, timeout, inputs, routes, next,
-                    targets, batchSize, retry, timeLimit, streamsOutputs);
-        }
-
-        /** Whether any route of this branch leads to a lane. */
-        public boolean hasLanes() {
-            return routes.stream().anyMatch(r -> r.lane() != null);
-        }
-
-        @Override
-        public String toString() {
-            return name + " (" + kind.label() + ": " + inputType.getSimpleName() + " -> " + outputType.getSimpleName() + ")";
-        }
-    }
 
     private final String name;
     private final List<StageDefinition> stages;
@@ -228,18 +81,18 @@ public final class Pipeline {
         return name;
     }
 
-    /** The stages in the order they were added; every stage comes after its inputs. */
     /** The job task types that the pipeline's stages read ({@link Stage#taskTypes()}), sorted. */
     public SortedSet<String> taskTypes() {
         SortedSet<String> types = new TreeSet<>();
         for (StageDefinition stage : stages) {
-            if (stage.stage() instanceof Stage<?, ?> s) {
-                types.addAll(s.taskTypes());
+            if (stage instanceof StageDefinition.PerInput perInput) {
+                types.addAll(perInput.stage().taskTypes());
             }
         }
         return types;
     }
 
+    /** The stages in the order they were added; every stage comes after its inputs. */
     public List<StageDefinition> stages() {
         return stages;
     }
@@ -250,6 +103,19 @@ public final class Pipeline {
             throw new IllegalArgumentException("pipeline " + name + " has no stage " + stageName);
         }
         return stage;
+    }
+
+    /**
+     * The stage {@code stageName}, which must be of {@code kind}, e.g.
+     * {@code stage("split", StageDefinition.FlatMap.class)}.
+     */
+    public <S extends StageDefinition> S stage(String stageName, Class<S> kind) {
+        StageDefinition stage = stage(stageName);
+        if (!kind.isInstance(stage)) {
+            throw new IllegalArgumentException("stage " + stageName + " of pipeline " + name + " is a "
+                    + stage.kind().label() + ", not a " + kind.getSimpleName());
+        }
+        return kind.cast(stage);
     }
 
     /** The stages that read from {@code stageName}, in the order they were added. */
@@ -266,9 +132,11 @@ public final class Pipeline {
     public Set<String> lanes() {
         Set<String> lanes = new LinkedHashSet<>();
         for (StageDefinition stage : stages) {
-            for (Route route : stage.routes()) {
-                if (route.lane() != null) {
-                    lanes.add(route.lane());
+            if (stage instanceof StageDefinition.Branch branch) {
+                for (Route route : branch.routes()) {
+                    if (route.lane() != null) {
+                        lanes.add(route.lane());
+                    }
                 }
             }
         }
@@ -278,10 +146,9 @@ public final class Pipeline {
     /** The stage a lane's records continue at: the default path of the branch that writes the lane. */
     public StageDefinition laneEntry(String lane) {
         for (StageDefinition stage : stages) {
-            for (Route route : stage.routes()) {
-                if (lane.equals(route.lane())) {
-                    return stage(stage.otherwise());
-                }
+            if (stage instanceof StageDefinition.Branch branch
+                    && branch.routes().stream().anyMatch(route -> lane.equals(route.lane()))) {
+                return stage(branch.otherwise());
             }
         }
         throw new IllegalArgumentException("pipeline " + name + " has no lane " + lane);
@@ -360,24 +227,35 @@ public final class Pipeline {
 
         private final String name;
         private final List<StageDefinition> stages = new ArrayList<>();
+        /** What was asked of a stage that its kind cannot do, reported by {@link #build()}. */
+        private final List<String> misuses = new ArrayList<>();
 
         private Builder(String name) {
             this.name = Objects.requireNonNull(name, "name");
         }
 
-        /** Adds a stage that emits at most one output per input (a map or a filter). */
+        /** Adds a stage that emits at most one output per input (a map). */
         public <I, O> Builder stage(String stageName, Class<I> in, Class<O> out, Stage<? super I, ? extends O> stage) {
-            return add(new StageDefinition(stageName, Kind.STAGE, in, out, stage));
+            return add(new StageDefinition.Map(stageName, in, out, stage));
+        }
+
+        /**
+         * Adds a filter: the records {@code predicate} accepts go on, the others are dropped, noting
+         * {@code "dropped: <reason>"} in the job's trace.
+         */
+        @SuppressWarnings("unchecked")
+        public <T> Builder filter(String stageName, Class<T> type, Predicate<? super T> predicate, String reason) {
+            return add(new StageDefinition.Filter(stageName, type, (Predicate<Object>) predicate, reason));
         }
 
         /** Adds a stage that may emit many outputs per input, to be gathered by a later gather stage. */
         public <I, O> Builder flatMap(String stageName, Class<I> in, Class<O> out, Stage<? super I, ? extends O> stage) {
-            return add(new StageDefinition(stageName, Kind.FLAT_MAP, in, out, stage));
+            return add(new StageDefinition.FlatMap(stageName, in, out, stage));
         }
 
         /** Adds a stage that combines all parts of the nearest fan-out before it into one output. */
         public <I, O> Builder gather(String stageName, Class<I> in, Class<O> out, GatherStage<? super I, ? extends O> stage) {
-            return gather(stageName, in, out, stage, DEFAULT_GATHER_TIMEOUT);
+            return add(new StageDefinition.Gather(stageName, in, out, stage));
         }
 
         /**
@@ -386,21 +264,20 @@ public final class Pipeline {
          */
         public <I, O> Builder gather(String stageName, Class<I> in, Class<O> out, GatherStage<? super I, ? extends O> stage,
                                      Duration timeout) {
-            return add(new StageDefinition(stageName, Kind.GATHER, in, out, stage, timeout, null, null, null, null, 0));
+            return add(new StageDefinition.Gather(stageName, in, out, stage, Objects.requireNonNull(timeout, "timeout"),
+                    null));
         }
 
         /** Adds a branch: each record goes down the first route that accepts it, or the default path. */
         public <T> Builder branch(String stageName, Class<T> type, Consumer<BranchBuilder<T>> routes) {
             BranchBuilder<T> branch = new BranchBuilder<>();
             routes.accept(branch);
-            return add(new StageDefinition(stageName, Kind.BRANCH, type, type, null, null, null, branch.routes,
-                    branch.otherwise, null, 0));
+            return add(new StageDefinition.Branch(stageName, type, branch.routes, branch.otherwise, null));
         }
 
         /** Adds a broadcast: every record goes to each of {@code targets}, which are added after it. */
         public <T> Builder broadcast(String stageName, Class<T> type, String... targets) {
-            return add(new StageDefinition(stageName, Kind.BROADCAST, type, type, null, null, null, null, null,
-                    List.of(targets), 0));
+            return add(new StageDefinition.Broadcast(stageName, type, List.of(targets), null));
         }
 
         /**
@@ -409,17 +286,15 @@ public final class Pipeline {
          */
         public <L, R, O> Builder join(String stageName, String left, String right, Class<L> leftType, Class<R> rightType,
                                       Class<O> out, JoinStage<? super L, ? super R, ? extends O> stage, Duration window) {
-            return add(new StageDefinition(stageName, Kind.JOIN, leftType, out, new JoinSides(stage, leftType, rightType),
-                    window, List.of(left, right), null, null, null, 0));
+            return add(new StageDefinition.Join(stageName, leftType, rightType, out, stage,
+                    Objects.requireNonNull(window, "window"), List.of(left, right)));
         }
 
         /** Adds a stage run on batches of up to {@code size} inputs, each waiting at most {@code linger}. */
         public <I, O> Builder batch(String stageName, Class<I> in, Class<O> out, BatchStage<? super I, ? extends O> stage,
                                     int size, Duration linger) {
-            if (size < 1) {
-                throw new IllegalArgumentException("batch size of stage " + stageName + " must be at least 1, was " + size);
-            }
-            return add(new StageDefinition(stageName, Kind.BATCH, in, out, stage, linger, null, null, null, null, size));
+            return add(new StageDefinition.Batch(stageName, in, out, stage, size, Objects.requireNonNull(linger, "linger"),
+                    null, null, null));
         }
 
         /** Makes the stage added last read from {@code inputs} instead of the stage before it. */
@@ -428,31 +303,56 @@ public final class Pipeline {
         }
 
         /**
-         * Makes the stage added last (a map, flat-map or batch stage) try again after it throws, as
+         * Makes the stage added last (a map, filter, flat-map or batch stage) try again after it throws, as
          * {@code policy} says, instead of as its implementation declares.
          */
         public Builder retry(RetryPolicy policy) {
-            return changeLast("retry() sets the policy of", last -> last.withRetry(policy));
+            Objects.requireNonNull(policy, "policy");
+            return changeLast("retry() sets the policy of", last -> {
+                if (last instanceof StageDefinition.Calling calling) {
+                    return calling.withRetry(policy);
+                }
+                if (policy.retriesAny()) {
+                    misuses.add(last.kind().label() + " '" + last.name() + "' cannot retry: only map, flat-map and"
+                            + " batch stages are tried again");
+                }
+                return last;
+            });
         }
 
         /**
-         * Limits each call of the stage added last (a map, flat-map or batch stage) to {@code limit}: a
-         * call that runs longer is interrupted and fails its job(s) with a
-         * {@link java.util.concurrent.TimeoutException}, so that a stage that hangs costs one job, not
-         * the stream thread. Such a stage runs on a thread of its own, handed each input.
+         * Limits each call of the stage added last (a map, filter, flat-map or batch stage) to
+         * {@code limit}: a call that runs longer is interrupted and fails its job(s) with a
+         * {@link TimeoutException}, so that a stage that hangs costs one job, not the stream thread. Such
+         * a stage runs on a thread of its own, handed each input.
          */
         public Builder timeLimit(Duration limit) {
-            return changeLast("timeLimit() limits", last -> last.withTimeLimit(limit));
+            Objects.requireNonNull(limit, "limit");
+            return changeLast("timeLimit() limits", last -> {
+                if (last instanceof StageDefinition.Calling calling) {
+                    return calling.withTimeLimit(limit);
+                }
+                misuses.add(last.kind().label() + " '" + last.name() + "' cannot have a time limit: only map,"
+                        + " flat-map and batch stages do");
+                return last;
+            });
         }
 
         /**
-         * Makes the stage added last (a map or flat-map stage) stream its outputs: each output it makes
-         * for a job also goes out as an OUTPUT event on the events topic, so that whoever follows the job
-         * ({@code JobClient.events}, {@code GET /v1/jobs/{id}/events}) sees its partial outputs as they come,
-         * before its result.
+         * Makes the stage added last (a map, filter or flat-map stage) stream its outputs: each output it
+         * makes for a job also goes out as an OUTPUT event on the events topic, so that whoever follows the
+         * job ({@code JobClient.events}, {@code GET /v1/jobs/{id}/events}) sees its partial outputs as they
+         * come, before its result.
          */
         public Builder streamOutputs() {
-            return changeLast("streamOutputs() makes stream its outputs", StageDefinition::withStreamedOutputs);
+            return changeLast("streamOutputs() makes stream its outputs", last -> {
+                if (last instanceof StageDefinition.PerInput perInput) {
+                    return perInput.withStreamedOutputs();
+                }
+                misuses.add(last.kind().label() + " '" + last.name() + "' cannot stream its outputs: only map and"
+                        + " flat-map stages do");
+                return last;
+            });
         }
 
         /** Replaces the stage added last by {@code change} of it; {@code what} says what the call does to it. */
@@ -465,7 +365,7 @@ public final class Pipeline {
             return this;
         }
 
-        /** Adds a stage defined elsewhere, e.g. from a configuration file. */
+        /** Adds a stage defined elsewhere, e.g. by a {@link StageFactory}. */
         public Builder add(StageDefinition definition) {
             stages.add(Objects.requireNonNull(definition, "definition"));
             return this;
@@ -478,7 +378,8 @@ public final class Pipeline {
          */
         public Pipeline build() {
             List<StageDefinition> resolved = inferTypes(resolveInputs());
-            List<String> problems = new PipelineValidator(name, resolved).validate();
+            List<String> problems = new ArrayList<>(new PipelineValidator(name, resolved).validate());
+            problems.addAll(misuses);
             if (!problems.isEmpty()) {
                 throw new InvalidPipelineException(name, problems);
             }
@@ -487,25 +388,31 @@ public final class Pipeline {
 
         /**
          * A stage declared with Object in and out (a branch, a broadcast, a filter from a configuration
-         * file) passes its input on: it takes the type of the stage it reads from.
+         * file) passes its input on: it takes the type of the stage it reads from, or the job's Document
+         * at the start.
          */
         private static List<StageDefinition> inferTypes(List<StageDefinition> stages) {
             Map<String, StageDefinition> byName = new LinkedHashMap<>();
             stages.forEach(s -> byName.put(s.name(), s));
-            List<StageDefinition> ordered = PipelineValidator.topologicalOrder(stages);
-            for (StageDefinition stage : ordered) {
+            for (StageDefinition stage : PipelineValidator.topologicalOrder(stages)) {
                 StageDefinition current = byName.get(stage.name());
-                if (current.inputType() == Object.class && current.outputType() == Object.class
-                        && !current.inputs().isEmpty() && byName.containsKey(current.inputs().get(0))) {
-                    Class<?> type = byName.get(current.inputs().get(0)).outputType();
-                    byName.put(stage.name(), new StageDefinition(current.name(), current.kind(), type, type,
-                            current.stage(), current.timeout(), current.inputs(), current.routes(), current.otherwise(),
-                            current.targets(), current.batchSize()));
-                } else if (current.inputType() == Object.class && current.outputType() == Object.class
-                        && current.inputs().isEmpty()) {
-                    byName.put(stage.name(), new StageDefinition(current.name(), current.kind(), Document.class,
-                            Document.class, current.stage(), current.timeout(), current.inputs(), current.routes(),
-                            current.otherwise(), current.targets(), current.batchSize()));
+                if (current.inputType() != Object.class || current.outputType() != Object.class) {
+                    continue;
+                }
+                Class<?> type;
+                if (current.inputs().isEmpty()) {
+                    type = Document.class;
+                } else if (byName.containsKey(current.inputs().get(0))) {
+                    type = byName.get(current.inputs().get(0)).outputType();
+                } else {
+                    continue;
+                }
+                if (current instanceof StageDefinition.Branch branch) {
+                    byName.put(stage.name(), branch.withType(type));
+                } else if (current instanceof StageDefinition.Broadcast broadcast) {
+                    byName.put(stage.name(), broadcast.withType(type));
+                } else if (current instanceof StageDefinition.Filter filter) {
+                    byName.put(stage.name(), filter.withType(type));
                 }
             }
             return stages.stream().map(s -> byName.get(s.name())).toList();
@@ -518,30 +425,33 @@ public final class Pipeline {
          */
         private List<StageDefinition> resolveInputs() {
             Map<String, List<String>> implicit = new LinkedHashMap<>();
-            for (int i = 0; i < stages.size(); i++) {
-                StageDefinition stage = stages.get(i);
-                for (String target : stage.targets()) {
-                    implicit.computeIfAbsent(target, k -> new ArrayList<>()).add(stage.name());
+            for (StageDefinition stage : stages) {
+                if (stage instanceof StageDefinition.Broadcast broadcast) {
+                    for (String target : broadcast.targets()) {
+                        implicit.computeIfAbsent(target, k -> new ArrayList<>()).add(stage.name());
+                    }
                 }
-                for (Route route : stage.routes()) {
-                    if (route.to() != null) {
-                        implicit.computeIfAbsent(route.to(), k -> new ArrayList<>()).add(stage.name());
+                if (stage instanceof StageDefinition.Branch branch) {
+                    for (Route route : branch.routes()) {
+                        if (route.to() != null) {
+                            implicit.computeIfAbsent(route.to(), k -> new ArrayList<>()).add(stage.name());
+                        }
                     }
                 }
             }
             List<StageDefinition> resolved = new ArrayList<>(stages.size());
             for (int i = 0; i < stages.size(); i++) {
                 StageDefinition stage = stages.get(i);
-                if (stage.kind() == Kind.BRANCH && stage.otherwise() == null) {
+                if (stage instanceof StageDefinition.Branch branch && branch.otherwise() == null) {
                     for (int j = i + 1; j < stages.size(); j++) {
                         if (!implicit.containsKey(stages.get(j).name())) {
-                            stage = stage.withOtherwise(stages.get(j).name());
+                            stage = branch.withOtherwise(stages.get(j).name());
                             implicit.computeIfAbsent(stages.get(j).name(), k -> new ArrayList<>()).add(stage.name());
                             break;
                         }
                     }
-                } else if (stage.kind() == Kind.BRANCH) {
-                    implicit.computeIfAbsent(stage.otherwise(), k -> new ArrayList<>()).add(stage.name());
+                } else if (stage instanceof StageDefinition.Branch branch) {
+                    implicit.computeIfAbsent(branch.otherwise(), k -> new ArrayList<>()).add(stage.name());
                 }
                 resolved.add(stage);
             }
@@ -555,9 +465,5 @@ public final class Pipeline {
             }
             return resolved;
         }
-    }
-
-    /** A join's stage and the types of its two sides. */
-    public record JoinSides(JoinStage<?, ?, ?> stage, Class<?> leftType, Class<?> rightType) {
     }
 }

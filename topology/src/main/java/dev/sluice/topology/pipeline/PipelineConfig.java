@@ -1,7 +1,5 @@
 package dev.sluice.topology.pipeline;
 
-import dev.sluice.topology.pipeline.Pipeline.Kind;
-import dev.sluice.topology.pipeline.Pipeline.StageDefinition;
 import dev.sluice.topology.stage.BatchStage;
 import dev.sluice.topology.stage.GatherStage;
 import dev.sluice.topology.stage.JoinStage;
@@ -66,12 +64,13 @@ public final class PipelineConfig {
     public static Pipeline fromConfig(String name, List<Map<String, Object>> stages) {
         Pipeline.Builder builder = Pipeline.builder(name);
         for (int i = 0; i < stages.size(); i++) {
-            builder.add(stage("stages[" + i + "]", stages.get(i)));
+            stage(builder, "stages[" + i + "]", stages.get(i));
         }
         return builder.build();
     }
 
-    private static StageDefinition stage(String where, Map<String, Object> spec) {
+    /** Adds the stage {@code spec} describes to {@code builder}. */
+    private static void stage(Pipeline.Builder builder, String where, Map<String, Object> spec) {
         for (String key : spec.keySet()) {
             if (!KEYS.contains(key)) {
                 throw new ConfigException(where + "." + key, spec.get(key), "unknown key of a stage; a stage may have "
@@ -89,24 +88,23 @@ public final class PipelineConfig {
             definition = branch(where, name, spec);
         } else if (spec.containsKey("broadcast")) {
             List<String> targets = list(where, spec, "broadcast");
-            definition = new StageDefinition(name, Kind.BROADCAST, Object.class, Object.class, null, null, null, null,
-                    null, targets, 0);
+            definition = new StageDefinition.Broadcast(name, Object.class, targets, null);
         } else if (spec.containsKey("filter")) {
             String condition = string(where, spec, "filter");
             try {
-                definition = new StageDefinition(name, Kind.STAGE, Object.class, Object.class,
-                        Stage.filter(Expressions.parse(condition), condition));
+                definition = new StageDefinition.Filter(name, Object.class, Expressions.parse(condition), condition);
             } catch (IllegalArgumentException e) {
                 throw new ConfigException(where + ".filter", condition, e.getMessage());
             }
         } else {
             definition = implementation(where, name, spec);
         }
+        builder.add(after == null ? definition : definition.withInputs(after));
         if (spec.containsKey("retry")) {
-            definition = definition.withRetry(retry(where + ".retry", map(where, spec, "retry")));
+            builder.retry(retry(where + ".retry", map(where, spec, "retry")));
         }
         if (spec.containsKey("time-limit")) {
-            definition = definition.withTimeLimit(duration(where + ".time-limit", spec.get("time-limit"), null));
+            builder.timeLimit(duration(where + ".time-limit", spec.get("time-limit"), null));
         }
         if (spec.get("stream-outputs") != null) {
             String streamOutputs = spec.get("stream-outputs").toString();
@@ -114,10 +112,9 @@ public final class PipelineConfig {
                 throw new ConfigException(where + ".stream-outputs", streamOutputs, "must be true or false");
             }
             if (streamOutputs.equals("true")) {
-                definition = definition.withStreamedOutputs();
+                builder.streamOutputs();
             }
         }
-        return after == null ? definition : definition.withInputs(after);
     }
 
     /** A {@code retry:} mapping; the defaults are {@link RetryPolicy#attempts(int)}'s. */
@@ -191,7 +188,7 @@ public final class PipelineConfig {
         if (!(value instanceof List<?> items) || items.isEmpty()) {
             throw new ConfigException(where + ".branch", value, "must be a list of routes, each {when, to} or {when, lane}");
         }
-        List<Pipeline.Route> routes = new ArrayList<>();
+        List<StageDefinition.Route> routes = new ArrayList<>();
         for (int i = 0; i < items.size(); i++) {
             String at = where + ".branch[" + i + "]";
             if (!(items.get(i) instanceof Map<?, ?> route)) {
@@ -205,7 +202,7 @@ public final class PipelineConfig {
             }
             String when = route.get("when") == null ? null : route.get("when").toString();
             try {
-                routes.add(new Pipeline.Route(when, Expressions.parse(when),
+                routes.add(new StageDefinition.Route(when, Expressions.parse(when),
                         route.get("to") == null ? null : route.get("to").toString(),
                         route.get("lane") == null ? null : route.get("lane").toString()));
             } catch (IllegalArgumentException | NullPointerException e) {
@@ -213,8 +210,7 @@ public final class PipelineConfig {
                         : e.getMessage());
             }
         }
-        return new StageDefinition(name, Kind.BRANCH, Object.class, Object.class, null, null, null, routes,
-                string(where, spec, "otherwise"), null, 0);
+        return new StageDefinition.Branch(name, Object.class, routes, string(where, spec, "otherwise"), null);
     }
 
     private static StageDefinition implementation(String where, String name, Map<String, Object> spec) {
@@ -235,18 +231,17 @@ public final class PipelineConfig {
             made = factory.create(name, params);
         }
         if (spec.containsKey("join")) {
-            if (made.kind() != Kind.JOIN) {
+            if (!(made instanceof StageDefinition.Join join)) {
                 throw new ConfigException(where + ".join", spec.get("join"), "stage '" + name + "' is not a join stage");
             }
             List<String> sides = list(where, spec, "join");
-            made = new StageDefinition(name, Kind.JOIN, made.inputType(), made.outputType(), made.stage(),
-                    duration(where + ".window", spec.get("window"), Pipeline.DEFAULT_JOIN_WINDOW), sides, null, null,
-                    null, 0);
-        } else if (made.kind() == Kind.JOIN) {
+            made = join.withWindow(duration(where + ".window", spec.get("window"), StageDefinition.DEFAULT_JOIN_WINDOW))
+                    .withInputs(sides);
+        } else if (made instanceof StageDefinition.Join) {
             throw new ConfigException(where + ".join", null, "join stage '" + name + "' needs its two sides: join: [left, right]");
         }
         if (spec.containsKey("gather")) {
-            if (made.kind() != Kind.GATHER) {
+            if (!(made instanceof StageDefinition.Gather gathering)) {
                 throw new ConfigException(where + ".gather", spec.get("gather"), "stage '" + name + "' is not a gather stage");
             }
             Map<String, Object> gather = map(where, spec, "gather");
@@ -258,9 +253,8 @@ public final class PipelineConfig {
             if (gather.get("by") != null && !"job".equals(gather.get("by").toString())) {
                 throw new ConfigException(where + ".gather.by", gather.get("by"), "a gather collects the parts of a job: by: job");
             }
-            made = new StageDefinition(name, Kind.GATHER, made.inputType(), made.outputType(), made.stage(),
-                    duration(where + ".gather.timeout", gather.get("timeout"), Pipeline.DEFAULT_GATHER_TIMEOUT),
-                    null, null, null, null, 0);
+            made = gathering.withTimeout(duration(where + ".gather.timeout", gather.get("timeout"),
+                    StageDefinition.DEFAULT_GATHER_TIMEOUT));
         }
         if (spec.containsKey("batch")) {
             made = batch(where, name, spec, made);
@@ -275,20 +269,26 @@ public final class PipelineConfig {
                 throw new ConfigException(where + ".batch." + key, batch.get(key), "a batch has size and linger");
             }
         }
-        if (!(made.stage() instanceof BatchStage<?, ?>)) {
+        StageDefinition.Batch batching;
+        if (made instanceof StageDefinition.Batch already) {
+            batching = already;
+        } else if (made instanceof StageDefinition.PerInput perInput && perInput.stage() instanceof BatchStage<?, ?> many) {
+            // a stage that works on one input or on many (the built-in embed) is asked for batches
+            batching = new StageDefinition.Batch(name, made.inputType(), made.outputType(), many);
+        } else {
             throw new ConfigException(where + ".batch", spec.get("batch"), "stage '" + name + "' cannot work on batches");
         }
         int size;
         try {
-            size = Integer.parseInt(String.valueOf(batch.getOrDefault("size", "32")));
+            size = Integer.parseInt(String.valueOf(batch.getOrDefault("size", StageDefinition.DEFAULT_BATCH_SIZE)));
         } catch (NumberFormatException e) {
             throw new ConfigException(where + ".batch.size", batch.get("size"), "must be a whole number");
         }
         if (size < 1) {
             throw new ConfigException(where + ".batch.size", size, "must be at least 1");
         }
-        return new StageDefinition(name, Kind.BATCH, made.inputType(), made.outputType(), made.stage(),
-                duration(where + ".batch.linger", batch.get("linger"), Duration.ofMillis(50)), null, null, null, null, size);
+        return batching.withBatching(size, duration(where + ".batch.linger", batch.get("linger"),
+                StageDefinition.DEFAULT_BATCH_LINGER));
     }
 
     private static StageDefinition fromClass(String where, String name, String className, Map<String, Object> params) {
@@ -321,23 +321,22 @@ public final class PipelineConfig {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             throw new ConfigException(where + ".class", className, "cannot make one: " + cause);
         }
-        if (instance instanceof Stage<?, ?>) {
+        if (instance instanceof Stage<?, ?> stage) {
             Type[] args = typeArguments(type, Stage.class);
-            return new StageDefinition(name, Kind.STAGE, raw(where, className, args, 0), raw(where, className, args, 1), instance);
+            return new StageDefinition.Map(name, raw(where, className, args, 0), raw(where, className, args, 1), stage);
         }
-        if (instance instanceof GatherStage<?, ?>) {
+        if (instance instanceof GatherStage<?, ?> gather) {
             Type[] args = typeArguments(type, GatherStage.class);
-            return new StageDefinition(name, Kind.GATHER, raw(where, className, args, 0), raw(where, className, args, 1), instance);
+            return new StageDefinition.Gather(name, raw(where, className, args, 0), raw(where, className, args, 1), gather);
         }
         if (instance instanceof JoinStage<?, ?, ?> join) {
             Type[] args = typeArguments(type, JoinStage.class);
-            return new StageDefinition(name, Kind.JOIN, raw(where, className, args, 0), raw(where, className, args, 2),
-                    new Pipeline.JoinSides(join, raw(where, className, args, 0), raw(where, className, args, 1)));
+            return new StageDefinition.Join(name, raw(where, className, args, 0), raw(where, className, args, 1),
+                    raw(where, className, args, 2), join);
         }
-        if (instance instanceof BatchStage<?, ?>) {
+        if (instance instanceof BatchStage<?, ?> batch) {
             Type[] args = typeArguments(type, BatchStage.class);
-            return new StageDefinition(name, Kind.BATCH, raw(where, className, args, 0), raw(where, className, args, 1),
-                    instance, Duration.ofMillis(50), null, null, null, null, 32);
+            return new StageDefinition.Batch(name, raw(where, className, args, 0), raw(where, className, args, 1), batch);
         }
         throw new ConfigException(where + ".class", className,
                 "is not a stage: implement Stage, GatherStage, JoinStage or BatchStage");

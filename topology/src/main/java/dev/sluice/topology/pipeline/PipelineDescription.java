@@ -1,9 +1,7 @@
 package dev.sluice.topology.pipeline;
 
 import dev.sluice.topology.internal.ResourceNames;
-import dev.sluice.topology.pipeline.Pipeline.Kind;
-import dev.sluice.topology.pipeline.Pipeline.Route;
-import dev.sluice.topology.pipeline.Pipeline.StageDefinition;
+import dev.sluice.topology.pipeline.StageDefinition.Route;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -85,20 +83,23 @@ public final class PipelineDescription {
             if (stage.inputs().isEmpty()) {
                 edges.add(new Edge("jobs", id(stage), null, false));
             }
-            for (Route route : stage.routes()) {
+            List<Route> routes = stage instanceof StageDefinition.Branch branch ? branch.routes() : List.of();
+            for (Route route : routes) {
                 if (route.lane() != null) {
                     edges.add(new Edge(id(stage), "lane_" + id(route.lane()), route.label(), false));
-                    edges.add(new Edge("lane_" + id(route.lane()), id(stage.otherwise()), null, false));
+                    edges.add(new Edge("lane_" + id(route.lane()), id(((StageDefinition.Branch) stage).otherwise()), null,
+                            false));
                 } else {
                     edges.add(new Edge(id(stage), id(route.to()), route.label(), false));
                 }
             }
             for (String next : pipeline.successors(stage.name())) {
-                if (stage.routes().stream().noneMatch(r -> next.equals(r.to()))) {
-                    edges.add(new Edge(id(stage), id(next), stage.kind() == Kind.BRANCH ? "otherwise" : null, false));
+                if (routes.stream().noneMatch(r -> next.equals(r.to()))) {
+                    edges.add(new Edge(id(stage), id(next), stage instanceof StageDefinition.Branch ? "otherwise" : null,
+                            false));
                 }
             }
-            if (stage.kind() != Kind.BRANCH && pipeline.successors(stage.name()).isEmpty()) {
+            if (!(stage instanceof StageDefinition.Branch) && pipeline.successors(stage.name()).isEmpty()) {
                 edges.add(new Edge(id(stage), "results", null, false));
             }
         }
@@ -203,7 +204,7 @@ public final class PipelineDescription {
             case BATCH -> List.of(ResourceNames.batchBuffer(name));
             default -> List.<String>of();
         });
-        if (stage.retry().retriesAny()) {
+        if (stage instanceof StageDefinition.Calling calling && calling.retry().retriesAny()) {
             stores.add(ResourceNames.retries(name));
         }
         return stores.isEmpty() ? List.of()
@@ -212,42 +213,60 @@ public final class PipelineDescription {
 
     private static List<String> details(StageDefinition stage, String prefix) {
         List<String> details = new ArrayList<>();
-        switch (stage.kind()) {
-            case BRANCH -> {
-                for (Route route : stage.routes()) {
-                    details.add("when " + route.label() + " => " + (route.lane() != null
-                            ? "lane " + route.lane() + " (" + prefix + ".jobs." + route.lane() + ")" : route.to()));
-                }
-                details.add("otherwise => " + stage.otherwise());
+        if (stage instanceof StageDefinition.Branch branch) {
+            for (Route route : branch.routes()) {
+                details.add("when " + route.label() + " => " + (route.lane() != null
+                        ? "lane " + route.lane() + " (" + prefix + ".jobs." + route.lane() + ")" : route.to()));
             }
-            case BROADCAST -> details.add("to " + stage.targets());
-            case GATHER -> details.add("timeout " + duration(stage.timeout()));
-            case JOIN -> details.add("window " + duration(stage.timeout()));
-            case BATCH -> details.add("size " + stage.batchSize() + ", linger " + duration(stage.timeout()));
-            default -> {
-            }
+            details.add("otherwise => " + branch.otherwise());
+        } else if (stage instanceof StageDefinition.Broadcast broadcast) {
+            details.add("to " + broadcast.targets());
+        } else if (stage instanceof StageDefinition.Gather gather) {
+            details.add("timeout " + duration(gather.timeout()));
+        } else if (stage instanceof StageDefinition.Join join) {
+            details.add("window " + duration(join.window()));
+        } else if (stage instanceof StageDefinition.Batch batch) {
+            details.add("size " + batch.size() + ", linger " + duration(batch.linger()));
         }
-        if (stage.timeLimit() != null) {
-            details.add("time limit " + duration(stage.timeLimit()));
+        if (stage instanceof StageDefinition.Calling calling && calling.timeLimit() != null) {
+            details.add("time limit " + duration(calling.timeLimit()));
         }
-        if (stage.streamsOutputs()) {
+        if (stage instanceof StageDefinition.PerInput perInput && perInput.streamsOutputs()) {
             details.add("streams its outputs");
         }
-        if (stage.retry().retriesAny()) {
-            details.add("retry " + stage.retry());
+        if (stage instanceof StageDefinition.Calling calling && calling.retry().retriesAny()) {
+            details.add("retry " + calling.retry());
         }
         details.addAll(stores(stage, ""));
         return details;
     }
 
     private static String implementation(StageDefinition stage) {
-        Object impl = stage.stage() instanceof Pipeline.JoinSides sides ? sides.stage() : stage.stage();
+        Object impl = implementationOf(stage);
         if (impl == null || impl.getClass().isSynthetic() || impl.getClass().isAnonymousClass()
                 || impl.getClass().getSimpleName().contains("$$Lambda")) {
             return "";
         }
         String text = impl.toString();
         return text.contains("@") ? impl.getClass().getSimpleName() : text;
+    }
+
+    /** The user's code a stage runs, or null for a branch or a broadcast. */
+    private static Object implementationOf(StageDefinition stage) {
+        if (stage instanceof StageDefinition.Map map) {
+            return map.stage();
+        } else if (stage instanceof StageDefinition.FlatMap flatMap) {
+            return flatMap.stage();
+        } else if (stage instanceof StageDefinition.Filter filter) {
+            return filter.predicate();
+        } else if (stage instanceof StageDefinition.Join join) {
+            return join.stage();
+        } else if (stage instanceof StageDefinition.Gather gather) {
+            return gather.stage();
+        } else if (stage instanceof StageDefinition.Batch batch) {
+            return batch.stage();
+        }
+        return null;
     }
 
     private static String duration(Duration d) {

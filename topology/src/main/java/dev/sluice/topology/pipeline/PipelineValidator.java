@@ -2,10 +2,9 @@ package dev.sluice.topology.pipeline;
 
 import dev.sluice.schemas.Document;
 import dev.sluice.schemas.Job;
-import dev.sluice.topology.pipeline.Pipeline.Kind;
-import dev.sluice.topology.pipeline.Pipeline.Route;
-import dev.sluice.topology.pipeline.Pipeline.StageDefinition;
+import dev.sluice.topology.pipeline.StageDefinition.Route;
 import dev.sluice.topology.stage.RetryPolicy;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -79,13 +78,14 @@ final class PipelineValidator {
      */
     private void checkStorable() {
         for (StageDefinition stage : stages) {
-            List<Class<?>> waiting = switch (stage.kind()) {
-                case JOIN -> stage.stage() instanceof Pipeline.JoinSides sides
-                        ? List.of(sides.leftType(), sides.rightType()) : List.of();
-                case GATHER, BATCH -> List.of(stage.inputType());
-                case STAGE, FLAT_MAP -> stage.retry().retriesAny() ? List.of(stage.inputType()) : List.of();
-                default -> List.of();
-            };
+            List<Class<?>> waiting = List.of();
+            if (stage instanceof StageDefinition.Join join) {
+                waiting = List.of(join.leftType(), join.rightType());
+            } else if (stage instanceof StageDefinition.Gather || stage instanceof StageDefinition.Batch) {
+                waiting = List.of(stage.inputType());
+            } else if (stage instanceof StageDefinition.PerInput perInput && perInput.retry().retriesAny()) {
+                waiting = List.of(stage.inputType());
+            }
             for (Class<?> type : waiting) {
                 if (!SpecificRecord.class.isAssignableFrom(type)) {
                     problems.add(stage.kind().name().toLowerCase(Locale.ROOT) + " '" + stage.name()
@@ -97,54 +97,48 @@ final class PipelineValidator {
     }
 
     /**
-     * Retries are for stages that run user code on each input (map, flat-map, batch), and a part
-     * waiting for its retries must not outwait the gather or join that waits for it: past the
-     * gather's timeout the job would end partial and the retried part would come too late.
+     * A part waiting for its retries must not outwait the gather or join that waits for it: past the
+     * gather's timeout the job would end partial and the retried part would come too late. (Only the
+     * stages that run user code on each input or batch retry at all: {@link StageDefinition.Calling}.)
      */
     private void checkRetries() {
         Map<String, List<String>> successors = successors();
         for (StageDefinition stage : stages) {
-            if (stage.timeLimit() != null && stage.kind() != Kind.STAGE && stage.kind() != Kind.FLAT_MAP
-                    && stage.kind() != Kind.BATCH) {
-                problems.add(stage.kind().label() + " '" + stage.name() + "' cannot have a time limit: only map,"
-                        + " flat-map and batch stages do");
-            }
-            if (stage.streamsOutputs() && stage.kind() != Kind.STAGE && stage.kind() != Kind.FLAT_MAP) {
-                problems.add(stage.kind().label() + " '" + stage.name() + "' cannot stream its outputs: only map and"
-                        + " flat-map stages do");
-            }
-            RetryPolicy retry = stage.retry();
-            if (!retry.retriesAny()) {
+            if (!(stage instanceof StageDefinition.Calling calling) || !calling.retry().retriesAny()) {
                 continue;
             }
-            if (stage.kind() != Kind.STAGE && stage.kind() != Kind.FLAT_MAP && stage.kind() != Kind.BATCH) {
-                problems.add(stage.kind().label() + " '" + stage.name() + "' cannot retry: only map, flat-map and"
-                        + " batch stages are tried again");
-                continue;
-            }
+            RetryPolicy retry = calling.retry();
             Set<String> after = downstream(stage.name(), successors);
             Set<String> fanOuts = new HashSet<>();
             for (StageDefinition before : stages) {
-                if (!before.name().equals(stage.name()) && (before.kind() == Kind.FLAT_MAP || before.kind() == Kind.BROADCAST)
+                if (!before.name().equals(stage.name())
+                        && (before instanceof StageDefinition.FlatMap || before instanceof StageDefinition.Broadcast)
                         && downstream(before.name(), successors).contains(stage.name())) {
                     fanOuts.add(before.name());
                 }
             }
             for (String name : after) {
-                StageDefinition waiter = byName.get(name);
-                if ((waiter.kind() != Kind.GATHER && waiter.kind() != Kind.JOIN)
-                        || retry.longestWait().compareTo(waiter.timeout()) < 0) {
+                Duration waits = waitOf(byName.get(name));
+                if (waits == null || retry.longestWait().compareTo(waits) < 0) {
                     continue;
                 }
                 boolean waitsForIt = fanOuts.stream().anyMatch(f -> downstream(f, successors).contains(name));
                 if (waitsForIt) {
                     problems.add("stage '" + stage.name() + "' can wait up to " + retry.longestWait().toMillis()
-                            + " ms for its retries (" + retry + "), not less than " + waiter.kind().label() + " '"
-                            + name + "' waits for a job's parts (" + waiter.timeout().toMillis() + " ms): shorten the"
+                            + " ms for its retries (" + retry + "), not less than " + byName.get(name).kind().label()
+                            + " '" + name + "' waits for a job's parts (" + waits.toMillis() + " ms): shorten the"
                             + " retries or lengthen its timeout");
                 }
             }
         }
+    }
+
+    /** How long a gather or a join waits for a job's parts; null for any other stage. */
+    private static Duration waitOf(StageDefinition stage) {
+        if (stage instanceof StageDefinition.Gather gather) {
+            return gather.timeout();
+        }
+        return stage instanceof StageDefinition.Join join ? join.window() : null;
     }
 
     private static Set<String> downstream(String from, Map<String, List<String>> successors) {
@@ -162,7 +156,7 @@ final class PipelineValidator {
     private void checkEdges() {
         StageDefinition entry = stages.get(0);
         for (StageDefinition stage : stages) {
-            if (stage.kind() == Kind.JOIN) {
+            if (stage instanceof StageDefinition.Join) {
                 if (stage.inputs().size() != 2) {
                     problems.add("join '" + stage.name() + "' needs two sides, has " + stage.inputs());
                 }
@@ -181,11 +175,11 @@ final class PipelineValidator {
             if (stage != entry && stage.inputs().isEmpty()) {
                 problems.add("stage '" + stage.name() + "' is unreachable: nothing reads into it");
             }
-            if (stage.kind() == Kind.BRANCH) {
-                if (stage.routes().isEmpty()) {
+            if (stage instanceof StageDefinition.Branch branch) {
+                if (branch.routes().isEmpty()) {
                     problems.add("branch '" + stage.name() + "' has no routes");
                 }
-                for (Route route : stage.routes()) {
+                for (Route route : branch.routes()) {
                     if (route.to() != null && !byName.containsKey(route.to())) {
                         problems.add("branch '" + stage.name() + "': route '" + route.label() + "' goes to unknown stage '"
                                 + route.to() + "'");
@@ -195,17 +189,18 @@ final class PipelineValidator {
                                 + "' must be lower-case letters, digits and '-'");
                     }
                 }
-                if (stage.otherwise() == null) {
+                if (branch.otherwise() == null) {
                     problems.add("branch '" + stage.name() + "' has no default path: add a stage after it or name one");
-                } else if (!byName.containsKey(stage.otherwise())) {
-                    problems.add("branch '" + stage.name() + "': default path goes to unknown stage '" + stage.otherwise() + "'");
+                } else if (!byName.containsKey(branch.otherwise())) {
+                    problems.add("branch '" + stage.name() + "': default path goes to unknown stage '" + branch.otherwise()
+                            + "'");
                 }
             }
-            if (stage.kind() == Kind.BROADCAST) {
-                if (stage.targets().size() < 2) {
-                    problems.add("broadcast '" + stage.name() + "' needs at least two targets, has " + stage.targets());
+            if (stage instanceof StageDefinition.Broadcast broadcast) {
+                if (broadcast.targets().size() < 2) {
+                    problems.add("broadcast '" + stage.name() + "' needs at least two targets, has " + broadcast.targets());
                 }
-                for (String target : stage.targets()) {
+                for (String target : broadcast.targets()) {
                     StageDefinition t = byName.get(target);
                     if (t == null) {
                         problems.add("broadcast '" + stage.name() + "' sends to unknown stage '" + target + "'");
@@ -218,9 +213,11 @@ final class PipelineValidator {
         }
         Set<String> lanes = new HashSet<>();
         for (StageDefinition stage : stages) {
-            for (Route route : stage.routes()) {
-                if (route.lane() != null && !lanes.add(route.lane())) {
-                    problems.add("lane '" + route.lane() + "' is written by more than one route");
+            if (stage instanceof StageDefinition.Branch branch) {
+                for (Route route : branch.routes()) {
+                    if (route.lane() != null && !lanes.add(route.lane())) {
+                        problems.add("lane '" + route.lane() + "' is written by more than one route");
+                    }
                 }
             }
         }
@@ -291,8 +288,8 @@ final class PipelineValidator {
             for (int i = 0; i < stage.inputs().size(); i++) {
                 StageDefinition from = byName.get(stage.inputs().get(i));
                 Class<?> takes = stage.inputType();
-                if (stage.kind() == Kind.JOIN && stage.stage() instanceof Pipeline.JoinSides sides) {
-                    takes = i == 0 ? sides.leftType() : sides.rightType();
+                if (stage instanceof StageDefinition.Join join) {
+                    takes = i == 0 ? join.leftType() : join.rightType();
                 }
                 if (!takes.isAssignableFrom(from.outputType())) {
                     problems.add("edge " + from.name() + " -> " + stage.name() + ": '" + from.name() + "' emits "
@@ -300,7 +297,7 @@ final class PipelineValidator {
                             + takes.getSimpleName());
                 }
             }
-            if (stage.kind() != Kind.BRANCH && successors.getOrDefault(stage.name(), List.of()).isEmpty()) {
+            if (!(stage instanceof StageDefinition.Branch) && successors.getOrDefault(stage.name(), List.of()).isEmpty()) {
                 boolean carried = Pipeline.OUTPUT_TYPES.stream().anyMatch(t -> t.isAssignableFrom(stage.outputType()));
                 if (!carried) {
                     problems.add("edge " + stage.name() + " -> results: '" + stage.name() + "' emits "
@@ -308,7 +305,7 @@ final class PipelineValidator {
                             + Pipeline.OUTPUT_TYPES.stream().map(Class::getSimpleName).toList());
                 }
             }
-            if (stage.hasLanes()) {
+            if (hasLanes(stage)) {
                 boolean documentLike = stage.inputType().isAssignableFrom(Document.class)
                         || Document.class.isAssignableFrom(stage.inputType()) || Job.class.isAssignableFrom(stage.inputType());
                 if (!documentLike) {
@@ -339,24 +336,28 @@ final class PipelineValidator {
                 d = depth.get(stage.inputs().get(0));
                 opener = openedBy.get(stage.inputs().get(0));
             }
-            if (stage.kind() == Kind.FLAT_MAP) {
+            if (stage instanceof StageDefinition.FlatMap) {
                 d++;
                 opener = stage.name();
-            } else if (stage.kind() == Kind.GATHER && d > 0) {
+            } else if (stage instanceof StageDefinition.Gather && d > 0) {
                 d--;
                 opener = null;
             }
-            if (stage.hasLanes() && d > 0) {
+            if (hasLanes(stage) && d > 0) {
                 problems.add("branch '" + stage.name() + "' sends parts of a job to a lane; a lane carries whole jobs:"
                         + " put the branch before '" + openedBy.get(stage.inputs().get(0)) + "' or after its gather");
             }
             depth.put(stage.name(), d);
             openedBy.put(stage.name(), opener);
-            if (d > 0 && stage.kind() != Kind.BRANCH && successors.getOrDefault(stage.name(), List.of()).isEmpty()) {
+            if (d > 0 && !(stage instanceof StageDefinition.Branch) && successors.getOrDefault(stage.name(), List.of()).isEmpty()) {
                 problems.add("stage '" + opener + "' fans out but no gather stage after it brings the parts"
                         + " together before '" + stage.name() + "' ends the job: a job must end in one result");
             }
         }
+    }
+
+    private static boolean hasLanes(StageDefinition stage) {
+        return stage instanceof StageDefinition.Branch branch && branch.hasLanes();
     }
 
     private Map<String, List<String>> successors() {

@@ -23,14 +23,14 @@ public interface StageFactory {
     ConfigDef params();
 
     /** The stage, from parameters already checked against {@link #params()}. */
-    Pipeline.StageDefinition create(String name, AbstractConfig params);
+    StageDefinition create(String name, AbstractConfig params);
 
     /**
      * Checks {@code params} and makes the stage.
      *
      * @throws ConfigException naming {@code stages.<name>.<param>} for an unknown or invalid parameter
      */
-    default Pipeline.StageDefinition create(String name, Map<String, ?> params) {
+    default StageDefinition create(String name, Map<String, ?> params) {
         Set<String> known = params().names();
         for (String key : params.keySet()) {
             if (!known.contains(key)) {

@@ -12,9 +12,7 @@ import static dev.sluice.topology.stages.BuiltinStages.SPLIT_SIZE_CONFIG;
 import dev.sluice.schemas.Chunk;
 import dev.sluice.schemas.Document;
 import dev.sluice.schemas.IngestedDocument;
-import dev.sluice.topology.pipeline.Pipeline;
-import dev.sluice.topology.pipeline.Pipeline.Kind;
-import dev.sluice.topology.pipeline.Pipeline.StageDefinition;
+import dev.sluice.topology.pipeline.StageDefinition;
 import dev.sluice.topology.pipeline.StageFactory;
 import java.util.function.BiFunction;
 import org.apache.kafka.common.config.AbstractConfig;
@@ -72,7 +70,7 @@ public final class BuiltinFactories {
     public static final class NormalizeFactory extends Builtin {
         public NormalizeFactory() {
             super("normalize", "Unicode NFC and white space clean-up of the document text", new ConfigDef(),
-                    (name, p) -> new StageDefinition(name, Kind.STAGE, Document.class, Document.class, new Normalize()));
+                    (name, p) -> new StageDefinition.Map(name, Document.class, Document.class, new Normalize()));
         }
     }
 
@@ -84,7 +82,7 @@ public final class BuiltinFactories {
                                     "Chunk size in characters; a job's split task may override it.")
                             .define(SPLIT_OVERLAP_CONFIG, Type.INT, DEFAULT_CHUNK_OVERLAP, Range.atLeast(0),
                                     Importance.MEDIUM, "Characters shared by neighbouring chunks; less than size."),
-                    (name, p) -> new StageDefinition(name, Kind.FLAT_MAP, Document.class, Chunk.class,
+                    (name, p) -> new StageDefinition.FlatMap(name, Document.class, Chunk.class,
                             new Split(p.getInt(SPLIT_SIZE_CONFIG), p.getInt(SPLIT_OVERLAP_CONFIG))));
         }
     }
@@ -95,7 +93,7 @@ public final class BuiltinFactories {
             super("embed", "a deterministic feature-hashing vector for each chunk", new ConfigDef()
                             .define(EMBED_DIMENSION_CONFIG, Type.INT, DEFAULT_DIMENSION, Range.between(1, 65_536),
                                     Importance.HIGH, "Length of the embedding vector."),
-                    (name, p) -> new StageDefinition(name, Kind.STAGE, Chunk.class, Chunk.class,
+                    (name, p) -> new StageDefinition.Map(name, Chunk.class, Chunk.class,
                             new Embed(p.getInt(EMBED_DIMENSION_CONFIG))));
         }
     }
@@ -106,7 +104,7 @@ public final class BuiltinFactories {
             super("keywords", "the most frequent telling words of each chunk", new ConfigDef()
                             .define(KEYWORDS_COUNT_CONFIG, Type.INT, DEFAULT_KEYWORDS, Range.between(1, 1_000),
                                     Importance.MEDIUM, "Most keywords per chunk."),
-                    (name, p) -> new StageDefinition(name, Kind.STAGE, Chunk.class, Chunk.class,
+                    (name, p) -> new StageDefinition.Map(name, Chunk.class, Chunk.class,
                             new Keywords(p.getInt(KEYWORDS_COUNT_CONFIG))));
         }
     }
@@ -115,8 +113,8 @@ public final class BuiltinFactories {
     public static final class MergeFactory extends Builtin {
         public MergeFactory() {
             super("merge", "one chunk's embedding and keywords, joined from two paths", new ConfigDef(),
-                    (name, p) -> new StageDefinition(name, Kind.JOIN, Chunk.class, Chunk.class,
-                            new Pipeline.JoinSides(new MergeChunks(), Chunk.class, Chunk.class)));
+                    (name, p) -> new StageDefinition.Join(name, Chunk.class, Chunk.class, Chunk.class,
+                            new MergeChunks()));
         }
     }
 
@@ -124,7 +122,7 @@ public final class BuiltinFactories {
     public static final class AssembleFactory extends Builtin {
         public AssembleFactory() {
             super("assemble", "the chunks of a document back into one result, in order", new ConfigDef(),
-                    (name, p) -> new StageDefinition(name, Kind.GATHER, Chunk.class, IngestedDocument.class,
+                    (name, p) -> new StageDefinition.Gather(name, Chunk.class, IngestedDocument.class,
                             new Assemble()));
         }
     }

@@ -5,6 +5,7 @@ import dev.sluice.schemas.Document;
 import dev.sluice.schemas.IngestedDocument;
 import dev.sluice.topology.pipeline.Expressions;
 import dev.sluice.topology.pipeline.Pipeline;
+import dev.sluice.topology.pipeline.StageDefinition;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -48,8 +49,8 @@ public final class BuiltinStages {
                 .stage("embed", Chunk.class, Chunk.class, new Embed(DEFAULT_DIMENSION))
                 .stage("keywords", Chunk.class, Chunk.class, new Keywords(DEFAULT_KEYWORDS))
                 .join("merge", "embed", "keywords", Chunk.class, Chunk.class, Chunk.class, new MergeChunks(),
-                        Pipeline.DEFAULT_JOIN_WINDOW)
-                .gather("assemble", Chunk.class, IngestedDocument.class, new Assemble(), Pipeline.DEFAULT_GATHER_TIMEOUT)
+                        StageDefinition.DEFAULT_JOIN_WINDOW)
+                .gather("assemble", Chunk.class, IngestedDocument.class, new Assemble(), StageDefinition.DEFAULT_GATHER_TIMEOUT)
                 .build();
     }
 

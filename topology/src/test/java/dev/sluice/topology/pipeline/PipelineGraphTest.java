@@ -36,7 +36,7 @@ class PipelineGraphTest {
         assertThat(ingest.stage("assemble").inputs()).containsExactly("merge");
         assertThat(ingest.lanes()).containsExactly("bulk");
         assertThat(ingest.laneEntry("bulk").name()).isEqualTo("split");
-        assertThat(ingest.reachableFrom("split")).extracting(Pipeline.StageDefinition::name)
+        assertThat(ingest.reachableFrom("split")).extracting(StageDefinition::name)
                 .containsExactly("split", "enrich", "embed", "keywords", "merge", "assemble");
     }
 
@@ -135,7 +135,7 @@ class PipelineGraphTest {
                 Map.of("name", "assemble", "gather", Map.of("timeout", "5s")),
                 Map.of("name", "short", "class", Shout.class.getName(), "after", List.of("route"))));
         assertThat(p.successors("route")).containsExactlyInAnyOrder("split", "short");
-        assertThat(p.stage("assemble").timeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(p.stage("assemble", StageDefinition.Gather.class).timeout()).isEqualTo(Duration.ofSeconds(5));
         assertThatThrownBy(() -> PipelineConfig.fromConfig("x", List.of(
                 Map.of("name", "route", "branch", List.of(Map.of("when", "pages > 3", "lane", "bulk"))))))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("stages.route.branch[0]")

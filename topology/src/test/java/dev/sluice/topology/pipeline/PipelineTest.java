@@ -24,7 +24,7 @@ class PipelineTest {
     @Test
     void shouldBuildTheBuiltinIngestPipeline() {
         Pipeline ingest = BuiltinStages.ingest();
-        assertThat(ingest.stages()).extracting(Pipeline.StageDefinition::name)
+        assertThat(ingest.stages()).extracting(StageDefinition::name)
                 .containsExactly("normalize", "route", "split", "enrich", "embed", "keywords", "merge", "assemble");
         assertThat(ingest.inputType()).isEqualTo(Document.class);
     }
@@ -100,10 +100,10 @@ class PipelineTest {
         Pipeline pipeline = PipelineConfig.fromConfig("p", List.of(
                 Map.of("name", "normalize", "retry", Map.of("attempts", 4, "backoff", "50ms", "max-backoff", "2s",
                         "multiplier", 3, "jitter", 0.1, "on", List.of("java.io.IOException")))));
-        assertThat(pipeline.stage("normalize").retry()).isEqualTo(RetryPolicy.attempts(4)
+        assertThat(pipeline.stage("normalize", StageDefinition.Map.class).retry()).isEqualTo(RetryPolicy.attempts(4)
                 .backoff(Duration.ofMillis(50), Duration.ofSeconds(2)).multiplier(3).jitter(0.1)
                 .retryOn(IOException.class));
-        assertThat(PipelineConfig.fromConfig("p", List.of(Map.of("name", "normalize"))).stage("normalize").retry())
+        assertThat(PipelineConfig.fromConfig("p", List.of(Map.of("name", "normalize"))).stage("normalize", StageDefinition.Map.class).retry())
                 .isEqualTo(RetryPolicy.NONE);
         assertThat(PipelineDescription.text(pipeline))
                 .contains("retry 4 attempts, backoff 50 ms x3.0 up to 2000 ms, jitter 0.1, on [IOException]")
@@ -150,7 +150,7 @@ class PipelineTest {
                 .flatMap("split", Document.class, Chunk.class, new Split(10, 0))
                 .gather("assemble", Chunk.class, IngestedDocument.class, new Assemble(),
                         Duration.ofSeconds(30))
-                .build().stage("fetch").retry().maxAttempts()).isEqualTo(4);
+                .build().stage("fetch", StageDefinition.Map.class).retry().maxAttempts()).isEqualTo(4);
     }
 
     @Test
@@ -172,10 +172,10 @@ class PipelineTest {
     @Test
     void shouldReadStreamedOutputsFromTheConfigurationAndRefuseThemWhereNoMapOrFlatMapRuns() {
         Pipeline pipeline = PipelineConfig.fromConfig("p", List.of(Map.of("name", "normalize", "stream-outputs", true)));
-        assertThat(pipeline.stage("normalize").streamsOutputs()).isTrue();
+        assertThat(pipeline.stage("normalize", StageDefinition.Map.class).streamsOutputs()).isTrue();
         assertThat(PipelineDescription.text(pipeline)).contains("streams its outputs");
         assertThat(PipelineConfig.fromConfig("p", List.of(Map.of("name", "normalize", "stream-outputs", "false")))
-                .stage("normalize").streamsOutputs()).isFalse();
+                .stage("normalize", StageDefinition.Map.class).streamsOutputs()).isFalse();
         assertThatThrownBy(() -> PipelineConfig.fromConfig("p", List.of(Map.of("name", "normalize", "stream-outputs", "yes"))))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("stages.normalize.stream-outputs")
                 .hasMessageContaining("true or false");
@@ -191,7 +191,7 @@ class PipelineTest {
     @Test
     void shouldReadATimeLimitFromTheConfigurationAndRefuseItWhereNoCodeOfTheStageRuns() {
         Pipeline pipeline = PipelineConfig.fromConfig("p", List.of(Map.of("name", "normalize", "time-limit", "2s")));
-        assertThat(pipeline.stage("normalize").timeLimit()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(pipeline.stage("normalize", StageDefinition.Map.class).timeLimit()).isEqualTo(Duration.ofSeconds(2));
         assertThat(PipelineDescription.text(pipeline)).contains("time limit 2s");
         assertThatThrownBy(() -> PipelineConfig.fromConfig("p", List.of(Map.of("name", "normalize", "time-limit", "soon"))))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("stages.normalize.time-limit");

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.schemas.Document;
-import dev.sluice.topology.pipeline.Pipeline.Kind;
-import dev.sluice.topology.pipeline.Pipeline.StageDefinition;
 import dev.sluice.topology.stage.Stage;
 import java.io.IOException;
 import java.net.URL;
@@ -39,7 +37,7 @@ class StageFactoriesTest {
         try {
             assertThat(StageFactories.available(loader)).containsKeys("normalize", "upper");
             Pipeline pipeline = PipelineConfig.fromConfig("plugged", List.of(Map.of("name", "shout", "type", "upper")));
-            assertThat(pipeline.stage("shout").stage()).isInstanceOf(Stage.class);
+            assertThat(pipeline.stage("shout", StageDefinition.Map.class).stage()).isInstanceOf(Stage.class);
         } finally {
             Thread.currentThread().setContextClassLoader(before);
         }
@@ -88,7 +86,7 @@ class StageFactoriesTest {
         public StageDefinition create(String name, AbstractConfig params) {
             Stage<Document, Document> upper = Stage.map(d -> Document.newBuilder(d)
                     .setText(d.getText().toUpperCase(Locale.ROOT)).build());
-            return new StageDefinition(name, Kind.STAGE, Document.class, Document.class, upper);
+            return new StageDefinition.Map(name, Document.class, Document.class, upper);
         }
     }
 
