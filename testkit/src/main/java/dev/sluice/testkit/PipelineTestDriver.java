@@ -13,7 +13,6 @@ import dev.sluice.serdes.SchemaRegistry;
 import dev.sluice.serdes.SluiceTopics;
 import dev.sluice.topology.JobState;
 import dev.sluice.topology.JobStatuses;
-import dev.sluice.topology.PauseListener;
 import dev.sluice.topology.SluiceConfig;
 import dev.sluice.topology.SluiceTopology;
 import dev.sluice.topology.pipeline.Pipeline;
@@ -34,7 +33,6 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.apache.kafka.common.header.Header;
@@ -89,8 +87,9 @@ public final class PipelineTestDriver implements AutoCloseable {
         this.stateDir = Path.of(System.getProperty("java.io.tmpdir"), "sluice-" + scope);
         SluiceConfig config = builder.config(stateDir);
         Properties props = config.streamsProperties();
-        this.topology = SluiceTopology.build(builder.pipeline, topics, config, props, Set.of(),
-                PauseListener.NONE, builder.meters);
+        SluiceTopology.Options options = builder.meters == null ? SluiceTopology.Options.DEFAULT
+                : SluiceTopology.Options.DEFAULT.withMeters(builder.meters);
+        this.topology = SluiceTopology.build(builder.pipeline, topics, config, props, options);
         this.driver = new TopologyTestDriver(topology, props, builder.startTime);
         this.jobs = driver.createInputTopic(topics.jobs().name(), topics.jobs().keySerde().serializer(),
                 topics.jobs().valueSerde().serializer());

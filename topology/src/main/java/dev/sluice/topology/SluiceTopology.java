@@ -4,9 +4,11 @@ import dev.sluice.serdes.SluiceTopics;
 import dev.sluice.topology.internal.ErrorHeaders;
 import dev.sluice.topology.internal.IntakeRules;
 import dev.sluice.topology.internal.TopologyFactory;
+import io.micrometer.core.instrument.MeterRegistry;
 import dev.sluice.topology.pipeline.Pipeline;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -40,7 +42,8 @@ public final class SluiceTopology {
     }
 
     /**
-     * The topology of {@code pipeline}, with the limits of {@code config}.
+     * The topology of {@code pipeline}, all its segments, with the limits of {@code config}: what the
+     * test kit runs.
      *
      * @param streamsProperties the Kafka Streams settings the topology will run with (they decide, for
      *     instance, whether unnamed internal resources are refused, and whether duplicate job ids are
@@ -48,44 +51,60 @@ public final class SluiceTopology {
      */
     public static Topology build(Pipeline pipeline, SluiceTopics topics, SluiceConfig config,
                                  Properties streamsProperties) {
-        return build(pipeline, topics, config, streamsProperties, Set.of());
+        return build(pipeline, topics, config, streamsProperties, Options.DEFAULT);
     }
 
     /**
-     * The topology of some segments of {@code pipeline}: {@code main} (reads {@code <prefix>.jobs}) and
-     * lane names (read {@code <prefix>.jobs.<lane>}); all of them when {@code segments} is empty.
+     * The topology of {@code pipeline}, with the limits of {@code config}, built as {@code options} say.
      *
      * @throws IllegalArgumentException naming a segment the pipeline does not have
      */
     public static Topology build(Pipeline pipeline, SluiceTopics topics, SluiceConfig config,
-                                 Properties streamsProperties, Set<String> segments) {
-        return build(pipeline, topics, config, streamsProperties, segments, PauseListener.NONE);
-    }
-
-    /**
-     * As {@link #build(Pipeline, SluiceTopics, SluiceConfig, Properties, Set)}, telling {@code pauses}
-     * what the control topic says about pausing.
-     */
-    public static Topology build(Pipeline pipeline, SluiceTopics topics, SluiceConfig config,
-                                 Properties streamsProperties, Set<String> segments, PauseListener pauses) {
-        return build(pipeline, topics, config, streamsProperties, segments, pauses, null);
-    }
-
-    /**
-     * As {@link #build(Pipeline, SluiceTopics, SluiceConfig, Properties, Set, PauseListener)}, counting
-     * each stage's records and timing its calls in {@code meters} ({@code sluice_stage_records_total},
-     * {@code sluice_stage_processing_seconds}, {@code sluice_gather_groups_total}); none if null.
-     */
-    public static Topology build(Pipeline pipeline, SluiceTopics topics, SluiceConfig config,
-                                 Properties streamsProperties, Set<String> segments, PauseListener pauses,
-                                 MeterRegistry meters) {
+                                 Properties streamsProperties, Options options) {
         StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(streamsProperties)));
         IntakeRules rules = pipeline.isPassThrough() ? IntakeRules.none()
                 : new IntakeRules(true, config.maxDocumentBytes(), pipeline.taskTypes(),
                         duplicateWindow(config, streamsProperties));
-        TopologyFactory.build(builder, pipeline, topics, rules, maxRequestBytes(streamsProperties), segments, pauses::paused,
-                meters, config.statusRetention().isZero() ? null : config.statusRetention());
+        TopologyFactory.build(builder, pipeline, topics, new TopologyFactory.Settings(rules,
+                maxRequestBytes(streamsProperties), options.segments(), options.pauses()::paused, options.meters(),
+                config.statusRetention().isZero() ? null : config.statusRetention()));
         return builder.build(streamsProperties);
+    }
+
+    /**
+     * How to build a topology beyond its pipeline, topics and settings.
+     *
+     * @param segments which segments to lay out: {@link #MAIN} (reads {@code <prefix>.jobs}) and lane names
+     *     (read {@code <prefix>.jobs.<lane>}); all of them when empty
+     * @param pauses told what the control topic says about pausing
+     * @param meters where each stage counts its records and times its calls
+     *     ({@code sluice_stage_records_total}, {@code sluice_stage_processing_seconds},
+     *     {@code sluice_gather_groups_total}); none when null
+     */
+    public record Options(Set<String> segments, PauseListener pauses, MeterRegistry meters) {
+
+        /** Every segment, pauses heard by no one, no meters: a test topology. */
+        public static final Options DEFAULT = new Options(Set.of(), PauseListener.NONE, null);
+
+        public Options {
+            segments = Set.copyOf(segments);
+            Objects.requireNonNull(pauses, "pauses");
+        }
+
+        /** These options, laying out only {@code only}. */
+        public Options withSegments(Set<String> only) {
+            return new Options(only, pauses, meters);
+        }
+
+        /** These options, telling {@code listener} of pauses. */
+        public Options withPauses(PauseListener listener) {
+            return new Options(segments, listener, meters);
+        }
+
+        /** These options, with the stages' meters in {@code registry}. */
+        public Options withMeters(MeterRegistry registry) {
+            return new Options(segments, pauses, Objects.requireNonNull(registry, "registry"));
+        }
     }
 
     /**

@@ -120,7 +120,8 @@ public final class SluiceRunner implements AutoCloseable {
                 Properties own = segmentProperties(props, segment);
                 Pauses pauses = new Pauses(segment);
                 KafkaStreams streams = new KafkaStreams(
-                        SluiceTopology.build(pipeline, topics, config, own, Set.of(segment), pauses, meters), own);
+                        SluiceTopology.build(pipeline, topics, config, own, SluiceTopology.Options.DEFAULT
+                                .withSegments(Set.of(segment)).withPauses(pauses).withMeters(meters)), own);
                 pauses.streams = streams;
                 running.add(new Segment(segment, streams, own));
             }

@@ -58,38 +58,42 @@ public final class TopologyFactory {
     private final IntakeRules rules;
     private final int maxResultBytes;
     /** Where the stages' meters go; null for none. */
-    private MeterRegistry meters;
+    private final MeterRegistry meters;
     /** The jobs cancelled through the control topic, shared by every processor of this topology. */
     private final Cancellations cancellations = new Cancellations();
     /** What each task's processors hold while a record is processed, handed to every processor. */
     private final HeldTasks held = new HeldTasks();
 
-    private TopologyFactory(StreamsBuilder builder, Pipeline pipeline, SluiceTopics topics, IntakeRules rules,
-                            int maxResultBytes) {
+    private TopologyFactory(StreamsBuilder builder, Pipeline pipeline, SluiceTopics topics, Settings settings) {
         this.builder = builder;
         this.pipeline = pipeline;
         this.topics = topics;
-        this.rules = rules;
-        this.maxResultBytes = maxResultBytes;
+        this.rules = settings.rules();
+        this.maxResultBytes = settings.maxResultBytes();
+        this.meters = settings.meters();
     }
 
     /**
-     * Adds the pipeline's segments to {@code builder}.
+     * What the topology is built with, beside its pipeline and topics.
      *
+     * @param rules what the intake checks of each job
      * @param maxResultBytes the largest result the producer can send (its max.request.size)
      * @param segments {@link #MAIN} and lane names to lay out; all of them when empty
-     * @param pauses told what the control topic says about pausing
+     * @param pauses told what the control topic says about pausing: the lane (null for the pipeline) and
+     *     whether it is paused now
      * @param meters where each stage's meters go (see {@link StageMetrics}); none if null
      * @param statusRetention how long the status store keeps a job's status, with the main segment; no
      *     store if null
      */
-    public static void build(StreamsBuilder builder, Pipeline pipeline, SluiceTopics topics, IntakeRules rules,
-                             int maxResultBytes, Set<String> segments, BiConsumer<String, Boolean> pauses,
-                             MeterRegistry meters, Duration statusRetention) {
-        TopologyFactory factory = new TopologyFactory(builder, pipeline, topics, rules, maxResultBytes);
-        factory.meters = meters;
-        factory.control(pauses);
-        Set<String> wanted = segments.isEmpty() ? allSegments(pipeline) : segments;
+    public record Settings(IntakeRules rules, int maxResultBytes, Set<String> segments,
+                           BiConsumer<String, Boolean> pauses, MeterRegistry meters, Duration statusRetention) {
+    }
+
+    /** Adds the pipeline's segments to {@code builder}. */
+    public static void build(StreamsBuilder builder, Pipeline pipeline, SluiceTopics topics, Settings settings) {
+        TopologyFactory factory = new TopologyFactory(builder, pipeline, topics, settings);
+        factory.control(settings.pauses());
+        Set<String> wanted = settings.segments().isEmpty() ? allSegments(pipeline) : settings.segments();
         for (String segment : wanted) {
             if (!allSegments(pipeline).contains(segment)) {
                 throw new IllegalArgumentException("pipeline " + pipeline.name() + " has no lane " + segment
@@ -98,8 +102,8 @@ public final class TopologyFactory {
         }
         if (wanted.contains(MAIN)) {
             factory.segment(null, topics.jobs(), pipeline.entry(), pipeline.stages());
-            if (statusRetention != null) {
-                factory.status(statusRetention);
+            if (settings.statusRetention() != null) {
+                factory.status(settings.statusRetention());
             }
         }
         for (String lane : pipeline.lanes()) {
