@@ -73,9 +73,10 @@ public final class JobStatuses {
      * @return the state after the event: {@code state} itself when the event changes nothing
      */
     public static JobState fold(JobState state, JobEvent event) {
-        StatusEntry entry = state == null ? null : new StatusEntry(state.jobId(),
-                JobPhase.valueOf(state.status()), state.stage(), state.acceptedAt(), state.updatedAt(),
-                state.updatedAt().toEpochMilli(), state.partial(), state.error(), new ArrayList<>(state.trace()));
+        StatusEntry entry = state == null ? null : StatusEntry.newBuilder().setJobId(state.jobId())
+                .setStatus(JobPhase.valueOf(state.status())).setStage(state.stage()).setAcceptedAt(state.acceptedAt())
+                .setUpdatedAt(state.updatedAt()).setSince(state.updatedAt().toEpochMilli()).setPartial(state.partial())
+                .setError(state.error()).setTrace(new ArrayList<>(state.trace())).build();
         StatusEntry after = StatusQueries.fold(entry, event);
         return after == null ? state : state(after);
     }

@@ -91,23 +91,22 @@ final class EventBuffer {
         };
         var error = result.getError();
         // no trace: the job's stage events tell it, and the result has it whole
-        return new JobEvent(result.getJobId(), type, result.getCompletedAt(), error == null ? null : error.getStage(),
-                null, null, null, null, result.getPartial(), error, null, null);
+        return event(result.getJobId(), type, result.getCompletedAt().toEpochMilli())
+                .setStage(error == null ? null : error.getStage()).setPartial(result.getPartial()).setError(error).build();
     }
 
     /** An event without stage details: ACCEPTED, or a COMPLETED without a result object (pass-through's copies). */
     static JobEvent of(String jobId, JobEventType type, long at) {
-        return new JobEvent(jobId, type, Instant.ofEpochMilli(at), null, null, null, null, null, false, null, null, null);
+        return event(jobId, type, at).build();
     }
 
     static JobEvent started(String jobId, String stage, long at) {
-        return new JobEvent(jobId, JobEventType.STAGE_STARTED, Instant.ofEpochMilli(at), stage, null, null, null, null,
-                false, null, null, null);
+        return event(jobId, JobEventType.STAGE_STARTED, at).setStage(stage).build();
     }
 
     static JobEvent finished(String jobId, String stage, long at, int parts, int outputs, long micros, String note) {
-        return new JobEvent(jobId, JobEventType.STAGE_FINISHED, Instant.ofEpochMilli(at), stage, parts, outputs, micros,
-                note, false, null, null, null);
+        return event(jobId, JobEventType.STAGE_FINISHED, at).setStage(stage).setParts(parts).setOutputs(outputs)
+                .setDurationMicros(micros).setNote(note).build();
     }
 
     /** How much of an output an OUTPUT event carries, in characters. */
@@ -123,7 +122,11 @@ final class EventBuffer {
         if (text.length() > OUTPUT_MAX_CHARS) {
             text = text.substring(0, OUTPUT_MAX_CHARS) + "... (cut: " + text.length() + " characters in all)";
         }
-        return new JobEvent(jobId, JobEventType.OUTPUT, Instant.ofEpochMilli(at), stage, null, null, null, null, false,
-                null, text, part);
+        return event(jobId, JobEventType.OUTPUT, at).setStage(stage).setOutput(text).setPart(part).build();
+    }
+
+    /** An event's builder with what every event has. */
+    private static JobEvent.Builder event(String jobId, JobEventType type, long at) {
+        return JobEvent.newBuilder().setJobId(jobId).setType(type).setAt(Instant.ofEpochMilli(at));
     }
 }

@@ -189,8 +189,10 @@ final class GatherProcessor extends StageNode {
             for (Flow.Envelope part : open.parts()) {
                 parts.put(partKey(group, part.lineage().index()), EnvelopeCodec.encode(part));
             }
-            parts.put(HEADER + group, EnvelopeCodec.keep(EnvelopeCodec.encodeState(new GatherState(open.expected(),
-                    open.firstSeenAt(), ByteBuffer.wrap(open.arrived().toByteArray()), open.deadline())), open.anyRaw()));
+            parts.put(HEADER + group, EnvelopeCodec.keep(EnvelopeCodec.encodeState(GatherState.newBuilder()
+                    .setExpected(open.expected()).setFirstSeenAt(open.firstSeenAt())
+                    .setArrived(ByteBuffer.wrap(open.arrived().toByteArray())).setDeadline(open.deadline()).build()),
+                    open.anyRaw()));
         }
         groups.clear();
     }

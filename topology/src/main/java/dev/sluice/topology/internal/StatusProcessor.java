@@ -130,6 +130,12 @@ final class StatusProcessor implements Processor<byte[], byte[], Void, Void> {
         };
     }
 
+    /** A new entry for {@code event}'s job, in {@code phase}, kept from the event's time on. */
+    private static StatusEntry.Builder entry(JobEvent event, JobPhase phase) {
+        return StatusEntry.newBuilder().setJobId(event.getJobId()).setStatus(phase).setUpdatedAt(event.getAt())
+                .setSince(event.getAt().toEpochMilli()).setTrace(new ArrayList<>());
+    }
+
     /**
      * {@code state} after {@code event}: changed in place, or made when there is none; null when the
      * event changes nothing.
@@ -140,26 +146,27 @@ final class StatusProcessor implements Processor<byte[], byte[], Void, Void> {
         switch (event.getType()) {
             case ACCEPTED -> {
                 // a new job, one read again (after a crash under at_least_once) or replayed: it starts anew
-                return new StatusEntry(event.getJobId(), JobPhase.ACCEPTED, null, event.getAt(), event.getAt(), at, false,
-                        null, new ArrayList<>());
+                return entry(event, JobPhase.ACCEPTED).setAcceptedAt(event.getAt()).build();
             }
             case STAGE_STARTED, STAGE_FINISHED -> {
                 if (ended) {
                     return null;
                 }
                 if (state == null) {
-                    state = new StatusEntry(event.getJobId(), JobPhase.RUNNING, null, null, event.getAt(), at, false, null,
-                            new ArrayList<>());
+                    state = entry(event, JobPhase.RUNNING).build();
                 }
                 List<StageTrace> trace = state.getTrace();
                 int index = indexOf(trace, event.getStage());
                 long micros = event.getDurationMicros() == null ? 0 : event.getDurationMicros();
                 if (index < 0) {
                     long startedAt = event.getType() == JobEventType.STAGE_STARTED ? at : at - micros / 1_000;
-                    trace.add(new StageTrace(event.getStage(), Instant.ofEpochMilli(startedAt), micros, event.getNote()));
+                    trace.add(StageTrace.newBuilder().setStage(event.getStage())
+                            .setStartedAt(Instant.ofEpochMilli(startedAt)).setDurationMicros(micros)
+                            .setNote(event.getNote()).build());
                 } else if (event.getType() == JobEventType.STAGE_FINISHED) {
                     StageTrace started = trace.get(index);
-                    trace.set(index, new StageTrace(started.getStage(), started.getStartedAt(), micros, event.getNote()));
+                    trace.set(index, StageTrace.newBuilder().setStage(started.getStage())
+                            .setStartedAt(started.getStartedAt()).setDurationMicros(micros).setNote(event.getNote()).build());
                 }
                 state.setStatus(JobPhase.RUNNING);
                 state.setStage(event.getStage());
@@ -171,8 +178,7 @@ final class StatusProcessor implements Processor<byte[], byte[], Void, Void> {
                     return null;
                 }
                 if (state == null) {
-                    state = new StatusEntry(event.getJobId(), JobPhase.RUNNING, null, null, event.getAt(), at, false, null,
-                            new ArrayList<>());
+                    state = entry(event, JobPhase.RUNNING).build();
                 }
                 state.setStatus(JobPhase.valueOf(event.getType().name()));
                 state.setStage(event.getStage());

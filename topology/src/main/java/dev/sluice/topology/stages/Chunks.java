@@ -14,7 +14,8 @@ final class Chunks {
     }
 
     static Chunk with(Chunk chunk, List<Float> embedding, List<String> keywords) {
-        return new Chunk(chunk.getDocumentId(), chunk.getIndex(), chunk.getStart(), chunk.getEnd(), chunk.getText(),
-                embedding, keywords);
+        return Chunk.newBuilder().setDocumentId(chunk.getDocumentId()).setIndex(chunk.getIndex())
+                .setStart(chunk.getStart()).setEnd(chunk.getEnd()).setText(chunk.getText())
+                .setEmbedding(embedding).setKeywords(keywords).build();
     }
 }

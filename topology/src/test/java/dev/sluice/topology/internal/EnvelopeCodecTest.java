@@ -26,7 +26,8 @@ class EnvelopeCodecTest {
     }
 
     private static byte[] state() {
-        return EnvelopeCodec.encodeState(new GatherState(3, 1_000L, ByteBuffer.wrap(new byte[] {5}), null));
+        return EnvelopeCodec.encodeState(GatherState.newBuilder().setExpected(3).setFirstSeenAt(1_000L)
+                .setArrived(ByteBuffer.wrap(new byte[] {5})).build());
     }
 
     @Test
