@@ -1,6 +1,5 @@
 package dev.sluice.app.runtime;
 
-import dev.sluice.app.gateway.Metrics;
 import dev.sluice.client.JobClient;
 import dev.sluice.serdes.AvroSerdes;
 import dev.sluice.serdes.SluiceTopics;
@@ -246,7 +245,7 @@ public final class SluiceRunner implements AutoCloseable {
 
     /**
      * This instance's meters: each stage's ({@code sluice_stage_*}, {@code sluice_gather_groups_total}).
-     * Kafka Streams' own join them only when something serves them ({@link Metrics#of}): bridging
+     * Kafka Streams' own join them only when something serves them (the gateway's {@code GET /metrics}): bridging
      * them costs about 20 MB of heap and RSS, measured by the bench.
      */
     public PrometheusMeterRegistry meters() {

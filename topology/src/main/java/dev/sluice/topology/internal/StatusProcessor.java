@@ -7,6 +7,7 @@ import dev.sluice.schemas.StageTrace;
 import dev.sluice.schemas.internal.JobPhase;
 import dev.sluice.schemas.internal.StatusEntry;
 import dev.sluice.serdes.SchemaRegistryUnavailableException;
+import dev.sluice.topology.pipeline.ResourceNames;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -3,7 +3,6 @@ package dev.sluice.topology.pipeline;
 import dev.sluice.schemas.Chunk;
 import dev.sluice.schemas.Document;
 import dev.sluice.schemas.Job;
-import dev.sluice.topology.stages.Words;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Set;

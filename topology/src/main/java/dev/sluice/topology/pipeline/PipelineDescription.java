@@ -1,6 +1,5 @@
 package dev.sluice.topology.pipeline;
 
-import dev.sluice.topology.internal.ResourceNames;
 import dev.sluice.topology.pipeline.StageDefinition.Route;
 import java.time.Duration;
 import java.util.ArrayList;

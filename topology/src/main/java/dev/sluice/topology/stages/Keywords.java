@@ -1,6 +1,7 @@
 package dev.sluice.topology.stages;
 
 import dev.sluice.schemas.Chunk;
+import dev.sluice.topology.pipeline.WordScanner;
 import dev.sluice.topology.stage.Emitter;
 import dev.sluice.topology.stage.Stage;
 import dev.sluice.topology.stage.StageContext;

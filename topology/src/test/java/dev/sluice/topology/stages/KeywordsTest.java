@@ -2,6 +2,7 @@ package dev.sluice.topology.stages;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.topology.pipeline.Words;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;

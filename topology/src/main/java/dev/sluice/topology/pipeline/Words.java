@@ -1,4 +1,4 @@
-package dev.sluice.topology.stages;
+package dev.sluice.topology.pipeline;
 
 import java.util.ArrayList;
 import java.util.List;

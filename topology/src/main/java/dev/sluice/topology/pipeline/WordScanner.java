@@ -1,4 +1,4 @@
-package dev.sluice.topology.stages;
+package dev.sluice.topology.pipeline;
 
 import java.util.Arrays;
 
@@ -7,7 +7,7 @@ import java.util.Arrays;
  * point lower-cased on its own), handing each over in a reused buffer, so that a stage that only
  * hashes or counts words makes no string per word.
  */
-final class WordScanner {
+public final class WordScanner {
 
     private final String text;
     private final int end;
@@ -15,13 +15,13 @@ final class WordScanner {
     private char[] word = new char[32];
     private int length;
 
-    WordScanner(String text) {
+    public WordScanner(String text) {
         this.text = text;
         this.end = text.length();
     }
 
     /** Moves to the next word; false when there is none. */
-    boolean next() {
+    public boolean next() {
         String s = text;
         int i = position;
         // skip to the next word character, ASCII first
@@ -75,16 +75,16 @@ final class WordScanner {
     }
 
     /** The current word's characters, valid up to {@link #length()} and until the next call to {@link #next()}. */
-    char[] chars() {
+    public char[] chars() {
         return word;
     }
 
-    int length() {
+    public int length() {
         return length;
     }
 
     /** The current word as a string. */
-    String word() {
+    public String word() {
         return new String(word, 0, length);
     }
 

@@ -1,4 +1,4 @@
-package dev.sluice.topology.internal;
+package dev.sluice.topology.pipeline;
 
 /**
  * The names of the state stores and processors Sluice's stages own, in one place, so that the
