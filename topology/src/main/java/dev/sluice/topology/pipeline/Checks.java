@@ -1,7 +1,5 @@
 package dev.sluice.topology.pipeline;
 
-import dev.sluice.topology.stage.RetryPolicy;
-import dev.sluice.topology.stage.Retrying;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -23,21 +21,6 @@ final class Checks {
 
     static List<String> inputs(List<String> inputs) {
         return inputs == null ? null : List.copyOf(inputs);
-    }
-
-    /** {@code retry}, or the policy {@code implementation} declares, or none. */
-    static RetryPolicy retry(RetryPolicy retry, Object implementation) {
-        if (retry != null) {
-            return retry;
-        }
-        return implementation instanceof Retrying declared && declared.retryPolicy() != null
-                ? declared.retryPolicy() : RetryPolicy.NONE;
-    }
-
-    static void timeLimit(String name, Duration limit) {
-        if (limit != null && (limit.isNegative() || limit.isZero())) {
-            throw new IllegalArgumentException("time limit of stage " + name + " must be positive, was " + limit);
-        }
     }
 
     static Duration positive(String name, String what, Duration duration) {

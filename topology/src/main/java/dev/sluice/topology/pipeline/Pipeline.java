@@ -293,8 +293,8 @@ public final class Pipeline {
         /** Adds a stage run on batches of up to {@code size} inputs, each waiting at most {@code linger}. */
         public <I, O> Builder batch(String stageName, Class<I> in, Class<O> out, BatchStage<? super I, ? extends O> stage,
                                     int size, Duration linger) {
-            return add(new StageDefinition.Batch(stageName, in, out, stage, size, Objects.requireNonNull(linger, "linger"),
-                    null, null, null));
+            return add(new StageDefinition.Batch(stageName, in, out, stage)
+                    .withBatching(size, Objects.requireNonNull(linger, "linger")));
         }
 
         /** Makes the stage added last read from {@code inputs} instead of the stage before it. */

@@ -90,29 +90,73 @@ public sealed interface StageDefinition {
     }
 
     /**
-     * A stage that runs the user's code on each input, or on each batch: it may be tried again after it
-     * throws ({@code retry}: by default what the code declares through {@link Retrying}, else none), and
-     * each call may be limited in time ({@code timeLimit}, null for none: a call that runs longer is
-     * interrupted and fails its job(s) with a {@link java.util.concurrent.TimeoutException}).
+     * How a stage that runs the user's code calls it: when it tries again after the code throws
+     * ({@code retry}: by default what the code declares through {@link Retrying}, else none), the longest
+     * one call may take ({@code timeLimit}, null for no limit: a call that runs longer is interrupted and
+     * fails its job(s) with a {@link java.util.concurrent.TimeoutException}), and, for a map, filter or
+     * flat-map, whether each output also goes out as an OUTPUT event on the events topic.
      */
+    record Calls(RetryPolicy retry, Duration timeLimit, boolean streamsOutputs) {
+
+        public Calls {
+            Objects.requireNonNull(retry, "retry");
+            if (timeLimit != null && (timeLimit.isNegative() || timeLimit.isZero())) {
+                throw new IllegalArgumentException("a time limit must be positive, was " + timeLimit);
+            }
+        }
+
+        /** The calls of {@code code}: its declared retry policy, no time limit, no streamed outputs. */
+        public static Calls of(Object code) {
+            return new Calls(code instanceof Retrying declared && declared.retryPolicy() != null
+                    ? declared.retryPolicy() : RetryPolicy.NONE, null, false);
+        }
+
+        Calls withRetry(RetryPolicy policy) {
+            return new Calls(Objects.requireNonNull(policy, "policy"), timeLimit, streamsOutputs);
+        }
+
+        Calls withTimeLimit(Duration limit) {
+            return new Calls(retry, Objects.requireNonNull(limit, "limit"), streamsOutputs);
+        }
+
+        Calls withStreamedOutputs() {
+            return new Calls(retry, timeLimit, true);
+        }
+    }
+
+    /** A stage that runs the user's code on each input, or on each batch, as its {@link Calls} say. */
     sealed interface Calling extends StageDefinition {
 
+        /** How it calls the code. */
+        Calls calls();
+
+        /** This stage, calling its code as {@code newCalls} say. */
+        Calling withCalls(Calls newCalls);
+
         /** When it is tried again after it throws. */
-        RetryPolicy retry();
+        default RetryPolicy retry() {
+            return calls().retry();
+        }
 
         /** The longest one call may take, or null for no limit. */
-        Duration timeLimit();
+        default Duration timeLimit() {
+            return calls().timeLimit();
+        }
 
         /** This stage, tried again after it throws as {@code policy} says. */
-        Calling withRetry(RetryPolicy policy);
+        default Calling withRetry(RetryPolicy policy) {
+            return withCalls(calls().withRetry(policy));
+        }
 
         /** This stage, each call limited to {@code limit}. */
-        Calling withTimeLimit(Duration limit);
+        default Calling withTimeLimit(Duration limit) {
+            return withCalls(calls().withTimeLimit(limit));
+        }
     }
 
     /**
      * A map, filter or flat-map: one call per input, whose outputs can also go out, as they are made, as
-     * OUTPUT events on the events topic ({@code streamsOutputs}).
+     * OUTPUT events on the events topic.
      */
     sealed interface PerInput extends Calling {
 
@@ -120,26 +164,29 @@ public sealed interface StageDefinition {
         Stage<?, ?> stage();
 
         /** Whether each output also goes out as an OUTPUT event. */
-        boolean streamsOutputs();
+        default boolean streamsOutputs() {
+            return calls().streamsOutputs();
+        }
 
         /** This stage, sending each output it makes for a job as an OUTPUT event as well. */
-        PerInput withStreamedOutputs();
+        default Calling withStreamedOutputs() {
+            return withCalls(calls().withStreamedOutputs());
+        }
     }
 
     /** A map: at most one output per input. */
     record Map(String name, Class<?> inputType, Class<?> outputType, Stage<?, ?> stage, List<String> inputs,
-               RetryPolicy retry, Duration timeLimit, boolean streamsOutputs) implements PerInput {
+               Calls calls) implements PerInput {
 
         public Map {
             Checks.common(name, inputType, outputType, stage);
             inputs = Checks.inputs(inputs);
-            retry = Checks.retry(retry, stage);
-            Checks.timeLimit(name, timeLimit);
+            calls = calls == null ? Calls.of(stage) : calls;
         }
 
         /** A map of {@code stage}, reading from the stage before it, with the retry policy it declares. */
         public Map(String name, Class<?> inputType, Class<?> outputType, Stage<?, ?> stage) {
-            this(name, inputType, outputType, stage, null, null, null, false);
+            this(name, inputType, outputType, stage, null, null);
         }
 
         @Override
@@ -149,24 +196,12 @@ public sealed interface StageDefinition {
 
         @Override
         public Map withInputs(List<String> newInputs) {
-            return new Map(name, inputType, outputType, stage, newInputs, retry, timeLimit, streamsOutputs);
+            return new Map(name, inputType, outputType, stage, newInputs, calls);
         }
 
         @Override
-        public Map withRetry(RetryPolicy policy) {
-            return new Map(name, inputType, outputType, stage, inputs, Objects.requireNonNull(policy, "policy"),
-                    timeLimit, streamsOutputs);
-        }
-
-        @Override
-        public Map withTimeLimit(Duration limit) {
-            return new Map(name, inputType, outputType, stage, inputs, retry, Objects.requireNonNull(limit, "limit"),
-                    streamsOutputs);
-        }
-
-        @Override
-        public Map withStreamedOutputs() {
-            return new Map(name, inputType, outputType, stage, inputs, retry, timeLimit, true);
+        public Map withCalls(Calls newCalls) {
+            return new Map(name, inputType, outputType, stage, inputs, newCalls);
         }
 
         @Override
@@ -177,18 +212,17 @@ public sealed interface StageDefinition {
 
     /** A flat-map: any number of outputs per input, each a part of the job until a gather brings them together. */
     record FlatMap(String name, Class<?> inputType, Class<?> outputType, Stage<?, ?> stage, List<String> inputs,
-                   RetryPolicy retry, Duration timeLimit, boolean streamsOutputs) implements PerInput {
+                   Calls calls) implements PerInput {
 
         public FlatMap {
             Checks.common(name, inputType, outputType, stage);
             inputs = Checks.inputs(inputs);
-            retry = Checks.retry(retry, stage);
-            Checks.timeLimit(name, timeLimit);
+            calls = calls == null ? Calls.of(stage) : calls;
         }
 
         /** A flat-map of {@code stage}, reading from the stage before it, with the retry policy it declares. */
         public FlatMap(String name, Class<?> inputType, Class<?> outputType, Stage<?, ?> stage) {
-            this(name, inputType, outputType, stage, null, null, null, false);
+            this(name, inputType, outputType, stage, null, null);
         }
 
         @Override
@@ -198,24 +232,12 @@ public sealed interface StageDefinition {
 
         @Override
         public FlatMap withInputs(List<String> newInputs) {
-            return new FlatMap(name, inputType, outputType, stage, newInputs, retry, timeLimit, streamsOutputs);
+            return new FlatMap(name, inputType, outputType, stage, newInputs, calls);
         }
 
         @Override
-        public FlatMap withRetry(RetryPolicy policy) {
-            return new FlatMap(name, inputType, outputType, stage, inputs, Objects.requireNonNull(policy, "policy"),
-                    timeLimit, streamsOutputs);
-        }
-
-        @Override
-        public FlatMap withTimeLimit(Duration limit) {
-            return new FlatMap(name, inputType, outputType, stage, inputs, retry,
-                    Objects.requireNonNull(limit, "limit"), streamsOutputs);
-        }
-
-        @Override
-        public FlatMap withStreamedOutputs() {
-            return new FlatMap(name, inputType, outputType, stage, inputs, retry, timeLimit, true);
+        public FlatMap withCalls(Calls newCalls) {
+            return new FlatMap(name, inputType, outputType, stage, inputs, newCalls);
         }
 
         @Override
@@ -230,19 +252,18 @@ public sealed interface StageDefinition {
      * file), it takes the type of the stage it reads from.
      */
     record Filter(String name, Class<?> type, Predicate<Object> predicate, String reason, List<String> inputs,
-                  RetryPolicy retry, Duration timeLimit, boolean streamsOutputs) implements PerInput {
+                  Calls calls) implements PerInput {
 
         public Filter {
             Checks.common(name, type, type, predicate);
             Objects.requireNonNull(reason, "reason");
             inputs = Checks.inputs(inputs);
-            retry = retry == null ? RetryPolicy.NONE : retry;
-            Checks.timeLimit(name, timeLimit);
+            calls = calls == null ? Calls.of(predicate) : calls;
         }
 
         /** A filter reading from the stage before it. */
         public Filter(String name, Class<?> type, Predicate<Object> predicate, String reason) {
-            this(name, type, predicate, reason, null, null, null, false);
+            this(name, type, predicate, reason, null, null);
         }
 
         @Override
@@ -267,29 +288,17 @@ public sealed interface StageDefinition {
 
         /** This filter, taking and emitting {@code newType}. */
         public Filter withType(Class<?> newType) {
-            return new Filter(name, newType, predicate, reason, inputs, retry, timeLimit, streamsOutputs);
+            return new Filter(name, newType, predicate, reason, inputs, calls);
         }
 
         @Override
         public Filter withInputs(List<String> newInputs) {
-            return new Filter(name, type, predicate, reason, newInputs, retry, timeLimit, streamsOutputs);
+            return new Filter(name, type, predicate, reason, newInputs, calls);
         }
 
         @Override
-        public Filter withRetry(RetryPolicy policy) {
-            return new Filter(name, type, predicate, reason, inputs, Objects.requireNonNull(policy, "policy"), timeLimit,
-                    streamsOutputs);
-        }
-
-        @Override
-        public Filter withTimeLimit(Duration limit) {
-            return new Filter(name, type, predicate, reason, inputs, retry, Objects.requireNonNull(limit, "limit"),
-                    streamsOutputs);
-        }
-
-        @Override
-        public Filter withStreamedOutputs() {
-            return new Filter(name, type, predicate, reason, inputs, retry, timeLimit, true);
+        public Filter withCalls(Calls newCalls) {
+            return new Filter(name, type, predicate, reason, inputs, newCalls);
         }
 
         @Override
@@ -485,7 +494,7 @@ public sealed interface StageDefinition {
      * {@code linger}, then go to the stage in one call, one output per input.
      */
     record Batch(String name, Class<?> inputType, Class<?> outputType, BatchStage<?, ?> stage, int size,
-                 Duration linger, List<String> inputs, RetryPolicy retry, Duration timeLimit) implements Calling {
+                 Duration linger, List<String> inputs, Calls calls) implements Calling {
 
         public Batch {
             Checks.common(name, inputType, outputType, stage);
@@ -494,13 +503,12 @@ public sealed interface StageDefinition {
             }
             linger = Checks.positive(name, "linger", linger == null ? DEFAULT_BATCH_LINGER : linger);
             inputs = Checks.inputs(inputs);
-            retry = Checks.retry(retry, stage);
-            Checks.timeLimit(name, timeLimit);
+            calls = calls == null ? Calls.of(stage) : calls;
         }
 
         /** A batch of {@code stage} of the default size and linger, reading from the stage before it. */
         public Batch(String name, Class<?> inputType, Class<?> outputType, BatchStage<?, ?> stage) {
-            this(name, inputType, outputType, stage, DEFAULT_BATCH_SIZE, null, null, null, null);
+            this(name, inputType, outputType, stage, DEFAULT_BATCH_SIZE, null, null, null);
         }
 
         @Override
@@ -510,24 +518,17 @@ public sealed interface StageDefinition {
 
         /** This batch, of at most {@code newSize} inputs, each waiting at most {@code newLinger}. */
         public Batch withBatching(int newSize, Duration newLinger) {
-            return new Batch(name, inputType, outputType, stage, newSize, newLinger, inputs, retry, timeLimit);
+            return new Batch(name, inputType, outputType, stage, newSize, newLinger, inputs, calls);
         }
 
         @Override
         public Batch withInputs(List<String> newInputs) {
-            return new Batch(name, inputType, outputType, stage, size, linger, newInputs, retry, timeLimit);
+            return new Batch(name, inputType, outputType, stage, size, linger, newInputs, calls);
         }
 
         @Override
-        public Batch withRetry(RetryPolicy policy) {
-            return new Batch(name, inputType, outputType, stage, size, linger, inputs,
-                    Objects.requireNonNull(policy, "policy"), timeLimit);
-        }
-
-        @Override
-        public Batch withTimeLimit(Duration limit) {
-            return new Batch(name, inputType, outputType, stage, size, linger, inputs, retry,
-                    Objects.requireNonNull(limit, "limit"));
+        public Batch withCalls(Calls newCalls) {
+            return new Batch(name, inputType, outputType, stage, size, linger, inputs, newCalls);
         }
 
         @Override
