@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.app.cli.Main;
 import dev.sluice.app.embedded.ApicurioRegistry;
 import dev.sluice.app.gateway.Gateway;
+import dev.sluice.app.gateway.GatewayAccess;
 import dev.sluice.app.runtime.ConfigLoader;
 import dev.sluice.app.runtime.ConnectWorker;
 import dev.sluice.connectors.DirectorySourceConnector;
@@ -209,6 +210,9 @@ class DockerFilesTest {
             SluiceConfig settings = loaded.config();
             assertThat(settings.kafka().get("bootstrap.servers")).isEqualTo("kafka:9092");
             assertThat(settings.registryUrl()).isEqualTo("http://registry:8080/apis/ccompat/v7");
+            // the gateway listens on the container's every interface: sluice run would refuse it without a token
+            assertThat(settings.httpToken()).as(name + " http.token").isNotNull();
+            GatewayAccess.of(settings).refuseOpenExposure("0.0.0.0", exposed, run.matchedOptionValue("--http-insecure", false));
             String stateDir = String.valueOf(settings.kafka().get("state.dir"));
             assertThat(volumesOfTheImage).anySatisfy(volume -> assertThat(stateDir).startsWith(volume));
             assertThat(volumes(service)).anySatisfy((target, source) -> assertThat(stateDir).startsWith(target));

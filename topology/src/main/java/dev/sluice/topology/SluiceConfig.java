@@ -74,7 +74,13 @@ public final class SluiceConfig extends AbstractConfig {
 
     public static final String HTTP_TOKEN_CONFIG = "http.token";
     private static final String HTTP_TOKEN_DOC = "A bearer token the HTTP gateway requires on every request but the"
-            + " health checks (Authorization: Bearer <token>); none by default. Best given as SLUICE_HTTP_TOKEN.";
+            + " health checks (Authorization: Bearer <token>); none by default, and then the gateway serves only a"
+            + " loopback address unless run with --http-insecure. Best given as SLUICE_HTTP_TOKEN.";
+
+    public static final String HTTP_READ_TOKEN_CONFIG = "http.read.token";
+    private static final String HTTP_READ_TOKEN_DOC = "A second bearer token that may read from the gateway (job"
+            + " status, events, the latest jobs, the graph, stats, metrics: GET requests) but not submit, cancel or"
+            + " pause; needs http.token. Best given as SLUICE_HTTP_READ_TOKEN.";
 
     public static final String DOCUMENT_MAX_BYTES_CONFIG = "limits.document.max.bytes";
     private static final String DOCUMENT_MAX_BYTES_DOC = "Largest document text, in UTF-8 bytes, that a job may carry;"
@@ -151,6 +157,7 @@ public final class SluiceConfig extends AbstractConfig {
             .define(REGISTRY_STARTUP_TIMEOUT_CONFIG, Type.LONG, DEFAULT_REGISTRY_STARTUP_TIMEOUT_MS,
                     ConfigDef.Range.atLeast(0), Importance.LOW, REGISTRY_STARTUP_TIMEOUT_DOC)
             .define(HTTP_TOKEN_CONFIG, Type.PASSWORD, null, Importance.MEDIUM, HTTP_TOKEN_DOC)
+            .define(HTTP_READ_TOKEN_CONFIG, Type.PASSWORD, null, Importance.MEDIUM, HTTP_READ_TOKEN_DOC)
             .define(DOCUMENT_MAX_BYTES_CONFIG, Type.INT, DEFAULT_DOCUMENT_MAX_BYTES, ConfigDef.Range.atLeast(1),
                     Importance.MEDIUM, DOCUMENT_MAX_BYTES_DOC)
             .define(DUPLICATE_WINDOW_CONFIG, Type.LONG, DEFAULT_DUPLICATE_WINDOW_MS, ConfigDef.Range.atLeast(0),
@@ -216,8 +223,17 @@ public final class SluiceConfig extends AbstractConfig {
 
     /** The bearer token the HTTP gateway requires, or null for none. */
     public String httpToken() {
-        Password token = getPassword(HTTP_TOKEN_CONFIG);
-        return token == null || token.value().isEmpty() ? null : token.value();
+        return secret(HTTP_TOKEN_CONFIG);
+    }
+
+    /** The gateway's read-only bearer token, or null for none. */
+    public String httpReadToken() {
+        return secret(HTTP_READ_TOKEN_CONFIG);
+    }
+
+    private String secret(String key) {
+        Password secret = getPassword(key);
+        return secret == null || secret.value().isEmpty() ? null : secret.value();
     }
 
     public int maxDocumentBytes() {

@@ -1,6 +1,7 @@
 package dev.sluice.app.cli;
 
 import dev.sluice.app.gateway.Gateway;
+import dev.sluice.app.gateway.GatewayAccess;
 import dev.sluice.app.gateway.GatewayAddress;
 import dev.sluice.app.runtime.ConfigLoader;
 import dev.sluice.app.runtime.SluiceRunner;
@@ -59,6 +60,10 @@ final class RunCommand implements Callable<Integer> {
             description = "The address the gateway listens on (default: ${DEFAULT-VALUE}).")
     String httpHost;
 
+    @Option(names = "--http-insecure", description = "Serve the gateway with no token on an address others can reach"
+            + " (by default refused: set http.token, or listen on 127.0.0.1).")
+    boolean httpInsecure;
+
     @Override
     public Integer call() throws Exception {
         ConfigLoader.Loaded loaded = ConfigLoader.load(config, System.getenv(), Map.of());
@@ -67,13 +72,17 @@ final class RunCommand implements Callable<Integer> {
                     + " these topics only if they register the same schemas in one of their own (ids derive from the"
                     + " schema). Give a schema registry URL in production", loaded.config().registryUrl());
         }
+        GatewayAccess access = GatewayAccess.of(loaded.config());
+        if (httpPort != null) {
+            access.refuseOpenExposure(httpHost, httpPort, httpInsecure);
+        }
         GatewayAddress address = httpPort == null ? null : GatewayAddress.of(httpHost, httpPort,
                 loaded.config().kafka().get(StreamsConfig.APPLICATION_SERVER_CONFIG));
         SluiceRunner runner = SluiceRunner.start(loaded.config(), loaded.pipeline(),
                 address == null ? Map.of() : address.streamsProperties(), new LinkedHashSet<>(lanes));
         JobClient client = httpPort == null ? null : SluiceRunner.client(loaded);
         Gateway gateway = client == null ? null
-                : Gateway.serve(client, runner, loaded.config(), loaded.pipeline(), address, loaded.config().httpToken());
+                : Gateway.serve(client, runner, loaded.config(), loaded.pipeline(), address, access);
         Thread hook = new Thread(() -> {
             log.info("stopping");
             closeEdge(gateway, client);

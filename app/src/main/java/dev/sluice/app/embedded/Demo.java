@@ -1,6 +1,7 @@
 package dev.sluice.app.embedded;
 
 import dev.sluice.app.gateway.Gateway;
+import dev.sluice.app.gateway.GatewayAccess;
 import dev.sluice.app.gateway.GatewayAddress;
 import dev.sluice.app.internal.TempDirs;
 import dev.sluice.app.runtime.ConfigLoader;
@@ -172,7 +173,7 @@ public final class Demo {
 
     private void serve(JobClient client, SluiceRunner runner, GatewayAddress address, SluiceConfig settings,
                        Pipeline pipeline) throws InterruptedException {
-        try (Gateway serving = Gateway.serve(client, runner, settings, pipeline, address, null)) {
+        try (Gateway serving = Gateway.serve(client, runner, settings, pipeline, address, GatewayAccess.of(settings))) {
             gateway = serving;
             out.printf("demo: the broker and the pipeline keep running; HTTP gateway and dashboard on"
                     + " http://127.0.0.1:%d/ (POST /v1/jobs, GET /health/ready); Ctrl-C stops%n", serving.port());

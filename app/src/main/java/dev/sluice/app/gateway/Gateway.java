@@ -65,7 +65,7 @@ public final class Gateway implements AutoCloseable {
     private final JobClient client;
     private final Supplier<SluiceRunner.Readiness> state;
     private final long maxBodyBytes;
-    private final byte[] token;
+    private final GatewayAccess access;
     private final PrometheusMeterRegistry metrics;
     private final StageStats stats;
     private final StatusLookup statuses;
@@ -86,17 +86,16 @@ public final class Gateway implements AutoCloseable {
      *
      * @param state whether the pipeline is ready: RUNNING, every stream thread polling (see
      *     {@link SluiceRunner#readiness})
-     * @param token the bearer token every request but the health checks and /openapi.json must carry;
-     *     null for none
+     * @param access who may do what: the tokens a request must carry
      * @param metrics what {@code GET /metrics} scrapes and {@code GET /v1/stats} counts; null to serve neither
      * @param statuses what answers {@code GET /v1/jobs/{id}}, and with the client {@code GET /v1/jobs/{id}/events};
      *     null to serve neither
      * @param pipeline the pipeline's graph, for {@code GET /v1/pipeline} and the dashboard; null to serve neither
      */
     static Gateway start(JobClient client, Supplier<SluiceRunner.Readiness> state, String host, int port, long maxBodyBytes,
-                         String token, PrometheusMeterRegistry metrics,
+                         GatewayAccess access, PrometheusMeterRegistry metrics,
                          StatusLookup statuses, PipelineDescription.Graph pipeline) {
-        return new Gateway(client, state, host, port, maxBodyBytes, token, metrics, statuses, pipeline);
+        return new Gateway(client, state, host, port, maxBodyBytes, access, metrics, statuses, pipeline);
     }
 
     /**
@@ -104,21 +103,21 @@ public final class Gateway implements AutoCloseable {
      * says, its metrics, job status unless {@code status.retention.ms} is 0, and its graph on the dashboard.
      */
     public static Gateway serve(JobClient client, SluiceRunner runner, SluiceConfig config,
-                         Pipeline pipeline, GatewayAddress address, String token) {
+                         Pipeline pipeline, GatewayAddress address, GatewayAccess access) {
         return start(client, () -> runner.readiness(config.healthMaxPollIdle()), address.host(), address.port(),
-                DEFAULT_MAX_BODY_BYTES, token, Metrics.of(runner), config.statusRetention().isZero() ? null
+                DEFAULT_MAX_BODY_BYTES, access, Metrics.of(runner), config.statusRetention().isZero() ? null
                         : new StatusLookup(() -> runner.streams(SluiceTopology.MAIN), address.advertised()),
                 PipelineDescription.graph(pipeline, config.topicPrefix()));
     }
 
     private Gateway(JobClient client, Supplier<SluiceRunner.Readiness> state, String host, int port, long maxBodyBytes,
-                    String token, PrometheusMeterRegistry metrics,
+                    GatewayAccess access, PrometheusMeterRegistry metrics,
                     StatusLookup statuses, PipelineDescription.Graph pipeline) {
         this.statuses = statuses;
         this.recent = new RecentJobs(client::events);
         this.metrics = metrics;
         this.stats = metrics == null ? null : new StageStats(metrics);
-        this.token = token == null ? null : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+        this.access = access;
         this.client = client;
         this.state = state;
         this.maxBodyBytes = maxBodyBytes;
@@ -172,9 +171,6 @@ public final class Gateway implements AutoCloseable {
 
     /** The OpenAPI document of this API, served at {@code GET /openapi.json}. */
     public static final String OPENAPI = resource("/openapi.json");
-    /** What a request need not be authorized for. */
-    private static final Set<String> PUBLIC = Set.of("/openapi.json", "/", "/dashboard.js",
-            "/dashboard.css");
 
     /** The dashboard's files, by name. */
     private static final Map<String, String> DASHBOARD = Map.of(
@@ -257,20 +253,17 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    /**
-     * With a token, every request but the health checks, the API's description and the dashboard's own
-     * files (which hold no data; the page asks for the token) must carry it; compared in constant time.
-     */
+    /** Refuses a request {@link GatewayAccess} does not allow: 401 without the right token, 403 for a read token. */
     private void authorize(Context ctx) {
-        if (token == null || ctx.path().startsWith("/health/") || PUBLIC.contains(ctx.path())) {
-            return;
-        }
-        String given = ctx.header("Authorization");
-        if (given == null || !MessageDigest.isEqual(token,
-                given.getBytes(StandardCharsets.UTF_8))) {
+        int refused = access.check(ctx.method().name(), ctx.path(), ctx.header("Authorization"));
+        if (refused == 401) {
             ctx.header("WWW-Authenticate", "Bearer");
-            throw new BadRequest(401, null, given == null ? "this gateway needs Authorization: Bearer <token>"
-                    : "wrong bearer token");
+            throw new BadRequest(401, null, ctx.header("Authorization") == null
+                    ? "this gateway needs Authorization: Bearer <token>" : "wrong bearer token");
+        }
+        if (refused == 403) {
+            throw new BadRequest(403, null, "this token may read only; submitting, cancelling and pausing need"
+                    + " the gateway's http.token");
         }
     }
 

@@ -65,6 +65,15 @@ class MainTest {
     }
 
     @Test
+    void shouldRefuseAGatewayOpenToOthersWithoutAToken() throws IOException {
+        Path config = dir.resolve("open.yaml");
+        Files.writeString(config, "kafka: {bootstrap.servers: localhost:1}\n");
+        assertThat(Main.execute("run", "--config", config.toString(), "--http", "8080")).isEqualTo(Main.CONFIG_ERROR);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("configuration error", "http.token",
+                "0.0.0.0:8080 with no token", "SLUICE_HTTP_TOKEN", "--http-host 127.0.0.1", "--http-insecure");
+    }
+
+    @Test
     void shouldFailRunAtStartUpNamingTheInvalidValueAndTheAllowedOnes() throws IOException {
         Path config = dir.resolve("bad.yaml");
         Files.writeString(config, "kafka: {bootstrap.servers: 'localhost:1', processing.guarantee: sometimes}\n");

@@ -82,7 +82,7 @@ class DashboardIT {
         runner.awaitRunning(WITHIN);
         client = JobClient.create(runner.clientConfig(), runner.topics());
         gateway = Gateway.start(client, () -> runner.readiness(Duration.ofMinutes(1)), "127.0.0.1", address.port(),
-                64 * 1024, null, Metrics.of(runner),
+                64 * 1024, GatewayAccess.OPEN, Metrics.of(runner),
                 new StatusLookup(() -> runner.streams(SluiceTopology.MAIN), address.advertised()),
                 PipelineDescription.graph(pipeline(), "dash"));
         ChromeDriverService service = new ChromeDriverService.Builder()

@@ -83,7 +83,7 @@ class GatewayIT {
         client = JobClient.create(Map.of("bootstrap.servers", kafka.bootstrapServers()),
                 SluiceTopics.create("gw", AvroSerdes.forUrl(REGISTRY)));
         gateway = Gateway.start(client, () -> reported != null ? reported : runner.readiness(Duration.ofMinutes(1)), "127.0.0.1", address.port(),
-                64 * 1024, null, Metrics.of(runner), statuses(), PipelineDescription.graph(PIPELINE, "gw"));
+                64 * 1024, GatewayAccess.OPEN, Metrics.of(runner), statuses(), PipelineDescription.graph(PIPELINE, "gw"));
     }
 
     private static StatusLookup statuses() {
@@ -405,7 +405,8 @@ class GatewayIT {
 
     @Test
     void shouldRequireTheBearerTokenWhenGivenOneButNotForHealthChecks() throws Exception {
-        try (Gateway guarded = Gateway.start(client, () -> runner.readiness(Duration.ofMinutes(1)), "127.0.0.1", 0, 64 * 1024, "s3cret-token", null,
+        try (Gateway guarded = Gateway.start(client, () -> runner.readiness(Duration.ofMinutes(1)), "127.0.0.1", 0, 64 * 1024,
+                new GatewayAccess("s3cret-token", "read-only-token"), null,
                 statuses(), PipelineDescription.graph(PIPELINE, "gw"))) {
             String base = "http://127.0.0.1:" + guarded.port();
             String job = "{\"document\": {\"text\": \"guarded\"}}";
@@ -432,6 +433,22 @@ class GatewayIT {
                 assertThat(http.send(HttpRequest.newBuilder(URI.create(base + data)).build(),
                         HttpResponse.BodyHandlers.ofString()).statusCode()).as(data).isEqualTo(401);
             }
+            // the read-only token reads, and may not submit, cancel or pause
+            for (String data : List.of("/v1/pipeline", "/v1/jobs")) {
+                assertThat(http.send(HttpRequest.newBuilder(URI.create(base + data))
+                        .header("Authorization", "Bearer read-only-token").build(),
+                        HttpResponse.BodyHandlers.ofString()).statusCode()).as(data).isEqualTo(200);
+            }
+            for (HttpRequest change : List.of(
+                    HttpRequest.newBuilder(URI.create(base + "/v1/jobs")).POST(HttpRequest.BodyPublishers.ofString(job)),
+                    HttpRequest.newBuilder(URI.create(base + "/v1/pipeline/pause")).POST(HttpRequest.BodyPublishers.noBody()),
+                    HttpRequest.newBuilder(URI.create(base + "/v1/jobs/some-job")).DELETE())
+                    .stream().map(b -> b.header("Authorization", "Bearer read-only-token").build()).toList()) {
+                HttpResponse<String> refused = http.send(change, HttpResponse.BodyHandlers.ofString());
+                assertThat(refused.statusCode()).as(change.method() + " " + change.uri().getPath()).isEqualTo(403);
+                assertThat(json(refused).path("error").asText()).contains("read only");
+            }
+            assertThat(runner.isPaused()).isFalse();
         }
     }
 

@@ -80,7 +80,7 @@ class HealthIT {
                     dir.toString()));
                  JobClient client = JobClient.create(runner.clientConfig(), runner.topics());
                  Gateway gateway = Gateway.start(client, () -> runner.readiness(config.healthMaxPollIdle()), "127.0.0.1",
-                         0, 64 * 1024, null, null, null, null)) {
+                         0, 64 * 1024, GatewayAccess.OPEN, null, null, null)) {
                 runner.awaitRunning(Duration.ofSeconds(60));
                 waitForReady(gateway, r -> r.statusCode() == 200, Duration.ofSeconds(30));
                 assertThat(client.await(client.submit(Jobs.text("fine", "d", "fine")).get().getJobId(),

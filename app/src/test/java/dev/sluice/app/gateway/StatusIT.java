@@ -82,7 +82,7 @@ class StatusIT {
             if (client == null) {
                 client = JobClient.create(runner.clientConfig(), runner.topics());
             }
-            Gateway gateway = Gateway.start(client, () -> runner.readiness(Duration.ofMinutes(1)), "127.0.0.1", address.port(), 64 * 1024, null, null,
+            Gateway gateway = Gateway.start(client, () -> runner.readiness(Duration.ofMinutes(1)), "127.0.0.1", address.port(), 64 * 1024, GatewayAccess.OPEN, null,
                     new StatusLookup(() -> runner.streams(SluiceTopology.MAIN), address.advertised()), null);
             instances.add(new Instance(runner, gateway, address.advertised()));
         }
