@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -37,6 +38,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RecordDeserializationException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serializer;
@@ -178,6 +180,16 @@ public final class JobClient implements AutoCloseable {
     }
 
     /**
+     * A job handed to the client: {@code written} completes once the cluster has acknowledged the job on
+     * {@code <prefix>.jobs} (or fails saying why it was not written: a {@link RecordTooLargeException}
+     * for a job over the producer's {@code max.request.size}, or what the cluster answered), and
+     * {@code result} once its result comes (failing too if it was not written).
+     */
+    public record Submission(String jobId, CompletableFuture<RecordMetadata> written,
+                             CompletableFuture<JobResult> result) {
+    }
+
+    /**
      * Sends a job and returns its result, when it comes. While {@code maxInFlight} of this client's
      * jobs are on their way it first waits for one of them to end (backpressure), for up to the
      * client's block timeout. The future fails if the send fails, if there was no room in time, or if
@@ -196,22 +208,43 @@ public final class JobClient implements AutoCloseable {
             return CompletableFuture.failedFuture(new IllegalStateException("interrupted before job " + id
                     + " was sent", e));
         }
+        return send(job).result();
+    }
+
+    /**
+     * Sends a job if there is room now, without waiting: empty while {@code maxInFlight} of this client's
+     * jobs are on their way. The caller rejects instead of blocking (an HTTP gateway answers 429), where
+     * {@link #submit} blocks.
+     */
+    public Optional<Submission> trySubmit(Job job) {
+        Objects.requireNonNull(job.getJobId(), "jobId");
+        return inFlight.tryAcquire() ? Optional.of(send(job)) : Optional.empty();
+    }
+
+    /** Sends a job, holding one of the in-flight permits, which its result gives back. */
+    private Submission send(Job job) {
+        String id = job.getJobId();
         CompletableFuture<JobResult> result = watch(id);
         result.whenComplete((r, e) -> inFlight.release());
+        CompletableFuture<RecordMetadata> written = new CompletableFuture<>();
         byte[] value;
         try {
             value = jobs.serialize(topics.jobs().name(), job);
         } catch (RuntimeException e) {
+            written.completeExceptionally(e);
             result.completeExceptionally(new IllegalStateException("job " + id + " was not sent: " + e.getMessage(), e));
-            return result;
+            return new Submission(id, written, result);
         }
         producer.send(new ProducerRecord<>(topics.jobs().name(), id, value), (metadata, error) -> {
             if (error != null) {
+                written.completeExceptionally(error);
                 result.completeExceptionally(new IllegalStateException("job " + id + " was not sent: "
                         + error.getMessage(), error));
+            } else {
+                written.complete(metadata);
             }
         });
-        return result;
+        return new Submission(id, written, result);
     }
 
     /** Submits each job in turn ({@link #submit}: waiting for room as it goes); their results, in order. */

@@ -40,6 +40,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -149,8 +150,10 @@ public final class Gateway implements AutoCloseable {
             route(config, "DELETE", "/v1/jobs/{id}", this::cancel);
             route(config, "POST", "/v1/pipeline/pause", ctx -> pause(ctx, true));
             route(config, "POST", "/v1/pipeline/resume", ctx -> pause(ctx, false));
-            config.routes.exception(BadRequest.class, (e, ctx) -> json(ctx, e.status, object().put("error", e.getMessage())
-                    .put("field", e.field)));
+            config.routes.exception(BadRequest.class, (e, ctx) -> {
+                ctx.attribute(ANSWERED, Boolean.TRUE);
+                json(ctx, e.status, object().put("error", e.getMessage()).put("field", e.field));
+            });
             config.routes.exception(Exception.class, (e, ctx) -> {
                 String incident = UUID.randomUUID().toString();
                 log.error("HTTP {} {} failed (incident {})", ctx.method(), ctx.path(), incident, e);
@@ -163,11 +166,17 @@ public final class Gateway implements AutoCloseable {
             });
             config.routes.error(405, ctx -> json(ctx, 405, object().put("error", ctx.method() + " is not allowed on "
                     + ctx.path())));
-            config.routes.error(413, ctx -> json(ctx, 413, object().put("error", "request body is over the limit of "
-                    + maxBodyBytes + " bytes")));
+            config.routes.error(413, ctx -> {
+                if (ctx.attribute(ANSWERED) == null) { // a route's own 413 (a job too large to send) says more
+                    json(ctx, 413, object().put("error", "request body is over the limit of " + maxBodyBytes + " bytes"));
+                }
+            });
         }).start(host, port);
         log.info("HTTP gateway on http://{}:{}", host, app.port());
     }
+
+    /** How long a submission waits for the cluster to acknowledge a job before it answers 503. */
+    static final Duration ACK_TIMEOUT = Duration.ofSeconds(30);
 
     /** The OpenAPI document of this API, served at {@code GET /openapi.json}. */
     public static final String OPENAPI = resource("/openapi.json");
@@ -279,8 +288,11 @@ public final class Gateway implements AutoCloseable {
     /**
      * POST /v1/jobs: a job as JSON, {@code {"jobId"?, "document": {"text", "id"?, "contentType"?,
      * "sourceUri"?}, "attributes"?, "tasks"?: [{"type", "params"?}], "priority"?, "deadline"?}}. 202 with
-     * the job id; with {@code ?wait=DURATION} (e.g. 30s, 500ms, 2m), 200 with the result once it comes,
-     * or 202 with the id if it did not come in time.
+     * the job id once the cluster has acknowledged the job on {@code <prefix>.jobs}; with
+     * {@code ?wait=DURATION} (e.g. 30s, 500ms, 2m), 200 with the result once it comes, or 202 with the id
+     * if it did not come in time. A job that cannot be written gets 413 (over the producer's
+     * max.request.size) or 503 (the cluster did not acknowledge it); while as many jobs as the gateway's
+     * client allows are on their way, 429 at once, with Retry-After.
      */
     private void submit(Context ctx) throws IOException, InterruptedException {
         if (ctx.contentLength() > maxBodyBytes) {
@@ -289,20 +301,49 @@ public final class Gateway implements AutoCloseable {
         }
         Duration wait = wait(ctx.queryParam("wait"));
         Job job = job(body(ctx));
-        var result = client.submit(job);
+        JobClient.Submission submitted = client.trySubmit(job).orElse(null);
+        if (submitted == null) {
+            ctx.header("Retry-After", "1");
+            throw new BadRequest(429, null, "job " + job.getJobId() + " was not taken: " + client.inFlight()
+                    + " jobs of this gateway are on their way, as many as it takes at once; try again shortly");
+        }
+        try {
+            submitted.written().get(ACK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            BadRequest refused = notWritten(job.getJobId(), e.getCause());
+            if (refused.status == 503) {
+                ctx.header("Retry-After", "5");
+            }
+            throw refused;
+        } catch (TimeoutException e) {
+            ctx.header("Retry-After", "5");
+            throw new BadRequest(503, null, "the cluster did not acknowledge job " + job.getJobId() + " within "
+                    + ACK_TIMEOUT.toSeconds() + " s; it may still be written: submit it again with the same jobId"
+                    + " (a repeat within the duplicate window is refused, and the job keeps one result)");
+        }
         if (wait == null) {
             json(ctx, 202, object().put("jobId", job.getJobId()));
             return;
         }
         try {
-            JobResult done = result.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+            JobResult done = submitted.result().get(wait.toMillis(), TimeUnit.MILLISECONDS);
             ctx.status(200).contentType("application/json").result(done.toString());
         } catch (TimeoutException e) {
             json(ctx, 202, object().put("jobId", job.getJobId()).put("waited", "no result within " + wait.toMillis()
                     + " ms; it is still on its way"));
         } catch (ExecutionException e) {
-            throw new IllegalStateException("job " + job.getJobId() + " was not submitted", e.getCause());
+            throw new IllegalStateException("job " + job.getJobId() + " was written, but its result cannot be read",
+                    e.getCause());
         }
+    }
+
+    /** The answer for a job the cluster did not take: 413 if it is too large to send, else 503 with the reason. */
+    static BadRequest notWritten(String jobId, Throwable cause) {
+        if (cause instanceof RecordTooLargeException) {
+            return new BadRequest(413, null, "job " + jobId + " was not written, too large: " + cause.getMessage());
+        }
+        return new BadRequest(503, null, "job " + jobId + " was not written to the jobs topic: "
+                + (cause == null ? "no reason given" : cause.getClass().getSimpleName() + ": " + cause.getMessage()));
     }
 
     /** GET /v1/jobs/{id}: the job's latest status from the status store, asked of the instance that keeps it. */

@@ -10,6 +10,7 @@ import dev.sluice.app.cli.Main;
 import dev.sluice.app.internal.TempDirs;
 import dev.sluice.app.runtime.SluiceRunner;
 import dev.sluice.client.JobClient;
+import dev.sluice.schemas.JobResult;
 import dev.sluice.serdes.AvroSerdes;
 import dev.sluice.serdes.SluiceTopics;
 import dev.sluice.topology.SluiceConfig;
@@ -30,6 +31,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.kafka.streams.KafkaStreams;
@@ -449,6 +451,44 @@ class GatewayIT {
                 assertThat(json(refused).path("error").asText()).contains("read only");
             }
             assertThat(runner.isPaused()).isFalse();
+        }
+    }
+
+    @Test
+    void shouldAnswer202OnlyForAJobTheClusterHasAndRefuseAtOnceWhenFull() throws Exception {
+        // a client whose producer sends at most 16 KiB, with room for one job on its way
+        try (JobClient small = JobClient.create(Map.of("bootstrap.servers", kafka.bootstrapServers(),
+                        "max.request.size", 16 * 1024), SluiceTopics.create("gw", AvroSerdes.forUrl(REGISTRY)), 0, 1,
+                        Duration.ofMinutes(1));
+             Gateway strict = Gateway.start(small, () -> runner.readiness(Duration.ofMinutes(1)), "127.0.0.1", 0,
+                     64 * 1024, GatewayAccess.OPEN, null, null, null)) {
+            URI jobs = URI.create("http://127.0.0.1:" + strict.port() + "/v1/jobs");
+            // over the producer's max.request.size: never written, so not a 202
+            HttpResponse<String> tooLarge = http.send(HttpRequest.newBuilder(jobs).POST(HttpRequest.BodyPublishers.ofString(
+                    "{\"jobId\": \"gw-big\", \"document\": {\"text\": \"" + "x".repeat(40_000) + "\"}}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(tooLarge.statusCode()).isEqualTo(413);
+            assertThat(json(tooLarge).path("error").asText()).contains("gw-big", "max.request.size");
+            // paused, the pipeline keeps the first job on its way; the gateway refuses the next at once
+            client.pause(null, "GatewayIT: hold the first job");
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(runner::isPaused);
+            CompletableFuture<JobResult> firstResult = client.result("gw-first");
+            try {
+                HttpResponse<String> first = http.send(HttpRequest.newBuilder(jobs).POST(HttpRequest.BodyPublishers
+                        .ofString("{\"jobId\": \"gw-first\", \"document\": {\"text\": \"First in.\"}}")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(first.statusCode()).isEqualTo(202);
+                HttpResponse<String> full = http.send(HttpRequest.newBuilder(jobs).POST(HttpRequest.BodyPublishers
+                        .ofString("{\"jobId\": \"gw-second\", \"document\": {\"text\": \"No room.\"}}")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(full.statusCode()).isEqualTo(429);
+                assertThat(full.headers().firstValue("Retry-After")).hasValue("1");
+                assertThat(json(full).path("error").asText()).contains("gw-second", "1 jobs of this gateway");
+            } finally {
+                client.resume(null, "GatewayIT: let it go");
+                Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !runner.isPaused());
+            }
+            assertThat(firstResult.get(60, TimeUnit.SECONDS).getStatus()).hasToString("COMPLETED");
         }
     }
 

@@ -3,6 +3,7 @@ package dev.sluice.app.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.app.CommittedResults;
 import dev.sluice.app.TestKafka;
 import dev.sluice.client.JobClient;
 import dev.sluice.schemas.Job;
@@ -17,6 +18,7 @@ import dev.sluice.topology.pipeline.Pipeline;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -159,6 +161,17 @@ class JobClientIT {
                 assertThat(futures.get(i).get(60, TimeUnit.SECONDS).getJobId()).isEqualTo("many-" + i);
             }
         }
+        // a future completes once, so it cannot see a second result: count what a read_committed consumer finds
+        Map<String, List<JobResult>> committed = CommittedResults.read(kafka.bootstrapServers(), topics, 500,
+                Duration.ofSeconds(60));
+        Map<String, Integer> perJob = new HashMap<>();
+        committed.forEach((id, results) -> {
+            if (id.startsWith("many-")) {
+                perJob.put(id, results.size());
+            }
+        });
+        assertThat(perJob).hasSize(500);
+        assertThat(perJob.values()).as("results per job").containsOnly(1);
     }
 
     @Test
