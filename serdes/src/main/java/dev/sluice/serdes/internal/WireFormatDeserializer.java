@@ -4,7 +4,6 @@ import dev.sluice.serdes.SchemaRegistry;
 import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.DecoderFactory;
@@ -57,7 +56,11 @@ public final class WireFormatDeserializer<T extends SpecificRecord> implements D
                         + readerSchema.getName() + " body (schema id " + id + ")");
             }
             return value;
-        } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException | NegativeArraySizeException e) {
+        } catch (SerializationException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            // whatever Avro throws on a body that is not what its header says (a length past the end or past
+            // Avro's limits, a union branch that does not exist, ...): the record is bad, not the reader
             throw new SerializationException("record on " + topic + " is not a valid " + readerSchema.getName()
                     + " (schema id " + id + "): " + e, e);
         }
