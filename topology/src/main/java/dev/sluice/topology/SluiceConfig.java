@@ -100,6 +100,13 @@ public final class SluiceConfig extends AbstractConfig {
     public static final long DEFAULT_STATUS_RETENTION_MS = Duration.ofHours(24).toMillis();
     private static final long MIN_STATUS_RETENTION_MS = Duration.ofMinutes(1).toMillis();
 
+    public static final String CANCEL_RETENTION_CONFIG = "control.cancel.retention.ms";
+    private static final String CANCEL_RETENTION_DOC = "How long each instance remembers a cancel, counted from when it"
+            + " was issued: a job submitted before the cancel and still on its way after this long is no longer"
+            + " stopped by it. Keep it no longer than the retention of <prefix>.control (the broker's default,"
+            + " 7 days), from which an instance started later learns the cancels.";
+    public static final long DEFAULT_CANCEL_RETENTION_MS = Duration.ofDays(7).toMillis();
+
     public static final String HEALTH_MAX_POLL_IDLE_CONFIG = "health.max.poll.idle.ms";
     private static final String HEALTH_MAX_POLL_IDLE_DOC = "GET /health/ready answers 503 when a stream thread has"
             + " not polled for this long: a call is stuck (a stage without a time limit that hangs), and the thread"
@@ -162,6 +169,8 @@ public final class SluiceConfig extends AbstractConfig {
                     Importance.MEDIUM, DOCUMENT_MAX_BYTES_DOC)
             .define(DUPLICATE_WINDOW_CONFIG, Type.LONG, DEFAULT_DUPLICATE_WINDOW_MS, ConfigDef.Range.atLeast(0),
                     Importance.MEDIUM, DUPLICATE_WINDOW_DOC)
+            .define(CANCEL_RETENTION_CONFIG, Type.LONG, DEFAULT_CANCEL_RETENTION_MS,
+                    ConfigDef.Range.atLeast(Duration.ofMinutes(1).toMillis()), Importance.LOW, CANCEL_RETENTION_DOC)
             .define(STATUS_RETENTION_CONFIG, Type.LONG, DEFAULT_STATUS_RETENTION_MS, (name, value) -> {
                 long v = (Long) value;
                 if (v != 0 && v < MIN_STATUS_RETENTION_MS) {
@@ -248,6 +257,11 @@ public final class SluiceConfig extends AbstractConfig {
     /** How long a stream thread may go without polling before the instance is not ready. */
     public Duration healthMaxPollIdle() {
         return Duration.ofMillis(getLong(HEALTH_MAX_POLL_IDLE_CONFIG));
+    }
+
+    /** How long the status store keeps a job's status; zero when there is no store. */
+    public Duration cancelRetention() {
+        return Duration.ofMillis(getLong(CANCEL_RETENTION_CONFIG));
     }
 
     /** How long the status store keeps a job's status; zero when there is no store. */

@@ -67,7 +67,7 @@ public final class SluiceTopology {
                         duplicateWindow(config, streamsProperties));
         TopologyFactory.build(builder, pipeline, topics, new TopologyFactory.Settings(rules,
                 maxRequestBytes(streamsProperties), options.segments(), options.pauses()::paused, options.meters(),
-                config.statusRetention().isZero() ? null : config.statusRetention()));
+                config.statusRetention().isZero() ? null : config.statusRetention(), config.cancelRetention()));
         return builder.build(streamsProperties);
     }
 

@@ -2,6 +2,7 @@ package dev.sluice.topology.internal;
 
 import dev.sluice.schemas.Job;
 import dev.sluice.schemas.StageError;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,10 +23,40 @@ final class Cancellations {
     /** The trace note of the stage where the job stopped (the stage did not run). */
     static final String NOTE = "cancelled: not run";
 
-    private final Map<String, Instant> cancelledAt = new ConcurrentHashMap<>();
+    /** Cancels between two sweeps for those past their retention: the map grows by at most this many. */
+    static final int SWEEP_EVERY = 1_024;
 
-    void cancel(String jobId, Instant at) {
+    private final Map<String, Instant> cancelledAt = new ConcurrentHashMap<>();
+    private final long retentionMillis;
+    private int sinceSweep;
+
+    /** Cancels remembered for {@code retention} from when they were issued. */
+    Cancellations(Duration retention) {
+        this.retentionMillis = retention.toMillis();
+    }
+
+    /**
+     * Remembers a cancel issued {@code at}, unless it is past its retention at {@code nowMillis}; every
+     * {@value #SWEEP_EVERY} cancels, forgets those past it. Called on one thread (the global one).
+     *
+     * @return whether it was remembered
+     */
+    boolean cancel(String jobId, Instant at, long nowMillis) {
+        long oldest = nowMillis - retentionMillis;
+        if (++sinceSweep >= SWEEP_EVERY) {
+            sinceSweep = 0;
+            cancelledAt.values().removeIf(issued -> issued.toEpochMilli() < oldest);
+        }
+        if (at.toEpochMilli() < oldest) {
+            return false;
+        }
         cancelledAt.merge(jobId, at, (a, b) -> a.isAfter(b) ? a : b);
+        return true;
+    }
+
+    /** How many cancels are remembered now. */
+    int size() {
+        return cancelledAt.size();
     }
 
     /** The error to end {@code job} with at {@code stage}, if it was cancelled; else null. */

@@ -5,7 +5,9 @@ import dev.sluice.schemas.ControlType;
 import dev.sluice.serdes.SchemaRegistryUnavailableException;
 import dev.sluice.topology.pipeline.ResourceNames;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -39,6 +41,7 @@ final class ControlProcessor implements Processor<byte[], byte[], Void, Void> {
     /** Per lane ("" for the whole pipeline): the latest pause or resume, which holds. */
     private final Map<String, Control> latestPause = new HashMap<>();
     private KeyValueStore<byte[], byte[]> store;
+    private ProcessorContext<Void, Void> context;
 
     ControlProcessor(String topic, Deserializer<Control> commands, Cancellations cancellations, BiConsumer<String, Boolean> pauses) {
         this.topic = topic;
@@ -49,10 +52,18 @@ final class ControlProcessor implements Processor<byte[], byte[], Void, Void> {
 
     @Override
     public void init(ProcessorContext<Void, Void> context) {
+        this.context = context;
         store = context.getStateStore(ResourceNames.CONTROL);
+        List<byte[]> expired = new ArrayList<>();
         try (KeyValueIterator<byte[], byte[]> it = store.all()) {
-            it.forEachRemaining(entry -> apply(entry.value));
+            it.forEachRemaining(entry -> {
+                if (apply(entry.value) == EXPIRED) {
+                    expired.add(entry.key);
+                }
+            });
         }
+        // cancels past their retention: the store forgets them as the map does
+        expired.forEach(store::delete);
         // the store is in no order of time: tell the listener the state the latest commands left
         latestPause.forEach((lane, command) -> {
             if (command.getType() == ControlType.PAUSE) {
@@ -69,6 +80,10 @@ final class ControlProcessor implements Processor<byte[], byte[], Void, Void> {
         }
         store.put(record.key(), record.value());
         Control command = apply(record.value());
+        if (command == EXPIRED) {
+            store.delete(record.key());
+            return;
+        }
         if (command == null) {
             return;
         }
@@ -81,7 +96,10 @@ final class ControlProcessor implements Processor<byte[], byte[], Void, Void> {
         }
     }
 
-    /** Applies one command; returns it, or null if it was skipped. */
+    /** What {@link #apply} returns for a cancel past its retention, which is forgotten. */
+    private static final Control EXPIRED = new Control();
+
+    /** Applies one command; returns it, {@link #EXPIRED}, or null if it was skipped. */
     private Control apply(byte[] value) {
         Control command;
         try {
@@ -91,8 +109,8 @@ final class ControlProcessor implements Processor<byte[], byte[], Void, Void> {
             return null;
         }
         if (command.getType() == ControlType.CANCEL && command.getJobId() != null) {
-            cancellations.cancel(command.getJobId(), command.getIssuedAt());
-            return command;
+            return cancellations.cancel(command.getJobId(), command.getIssuedAt(), context.currentSystemTimeMs())
+                    ? command : EXPIRED;
         }
         if (command.getType() == ControlType.PAUSE || command.getType() == ControlType.RESUME) {
             latestPause.merge(laneOf(command), command,

@@ -65,7 +65,7 @@ abstract class StageNode implements Processor<String, Flow, String, Flow> {
     /** The parts waiting to be tried again; null for a stage without retries. */
     Retries retries;
     /** The jobs cancelled through the control topic; set by the topology before {@code init}. */
-    Cancellations cancellations = new Cancellations();
+    Cancellations cancellations;
     /** This stage's meters; set by the topology before {@code init}. */
     StageMetrics metrics = StageMetrics.NONE;
     /** The jobs this stage has started in this task, for the events topic. */

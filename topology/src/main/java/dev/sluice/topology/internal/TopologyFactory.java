@@ -61,7 +61,7 @@ public final class TopologyFactory {
     /** Where the stages' meters go; null for none. */
     private final MeterRegistry meters;
     /** The jobs cancelled through the control topic, shared by every processor of this topology. */
-    private final Cancellations cancellations = new Cancellations();
+    private final Cancellations cancellations;
     /** What each task's processors hold while a record is processed, handed to every processor. */
     private final HeldTasks held = new HeldTasks();
 
@@ -72,6 +72,7 @@ public final class TopologyFactory {
         this.rules = settings.rules();
         this.maxResultBytes = settings.maxResultBytes();
         this.meters = settings.meters();
+        this.cancellations = new Cancellations(settings.cancelRetention());
     }
 
     /**
@@ -85,9 +86,11 @@ public final class TopologyFactory {
      * @param meters where each stage's meters go (see {@link StageMetrics}); none if null
      * @param statusRetention how long the status store keeps a job's status, with the main segment; no
      *     store if null
+     * @param cancelRetention how long a cancel is remembered
      */
     public record Settings(IntakeRules rules, int maxResultBytes, Set<String> segments,
-                           BiConsumer<String, Boolean> pauses, MeterRegistry meters, Duration statusRetention) {
+                           BiConsumer<String, Boolean> pauses, MeterRegistry meters, Duration statusRetention,
+                           Duration cancelRetention) {
     }
 
     /** Adds the pipeline's segments to {@code builder}. */
