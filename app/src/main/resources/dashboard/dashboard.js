@@ -255,6 +255,9 @@ async function submit(event) {
   try {
     const answer = await api('/v1/jobs', { method: 'POST', headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify(job) });
+    if (answer.status !== 202) { // 503: the cluster did not take it; api() lets 503 through for readiness
+      throw new Error(answer.body.error || 'not accepted: ' + answer.status);
+    }
     output.className = '';
     output.textContent = `Job ${answer.body.jobId} accepted.`;
     output.dataset.jobId = answer.body.jobId;
