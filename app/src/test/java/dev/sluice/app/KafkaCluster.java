@@ -96,7 +96,7 @@ public final class KafkaCluster implements AutoCloseable {
         return brokerPorts.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
     }
 
-    /** Stops broker {@code id} (1 to the number of brokers), as a clean shutdown. */
+    /** Stops broker {@code id} (1 to the number of brokers; 0 is the controller), as a clean shutdown. */
     public void stopBroker(int id) {
         KafkaRaftServer node = nodes.get(id);
         node.shutdown();
@@ -110,6 +110,30 @@ public final class KafkaCluster implements AutoCloseable {
         node.startup();
         nodes.set(id, node);
         awaitBrokers(brokerPorts.size(), Duration.ofSeconds(60));
+    }
+
+    /**
+     * Stops the whole cluster, as a power cut of the racks would, but cleanly: every broker, then the
+     * controller. Clients keep their connections' addresses and find nothing there until {@link #startAll}.
+     */
+    public void stopAll() {
+        for (int id = nodes.size() - 1; id >= 0; id--) {
+            if (nodes.get(id) != null) {
+                stopBroker(id);
+            }
+        }
+    }
+
+    /** Starts the controller and every broker again on their logs and ports, and waits until every broker is up. */
+    public void startAll() throws Exception {
+        for (int id = 0; id < nodes.size(); id++) {
+            if (nodes.get(id) == null) {
+                KafkaRaftServer node = new KafkaRaftServer(configs.get(id), Time.SYSTEM);
+                node.startup();
+                nodes.set(id, node);
+            }
+        }
+        awaitBrokers(brokerPorts.size(), Duration.ofSeconds(120));
     }
 
     private void awaitBrokers(int count, Duration timeout) throws Exception {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.app.internal.Durations;
 import dev.sluice.app.runtime.SluiceRunner;
 import dev.sluice.client.JobClient;
 import dev.sluice.client.JobJson;
@@ -38,8 +39,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
@@ -61,7 +61,6 @@ public final class Gateway implements AutoCloseable {
     static final Duration LONGEST_WAIT = Duration.ofMinutes(5);
     /** The attribute of a request whose route answered it itself, whatever its status. */
     private static final String ANSWERED = "sluice.answered";
-    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m)?");
 
     private final JobClient client;
     private final Supplier<SluiceRunner.Readiness> state;
@@ -174,6 +173,13 @@ public final class Gateway implements AutoCloseable {
         }).start(host, port);
         log.info("HTTP gateway on http://{}:{}", host, app.port());
     }
+
+    /**
+     * The settings of the gateway's job client over the deployment's: a send waits at most 10 s for the
+     * cluster's metadata (the producer's max.block.ms, by default a minute), so that a POST while the
+     * whole cluster is away answers 503 "not written" soon, and surely not written.
+     */
+    public static final Map<String, Object> CLIENT_SETTINGS = Map.of(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
 
     /** How long a submission waits for the cluster to acknowledge a job before it answers 503. */
     static final Duration ACK_TIMEOUT = Duration.ofSeconds(30);
@@ -453,17 +459,12 @@ public final class Gateway implements AutoCloseable {
         if (text == null) {
             return null;
         }
-        Matcher m = DURATION.matcher(text.trim().toLowerCase(Locale.ROOT));
-        if (!m.matches()) {
+        Duration wait;
+        try {
+            wait = Durations.parse(text);
+        } catch (IllegalArgumentException e) {
             throw new BadRequest(400, field, field + " must be a duration such as 30s, 500ms or 2m");
         }
-        long n = Long.parseLong(m.group(1));
-        String unit = m.group(2) == null ? "s" : m.group(2);
-        Duration wait = switch (unit) {
-            case "ms" -> Duration.ofMillis(n);
-            case "m" -> Duration.ofMinutes(n);
-            default -> Duration.ofSeconds(n);
-        };
         if (wait.compareTo(LONGEST_WAIT) > 0) {
             throw new BadRequest(400, field, field + " must be at most " + LONGEST_WAIT.toMinutes() + "m");
         }

@@ -173,10 +173,12 @@ public final class SluiceRunner implements AutoCloseable {
 
     /**
      * Whether this instance is ready for work: every segment's Kafka Streams instance RUNNING, and each
-     * of its stream threads polling. A stream thread that dies takes its instance to ERROR (Sluice's
-     * handler shuts the client down); one whose main consumer has not polled for {@code maxPollIdle}
-     * is stuck in a call (a stage without a time limit that hangs) and will leave its group at
-     * max.poll.interval.ms.
+     * of its stream threads polling and connected to the cluster. A stream thread that dies takes its
+     * instance to ERROR (Sluice's handler shuts the client down); one whose main consumer has not polled
+     * for {@code maxPollIdle} is stuck in a call (a stage without a time limit that hangs) and will leave
+     * its group at max.poll.interval.ms; one whose main consumer has no connection to any broker cannot
+     * read or write (the whole cluster is away, or the network between): Kafka Streams stays RUNNING
+     * through an outage, waiting, so its state alone would say ready.
      *
      * @param state the first state that is not RUNNING, else RUNNING
      * @param reason why it is not ready; null when it is
@@ -194,16 +196,23 @@ public final class SluiceRunner implements AutoCloseable {
             for (var metric : segment.streams().metrics().entrySet()) {
                 var name = metric.getKey();
                 String client = name.tags().getOrDefault("client-id", "");
-                if (name.name().equals("last-poll-seconds-ago") && name.group().equals("consumer-metrics")
-                        && client.contains("-StreamThread-") && client.endsWith("-consumer")
-                        && !client.endsWith("-restore-consumer")) {
-                    double seconds = ((Number) metric.getValue().metricValue()).doubleValue();
-                    if (seconds * 1000 > maxPollIdle.toMillis()) {
-                        return new Readiness(false, now.name(), String.format(Locale.ROOT,
-                                "stream thread %s of segment %s has not polled for %.0f s (health.max.poll.idle.ms"
-                                        + " is %d): a call may be stuck", client.substring(0, client.length()
-                                        - "-consumer".length()), segment.name(), seconds, maxPollIdle.toMillis()));
-                    }
+                if (!name.group().equals("consumer-metrics") || !client.contains("-StreamThread-")
+                        || !client.endsWith("-consumer") || client.endsWith("-restore-consumer")) {
+                    continue;
+                }
+                String thread = client.substring(0, client.length() - "-consumer".length());
+                double value = ((Number) metric.getValue().metricValue()).doubleValue();
+                if (name.name().equals("last-poll-seconds-ago") && value * 1000 > maxPollIdle.toMillis()) {
+                    return new Readiness(false, now.name(), String.format(Locale.ROOT,
+                            "stream thread %s of segment %s has not polled for %.0f s (health.max.poll.idle.ms"
+                                    + " is %d): a call may be stuck", thread, segment.name(), value,
+                            maxPollIdle.toMillis()));
+                }
+                if (name.name().equals("connection-count") && value < 1) {
+                    return new Readiness(false, now.name(), "stream thread " + thread + " of segment "
+                            + segment.name() + " is connected to no broker of " + props.getProperty(
+                            StreamsConfig.BOOTSTRAP_SERVERS_CONFIG) + ": the cluster cannot be reached; it waits"
+                            + " and goes on by itself when the cluster is back");
                 }
             }
         }
@@ -373,11 +382,18 @@ public final class SluiceRunner implements AutoCloseable {
      * with at most {@code maxInFlight} jobs on their way.
      */
     public static JobClient client(ConfigLoader.Loaded loaded, int keptResults, int maxInFlight) {
+        return client(loaded, keptResults, maxInFlight, Map.of());
+    }
+
+    /** As {@link #client(ConfigLoader.Loaded, int, int)}, with client settings {@code overrides} on top. */
+    public static JobClient client(ConfigLoader.Loaded loaded, int keptResults, int maxInFlight,
+                                   Map<String, Object> overrides) {
         AvroSerdes serdes = AvroSerdes.forUrl(loaded.config().registryUrl());
         SluiceTopics topics = SluiceTopics.create(loaded.config().topicPrefix(), serdes);
         SchemaSetup.register(serdes.registry(), SchemaSetup.subjects(topics, loaded.pipeline().lanes()));
-        return JobClient.create(adminConfig(loaded.config().streamsProperties()), topics,
-                keptResults, maxInFlight, JobClient.DEFAULT_BLOCK_TIMEOUT);
+        Map<String, Object> kafka = adminConfig(loaded.config().streamsProperties());
+        kafka.putAll(overrides);
+        return JobClient.create(kafka, topics, keptResults, maxInFlight, JobClient.DEFAULT_BLOCK_TIMEOUT);
     }
 
     /** Whether every segment this instance runs is paused (through the control topic). */
