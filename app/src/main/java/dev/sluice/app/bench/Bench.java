@@ -150,6 +150,22 @@ public final class Bench {
         return new BenchReport(BenchReport.Machine.current(settings, bootstrap), cases, latencies, sluice.memory());
     }
 
+    /** The soak instead of the cases: Sluice's ingest graph alone, at {@code rate} jobs/s for {@code duration}. */
+    Soak.Report soak(Duration duration, int rate) throws Exception {
+        BenchWorker.registerSchemas();
+        sluice = BenchWorker.Handle.start(settings.appJavaOptions(), bootstrap, settings.partitions(), stateRoot);
+        admin = Admin.create(Map.of("bootstrap.servers", bootstrap));
+        try {
+            String prefix = topic("soak", StreamsConfig.EXACTLY_ONCE_V2, "sluice");
+            return new Soak(sluice, prepareSluice(prefix, "ingest"), workload, bootstrap, progress)
+                    .run(prefix, duration, rate);
+        } finally {
+            try (Admin a = admin; BenchWorker.Handle s = sluice) {
+                TempDirs.delete(stateRoot);
+            }
+        }
+    }
+
     /**
      * Runs, uncounted, every application each worker JVM will run, so that no measured case pays for
      * its JIT (without it the first guarantee measured came out a third slower): in Sluice's JVM the

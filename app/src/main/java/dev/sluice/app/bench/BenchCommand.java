@@ -1,12 +1,14 @@
 package dev.sluice.app.bench;
 
 import dev.sluice.app.embedded.EmbeddedKafka;
+import dev.sluice.app.internal.Durations;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -81,6 +83,16 @@ public final class BenchCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     String appJavaOptions;
 
+    @Option(names = "--soak", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Instead of the cases: run the ingest graph at --soak-rate for DURATION (30m, 2h, 90s),"
+                    + " sampling the memory, heap after GC, threads, open files and store sizes of Sluice's JVM,"
+                    + " and report each one's slope (see docs/performance.md).")
+    Duration soak;
+
+    @Option(names = "--soak-rate", paramLabel = "JOBS/S", defaultValue = "200",
+            description = "Jobs per second in the soak (default: ${DEFAULT-VALUE}).")
+    int soakRate;
+
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.")
     Path json;
 
@@ -94,6 +106,10 @@ public final class BenchCommand implements Callable<Integer> {
                         + "'; the cases are " + String.join(", ", BenchSettings.CASES));
             }
         }
+        if (soakRate < 1) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--soak-rate must be 1 job/s or more, was " + soakRate);
+        }
         BenchSettings settings = new BenchSettings(quick ? 100_000 : records, partitions, replicationFactor,
                 documentBytes, latencyRate, quick ? 10 : latencySeconds, quick, Set.copyOf(cases),
                 List.of(appJavaOptions.trim().split("\\s+")));
@@ -104,6 +120,16 @@ public final class BenchCommand implements Callable<Integer> {
                 broker = startBroker();
                 servers = awaitBootstrap(broker);
                 err.println("bench: broker in process " + broker.pid() + " at " + servers);
+            }
+            if (soak != null) {
+                Soak.Report report = new Bench(settings, servers, err).soak(soak, soakRate);
+                out.print(report.table());
+                out.flush();
+                if (json != null) {
+                    report.writeJson(json);
+                    err.println("bench: wrote " + json);
+                }
+                return report.failure() == null ? 0 : 1;
             }
             BenchReport report = new Bench(settings, servers, err).run();
             out.print(report.table());
@@ -122,6 +148,18 @@ public final class BenchCommand implements Callable<Integer> {
                     broker.destroyForcibly();
                 }
             }
+        }
+    }
+
+    /** DURATION options: 500ms, 30s, 2m, 1h. */
+    static final class DurationConverter implements picocli.CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            Duration d = Durations.parse(value);
+            if (d.isZero()) {
+                throw new IllegalArgumentException("a soak of no time measures nothing");
+            }
+            return d;
         }
     }
 

@@ -9,6 +9,7 @@ import dev.sluice.schemas.JobStatus;
 import dev.sluice.serdes.AvroSerdes;
 import dev.sluice.serdes.InMemorySchemaRegistry;
 import dev.sluice.topology.SluiceConfig;
+import dev.sluice.topology.SluiceTopology;
 import dev.sluice.topology.pipeline.Pipeline;
 import dev.sluice.topology.stages.BuiltinStages;
 import java.io.BufferedReader;
@@ -20,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -45,13 +47,17 @@ import org.apache.kafka.streams.kstream.Produced;
  *
  * <pre>
  * start floor.bytes|floor.avro GUARANTEE APPLICATION_ID IN OUT
- * start passthrough|ingest GUARANTEE PREFIX    a Sluice application over the topics of PREFIX
+ * start passthrough|ingest GUARANTEE PREFIX [WINDOW_MS]
+ *                                        a Sluice application over the topics of PREFIX; WINDOW_MS, if
+ *                                        given, for its duplicate window, status and cancel retention
  * cpu
+ * sample
  * stop
  * </pre>
  *
  * <p>It answers {@code sluice-worker running} once the application is RUNNING,
- * {@code sluice-worker cpu NANOS} with the CPU time this JVM has used so far, and
+ * {@code sluice-worker cpu NANOS} with the CPU time this JVM has used so far,
+ * {@code sluice-worker sample ...} with its resources now (see {@link Resources}), and
  * {@code sluice-worker stopped} once the application is closed. When its input closes it answers
  * {@code sluice-worker memory RSS_MB HEAP_MB}, its peaks over the whole run, and exits. Anything
  * else it prints (logs go to standard error) is not an answer.
@@ -91,6 +97,8 @@ public final class BenchWorker {
                     out.println(ANSWER + (awaitRunning(app) ? "running" : "failed: not RUNNING after 60 s but "
                             + app.state()));
                 }
+                case "sample" -> out.println(ANSWER + "sample " + Resources.now(stateRoot,
+                        app == null ? List.of() : app.streams()).line());
                 case "cpu" -> out.println(ANSWER + "cpu " + ((OperatingSystemMXBean)
                         ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime());
                 case "stop" -> {
@@ -113,7 +121,8 @@ public final class BenchWorker {
     }
 
     /** An application under test, started: its state, and how to close it. */
-    private record App(Supplier<KafkaStreams.State> states, Runnable closing) implements AutoCloseable {
+    private record App(Supplier<KafkaStreams.State> states, Runnable closing, List<KafkaStreams> streams)
+            implements AutoCloseable {
         KafkaStreams.State state() {
             return states.get();
         }
@@ -134,9 +143,13 @@ public final class BenchWorker {
         String guarantee = args.get(1);
         String id = args.get(2);
         if (PIPELINES.containsKey(kind)) {
-            SluiceRunner runner = SluiceRunner.start(config(bootstrap, partitions, id, guarantee),
+            Map<String, Object> windows = args.size() > 3 ? windowed(Long.parseLong(args.get(3))) : Map.of();
+            SluiceRunner runner = SluiceRunner.start(config(bootstrap, partitions, id, guarantee, windows),
                     PIPELINES.get(kind).get(), Map.of(StreamsConfig.STATE_DIR_CONFIG, stateRoot.resolve(id).toString()));
-            return new App(runner::state, runner::close);
+            List<KafkaStreams> all = new ArrayList<>();
+            all.add(runner.streams(SluiceTopology.MAIN));
+            PIPELINES.get(kind).get().lanes().forEach(lane -> all.add(runner.streams(lane)));
+            return new App(runner::state, runner::close, all);
         }
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, id);
@@ -150,7 +163,7 @@ public final class BenchWorker {
         };
         KafkaStreams streams = new KafkaStreams(topology, props);
         streams.start();
-        return new App(streams::state, () -> streams.close(Duration.ofSeconds(30)));
+        return new App(streams::state, () -> streams.close(Duration.ofSeconds(30)), List.of(streams));
     }
 
     /** The engine's floor: bytes in, the same bytes out, nothing deserialized. */
@@ -184,9 +197,26 @@ public final class BenchWorker {
         registry.register("bench.results-value", JobResult.getClassSchema());
     }
 
+    /**
+     * Settings that keep a job's traces for {@code windowMs} instead of a day or a week: the duplicate
+     * window, the status retention and the cancel retention, so that a soak of half an hour sees its
+     * stores reach the size they keep.
+     */
+    private static Map<String, Object> windowed(long windowMs) {
+        String ms = Long.toString(windowMs);
+        return Map.of(SluiceConfig.DUPLICATE_WINDOW_CONFIG, ms, SluiceConfig.STATUS_RETENTION_CONFIG, ms,
+                SluiceConfig.CANCEL_RETENTION_CONFIG, ms);
+    }
+
     /** The configuration of a Sluice application of the benchmark. */
     static SluiceConfig config(String bootstrap, int partitions, String prefix, String guarantee) {
-        Map<String, Object> flat = new HashMap<>();
+        return config(bootstrap, partitions, prefix, guarantee, Map.of());
+    }
+
+    /** As {@link #config(String, int, String, String)}, with {@code more} settings. */
+    static SluiceConfig config(String bootstrap, int partitions, String prefix, String guarantee,
+                               Map<String, Object> more) {
+        Map<String, Object> flat = new HashMap<>(more);
         flat.put(SluiceConfig.TOPICS_PREFIX_CONFIG, prefix);
         flat.put(SluiceConfig.REGISTRY_URL_CONFIG, REGISTRY);
         flat.put(SluiceConfig.TOPICS_PARTITIONS_CONFIG, Integer.toString(partitions));
@@ -236,6 +266,11 @@ public final class BenchWorker {
         /** The CPU time the worker's JVM has used so far, in nanoseconds. */
         long cpuNanos() throws Exception {
             return Long.parseLong(ask("cpu", "cpu ").substring("cpu ".length()).trim());
+        }
+
+        /** The worker's resources now (it collects its garbage first). */
+        Resources sample() throws Exception {
+            return Resources.parse(ask("sample", "sample ").substring("sample ".length()));
         }
 
         void stopApplication() throws Exception {

@@ -51,4 +51,33 @@ class BenchIT {
         });
         assertThat(report.get("memory").get("peak_rss_mb").asDouble()).isPositive();
     }
+
+    @Test
+    void shouldSoakTheIngestGraphSamplingItsResources() throws Exception {
+        Path json = dir.resolve("soak.json");
+        int exit = new CommandLine(new BenchCommand()).execute("--soak", "30s", "--soak-rate", "50",
+                "--json", json.toString());
+        assertThat(exit).isZero();
+
+        JsonNode report = new ObjectMapper().readTree(json.toFile());
+        assertThat(report.get("failure").isNull()).as("%s", report.get("failure")).isTrue();
+        long submitted = report.get("submitted").asLong();
+        assertThat(submitted).isBetween(1_000L, 1_600L);
+        assertThat(report.get("cancelled").asLong()).isPositive();
+        assertThat(report.get("completed").asLong() + report.get("cancelled").asLong()).isEqualTo(submitted);
+        // a sample every 2 s; the Sluice worker's own resources, its stores among them
+        assertThat(report.get("samples").size()).isBetween(10, 16);
+        assertThat(report.get("samples")).allSatisfy(s -> {
+            assertThat(s.get("rssBytes").asLong()).isGreaterThan(s.get("heapBytes").asLong()).isPositive();
+            assertThat(s.get("threads").asInt()).isGreaterThan(10);
+            assertThat(s.get("openFiles").asInt()).isGreaterThan(10);
+        });
+        JsonNode last = report.get("samples").get(report.get("samples").size() - 1);
+        assertThat(last.get("stateBytes").asLong()).isPositive();
+        assertThat(last.get("storeKeys").get("sluice.status").asLong()).as("%s", last).isPositive();
+        List<String> trends = new ArrayList<>();
+        report.get("trends").forEach(t -> trends.add(t.get("name").asText()));
+        assertThat(trends).contains("RSS", "heap after GC", "threads", "open files", "state directory",
+                "keys in all stores", "keys in sluice.status");
+    }
 }
