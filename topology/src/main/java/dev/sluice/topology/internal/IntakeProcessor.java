@@ -106,6 +106,7 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
 
     @Override
     public void process(Record<byte[], byte[]> record) {
+        RawRecords.forget(context);
         ErrorHeaders.SourcePosition position = context.recordMetadata()
                 .map(m -> new ErrorHeaders.SourcePosition(m.topic(), m.partition(), m.offset()))
                 .orElse(null);

@@ -48,6 +48,7 @@ final class StatusProcessor implements Processor<byte[], byte[], Void, Void> {
     private final String topic;
     private final long retentionMillis;
     private KeyValueStore<String, byte[]> store;
+    private ProcessorContext<Void, Void> context;
     private long skipped;
     /** Entries added since the last sweep. */
     private long added;
@@ -62,12 +63,14 @@ final class StatusProcessor implements Processor<byte[], byte[], Void, Void> {
 
     @Override
     public void init(ProcessorContext<Void, Void> context) {
+        this.context = context;
         this.store = context.getStateStore(ResourceNames.STATUS);
         context.schedule(SWEEP_EVERY, PunctuationType.WALL_CLOCK_TIME, this::sweep);
     }
 
     @Override
     public void process(Record<byte[], byte[]> record) {
+        RawRecords.forget(context);
         JobEvents batch;
         try {
             batch = record.value() == null ? null : events.deserialize(topic, record.value());
