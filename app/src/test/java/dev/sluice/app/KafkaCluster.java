@@ -15,8 +15,12 @@ import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.TransactionListing;
+import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * A Kafka cluster inside this JVM for tests that stop brokers: one KRaft controller and
@@ -154,6 +158,34 @@ public final class KafkaCluster implements AutoCloseable {
                 }
                 Thread.sleep(100);
             }
+        }
+    }
+
+    /**
+     * The transactional ids still in a transaction, once the brokers had up to a minute to end them:
+     * call it after every client has stopped, when those of killed instances must have been aborted
+     * (Streams' transaction.timeout.ms, 10 s). Empty when none is left open.
+     */
+    public List<String> openTransactions() throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
+            List<String> open = new ArrayList<>();
+            try {
+                Awaitility.await("transactions ended").atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofSeconds(1)).until(() -> {
+                            open.clear();
+                            for (TransactionListing listing : admin.listTransactions().all().get()) {
+                                if (listing.state() == TransactionState.ONGOING
+                                        || listing.state() == TransactionState.PREPARE_COMMIT
+                                        || listing.state() == TransactionState.PREPARE_ABORT) {
+                                    open.add(listing.transactionalId() + " " + listing.state());
+                                }
+                            }
+                            return open.isEmpty();
+                        });
+            } catch (ConditionTimeoutException e) {
+                // the caller's assertion reports them, with the transactions still open
+            }
+            return List.copyOf(open);
         }
     }
 

@@ -61,6 +61,12 @@ import org.slf4j.LoggerFactory;
  * read because the schema registry is away is read again once it answers, never skipped. A job's
  * future completes once, with the first result for it.
  *
+ * <p>While the cluster is away a send waits for it: up to the producer's {@code max.block.ms} (a
+ * minute by default) to find the jobs topic's leaders, then up to {@code delivery.timeout.ms} (two
+ * minutes) for the acknowledgement. When either passes the job's futures fail with a
+ * {@code TimeoutException} ("was not sent"), so a caller always learns what became of a job; give both
+ * settings more than the outages to ride out and the job is written once the cluster is back.
+ *
  * <p>Thread-safe. Close it to stop its thread; results still awaited then fail.
  */
 public final class JobClient implements AutoCloseable {

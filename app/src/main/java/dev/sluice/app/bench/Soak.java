@@ -256,8 +256,8 @@ final class Soak {
             for (Trend t : trends()) {
                 String name = t.unit().isEmpty() ? t.name() : t.name() + " (" + t.unit() + ")";
                 out.append(String.format(Locale.ROOT, "%-44s %12.1f %12.1f %12.1f %+14.1f  %s%n", name, t.first(),
-                        t.last(), t.mean(), t.perHour(), t.flat() ? "flat" : "GROWS"));
-                if (!t.flat()) {
+                        t.last(), t.mean(), t.perHour(), t.flat() ? "flat" : t.perHour() > 0 ? "GROWS" : "falls"));
+                if (!t.flat() && t.perHour() > 0) {
                     growing.add(t.name());
                 }
             }

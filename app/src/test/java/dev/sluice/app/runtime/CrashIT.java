@@ -23,8 +23,6 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.TransactionListing;
-import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -33,7 +31,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.awaitility.Awaitility;
-import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -173,7 +170,7 @@ class CrashIT {
                 for (SluiceProcess instance : instances) {
                     instance.close();
                 }
-                Run run = new Run(ResultCheck.of(submitted, resultsPerId), statuses, openTransactions(kafka));
+                Run run = new Run(ResultCheck.of(submitted, resultsPerId), statuses, kafka.openTransactions());
                 System.out.printf("CrashIT %s: %d jobs, %s, %s in %d s: %s%n", guarantee, plan.jobs(), plan.steps(), statuses, Duration.ofNanos(System.nanoTime() - begun).toSeconds(), run.check());
                 return run;
             } finally {
@@ -251,33 +248,6 @@ class CrashIT {
         for (ConsumerRecord<String, JobResult> record : consumer.poll(Duration.ofMillis(200))) {
             resultsPerId.merge(record.value().getJobId(), 1, Integer::sum);
             statuses.merge(record.value().getStatus(), 1, Integer::sum);
-        }
-    }
-
-    /**
-     * The transactional ids still in a transaction once every instance has stopped, after the
-     * broker had time to abort those of the killed instances (Streams' transaction.timeout.ms, 10 s).
-     */
-    private static List<String> openTransactions(KafkaCluster kafka) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
-            List<String> open = new ArrayList<>();
-            try {
-                Awaitility.await("transactions of killed instances aborted").atMost(Duration.ofSeconds(60))
-                        .pollInterval(Duration.ofSeconds(1)).until(() -> {
-                            open.clear();
-                            for (TransactionListing listing : admin.listTransactions().all().get()) {
-                                if (listing.state() == TransactionState.ONGOING
-                                        || listing.state() == TransactionState.PREPARE_COMMIT
-                                        || listing.state() == TransactionState.PREPARE_ABORT) {
-                                    open.add(listing.transactionalId() + " " + listing.state());
-                                }
-                            }
-                            return open.isEmpty();
-                        });
-            } catch (ConditionTimeoutException e) {
-                // reported by the caller's assertion, with the transactions still open
-            }
-            return List.copyOf(open);
         }
     }
 }

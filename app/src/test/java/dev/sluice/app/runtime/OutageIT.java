@@ -169,6 +169,10 @@ class OutageIT {
                     assertThat(instance.process().isAlive()).isTrue();
                     assertThat(instance.err()).doesNotContain("stream thread of").doesNotContain("Exception in thread");
                 }
+                for (SluiceProcess instance : instances) {
+                    instance.close();
+                }
+                assertThat(kafka.openTransactions()).as("transactions left open").isEmpty();
             } finally {
                 for (SluiceProcess instance : instances) {
                     instance.close();
