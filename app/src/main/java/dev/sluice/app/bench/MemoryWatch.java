@@ -1,9 +1,6 @@
 package dev.sluice.app.bench;
 
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
  * The peak resident set size (Linux VmHWM) and the peak heap in use of this JVM: a
@@ -41,15 +38,7 @@ final class MemoryWatch {
     }
 
     double peakRssMb() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            // not Linux
-        }
-        return -1;
+        long kib = Resources.procStatusKib("VmHWM:");
+        return kib < 0 ? -1 : kib / 1024.0;
     }
 }

@@ -81,10 +81,16 @@ record Resources(long rssBytes, long heapBytes, int threads, int openFiles, long
     }
 
     private static long currentRss() {
+        long kib = procStatusKib("VmRSS:");
+        return kib < 0 ? -1 : kib * 1024;
+    }
+
+    /** A field of /proc/self/status in KiB ({@code VmRSS:}, {@code VmHWM:}), or -1 where there is none (not Linux). */
+    static long procStatusKib(String field) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                if (line.startsWith(field)) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
                 }
             }
         } catch (IOException | NumberFormatException e) {
