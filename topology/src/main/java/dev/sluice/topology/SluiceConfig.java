@@ -1,6 +1,7 @@
 package dev.sluice.topology;
 
 import dev.sluice.schemas.Compatibility;
+import dev.sluice.topology.internal.RocksDbMemory;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
@@ -113,6 +114,13 @@ public final class SluiceConfig extends AbstractConfig {
             + " leaves its group at max.poll.interval.ms. Keep it above the longest stage call.";
     public static final long DEFAULT_HEALTH_MAX_POLL_IDLE_MS = Duration.ofMinutes(1).toMillis();
 
+    public static final String ROCKSDB_MEMORY_CONFIG = "rocksdb.memory.max.bytes";
+    private static final String ROCKSDB_MEMORY_DOC = "Off-heap memory that all RocksDB stores of an instance share:"
+            + " one block cache of this size, with the stores' memtables charged to it (up to half). 0 leaves Kafka"
+            + " Streams' defaults, a 50 MiB block cache and up to 48 MiB of memtables for each store of each partition."
+            + " Ignored when kafka.rocksdb.config.setter is set, which then manages the stores' memory.";
+    public static final long DEFAULT_ROCKSDB_MEMORY_BYTES = 64L * 1024 * 1024;
+
     /**
      * Kafka Streams' switch for running the processing exception handler on global threads too. The
      * constant is deprecated in 4.x because 5.0 makes {@code true} the default and drops the switch;
@@ -179,7 +187,9 @@ public final class SluiceConfig extends AbstractConfig {
                 }
             }, Importance.MEDIUM, STATUS_RETENTION_DOC)
             .define(HEALTH_MAX_POLL_IDLE_CONFIG, Type.LONG, DEFAULT_HEALTH_MAX_POLL_IDLE_MS, ConfigDef.Range.atLeast(1_000),
-                    Importance.LOW, HEALTH_MAX_POLL_IDLE_DOC);
+                    Importance.LOW, HEALTH_MAX_POLL_IDLE_DOC)
+            .define(ROCKSDB_MEMORY_CONFIG, Type.LONG, DEFAULT_ROCKSDB_MEMORY_BYTES, ConfigDef.Range.atLeast(0),
+                    Importance.MEDIUM, ROCKSDB_MEMORY_DOC);
 
     private static final String[] CLIENT_PREFIXES = {
         StreamsConfig.PRODUCER_PREFIX, StreamsConfig.MAIN_CONSUMER_PREFIX, StreamsConfig.RESTORE_CONSUMER_PREFIX,
@@ -299,6 +309,7 @@ public final class SluiceConfig extends AbstractConfig {
         // is sent when it is full or has lingered, so a larger one costs a lone job nothing
         props.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), DEFAULT_PRODUCER_BATCH_BYTES);
         props.putAll(kafka);
+        boundRocksDb(props);
         if (!props.containsKey(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)) {
             throw new ConfigException(KAFKA_PREFIX + StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, null,
                     "is required: the Kafka cluster to connect to, e.g. localhost:9092");
@@ -309,6 +320,24 @@ public final class SluiceConfig extends AbstractConfig {
             throw new ConfigException(KAFKA_PREFIX.trim() + " settings: " + e.getMessage());
         }
         return props;
+    }
+
+    /** Sets {@link RocksDbMemory} as the stores' config setter, unless the user brought one or turned it off. */
+    private void boundRocksDb(Properties props) {
+        long budget = getLong(ROCKSDB_MEMORY_CONFIG);
+        if (props.containsKey(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG)) {
+            if (originals().containsKey(ROCKSDB_MEMORY_CONFIG) && budget > 0) {
+                throw new ConfigException(ROCKSDB_MEMORY_CONFIG, budget, "cannot be kept with "
+                        + KAFKA_PREFIX + StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG
+                        + ", which manages the stores' memory itself: set one of the two, or " + ROCKSDB_MEMORY_CONFIG
+                        + " to 0");
+            }
+            return;
+        }
+        if (budget > 0) {
+            props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, RocksDbMemory.class.getName());
+            props.put(RocksDbMemory.BUDGET_CONFIG, budget);
+        }
     }
 
     private static Map<String, Object> ownKeys(Map<String, ?> settings) {

@@ -7,7 +7,9 @@ import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.state.RocksDBConfigSetter;
 import org.junit.jupiter.api.Test;
+import org.rocksdb.Options;
 
 class SluiceConfigTest {
 
@@ -75,5 +77,37 @@ class SluiceConfigTest {
         SluiceConfig config = new SluiceConfig(Map.of("mode", "passthrough", "kafka.bootstrap.servers", "b:9092"));
         assertThat(config.passThrough()).isTrue();
         assertThat(config.streamsProperties()).containsEntry("application.id", "sluice-passthrough");
+    }
+
+    @Test
+    void shouldShareOneBoundedRocksDbBudgetUnlessTheUserBringsASetter() {
+        Properties props = new SluiceConfig(Map.of("kafka.bootstrap.servers", "b:9092")).streamsProperties();
+        assertThat(props).containsEntry(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG,
+                "dev.sluice.topology.internal.RocksDbMemory").containsEntry("sluice.rocksdb.memory.max.bytes", 64L << 20);
+        assertThat(new SluiceConfig(Map.of("kafka.bootstrap.servers", "b:9092", "rocksdb.memory.max.bytes", "0"))
+                .streamsProperties()).doesNotContainKey(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG)
+                .doesNotContainKey("sluice.rocksdb.memory.max.bytes");
+        assertThat(new SluiceConfig(Map.of("kafka.bootstrap.servers", "b:9092",
+                "kafka.rocksdb.config.setter", Mine.class.getName())).streamsProperties())
+                .containsEntry(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, Mine.class.getName())
+                .doesNotContainKey("sluice.rocksdb.memory.max.bytes");
+        assertThatThrownBy(() -> new SluiceConfig(Map.of("kafka.bootstrap.servers", "b:9092",
+                "kafka.rocksdb.config.setter", Mine.class.getName(), "rocksdb.memory.max.bytes", "1000000"))
+                .streamsProperties()).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("rocksdb.memory.max.bytes").hasMessageContaining("kafka.rocksdb.config.setter");
+        assertThatThrownBy(() -> new SluiceConfig(Map.of("rocksdb.memory.max.bytes", "-1")))
+                .hasMessageContaining("rocksdb.memory.max.bytes");
+    }
+
+    /** A user's own config setter. */
+    public static final class Mine implements RocksDBConfigSetter {
+
+        @Override
+        public void setConfig(String storeName, Options options, Map<String, Object> configs) {
+        }
+
+        @Override
+        public void close(String storeName, Options options) {
+        }
     }
 }

@@ -3,6 +3,7 @@ package dev.sluice.app.bench;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryUsage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,19 +11,23 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import dev.sluice.topology.internal.RocksDbMemory;
 import org.apache.kafka.streams.KafkaStreams;
 
 /**
  * What this JVM holds at one moment, for the soak: its resident set (Linux VmRSS), its heap in use
- * just after a full collection it asks for (what survives, not what waits to be collected), its live
- * threads, its open file descriptors, the bytes under its state directory, and the keys of each
- * persistent store (RocksDB's estimate, summed over the store's tasks and segments).
+ * just after a full collection it asks for (what survives, not what waits to be collected) and the
+ * heap the JVM has taken from the system, what RocksDB's shared cache holds (blocks and memtables),
+ * its live threads, its open file descriptors, the bytes under its state directory, and the keys of
+ * each persistent store (RocksDB's estimate, summed over the store's tasks and segments).
  *
+ * @param heapCommittedBytes heap reserved from the system, part of the resident set once touched
+ * @param rocksDbBytes what the stores' shared RocksDB cache holds ({@link RocksDbMemory#usage()}), -1 without one
  * @param stateBytes bytes of every file under the state directory
  * @param storeKeys estimated keys by store name
  */
-record Resources(long rssBytes, long heapBytes, int threads, int openFiles, long stateBytes,
-                 Map<String, Long> storeKeys) {
+record Resources(long rssBytes, long heapBytes, long heapCommittedBytes, long rocksDbBytes, int threads,
+                 int openFiles, long stateBytes, Map<String, Long> storeKeys) {
 
     /** The metric tags that name a RocksDB store: key-value, window and session stores. */
     private static final List<String> STORE_TAGS = List.of("rocksdb-state-id", "rocksdb-window-state-id",
@@ -35,9 +40,10 @@ record Resources(long rssBytes, long heapBytes, int threads, int openFiles, long
     /** Samples this JVM now; {@code stateRoot} is where its applications keep their state, run by {@code streams}. */
     static Resources now(Path stateRoot, List<KafkaStreams> streams) {
         System.gc();
-        long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-        return new Resources(currentRss(), heap, ManagementFactory.getThreadMXBean().getThreadCount(),
-                countOpenFiles(), bytesUnder(stateRoot), storeKeys(streams));
+        MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+        return new Resources(currentRss(), heap.getUsed(), heap.getCommitted(), RocksDbMemory.usage(),
+                ManagementFactory.getThreadMXBean().getThreadCount(), countOpenFiles(), bytesUnder(stateRoot),
+                storeKeys(streams));
     }
 
     /** Each RocksDB store's estimated keys (Kafka Streams' {@code estimate-num-keys}), summed over its tasks. */
@@ -107,25 +113,29 @@ record Resources(long rssBytes, long heapBytes, int threads, int openFiles, long
         }
     }
 
-    /** One line: {@code RSS HEAP THREADS FILES STATE_BYTES store=keys,...} ({@code -} for no store). */
+    /**
+     * One line: {@code RSS HEAP HEAP_COMMITTED ROCKSDB THREADS FILES STATE_BYTES store=keys,...} ({@code -} for
+     * no store).
+     */
     String line() {
         List<String> each = new ArrayList<>();
         storeKeys.forEach((name, keys) -> each.add(name + "=" + keys));
-        return rssBytes + " " + heapBytes + " " + threads + " " + openFiles + " " + stateBytes + " "
-                + (each.isEmpty() ? "-" : String.join(",", each));
+        return rssBytes + " " + heapBytes + " " + heapCommittedBytes + " " + rocksDbBytes + " " + threads + " "
+                + openFiles + " " + stateBytes + " " + (each.isEmpty() ? "-" : String.join(",", each));
     }
 
     /** The resources a {@link #line()} says. */
     static Resources parse(String line) {
         String[] words = line.trim().split(" ");
         Map<String, Long> stores = new TreeMap<>();
-        if (!words[5].equals("-")) {
-            for (String store : words[5].split(",")) {
+        if (!words[7].equals("-")) {
+            for (String store : words[7].split(",")) {
                 int eq = store.lastIndexOf('=');
                 stores.put(store.substring(0, eq), Long.parseLong(store.substring(eq + 1)));
             }
         }
-        return new Resources(Long.parseLong(words[0]), Long.parseLong(words[1]), Integer.parseInt(words[2]),
-                Integer.parseInt(words[3]), Long.parseLong(words[4]), stores);
+        return new Resources(Long.parseLong(words[0]), Long.parseLong(words[1]), Long.parseLong(words[2]),
+                Long.parseLong(words[3]), Integer.parseInt(words[4]), Integer.parseInt(words[5]),
+                Long.parseLong(words[6]), stores);
     }
 }

@@ -158,10 +158,11 @@ final class Soak {
             throws Exception {
         Resources now = worker.sample();
         samples.add(new Sample(seconds, now));
-        progress.printf(Locale.ROOT, "[soak %s/%s] %,d jobs sent, %,d ended; RSS %.0f MiB, heap after GC %.1f MiB,"
-                + " %d threads, %d open files, state %.1f MiB, %,d keys in stores%n",
+        progress.printf(Locale.ROOT, "[soak %s/%s] %,d jobs sent, %,d ended; RSS %.0f MiB, heap after GC %.1f MiB"
+                + " of %.0f, RocksDB cache %.1f MiB, %d threads, %d open files, state %.1f MiB, %,d keys in stores%n",
                 text(Duration.ofSeconds((long) seconds)), text(duration), submitted, ended, mib(now.rssBytes()),
-                mib(now.heapBytes()), now.threads(), now.openFiles(), mib(now.stateBytes()),
+                mib(now.heapBytes()), mib(now.heapCommittedBytes()), mib(now.rocksDbBytes()), now.threads(),
+                now.openFiles(), mib(now.stateBytes()),
                 now.storeKeys().values().stream().mapToLong(Long::longValue).sum());
         progress.flush();
     }
@@ -226,6 +227,8 @@ final class Soak {
             List<Trend> trends = new ArrayList<>(List.of(
                     Trend.of("RSS", "MiB", settled, r -> r.rssBytes() / mib),
                     Trend.of("heap after GC", "MiB", settled, r -> r.heapBytes() / mib),
+                    Trend.of("heap committed", "MiB", settled, r -> r.heapCommittedBytes() / mib),
+                    Trend.of("RocksDB cache", "MiB", settled, r -> r.rocksDbBytes() / mib),
                     Trend.of("threads", "", settled, Resources::threads),
                     Trend.of("open files", "", settled, Resources::openFiles),
                     Trend.of("state directory", "MiB", settled, r -> r.stateBytes() / mib),
@@ -275,7 +278,9 @@ final class Soak {
             ArrayNode each = root.putArray("samples");
             for (Sample s : samples) {
                 ObjectNode node = each.addObject().put("seconds", s.seconds()).put("rssBytes", s.resources().rssBytes())
-                        .put("heapBytes", s.resources().heapBytes()).put("threads", s.resources().threads())
+                        .put("heapBytes", s.resources().heapBytes())
+                        .put("heapCommittedBytes", s.resources().heapCommittedBytes())
+                        .put("rocksDbBytes", s.resources().rocksDbBytes()).put("threads", s.resources().threads())
                         .put("openFiles", s.resources().openFiles()).put("stateBytes", s.resources().stateBytes());
                 ObjectNode stores = node.putObject("storeKeys");
                 s.resources().storeKeys().forEach(stores::put);

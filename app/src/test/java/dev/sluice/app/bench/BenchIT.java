@@ -74,10 +74,13 @@ class BenchIT {
         });
         JsonNode last = report.get("samples").get(report.get("samples").size() - 1);
         assertThat(last.get("stateBytes").asLong()).isPositive();
+        // the stores share one RocksDB cache of rocksdb.memory.max.bytes (64 MiB), which holds some blocks
+        assertThat(last.get("rocksDbBytes").asLong()).isPositive().isLessThan(80L << 20);
+        assertThat(last.get("heapCommittedBytes").asLong()).isGreaterThanOrEqualTo(last.get("heapBytes").asLong());
         assertThat(last.get("storeKeys").get("sluice.status").asLong()).as("%s", last).isPositive();
         List<String> trends = new ArrayList<>();
         report.get("trends").forEach(t -> trends.add(t.get("name").asText()));
-        assertThat(trends).contains("RSS", "heap after GC", "threads", "open files", "state directory",
+        assertThat(trends).contains("RSS", "heap after GC", "heap committed", "RocksDB cache", "threads", "open files", "state directory",
                 "keys in all stores", "keys in sluice.status");
     }
 }

@@ -23,7 +23,7 @@ class SoakTest {
         for (int i = 0; i < samples; i++) {
             double seconds = i * 10.0;
             long rss = (long) ((startMib + mibPerHour * seconds / 3600) * 1024 * 1024);
-            each.add(new Soak.Sample(seconds, new Resources(rss, 0, 40, 100, 0, Map.of())));
+            each.add(new Soak.Sample(seconds, new Resources(rss, 0, 0, 0, 40, 100, 0, Map.of())));
         }
         return each;
     }
@@ -46,24 +46,24 @@ class SoakTest {
         // a saw-tooth around a level: each tooth up, then down again
         List<Soak.Sample> saw = new ArrayList<>();
         for (int i = 0; i < 180; i++) {
-            saw.add(new Soak.Sample(i * 10.0, new Resources((300L + (i % 6) * 20) << 20, 0, 40, 100, 0, Map.of())));
+            saw.add(new Soak.Sample(i * 10.0, new Resources((300L + (i % 6) * 20) << 20, 0, 0, 0, 40, 100, 0, Map.of())));
         }
         assertThat(Soak.Trend.of("RSS", "MiB", saw, r -> r.rssBytes() / (1024.0 * 1024.0)).flat()).isTrue();
         // a count that stays the same is flat, one more thread every ten minutes is not
         assertThat(Soak.Trend.of("threads", "", line(400, 0, 181), Resources::threads).perHour()).isZero();
         List<Soak.Sample> leaking = new ArrayList<>();
         for (int i = 0; i < 181; i++) {
-            leaking.add(new Soak.Sample(i * 10.0, new Resources(0, 0, 40 + i / 60, 100, 0, Map.of())));
+            leaking.add(new Soak.Sample(i * 10.0, new Resources(0, 0, 0, 0, 40 + i / 60, 100, 0, Map.of())));
         }
         assertThat(Soak.Trend.of("threads", "", leaking, Resources::threads).flat()).isFalse();
     }
 
     @Test
     void shouldCarryASampleAcrossAsOneLine() {
-        Resources sample = new Resources(512L << 20, 80L << 20, 71, 230, 9L << 20, Map.of("sluice.status", 4096L,
+        Resources sample = new Resources(512L << 20, 80L << 20, 256L << 20, -1, 71, 230, 9L << 20, Map.of("sluice.status", 4096L,
                 "bulk.assemble-parts", 123L));
         assertThat(Resources.parse(sample.line())).isEqualTo(sample);
-        Resources none = new Resources(1, 2, 3, 4, 5, Map.of());
+        Resources none = new Resources(1, 2, 3, 4, 5, 6, 7, Map.of());
         assertThat(Resources.parse(none.line())).isEqualTo(none);
     }
 
