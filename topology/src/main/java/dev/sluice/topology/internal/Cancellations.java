@@ -54,6 +54,11 @@ final class Cancellations {
         return true;
     }
 
+    /** Whether a cancel issued at {@code issuedAtMillis} is past its retention at {@code nowMillis}. */
+    boolean expired(long issuedAtMillis, long nowMillis) {
+        return issuedAtMillis < nowMillis - retentionMillis;
+    }
+
     /** How many cancels are remembered now. */
     int size() {
         return cancelledAt.size();

@@ -6,9 +6,11 @@ import dev.sluice.serdes.SchemaRegistryUnavailableException;
 import dev.sluice.topology.pipeline.ResourceNames;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.function.BiConsumer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -24,8 +26,10 @@ import org.slf4j.LoggerFactory;
  * applies each command: a cancel to the topology's {@link Cancellations}, a pause or resume (the
  * latest for a lane, or the pipeline, holds) to the instance's pause listener. The store keeps the topic's records
  * as they are, so that on start, when Kafka Streams has restored it from the topic, the commands
- * already given are applied again. A record that is not a readable command is logged and skipped: a
- * bad command must not stop the pipeline.
+ * already given are applied again; a cancel leaves the store, as it leaves {@link Cancellations}, once
+ * it is past its retention (else the store would hold every cancel given since the instance started).
+ * A record that is not a readable command is logged and skipped: a bad command must not stop the
+ * pipeline.
  */
 final class ControlProcessor implements Processor<byte[], byte[], Void, Void> {
 
@@ -40,6 +44,8 @@ final class ControlProcessor implements Processor<byte[], byte[], Void, Void> {
     private final BiConsumer<String, Boolean> pauses;
     /** Per lane ("" for the whole pipeline): the latest pause or resume, which holds. */
     private final Map<String, Control> latestPause = new HashMap<>();
+    /** The cancels in the store, the earliest issued first, to delete once they are past their retention. */
+    private final PriorityQueue<Kept> kept = new PriorityQueue<>(Comparator.comparingLong(Kept::issuedAtMillis));
     private KeyValueStore<byte[], byte[]> store;
     private ProcessorContext<Void, Void> context;
 
@@ -57,8 +63,11 @@ final class ControlProcessor implements Processor<byte[], byte[], Void, Void> {
         List<byte[]> expired = new ArrayList<>();
         try (KeyValueIterator<byte[], byte[]> it = store.all()) {
             it.forEachRemaining(entry -> {
-                if (apply(entry.value) == EXPIRED) {
+                Control command = apply(entry.value);
+                if (command == EXPIRED) {
                     expired.add(entry.key);
+                } else {
+                    keep(entry.key, command);
                 }
             });
         }
@@ -84,9 +93,11 @@ final class ControlProcessor implements Processor<byte[], byte[], Void, Void> {
             store.delete(record.key());
             return;
         }
+        forgetExpired();
         if (command == null) {
             return;
         }
+        keep(record.key(), command);
         String what = command.getType() == ControlType.CANCEL ? "job " + command.getJobId()
                 : command.getLane() == null ? "the pipeline" : "lane " + command.getLane();
         log.info("command {} from {}: {} {}{}", command.getCommandId(), topic, command.getType(), what,
@@ -147,6 +158,41 @@ final class ControlProcessor implements Processor<byte[], byte[], Void, Void> {
                 }
                 backoff = Math.min(backoff * 2, 5_000);
             }
+        }
+    }
+
+    /** A cancel in the store, by its key and when it was issued. */
+    private record Kept(byte[] key, long issuedAtMillis) {
+    }
+
+    private void keep(byte[] key, Control command) {
+        if (command != null && command.getType() == ControlType.CANCEL) {
+            kept.add(new Kept(key, command.getIssuedAt().toEpochMilli()));
+        }
+    }
+
+    /**
+     * Deletes the cancels past their retention from the store. A key written again since (a command
+     * that reused it) stays while its latest command does.
+     */
+    private void forgetExpired() {
+        long now = context.currentSystemTimeMs();
+        while (!kept.isEmpty() && cancellations.expired(kept.peek().issuedAtMillis(), now)) {
+            byte[] key = kept.poll().key();
+            byte[] value = store.get(key);
+            if (value == null) {
+                continue;
+            }
+            try {
+                Control latest = commands.deserialize(topic, value);
+                if (latest.getType() != ControlType.CANCEL
+                        || !cancellations.expired(latest.getIssuedAt().toEpochMilli(), now)) {
+                    continue;
+                }
+            } catch (RuntimeException e) {
+                // unreadable: it was skipped when it came, and is of no use kept
+            }
+            store.delete(key);
         }
     }
 
