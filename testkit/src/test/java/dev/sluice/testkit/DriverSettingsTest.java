@@ -27,6 +27,22 @@ class DriverSettingsTest {
     }
 
     @Test
+    void shouldSendNoEventsAndKeepNoStatusesWithEventsOff() {
+        try (PipelineTestDriver quiet = PipelineTestDriver.builder(BuiltinStages.ingest())
+                .setting(SluiceConfig.EVENTS_ENABLED_CONFIG, false).build()) {
+            String id = quiet.submit("doc", "Only the result matters here. ".repeat(60));
+            assertThat(quiet.result(id).getStatus()).isEqualTo(JobStatus.COMPLETED);
+            assertThat(quiet.result(id).getTrace()).as("the result still has its trace").isNotEmpty();
+            assertThat(quiet.events()).isEmpty();
+            assertThat(quiet.status(id)).isEmpty();
+        }
+        assertThatThrownBy(() -> PipelineTestDriver.builder(BuiltinStages.ingest())
+                .setting(SluiceConfig.EVENTS_ENABLED_CONFIG, false).setting(SluiceConfig.STATUS_RETENTION_CONFIG, 60_000)
+                .build()).isInstanceOf(ConfigException.class).hasMessageContaining(SluiceConfig.STATUS_RETENTION_CONFIG)
+                .hasMessageContaining(SluiceConfig.EVENTS_ENABLED_CONFIG);
+    }
+
+    @Test
     void shouldRefuseAnUnknownOrInvalidSettingNamingTheKey() {
         assertThatThrownBy(() -> PipelineTestDriver.builder(BuiltinStages.ingest()).setting("limits.nope", 1).build())
                 .isInstanceOf(ConfigException.class).hasMessageContaining("limits.nope");

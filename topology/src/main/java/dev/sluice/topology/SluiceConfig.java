@@ -101,6 +101,12 @@ public final class SluiceConfig extends AbstractConfig {
     public static final long DEFAULT_STATUS_RETENTION_MS = Duration.ofHours(24).toMillis();
     private static final long MIN_STATUS_RETENTION_MS = Duration.ofMinutes(1).toMillis();
 
+    public static final String EVENTS_ENABLED_CONFIG = "events.enabled";
+    private static final String EVENTS_ENABLED_DOC = "Send each job's progress to <prefix>.events: accepted, each stage"
+            + " started and finished, how it ended. The status store, GET /v1/jobs/{id} and its event stream,"
+            + " JobClient.events and the dashboard's jobs read them; false sends none and leaves the status store out"
+            + " (status.retention.ms must then be 0 or unset).";
+
     public static final String CANCEL_RETENTION_CONFIG = "control.cancel.retention.ms";
     private static final String CANCEL_RETENTION_DOC = "How long each instance remembers a cancel, counted from when it"
             + " was issued: a job submitted before the cancel and still on its way after this long is no longer"
@@ -177,6 +183,7 @@ public final class SluiceConfig extends AbstractConfig {
                     Importance.MEDIUM, DOCUMENT_MAX_BYTES_DOC)
             .define(DUPLICATE_WINDOW_CONFIG, Type.LONG, DEFAULT_DUPLICATE_WINDOW_MS, ConfigDef.Range.atLeast(0),
                     Importance.MEDIUM, DUPLICATE_WINDOW_DOC)
+            .define(EVENTS_ENABLED_CONFIG, Type.BOOLEAN, true, Importance.LOW, EVENTS_ENABLED_DOC)
             .define(CANCEL_RETENTION_CONFIG, Type.LONG, DEFAULT_CANCEL_RETENTION_MS,
                     ConfigDef.Range.atLeast(Duration.ofMinutes(1).toMillis()), Importance.LOW, CANCEL_RETENTION_DOC)
             .define(STATUS_RETENTION_CONFIG, Type.LONG, DEFAULT_STATUS_RETENTION_MS, (name, value) -> {
@@ -207,6 +214,11 @@ public final class SluiceConfig extends AbstractConfig {
     public SluiceConfig(Map<String, ?> settings) {
         super(CONFIG_DEF, ownKeys(settings), false);
         this.kafka = kafkaKeys(settings);
+        if (!eventsEnabled() && originals().containsKey(STATUS_RETENTION_CONFIG) && getLong(STATUS_RETENTION_CONFIG) > 0) {
+            throw new ConfigException(STATUS_RETENTION_CONFIG, getLong(STATUS_RETENTION_CONFIG), "needs the events the"
+                    + " status store is made from, which " + EVENTS_ENABLED_CONFIG + "=false turns off: set it to 0, or"
+                    + " " + EVENTS_ENABLED_CONFIG + " to true");
+        }
     }
 
     /** Every key that {@link #CONFIG_DEF} defines. */
@@ -269,14 +281,19 @@ public final class SluiceConfig extends AbstractConfig {
         return Duration.ofMillis(getLong(HEALTH_MAX_POLL_IDLE_CONFIG));
     }
 
-    /** How long the status store keeps a job's status; zero when there is no store. */
+    /** How long a cancel is remembered. */
     public Duration cancelRetention() {
         return Duration.ofMillis(getLong(CANCEL_RETENTION_CONFIG));
     }
 
-    /** How long the status store keeps a job's status; zero when there is no store. */
+    /** How long the status store keeps a job's status; zero when there is no store (none without events). */
     public Duration statusRetention() {
-        return Duration.ofMillis(getLong(STATUS_RETENTION_CONFIG));
+        return eventsEnabled() ? Duration.ofMillis(getLong(STATUS_RETENTION_CONFIG)) : Duration.ZERO;
+    }
+
+    /** Whether jobs' events go to the events topic. */
+    public boolean eventsEnabled() {
+        return getBoolean(EVENTS_ENABLED_CONFIG);
     }
 
     /** The Kafka settings as given, without the {@code kafka.} prefix. */

@@ -67,7 +67,8 @@ public final class SluiceTopology {
                         duplicateWindow(config, streamsProperties));
         TopologyFactory.build(builder, pipeline, topics, new TopologyFactory.Settings(rules,
                 maxRequestBytes(streamsProperties), options.segments(), options.pauses()::paused, options.meters(),
-                config.statusRetention().isZero() ? null : config.statusRetention(), config.cancelRetention()));
+                config.statusRetention().isZero() ? null : config.statusRetention(), config.cancelRetention(),
+                config.eventsEnabled()));
         return builder.build(streamsProperties);
     }
 

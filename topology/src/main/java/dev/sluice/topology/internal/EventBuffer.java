@@ -38,7 +38,22 @@ final class EventBuffer {
         }
     };
 
+    /** False when the pipeline sends no events ({@code events.enabled=false}): nothing is kept or sent. */
+    private final boolean enabled;
+
+    EventBuffer(boolean enabled) {
+        this.enabled = enabled;
+    }
+
+    /** Whether events are kept and sent; when not, callers need not make them. */
+    boolean enabled() {
+        return enabled;
+    }
+
     void add(JobEvent event) {
+        if (!enabled) {
+            return;
+        }
         JobEventType type = event.getType();
         String jobId = event.getJobId();
         if (type == JobEventType.ACCEPTED) {

@@ -23,13 +23,14 @@ final class Held {
     private final Map<Object, Runnable> spillers = new LinkedHashMap<>();
     private final Map<String, Map<String, ?>> maps = new HashMap<>();
     /** The events the task's stages made and the intake or the collector has still to send. */
-    final EventBuffer events = new EventBuffer();
+    final EventBuffer events;
     /** Each stage's jobs in progress in this task, by stage name; a join's two sides share theirs. */
     private final Map<String, StageProgress> progress = new HashMap<>();
 
-    Held(TaskId task, HeldTasks tasks) {
+    Held(TaskId task, HeldTasks tasks, boolean events) {
         this.task = task;
         this.tasks = tasks;
+        this.events = new EventBuffer(events);
     }
 
     /** The map of what waits for {@code store}, shared by every processor of the task that uses the store. */

@@ -13,10 +13,16 @@ import org.apache.kafka.streams.processor.TaskId;
 final class HeldTasks {
 
     private final Map<TaskId, Held> byTask = new ConcurrentHashMap<>();
+    /** Whether the tasks' stages send events. */
+    private final boolean events;
+
+    HeldTasks(boolean events) {
+        this.events = events;
+    }
 
     /** What the processors of {@code task} hold; call from {@code init}. */
     Held of(TaskId task) {
-        return byTask.computeIfAbsent(task, t -> new Held(t, this));
+        return byTask.computeIfAbsent(task, t -> new Held(t, this, events));
     }
 
     /** Forgets {@code task}'s, once its last processor has closed. */

@@ -92,6 +92,9 @@ final class StageProcessor extends StageNode {
 
     /** Each of {@code outputs} as an OUTPUT event of the job, before the stage finishes it. */
     private void streamed(Flow.Envelope envelope, List<Object> outputs) {
+        if (!held.events.enabled()) {
+            return;
+        }
         long now = context.currentSystemTimeMs();
         int n = outputs.size();
         for (int i = 0; i < n; i++) {

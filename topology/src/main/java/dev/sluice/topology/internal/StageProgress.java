@@ -50,7 +50,9 @@ final class StageProgress {
         if (job == null) {
             job = new Open();
             open.put(jobId, job);
-            events.add(EventBuffer.started(jobId, stage, now));
+            if (events.enabled()) {
+                events.add(EventBuffer.started(jobId, stage, now));
+            }
         }
         return job;
     }
@@ -87,6 +89,9 @@ final class StageProgress {
             return;
         }
         open.remove(jobId);
+        if (!events.enabled()) {
+            return;
+        }
         events.add(EventBuffer.finished(jobId, stage, now, job.parts, job.outputs + outputs, (job.nanos + nanos) / 1_000,
                 job.parts == 1 ? job.note : null));
     }

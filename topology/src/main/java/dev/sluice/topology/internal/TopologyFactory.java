@@ -63,7 +63,7 @@ public final class TopologyFactory {
     /** The jobs cancelled through the control topic, shared by every processor of this topology. */
     private final Cancellations cancellations;
     /** What each task's processors hold while a record is processed, handed to every processor. */
-    private final HeldTasks held = new HeldTasks();
+    private final HeldTasks held;
 
     private TopologyFactory(StreamsBuilder builder, Pipeline pipeline, SluiceTopics topics, Settings settings) {
         this.builder = builder;
@@ -73,6 +73,7 @@ public final class TopologyFactory {
         this.maxResultBytes = settings.maxResultBytes();
         this.meters = settings.meters();
         this.cancellations = new Cancellations(settings.cancelRetention());
+        this.held = new HeldTasks(settings.events());
     }
 
     /**
@@ -87,10 +88,11 @@ public final class TopologyFactory {
      * @param statusRetention how long the status store keeps a job's status, with the main segment; no
      *     store if null
      * @param cancelRetention how long a cancel is remembered
+     * @param events whether jobs' events go to the events topic
      */
     public record Settings(IntakeRules rules, int maxResultBytes, Set<String> segments,
                            BiConsumer<String, Boolean> pauses, MeterRegistry meters, Duration statusRetention,
-                           Duration cancelRetention) {
+                           Duration cancelRetention, boolean events) {
     }
 
     /** Adds the pipeline's segments to {@code builder}. */
