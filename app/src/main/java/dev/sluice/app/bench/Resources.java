@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -42,8 +44,7 @@ record Resources(long rssBytes, long heapBytes, long heapCommittedBytes, long ro
         System.gc();
         MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
         return new Resources(currentRss(), heap.getUsed(), heap.getCommitted(), RocksDbMemory.usage(),
-                ManagementFactory.getThreadMXBean().getThreadCount(), countOpenFiles(), bytesUnder(stateRoot),
-                storeKeys(streams));
+                countThreads(), countOpenFiles(), bytesUnder(stateRoot), storeKeys(streams));
     }
 
     /** Each RocksDB store's estimated keys (Kafka Streams' {@code estimate-num-keys}), summed over its tasks. */
@@ -104,6 +105,23 @@ record Resources(long rssBytes, long heapBytes, long heapCommittedBytes, long ro
         }
         return -1;
     }
+
+    /**
+     * The live threads but the JVM's attach listener, which a diagnostic tool (jcmd, jmap) starts once
+     * it looks into the process: it says nothing of Sluice.
+     */
+    private static int countThreads() {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        int count = 0;
+        for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info != null && !ATTACH_LISTENER.equals(info.getThreadName())) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    private static final String ATTACH_LISTENER = "Attach Listener";
 
     private static int countOpenFiles() {
         try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {

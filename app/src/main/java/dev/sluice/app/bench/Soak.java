@@ -183,19 +183,28 @@ final class Soak {
 
     /**
      * How one resource moved over the settled part of the run: the least-squares line through its
-     * samples there, as a change per hour.
+     * samples there, as a change per hour; and the highest value in its first and in its second half,
+     * {@code hoursBetween} apart (the halves' middles).
      */
-    record Trend(String name, String unit, double first, double last, double mean, double perHour) {
+    record Trend(String name, String unit, double first, double last, double mean, double perHour,
+                 double firstPeak, double lastPeak, double hoursBetween) {
 
-        /** The fitted change over an hour is within {@value #FLAT_SHARE_PER_HOUR} of the mean, or under one unit. */
+        /**
+         * Flat when the fitted change over an hour is within {@value #FLAT_SHARE_PER_HOUR} of the mean (or
+         * under one unit), or when the second half's peak is no higher than the first half's by more than
+         * that allowance over the time between them: a saw-tooth (files merged by compaction) whose
+         * teeth keep their height is flat whatever phase the run ends in, where a line fitted through
+         * two or three teeth can slope either way (each half must span a tooth).
+         */
         boolean flat() {
-            return Math.abs(perHour) <= Math.max(1, FLAT_SHARE_PER_HOUR * Math.abs(mean));
+            double allowance = Math.max(1, FLAT_SHARE_PER_HOUR * Math.abs(mean));
+            return Math.abs(perHour) <= allowance || lastPeak - firstPeak <= allowance * hoursBetween;
         }
 
         static Trend of(String name, String unit, List<Sample> samples, ToDoubleFunction<Resources> value) {
             int n = samples.size();
             if (n == 0) {
-                return new Trend(name, unit, 0, 0, 0, 0);
+                return new Trend(name, unit, 0, 0, 0, 0, 0, 0, 0);
             }
             double meanT = samples.stream().mapToDouble(Sample::seconds).average().orElse(0);
             double meanV = samples.stream().mapToDouble(s -> value.applyAsDouble(s.resources())).average().orElse(0);
@@ -207,8 +216,21 @@ final class Soak {
                 den += dt * dt;
             }
             double perSecond = den == 0 ? 0 : num / den;
+            int half = Math.max(1, n / 2);
+            List<Sample> head = samples.subList(0, half);
+            List<Sample> tail = samples.subList(n - half, n);
+            double hours = (middle(tail) - middle(head)) / 3600;
             return new Trend(name, unit, value.applyAsDouble(samples.get(0).resources()),
-                    value.applyAsDouble(samples.get(n - 1).resources()), meanV, perSecond * 3600);
+                    value.applyAsDouble(samples.get(n - 1).resources()), meanV, perSecond * 3600, peak(head, value),
+                    peak(tail, value), hours);
+        }
+
+        private static double peak(List<Sample> samples, ToDoubleFunction<Resources> value) {
+            return samples.stream().mapToDouble(s -> value.applyAsDouble(s.resources())).max().orElse(0);
+        }
+
+        private static double middle(List<Sample> samples) {
+            return (samples.get(0).seconds() + samples.get(samples.size() - 1).seconds()) / 2;
         }
     }
 
@@ -288,7 +310,8 @@ final class Soak {
             ArrayNode trends = root.putArray("trends");
             for (Trend t : trends()) {
                 trends.addObject().put("name", t.name()).put("unit", t.unit()).put("first", t.first())
-                        .put("last", t.last()).put("mean", t.mean()).put("perHour", t.perHour()).put("flat", t.flat());
+                        .put("last", t.last()).put("mean", t.mean()).put("perHour", t.perHour())
+                        .put("firstHalfPeak", t.firstPeak()).put("secondHalfPeak", t.lastPeak()).put("flat", t.flat());
             }
             json.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), root);
         }

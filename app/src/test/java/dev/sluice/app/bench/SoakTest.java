@@ -59,6 +59,26 @@ class SoakTest {
     }
 
     @Test
+    void shouldCallASawToothFlatWhateverItsPhaseUnlessItsTeethRise() {
+        // the state directory between merges: 20 MiB up to 50 and back, every ten minutes, over 20 minutes
+        // ending half-way up a tooth, where a fitted line slopes upwards
+        List<Soak.Sample> level = new ArrayList<>();
+        List<Soak.Sample> rising = new ArrayList<>();
+        for (int i = 0; i < 150; i++) {
+            double tooth = 20 + (i % 60) * 0.5;
+            level.add(new Soak.Sample(i * 10.0, new Resources(0, 0, 0, 0, 40, 100, (long) (tooth * (1 << 20)), Map.of())));
+            double leak = tooth + i * 0.1; // 36 MiB an hour more, under the teeth
+            rising.add(new Soak.Sample(i * 10.0, new Resources(0, 0, 0, 0, 40, 100, (long) (leak * (1 << 20)), Map.of())));
+        }
+        Soak.Trend teeth = Soak.Trend.of("state directory", "MiB", level, r -> r.stateBytes() / (1024.0 * 1024.0));
+        assertThat(Math.abs(teeth.perHour())).as("the fitted slope alone says it moves")
+                .isGreaterThan(0.05 * teeth.mean());
+        assertThat(teeth.flat()).isTrue();
+        assertThat(Soak.Trend.of("state directory", "MiB", rising, r -> r.stateBytes() / (1024.0 * 1024.0)).flat())
+                .isFalse();
+    }
+
+    @Test
     void shouldCarryASampleAcrossAsOneLine() {
         Resources sample = new Resources(512L << 20, 80L << 20, 256L << 20, -1, 71, 230, 9L << 20, Map.of("sluice.status", 4096L,
                 "bulk.assemble-parts", 123L));
