@@ -63,6 +63,12 @@ public final class Bench {
     static final List<String> LATENCY_CASES = List.of("sluice.passthrough", "sluice.ingest");
     /** Records each of the pass-through and the floors runs in the warm-up. */
     static final int WARM_UP_RECORDS = 5_000;
+    /** The plain loop of the ingest stages, which runs once: no guarantee applies. */
+    static final String LIMIT_INGEST = "limit.ingest";
+    /** Sluice's ingest graph with its events (and so its status store) off. */
+    static final String INGEST_BARE = "sluice.ingest.bare";
+    /** The guarantee column of a case that has none. */
+    static final String NO_GUARANTEE = "-";
     /** The cases that read the input limit.produce writes. */
     private static final List<String> SHARED_INPUT = List.of("limit.consume", "floor.bytes", "floor.avro",
             "sluice.passthrough");
@@ -92,8 +98,9 @@ public final class Bench {
         this.progress = progress;
         this.workload = Workload.of(settings.documentBytes());
         this.stateRoot = Files.createTempDirectory("sluice-bench-");
-        this.steps = GUARANTEES.size() * (int) (BenchSettings.CASES.stream().filter(settings::runs).count()
-                + LATENCY_CASES.stream().filter(settings::runs).count());
+        this.steps = GUARANTEES.size() * (int) (BenchSettings.CASES.stream().filter(settings::runs)
+                .filter(c -> !c.equals(LIMIT_INGEST)).count() + LATENCY_CASES.stream().filter(settings::runs).count())
+                + (settings.runs(LIMIT_INGEST) ? 1 : 0);
     }
 
     BenchReport run() throws Exception {
@@ -106,6 +113,9 @@ public final class Bench {
         try {
             createTopics(plannedTopics());
             warmUp();
+            if (settings.runs(LIMIT_INGEST)) {
+                cases.add(limitIngest());
+            }
             for (String guarantee : GUARANTEES) {
                 // one input per guarantee, Sluice's jobs topic, read by every case but the ingest graph's
                 String prefix = topic("sluice.passthrough", guarantee, "sluice");
@@ -127,11 +137,31 @@ public final class Bench {
                     cases.add(floorCase("floor.avro", guarantee, input));
                 }
                 if (settings.runs("sluice.passthrough")) {
-                    cases.add(report(sluiceCase("sluice.passthrough", guarantee, prefix, "passthrough", records, false)));
+                    cases.add(report(sluiceCase("sluice.passthrough", guarantee, prefix, "passthrough", records,
+                            inputBytes)));
                 }
-                if (settings.runs("sluice.ingest")) {
-                    cases.add(report(sluiceCase("sluice.ingest", guarantee, topic("sluice.ingest", guarantee, "sluice"),
-                            "ingest", settings.ingestJobs(), true)));
+                int jobs = settings.ingestJobs();
+                if (settings.runs("floor.ingest") || settings.runs("sluice.ingest")) {
+                    // one input of jobs for both, each read from the start under an application id of its own
+                    String ingestPrefix = topic("sluice.ingest", guarantee, "sluice");
+                    SluiceTopics ingest = prepareSluice(ingestPrefix, "ingest");
+                    long bytes = fill(ingest.jobs().name(), "ingest", jobs, false);
+                    if (settings.runs("floor.ingest")) {
+                        String out = topic("floor.ingest", guarantee, "out");
+                        cases.add(report(timeApplication("floor.ingest", guarantee, out, jobs, bytes, inWorker(floors,
+                                "floor.ingest", guarantee, topic("floor.ingest", guarantee, "app"), ingest.jobs().name(),
+                                out))));
+                    }
+                    if (settings.runs("sluice.ingest")) {
+                        cases.add(report(sluiceCase("sluice.ingest", guarantee, ingestPrefix, "ingest", jobs, bytes)));
+                    }
+                }
+                if (settings.runs(INGEST_BARE)) {
+                    // the same jobs, in topics of its own: its results must not meet the other case's
+                    String barePrefix = topic(INGEST_BARE, guarantee, "sluice");
+                    SluiceTopics bare = prepareSluice(barePrefix, "ingest");
+                    long bytes = fill(bare.jobs().name(), "ingest", jobs, false);
+                    cases.add(report(sluiceCase(INGEST_BARE, guarantee, barePrefix, BenchWorker.INGEST_BARE, jobs, bytes)));
                 }
             }
             for (String name : LATENCY_CASES) {
@@ -139,7 +169,7 @@ public final class Bench {
                     continue;
                 }
                 for (String guarantee : GUARANTEES) {
-                    latencies.add(latency(name, guarantee));
+                    latencies.add(latency(name, guarantee, sustainedRate(cases, name, guarantee)));
                 }
             }
         } finally {
@@ -187,12 +217,14 @@ public final class Bench {
         long bytes = fill(pass.jobs().name(), "warm-up", records, false);
         CompletableFuture<List<BenchReport.Case>> floorRuns = CompletableFuture.supplyAsync(() -> {
             List<BenchReport.Case> runs = new ArrayList<>();
-            for (String floor : List.of("floor.avro", "floor.bytes")) {
+            for (String floor : List.of("floor.ingest", "floor.avro", "floor.bytes")) {
                 String name = "warm-up." + floor;
                 String out = topic(name, guarantee, "out");
+                boolean ingesting = floor.equals("floor.ingest");
                 try {
-                    runs.add(timeApplication(name, guarantee, out, records, bytes, inWorker(floors, floor, guarantee,
-                            topic(name, guarantee, "app"), pass.jobs().name(), out)));
+                    runs.add(timeApplication(name, guarantee, out, ingesting ? jobs : records, ingesting ? 0 : bytes,
+                            inWorker(floors, floor, guarantee, topic(name, guarantee, "app"),
+                                    (ingesting ? ingest : pass).jobs().name(), out)));
                 } catch (Exception e) {
                     runs.add(BenchReport.Case.failed(name, guarantee, 0, e.toString()));
                 }
@@ -252,6 +284,17 @@ public final class Bench {
         return report(BenchReport.Case.timed("limit.consume", guarantee, count, bytes, seconds));
     }
 
+    /**
+     * The ingest stages in a plain loop on one thread of the floors' JVM, as many jobs as the ingest
+     * cases run (and as many again before, to warm up): the cost of the work itself.
+     */
+    private BenchReport.Case limitIngest() throws Exception {
+        IngestBaseline.Measured loop = floors.limitIngest(settings.ingestJobs(), settings.documentBytes());
+        double seconds = loop.wallNanos() / 1e9;
+        return report(BenchReport.Case.timed(LIMIT_INGEST, NO_GUARANTEE, loop.jobs(), loop.resultBytes(), seconds)
+                .withCpu(loop.cpuNanos() / 1e3 / loop.jobs()));
+    }
+
     // ---------------------------------------------------------------------------------- the floor
 
     private BenchReport.Case floorCase(String name, String guarantee, String in) throws Exception {
@@ -291,15 +334,22 @@ public final class Bench {
         List<String> names = new ArrayList<>(sluiceTopicNames(topic("warm-up.ingest", eos, "sluice"), "ingest"));
         names.addAll(sluiceTopicNames(topic("warm-up.passthrough", eos, "sluice"), "passthrough"));
         names.add(topic("warm-up.floor.avro", eos, "out"));
+        names.add(topic("warm-up.floor.ingest", eos, "out"));
         names.add(topic("warm-up.floor.bytes", eos, "out"));
         for (String guarantee : GUARANTEES) {
             if (settings.runs("limit.produce") || SHARED_INPUT.stream().anyMatch(settings::runs)) {
                 names.add(SluiceTopics.create(topic("sluice.passthrough", guarantee, "sluice"), serdes).jobs().name());
             }
-            for (String floor : List.of("floor.bytes", "floor.avro")) {
+            for (String floor : List.of("floor.bytes", "floor.avro", "floor.ingest")) {
                 if (settings.runs(floor)) {
                     names.add(topic(floor, guarantee, "out"));
                 }
+            }
+            if (settings.runs("floor.ingest")) {
+                names.addAll(sluiceTopicNames(topic("sluice.ingest", guarantee, "sluice"), "ingest"));
+            }
+            if (settings.runs(INGEST_BARE)) {
+                names.addAll(sluiceTopicNames(topic(INGEST_BARE, guarantee, "sluice"), "ingest"));
             }
             if (settings.runs("sluice.passthrough")) {
                 names.addAll(sluiceTopicNames(topic("sluice.passthrough", guarantee, "sluice"), "passthrough"));
@@ -332,11 +382,10 @@ public final class Bench {
         };
     }
 
-    /** A Sluice case over its jobs topic: filled here when {@code fill}, else by limit.produce. */
+    /** A Sluice case over its jobs topic, filled beforehand with {@code records} jobs of {@code bytes}. */
     private BenchReport.Case sluiceCase(String name, String guarantee, String prefix, String pipeline, int records,
-                                        boolean fill) throws Exception {
+                                        long bytes) throws Exception {
         SluiceTopics topics = prepareSluice(prefix, pipeline);
-        long bytes = fill ? fill(topics.jobs().name(), name, records, false) : inputBytes;
         return timeApplication(name, guarantee, topics.results().name(), records, bytes,
                 inWorker(sluice, pipeline, guarantee, prefix));
     }
@@ -364,12 +413,24 @@ public final class Bench {
 
     // ---------------------------------------------------------------------------------- latency
 
-    private BenchReport.Latency latency(String name, String guarantee) throws Exception {
+    /**
+     * The rate of a latency run: half what the case did in this run's throughput case, so that it
+     * measures latency and not a growing backlog, and at most {@code --latency-rate} (1,000 jobs/s);
+     * that rate itself where the throughput case did not run.
+     */
+    int sustainedRate(List<BenchReport.Case> cases, String name, String guarantee) {
+        int most = settings.latencyRate();
+        return cases.stream().filter(c -> c.name().equals(name) && c.guarantee().equals(guarantee)
+                        && c.failure() == null).findFirst()
+                .map(c -> (int) Math.max(1, Math.min(most, Math.floor(c.recordsPerSecond() / 2 / 10) * 10)))
+                .orElse(most);
+    }
+
+    private BenchReport.Latency latency(String name, String guarantee, int rate) throws Exception {
         String prefix = topic(name, guarantee, "latency");
         String pipeline = name.equals("sluice.ingest") ? "ingest" : "passthrough";
         SluiceTopics topics = prepareSluice(prefix, pipeline);
         Histogram histogram = new Histogram(TimeUnit.MINUTES.toMicros(10), 3);
-        int rate = settings.latencyRate();
         int warmUp = rate * settings.latencyWarmUpSeconds();
         int total = rate * settings.latencySeconds();
         // results are counted as they come and not kept: 35,000 ingest results would fill the heap
@@ -423,8 +484,9 @@ public final class Bench {
         }
         step++;
         long now = System.nanoTime();
-        progress.printf(Locale.ROOT, "[%2d/%d] latency %-18s %-16s p50 %7.1f ms  p99 %7.1f ms  max %7.1f ms   (step %.0f s)%s%n",
-                step, steps, name, guarantee, latency.p50Ms(), latency.p99Ms(), latency.maxMs(), (now - lastStep) / 1e9,
+        progress.printf(Locale.ROOT, "[%2d/%d] latency %-18s %-16s at %,d/s: p50 %7.1f ms  p99 %7.1f ms  max %7.1f ms"
+                + "   (step %.0f s)%s%n", step, steps, name, guarantee, rate, latency.p50Ms(), latency.p99Ms(),
+                latency.maxMs(), (now - lastStep) / 1e9,
                 failure == null ? "" : "  FAILED: " + failure);
         lastStep = now;
         progress.flush();

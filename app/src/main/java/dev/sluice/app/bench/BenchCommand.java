@@ -9,6 +9,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.LocalDate;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -27,9 +28,12 @@ import picocli.CommandLine.Spec;
             "Under at_least_once and exactly_once_v2, on topics of the same partitions and the same records: the"
                     + " raw producer and consumer (the limit), hand-written Kafka Streams pass-throughs of bytes and"
                     + " of Avro (the floor), Sluice's pass-through mode (all reading the one input the producer"
-                    + " wrote) and its ingest graph (on a fortieth as many jobs: each is several chunks through six"
-                    + " stages), after a short uncounted warm-up. Then submit-to-result latency at a fixed rate through the job client, after a"
-                    + " warm-up at that rate that is not counted, and memory.",
+                    + " wrote); then, on a fortieth as many jobs (each is several chunks through six stages), the"
+                    + " ingest stages in a plain loop on one thread (the limit), as a hand-written Kafka Streams"
+                    + " application (the floor) and as Sluice's ingest graph; all after a short uncounted warm-up."
+                    + " Then submit-to-result latency through the job client at a rate each case sustains, after a"
+                    + " warm-up at that rate that is not counted, and memory; then Sluice's ratios to the floors and"
+                    + " the limit, each beside its target.",
             "",
             "The broker runs in a process of its own (KRaft, 127.0.0.1) unless --bootstrap names a cluster."
                     + " The floors run in a JVM of their own, and so do Sluice's applications, whose peak RSS and"
@@ -65,7 +69,8 @@ public final class BenchCommand implements Callable<Integer> {
     int documentBytes;
 
     @Option(names = "--latency-rate", paramLabel = "JOBS/S", defaultValue = "1000",
-            description = "Jobs per second in the latency runs (default: ${DEFAULT-VALUE}).")
+            description = "Most jobs per second in the latency runs (default: ${DEFAULT-VALUE}); each runs at half"
+                    + " what its case did in this run's throughput case where that is less, and says which rate.")
     int latencyRate;
 
     @Option(names = "--latency-seconds", paramLabel = "S", defaultValue = "30",
@@ -74,7 +79,8 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--cases", paramLabel = "NAME", split = ",",
             description = "Only these cases (and their latency runs, for the Sluice ones): limit.produce,"
-                    + " limit.consume, floor.bytes, floor.avro, sluice.passthrough, sluice.ingest (default: all).")
+                    + " limit.consume, limit.ingest, floor.bytes, floor.avro, floor.ingest, sluice.passthrough,"
+                    + " sluice.ingest (default: all).")
     List<String> cases = List.of();
 
     @Option(names = "--app-java-options", paramLabel = "OPTIONS", defaultValue = "-Xmx256m",
@@ -95,6 +101,11 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.")
     Path json;
+
+    @Option(names = "--markdown", paramLabel = "FILE", description = "Also write the tables as Markdown, with the"
+            + " commit, the date and the machine: between the lines " + PageTables.BEGIN + " and " + PageTables.END
+            + " of FILE where it has them (docs/performance.md does), else as the whole file.")
+    Path markdown;
 
     @Override
     public Integer call() throws Exception {
@@ -137,6 +148,11 @@ public final class BenchCommand implements Callable<Integer> {
             if (json != null) {
                 report.writeJson(json);
                 err.println("bench: wrote " + json);
+            }
+            if (markdown != null) {
+                String command = "sluice bench " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+                PageTables.write(markdown, report.markdown(command, PageTables.commit(), LocalDate.now().toString()));
+                err.println("bench: wrote the tables to " + markdown);
             }
             boolean failed = report.cases().stream().anyMatch(c -> c.failure() != null)
                     || report.latency().stream().anyMatch(l -> l.failure() != null);

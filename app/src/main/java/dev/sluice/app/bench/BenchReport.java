@@ -6,6 +6,7 @@ import com.sun.management.OperatingSystemMXBean;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -53,7 +54,27 @@ record BenchReport(Machine machine, List<Case> cases, List<Latency> latency, Mem
     /** Submit-to-result latency of one pipeline at a fixed rate. */
     record Latency(String name, String guarantee, int rate, int jobs, double p50Ms, double p90Ms, double p99Ms,
                    double maxMs, String failure) {
+
+        /** The p99 it must not pass, in milliseconds, or -1 where there is no target. */
+        double targetP99Ms() {
+            return LATENCY_TARGETS.getOrDefault(name + "/" + guarantee, -1.0);
+        }
+
+        /** Its target and whether it was met, or "" where there is none. */
+        String describeTarget() {
+            double target = targetP99Ms();
+            return target < 0 || failure != null ? "" : String.format(Locale.ROOT, "p99 <= %.0f ms: %s", target,
+                    p99Ms <= target ? "met" : "MISSED");
+        }
     }
+
+    /** The p99 each latency case must stay under, by {@code name/guarantee}. */
+    static final Map<String, Double> LATENCY_TARGETS = Map.of(
+            "sluice.passthrough/at_least_once", 25.0, "sluice.passthrough/exactly_once_v2", 150.0,
+            "sluice.ingest/at_least_once", 50.0, "sluice.ingest/exactly_once_v2", 250.0);
+
+    /** The peak RSS Sluice's JVM must stay under, in MiB. */
+    static final double RSS_TARGET_MIB = 400;
 
     /** Peaks of the JVM that ran Sluice's applications, started with {@code javaOptions}; -1 if unknown. */
     record Memory(double peakRssMb, double peakHeapMb, String javaOptions) {
@@ -81,37 +102,143 @@ record BenchReport(Machine machine, List<Case> cases, List<Latency> latency, Mem
                 sb.append(String.format(Locale.ROOT, "%-20s %-16s FAILED: %s%n", c.name(), c.guarantee(), c.failure()));
             }
         }
-        sb.append('\n');
-        for (String guarantee : Bench.GUARANTEES) {
-            sb.append(ratio("sluice.passthrough / floor.avro ", "sluice.passthrough", "floor.avro", guarantee));
-            sb.append(ratio("sluice.passthrough / floor.bytes", "sluice.passthrough", "floor.bytes", guarantee));
+        List<Ratio> ratios = ratios();
+        if (!ratios.isEmpty()) {
+            sb.append(String.format(Locale.ROOT, "%n%-34s %-16s %9s %11s  %s%n", "ratio", "guarantee", "records/s",
+                    "CPU/record", "target"));
+            for (Ratio r : ratios) {
+                sb.append(r.failure() != null
+                        ? String.format(Locale.ROOT, "%-34s %-16s  n/a (%s)%n", r.label(), r.guarantee(), r.failure())
+                        : String.format(Locale.ROOT, "%-34s %-16s %9.2f %11s  %s%n", r.label(), r.guarantee(),
+                                r.rate(), r.cpu() < 0 ? "-" : String.format(Locale.ROOT, "%.2f", r.cpu()),
+                                r.target().describe(r)));
+            }
         }
-        sb.append(String.format(Locale.ROOT, "%n%-20s %-16s %6s %9s %9s %9s %9s%n", "latency", "guarantee", "rate/s",
-                "p50 ms", "p90 ms", "p99 ms", "max ms"));
+        sb.append(String.format(Locale.ROOT, "%n%-20s %-16s %6s %9s %9s %9s %9s  %s%n", "latency", "guarantee",
+                "rate/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "target"));
         for (Latency l : latency) {
-            sb.append(String.format(Locale.ROOT, "%-20s %-16s %6d %9.1f %9.1f %9.1f %9.1f%s%n", l.name(), l.guarantee(),
-                    l.rate(), l.p50Ms(), l.p90Ms(), l.p99Ms(), l.maxMs(), l.failure() == null ? "" : "  FAILED: " + l.failure()));
+            sb.append(String.format(Locale.ROOT, "%-20s %-16s %6d %9.1f %9.1f %9.1f %9.1f  %s%n", l.name(), l.guarantee(),
+                    l.rate(), l.p50Ms(), l.p90Ms(), l.p99Ms(), l.maxMs(),
+                    l.failure() == null ? l.describeTarget() : "FAILED: " + l.failure()));
         }
         sb.append(String.format(Locale.ROOT, "%nmemory of the Sluice side (its own JVM, java %s; the load clients, floors"
-                + " and broker run apart): ", memory.javaOptions()));
-        sb.append(memory.peakRssMb() < 0 ? String.format("not measured%n") : String.format(Locale.ROOT,
-                "peak RSS %.0f MiB, peak heap %.0f MiB%n", memory.peakRssMb(), memory.peakHeapMb()));
+                + " and broker run apart): %s%n", memory.javaOptions(), memoryText()));
         return sb.toString();
     }
 
-    private String ratio(String label, String top, String bottom, String guarantee) {
-        Optional<Case> a = find(top, guarantee);
-        Optional<Case> b = find(bottom, guarantee);
-        boolean ran = cases.stream().anyMatch(c -> c.guarantee().equals(guarantee) && c.name().equals(top))
-                && cases.stream().anyMatch(c -> c.guarantee().equals(guarantee) && c.name().equals(bottom));
-        if (!ran) {
-            return "";
+    private String memoryText() {
+        return memory.peakRssMb() < 0 ? "not measured" : String.format(Locale.ROOT,
+                "peak RSS %.0f MiB (target <= %.0f MiB: %s), peak heap %.0f MiB", memory.peakRssMb(), RSS_TARGET_MIB,
+                memory.peakRssMb() <= RSS_TARGET_MIB ? "met" : "MISSED", memory.peakHeapMb());
+    }
+
+    /**
+     * The tables as Markdown, for the performance page: where and when they were measured ({@code
+     * commit}, {@code date}, the machine) and by which {@code command}, the cases, the ratios with
+     * their targets, the latency and the memory.
+     */
+    String markdown(String command, String commit, String date) {
+        StringBuilder md = new StringBuilder();
+        md.append(String.format(Locale.ROOT, "Measured by `%s` at commit `%s` on %s: %s (%s), %d cores, %,d MiB,"
+                        + " %s, Kafka %s; %d partitions, %,d-byte documents, %,d records per case.%n%n", command, commit,
+                date, machine.os(), machine.arch(), machine.cores(), machine.memoryMb(), machine.java(), machine.kafka(),
+                machine.partitions(), machine.documentBytes(), machine.records()));
+        md.append("| case | guarantee | records | records/s | MB/s | CPU us/record |\n");
+        md.append("| --- | --- | ---: | ---: | ---: | ---: |\n");
+        for (Case c : cases) {
+            md.append(c.failure() != null
+                    ? String.format(Locale.ROOT, "| %s | %s | %,d | FAILED: %s | | |%n", c.name(), c.guarantee(),
+                            c.records(), c.failure())
+                    : String.format(Locale.ROOT, "| %s | %s | %,d | %,.0f | %.1f | %s |%n", c.name(), c.guarantee(),
+                            c.records(), c.recordsPerSecond(), c.mbPerSecond(), c.cpuUsPerRecord() < 0 ? "-"
+                                    : String.format(Locale.ROOT, "%,.1f", c.cpuUsPerRecord())));
         }
-        if (a.isEmpty() || b.isEmpty()) {
-            return String.format(Locale.ROOT, "%s  %-16s  n/a (a case failed)%n", label, guarantee);
+        List<Ratio> ratios = ratios();
+        if (!ratios.isEmpty()) {
+            md.append("\n| ratio | guarantee | records/s | CPU per record | target |\n");
+            md.append("| --- | --- | ---: | ---: | --- |\n");
+            for (Ratio r : ratios) {
+                md.append(r.failure() != null
+                        ? String.format(Locale.ROOT, "| %s | %s | n/a (%s) | | |%n", r.label(), r.guarantee(), r.failure())
+                        : String.format(Locale.ROOT, "| %s | %s | %.2f | %s | %s |%n", r.label(), r.guarantee(),
+                                r.rate(), r.cpu() < 0 ? "-" : String.format(Locale.ROOT, "%.2f", r.cpu()),
+                                r.target().describe(r)));
+            }
         }
-        return String.format(Locale.ROOT, "%s  %-16s  %.2f%n", label, guarantee,
-                a.get().recordsPerSecond() / b.get().recordsPerSecond());
+        if (!latency.isEmpty()) {
+            md.append("\n| latency | guarantee | rate/s | p50 ms | p90 ms | p99 ms | max ms | target |\n");
+            md.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |\n");
+            for (Latency l : latency) {
+                md.append(String.format(Locale.ROOT, "| %s | %s | %,d | %.1f | %.1f | %.1f | %.1f | %s |%n", l.name(),
+                        l.guarantee(), l.rate(), l.p50Ms(), l.p90Ms(), l.p99Ms(), l.maxMs(),
+                        l.failure() == null ? l.describeTarget() : "FAILED: " + l.failure()));
+            }
+        }
+        md.append(String.format(Locale.ROOT, "%nMemory of Sluice's JVM (`java %s`; the load clients, the floors and the"
+                + " broker run apart): %s.%n", memory.javaOptions(), memoryText()));
+        return md.toString();
+    }
+
+    /**
+     * What a ratio must be: its records/s ({@code cpu} false) or its CPU per record ({@code cpu} true)
+     * at least or at most {@code bound}.
+     */
+    record Target(String top, String bottom, boolean cpu, boolean atLeast, double bound) {
+
+        boolean met(Ratio r) {
+            double value = cpu ? r.cpu() : r.rate();
+            return atLeast ? value >= bound : value <= bound;
+        }
+
+        String describe(Ratio r) {
+            return String.format(Locale.ROOT, "%s %s %.2f: %s", cpu ? "CPU" : "records/s", atLeast ? ">=" : "<=", bound,
+                    met(r) ? "met" : "MISSED");
+        }
+    }
+
+    /** Sluice's ratios to the floors and the limit, and the target each must meet. */
+    static final List<Target> TARGETS = List.of(
+            new Target("sluice.passthrough", "floor.avro", false, true, 1.2),
+            new Target("sluice.passthrough", "floor.bytes", false, true, 1.0),
+            new Target("sluice.ingest", "floor.ingest", false, true, 0.8),
+            new Target(Bench.INGEST_BARE, "floor.ingest", false, true, 0.95),
+            new Target("sluice.ingest", "limit.ingest", true, false, 2.0));
+
+    /**
+     * One case over another in the same guarantee (or over a case that has none): its records/s and
+     * its CPU per record as ratios ({@code cpu} -1 where either has no CPU figure); {@code failure}
+     * says why there are none.
+     */
+    record Ratio(String label, String guarantee, double rate, double cpu, Target target, String failure) {
+    }
+
+    /** Every ratio of {@link #TARGETS} whose two cases ran, per guarantee. */
+    List<Ratio> ratios() {
+        List<Ratio> ratios = new ArrayList<>();
+        for (String guarantee : Bench.GUARANTEES) {
+            for (Target t : TARGETS) {
+                String under = ran(t.bottom(), guarantee) ? guarantee : Bench.NO_GUARANTEE;
+                if (!ran(t.top(), guarantee) || !ran(t.bottom(), under)) {
+                    continue;
+                }
+                String label = t.top() + " / " + t.bottom();
+                Optional<Case> a = find(t.top(), guarantee);
+                Optional<Case> b = find(t.bottom(), under);
+                if (a.isEmpty() || b.isEmpty()) {
+                    ratios.add(new Ratio(label, guarantee, 0, 0, t, "a case failed"));
+                    continue;
+                }
+                double cpu = a.get().cpuUsPerRecord() < 0 || b.get().cpuUsPerRecord() <= 0 ? -1
+                        : a.get().cpuUsPerRecord() / b.get().cpuUsPerRecord();
+                ratios.add(new Ratio(label, guarantee, a.get().recordsPerSecond() / b.get().recordsPerSecond(), cpu,
+                        t, null));
+            }
+        }
+        return ratios;
+    }
+
+    private boolean ran(String name, String guarantee) {
+        return cases.stream().anyMatch(c -> c.name().equals(name) && c.guarantee().equals(guarantee));
     }
 
     /** Writes the JSON form to {@code file}. */
@@ -131,6 +258,22 @@ record BenchReport(Machine machine, List<Case> cases, List<Latency> latency, Mem
             if (c.failure() != null) {
                 m.put("failed", c.failure());
             }
+            return m;
+        }).toList());
+        json.put("ratios", ratios().stream().map(r -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("ratio", r.label());
+            m.put("guarantee", r.guarantee());
+            if (r.failure() != null) {
+                m.put("failed", r.failure());
+                return m;
+            }
+            m.put("records_per_s", Math.round(r.rate() * 100.0) / 100.0);
+            if (r.cpu() >= 0) {
+                m.put("cpu_per_record", Math.round(r.cpu() * 100.0) / 100.0);
+            }
+            m.put("target", r.target().describe(r));
+            m.put("met", r.target().met(r));
             return m;
         }).toList());
         json.put("latency", latency.stream().map(l -> {

@@ -12,8 +12,8 @@ record BenchSettings(int records, int partitions, short replicationFactor, int d
                      int latencySeconds, boolean quick, Set<String> cases, List<String> appJavaOptions) {
 
     /** Every case's name, in the order the benchmark runs them. */
-    static final List<String> CASES = List.of("limit.produce", "limit.consume", "floor.bytes",
-            "floor.avro", "sluice.passthrough", "sluice.ingest");
+    static final List<String> CASES = List.of("limit.produce", "limit.consume", "limit.ingest", "floor.bytes",
+            "floor.avro", "floor.ingest", "sluice.passthrough", "sluice.ingest", "sluice.ingest.bare");
 
     BenchSettings {
         cases = Set.copyOf(cases);

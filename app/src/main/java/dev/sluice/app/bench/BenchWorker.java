@@ -46,16 +46,18 @@ import org.apache.kafka.streams.kstream.Produced;
  * measured alone. It takes commands, one line each on standard input:
  *
  * <pre>
- * start floor.bytes|floor.avro GUARANTEE APPLICATION_ID IN OUT
- * start passthrough|ingest GUARANTEE PREFIX [WINDOW_MS]
+ * start floor.bytes|floor.avro|floor.ingest GUARANTEE APPLICATION_ID IN OUT
+ * start passthrough|ingest|ingest.bare GUARANTEE PREFIX [WINDOW_MS]
  *                                        a Sluice application over the topics of PREFIX; WINDOW_MS, if
  *                                        given, for its duplicate window, status and cancel retention
+ * limit.ingest JOBS DOCUMENT_BYTES     the ingest stages in a plain loop on one thread
  * cpu
  * sample
  * stop
  * </pre>
  *
  * <p>It answers {@code sluice-worker running} once the application is RUNNING,
+ * {@code sluice-worker limit JOBS WALL_NANOS CPU_NANOS RESULT_BYTES} with what the loop took,
  * {@code sluice-worker cpu NANOS} with the CPU time this JVM has used so far,
  * {@code sluice-worker sample ...} with its resources now (see {@link Resources}), and
  * {@code sluice-worker stopped} once the application is closed. When its input closes it answers
@@ -67,9 +69,17 @@ public final class BenchWorker {
     static final String ANSWER = "sluice-worker ";
     /** The registry both JVMs use: the same schema has the same id in each. */
     static final String REGISTRY = "mem://bench";
+    /** The topics whose subjects name the schemas of jobs and results in both JVMs. */
+    static final String JOBS_TOPIC = "bench.jobs";
+    static final String RESULTS_TOPIC = "bench.results";
+    /** floor.ingest's commit interval under both guarantees: exactly_once_v2's default. */
+    static final int FLOOR_COMMIT_INTERVAL_MS = 100;
+    /** The ingest pipeline with {@code events.enabled=false}: no events, no status store. */
+    static final String INGEST_BARE = "ingest.bare";
     /** The pipelines the benchmark measures, by the name the parent sends. */
     static final Map<String, Supplier<Pipeline>> PIPELINES = Map.of(
-            "passthrough", Pipeline::passThrough, "ingest", BuiltinStages::ingest);
+            "passthrough", Pipeline::passThrough, "ingest", BuiltinStages::ingest, INGEST_BARE, BuiltinStages::ingest);
+
 
     private BenchWorker() {
     }
@@ -99,6 +109,8 @@ public final class BenchWorker {
                 }
                 case "sample" -> out.println(ANSWER + "sample " + Resources.now(stateRoot,
                         app == null ? List.of() : app.streams()).line());
+                case "limit.ingest" -> out.println(ANSWER + "limit " + limitIngest(Integer.parseInt(words.get(1)),
+                        Integer.parseInt(words.get(2)), serdes));
                 case "cpu" -> out.println(ANSWER + "cpu " + ((OperatingSystemMXBean)
                         ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime());
                 case "stop" -> {
@@ -143,8 +155,11 @@ public final class BenchWorker {
         String guarantee = args.get(1);
         String id = args.get(2);
         if (PIPELINES.containsKey(kind)) {
-            Map<String, Object> windows = args.size() > 3 ? windowed(Long.parseLong(args.get(3))) : Map.of();
-            SluiceRunner runner = SluiceRunner.start(config(bootstrap, partitions, id, guarantee, windows),
+            Map<String, Object> more = new HashMap<>(args.size() > 3 ? windowed(Long.parseLong(args.get(3))) : Map.of());
+            if (kind.equals(INGEST_BARE)) {
+                more.put(SluiceConfig.EVENTS_ENABLED_CONFIG, "false");
+            }
+            SluiceRunner runner = SluiceRunner.start(config(bootstrap, partitions, id, guarantee, more),
                     PIPELINES.get(kind).get(), Map.of(StreamsConfig.STATE_DIR_CONFIG, stateRoot.resolve(id).toString()));
             List<KafkaStreams> all = new ArrayList<>();
             all.add(runner.streams(SluiceTopology.MAIN));
@@ -159,11 +174,35 @@ public final class BenchWorker {
         Topology topology = switch (kind) {
             case "floor.bytes" -> floorBytes(args.get(3), args.get(4));
             case "floor.avro" -> floorAvro(args.get(3), args.get(4), serdes);
+            case "floor.ingest" -> new IngestBaseline().floor(args.get(3), args.get(4), serdes);
             default -> throw new IllegalArgumentException("no application " + kind);
         };
+        if (kind.equals("floor.ingest")) {
+            // its aggregate's cache sends the results on at each commit: at_least_once's 30 s would hold them
+            props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, FLOOR_COMMIT_INTERVAL_MS);
+        }
         KafkaStreams streams = new KafkaStreams(topology, props);
         streams.start();
         return new App(streams::state, () -> streams.close(Duration.ofSeconds(30)), List.of(streams));
+    }
+
+    /**
+     * The ingest pipeline's stages in a plain loop on this thread over {@code jobs} encoded jobs of
+     * {@code documentBytes}, decoded and encoded as results: run once to warm up, then measured.
+     * Answers {@code JOBS WALL_NANOS CPU_NANOS RESULT_BYTES}.
+     */
+    private static String limitIngest(int jobs, int documentBytes, AvroSerdes serdes) throws IOException {
+        Workload workload = Workload.of(documentBytes);
+        Serde<Job> jobSerde = serdes.valueSerde(Job.class);
+        Serde<JobResult> resultSerde = serdes.valueSerde(JobResult.class);
+        List<byte[]> input = new ArrayList<>(jobs);
+        for (int i = 0; i < jobs; i++) {
+            input.add(jobSerde.serializer().serialize(JOBS_TOPIC, workload.job("limit-" + i)));
+        }
+        IngestBaseline baseline = new IngestBaseline();
+        baseline.loop(input, jobSerde, resultSerde, RESULTS_TOPIC);
+        IngestBaseline.Measured measured = baseline.loop(input, jobSerde, resultSerde, RESULTS_TOPIC);
+        return measured.jobs() + " " + measured.wallNanos() + " " + measured.cpuNanos() + " " + measured.resultBytes();
     }
 
     /** The engine's floor: bytes in, the same bytes out, nothing deserialized. */
@@ -193,8 +232,8 @@ public final class BenchWorker {
      */
     static void registerSchemas() {
         InMemorySchemaRegistry registry = InMemorySchemaRegistry.scope(REGISTRY.substring("mem://".length()));
-        registry.register("bench.jobs-value", Job.getClassSchema());
-        registry.register("bench.results-value", JobResult.getClassSchema());
+        registry.register(JOBS_TOPIC + "-value", Job.getClassSchema());
+        registry.register(RESULTS_TOPIC + "-value", JobResult.getClassSchema());
     }
 
     /**
@@ -261,6 +300,13 @@ public final class BenchWorker {
         /** Starts an application (see the class's commands) and returns once it is RUNNING. */
         void startApplication(String kind, String guarantee, String... args) throws Exception {
             expect("start " + kind + " " + guarantee + " " + String.join(" ", args), "running");
+        }
+
+        /** Runs the ingest stages in a plain loop in the worker (see {@link IngestBaseline#loop}). */
+        IngestBaseline.Measured limitIngest(int jobs, int documentBytes) throws Exception {
+            String[] words = ask("limit.ingest " + jobs + " " + documentBytes, "limit ").split(" ");
+            return new IngestBaseline.Measured(Integer.parseInt(words[1]), Long.parseLong(words[2]),
+                    Long.parseLong(words[3]), Long.parseLong(words[4]));
         }
 
         /** The CPU time the worker's JVM has used so far, in nanoseconds. */

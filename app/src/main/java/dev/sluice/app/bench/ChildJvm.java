@@ -16,6 +16,11 @@ final class ChildJvm {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(javaOptions);
+        String home = System.getProperty("sluice.home");
+        if (home != null) {
+            // the sample documents of the workload are under it
+            command.add("-Dsluice.home=" + home);
+        }
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
         command.addAll(List.of(args));
         return new ProcessBuilder(command).redirectError(stderr).start();

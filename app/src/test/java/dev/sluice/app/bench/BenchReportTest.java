@@ -24,7 +24,10 @@ class BenchReportTest {
                 BenchReport.Case.timed("sluice.passthrough", "at_least_once", 1000, 4_000_000, 1.25).withCpu(87.25),
                 BenchReport.Case.failed("sluice.ingest", "at_least_once", 998, "counted 998 committed outputs for 1000 inputs"),
                 BenchReport.Case.failed("floor.avro", "exactly_once_v2", 0, "counted 0 committed outputs for 1000 inputs"),
-                BenchReport.Case.timed("sluice.passthrough", "exactly_once_v2", 1000, 4_000_000, 2.0)),
+                BenchReport.Case.timed("sluice.passthrough", "exactly_once_v2", 1000, 4_000_000, 2.0),
+                BenchReport.Case.timed("limit.ingest", "-", 100, 400_000, 0.02).withCpu(200),
+                BenchReport.Case.timed("floor.ingest", "exactly_once_v2", 100, 400_000, 0.1).withCpu(500),
+                BenchReport.Case.timed("sluice.ingest", "exactly_once_v2", 100, 400_000, 0.2).withCpu(900)),
                 List.of(new BenchReport.Latency("sluice.passthrough", "at_least_once", 100, 200, 1.5, 2.5, 9.0, 12.0, null)),
                 new BenchReport.Memory(400.0, 120.0, "-Xmx512m"));
     }
@@ -55,13 +58,35 @@ class BenchReportTest {
     @Test
     void shouldPrintTheRatiosPlainlyAndNameFailedCases() {
         String table = report().table();
-        assertThat(table).contains("sluice.passthrough / floor.avro   at_least_once     0.80")
-                .contains("sluice.passthrough / floor.bytes  at_least_once     0.40")
+        assertThat(table)
+                .containsPattern("sluice.passthrough / floor.avro +at_least_once +0.80 +- +records/s >= 1.20: MISSED\n")
+                .containsPattern("sluice.passthrough / floor.bytes +at_least_once +0.40 +- +records/s >= 1.00: MISSED\n")
+                .containsPattern("sluice.ingest / floor.ingest +exactly_once_v2 +0.50 +1.80 +records/s >= 0.80: MISSED\n")
+                .containsPattern("sluice.ingest / limit.ingest +exactly_once_v2 +0.10 +4.50 +CPU <= 2.00: MISSED\n")
+                .as("a ratio of a case that did not run under a guarantee is left out")
+                .doesNotContain("sluice.ingest / floor.ingest       at_least_once")
                 .contains("sluice.ingest        at_least_once    FAILED: counted 998")
                 .containsPattern("sluice.passthrough +at_least_once +1,000 +800 +3.2 +87.3\n")
                 .containsPattern("floor.bytes +at_least_once +1,000 +2,000 +8.0 +-\n")
-                .contains("sluice.passthrough / floor.avro   exactly_once_v2   n/a (a case failed)")
+                .containsPattern("sluice.passthrough / floor.avro +exactly_once_v2 +n/a \\(a case failed\\)")
                 .as("a ratio of a case that did not run (bench --cases) is left out")
                 .doesNotContain("floor.bytes  exactly_once_v2");
+    }
+
+    @Test
+    void shouldWriteTheTablesBetweenThePageMarkersAndLeaveTheProse() {
+        String page = "# Performance\n\nprose\n\n" + PageTables.BEGIN + "\nold figures\n" + PageTables.END
+                + "\n\nmore prose\n";
+        String tables = report().markdown("sluice bench --quick", "0123456789ab", "2026-12-07");
+        String written = PageTables.spliced(page, tables);
+        assertThat(written).startsWith("# Performance\n\nprose\n\n" + PageTables.BEGIN + "\n")
+                .endsWith(PageTables.END + "\n\nmore prose\n").doesNotContain("old figures")
+                .contains("Measured by `sluice bench --quick` at commit `0123456789ab` on 2026-12-07")
+                .contains("| sluice.passthrough | at_least_once | 1,000 | 800 | 3.2 | 87.3 |")
+                .contains("| sluice.ingest / floor.ingest | exactly_once_v2 | 0.50 | 1.80 | records/s >= 0.80: MISSED |")
+                .contains("| sluice.passthrough | at_least_once | 100 | 1.5 | 2.5 | 9.0 | 12.0 | p99 <= 25 ms: met |")
+                .contains("peak RSS 400 MiB (target <= 400 MiB: met)");
+        assertThat(PageTables.spliced(null, tables)).isEqualTo(tables);
+        assertThat(PageTables.spliced("no markers\n", tables)).isEqualTo(tables);
     }
 }
