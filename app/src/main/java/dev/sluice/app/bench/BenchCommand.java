@@ -150,7 +150,11 @@ public final class BenchCommand implements Callable<Integer> {
                 err.println("bench: wrote " + json);
             }
             if (markdown != null) {
-                String command = "sluice bench " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+                List<String> given = spec.commandLine().getParseResult().originalArgs();
+                // as a subcommand of sluice, its arguments start with its own name
+                List<String> args = !given.isEmpty() && given.get(0).equals(spec.name()) ? given.subList(1, given.size())
+                        : given;
+                String command = String.join(" ", "sluice", spec.name(), String.join(" ", args)).trim();
                 PageTables.write(markdown, report.markdown(command, PageTables.commit(), LocalDate.now().toString()));
                 err.println("bench: wrote the tables to " + markdown);
             }

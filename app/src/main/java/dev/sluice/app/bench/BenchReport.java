@@ -140,7 +140,7 @@ record BenchReport(Machine machine, List<Case> cases, List<Latency> latency, Mem
     String markdown(String command, String commit, String date) {
         StringBuilder md = new StringBuilder();
         md.append(String.format(Locale.ROOT, "Measured by `%s` at commit `%s` on %s: %s (%s), %d cores, %,d MiB,"
-                        + " %s, Kafka %s; %d partitions, %,d-byte documents, %,d records per case.%n%n", command, commit,
+                        + " Java %s, Kafka %s; %d partitions, %,d-byte documents, %,d records per case.%n%n", command, commit,
                 date, machine.os(), machine.arch(), machine.cores(), machine.memoryMb(), machine.java(), machine.kafka(),
                 machine.partitions(), machine.documentBytes(), machine.records()));
         md.append("| case | guarantee | records | records/s | MB/s | CPU us/record |\n");
