@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.app.bench.PageTables;
 import dev.sluice.topology.SluiceConfig;
 import dev.sluice.topology.pipeline.StageFactories;
 import dev.sluice.topology.pipeline.StageFactory;
@@ -32,6 +33,20 @@ class DocsTest {
             String row = "| `" + key.name + "` | `" + key.defaultValue + "` |";
             assertThat(settings).as("docs/settings.md row for %s", key.name).contains(row);
         }
+    }
+
+    @Test
+    void shouldHaveThePerformanceTablesWrittenByTheBench() throws IOException {
+        String page = page("performance.md");
+        int begin = page.indexOf(PageTables.BEGIN);
+        int end = page.indexOf(PageTables.END);
+        assertThat(begin).as("the bench's marker lines").isNotNegative();
+        assertThat(end).isGreaterThan(begin);
+        assertThat(page.substring(begin, end)).as("tables as sluice bench --markdown writes them")
+                .containsPattern("Measured by `sluice bench [^`]*` at commit `[0-9a-f]{12}` on \\d{4}-\\d{2}-\\d{2}: .*"
+                        + "\\d+ cores")
+                .contains("| case | guarantee | records | records/s | MB/s | CPU us/record |")
+                .contains("| ratio | guarantee | records/s | CPU per record | target |");
     }
 
     @Test

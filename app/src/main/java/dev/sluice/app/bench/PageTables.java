@@ -11,10 +11,10 @@ import java.util.concurrent.TimeUnit;
  * where the page has them, so that the prose around them stays and the figures are only ever the
  * bench's own; a page without them becomes the tables alone.
  */
-final class PageTables {
+public final class PageTables {
 
-    static final String BEGIN = "<!-- sluice bench: begin -->";
-    static final String END = "<!-- sluice bench: end -->";
+    public static final String BEGIN = "<!-- sluice bench: begin -->";
+    public static final String END = "<!-- sluice bench: end -->";
 
     private PageTables() {
     }
