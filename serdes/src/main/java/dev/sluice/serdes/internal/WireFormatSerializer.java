@@ -43,7 +43,9 @@ public final class WireFormatSerializer<T extends SpecificRecord> implements Ser
         b.out.reset();
         WireFormat.writeHeader(b.out, id);
         try {
-            b.encoder = EncoderFactory.get().directBinaryEncoder(b.out, b.encoder);
+            // buffered: a direct encoder hands the stream every float and varint byte by byte, which the
+            // profile of the ingest graph found to be a third of the collector's time
+            b.encoder = EncoderFactory.get().binaryEncoder(b.out, b.encoder);
             writer.write(data, b.encoder);
             b.encoder.flush();
         } catch (IOException | RuntimeException e) {
