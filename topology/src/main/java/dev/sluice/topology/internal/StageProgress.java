@@ -42,7 +42,9 @@ final class StageProgress {
 
     /** The stage takes up a part of {@code jobId}; the first one starts the job here. */
     void took(String jobId, long now) {
-        entry(jobId, now);
+        if (events.enabled()) {
+            entry(jobId, now);
+        }
     }
 
     private Open entry(String jobId, long now) {
@@ -50,9 +52,7 @@ final class StageProgress {
         if (job == null) {
             job = new Open();
             open.put(jobId, job);
-            if (events.enabled()) {
-                events.add(EventBuffer.started(jobId, stage, now));
-            }
+            events.add(EventBuffer.started(jobId, stage, now));
         }
         return job;
     }
@@ -63,6 +63,9 @@ final class StageProgress {
      * finishing the job, for a gather whose output is still to be made.
      */
     void handled(String jobId, Lineage lineage, int outputs, long nanos, String note, long now) {
+        if (!events.enabled()) {
+            return; // it only ever tells the events topic: no bookkeeping per part without one
+        }
         Open job = entry(jobId, now);
         job.done += lineage.share();
         job.parts++;
@@ -89,9 +92,6 @@ final class StageProgress {
             return;
         }
         open.remove(jobId);
-        if (!events.enabled()) {
-            return;
-        }
         events.add(EventBuffer.finished(jobId, stage, now, job.parts, job.outputs + outputs, (job.nanos + nanos) / 1_000,
                 job.parts == 1 ? job.note : null));
     }
