@@ -139,6 +139,8 @@ public final class SluiceConfig extends AbstractConfig {
     public static final int DEFAULT_PRODUCER_LINGER_MS = 5;
     /** Sluice's default producer batch.size: 128 KiB, room for about thirty 4 KiB results. */
     public static final int DEFAULT_PRODUCER_BATCH_BYTES = 131_072;
+    /** Sluice's default producer {@code retry.backoff.ms}: see {@link #streamsProperties()}. */
+    public static final int DEFAULT_PRODUCER_RETRY_BACKOFF_MS = 20;
 
     private static final Pattern TOPIC_PREFIX = Pattern.compile("[a-zA-Z0-9._-]{1,200}");
 
@@ -304,8 +306,8 @@ public final class SluiceConfig extends AbstractConfig {
     /**
      * The Kafka Streams properties: the given {@code kafka.*} settings over Sluice's defaults
      * (application.id {@code <prefix>-<pipeline>}, exactly_once_v2, explicit naming of internal
-     * resources, the processing exception handler on global threads too, producer linger.ms 5 and
-     * batch.size 128 KiB),
+     * resources, the processing exception handler on global threads too, producer linger.ms 5,
+     * batch.size 128 KiB and retry.backoff.ms 20),
      * checked by {@link StreamsConfig}.
      *
      * @throws ConfigException naming the key when a value is invalid or bootstrap.servers is missing
@@ -325,6 +327,12 @@ public final class SluiceConfig extends AbstractConfig {
         // requests, and the broker's per-request work (on the same cores, here) sets the pace. A batch
         // is sent when it is full or has lingered, so a larger one costs a lone job nothing
         props.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), DEFAULT_PRODUCER_BATCH_BYTES);
+        // under exactly_once_v2 a transaction's first write to a partition is checked by the broker, and
+        // while the last transaction's markers are still being written it answers CONCURRENT_TRANSACTIONS:
+        // the producer then waits retry.backoff.ms (100 ms, doubling) before it sends again, which is most
+        // of a job's latency when it happens. Transactions v1 checked the same in AddPartitionsToTxn,
+        // where the producer waits 20 ms instead; this gives the write the same
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG), DEFAULT_PRODUCER_RETRY_BACKOFF_MS);
         props.putAll(kafka);
         boundRocksDb(props);
         if (!props.containsKey(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)) {

@@ -22,7 +22,7 @@ class SluiceConfigTest {
                 .containsEntry(StreamsConfig.APPLICATION_ID_CONFIG, "sluice-ingest")
                 .containsEntry("producer.linger.ms", 5);
         assertThat(new StreamsConfig(props).getProducerConfigs("c")).containsEntry("linger.ms", 5)
-                .containsEntry("batch.size", 131_072);
+                .containsEntry("batch.size", 131_072).containsEntry("retry.backoff.ms", 20);
         assertThat(config.registryUrl()).isEqualTo("mem://default");
         assertThat(config.passThrough()).isFalse();
     }
@@ -34,10 +34,12 @@ class SluiceConfigTest {
                 "kafka.processing.guarantee", "at_least_once",
                 "kafka.producer.linger.ms", "20",
                 "kafka.producer.batch.size", "16384",
+                "kafka.producer.retry.backoff.ms", "100",
                 "kafka.num.stream.threads", "2",
                 "kafka.topic.min.insync.replicas", "2"));
         assertThat(config.streamsProperties()).containsEntry("processing.guarantee", "at_least_once")
-                .containsEntry("producer.linger.ms", "20").containsEntry("producer.batch.size", "16384").containsEntry("num.stream.threads", "2");
+                .containsEntry("producer.linger.ms", "20").containsEntry("producer.batch.size", "16384").containsEntry("num.stream.threads", "2")
+                .containsEntry("producer.retry.backoff.ms", "100");
     }
 
     @Test

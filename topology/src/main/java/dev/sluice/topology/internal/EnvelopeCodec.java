@@ -390,7 +390,7 @@ final class EnvelopeCodec {
     }
 
     private static <T> BinaryEncoder encodeTo(Buffer out, BinaryEncoder reuse, SpecificDatumWriter<T> writer, T value) {
-        BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, reuse);
+        BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, reuse);
         try {
             writer.write(value, encoder);
             encoder.flush();
