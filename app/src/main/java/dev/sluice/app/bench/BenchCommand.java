@@ -83,7 +83,7 @@ public final class BenchCommand implements Callable<Integer> {
                     + " sluice.ingest (default: all).")
     List<String> cases = List.of();
 
-    @Option(names = "--app-java-options", paramLabel = "OPTIONS", defaultValue = "-Xmx128m",
+    @Option(names = "--app-java-options", paramLabel = "OPTIONS", defaultValue = "-Xmx256m",
             description = "Options of the two JVMs that run the applications under test, one the floors and one"
                     + " Sluice's, apart from the load clients; the report gives the memory of Sluice's"
                     + " (default: ${DEFAULT-VALUE}).")
