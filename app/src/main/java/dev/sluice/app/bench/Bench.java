@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -169,7 +170,7 @@ public final class Bench {
                     continue;
                 }
                 for (String guarantee : GUARANTEES) {
-                    latencies.add(latency(name, guarantee, sustainedRate(cases, name, guarantee)));
+                    latencies.add(keptUpLatency(name, guarantee, sustainedRate(cases, name, guarantee)));
                 }
             }
         } finally {
@@ -426,8 +427,52 @@ public final class Bench {
                 .orElse(most);
     }
 
-    private BenchReport.Latency latency(String name, String guarantee, int rate) throws Exception {
-        String prefix = topic(name, guarantee, "latency");
+    /**
+     * The latency of {@code name} at {@code rate}, or, when it fell behind there (its results came ever
+     * later: a backlog, not latency), at half that rate, and so on twice at most, saying the rate it
+     * fell behind at.
+     */
+    private BenchReport.Latency keptUpLatency(String name, String guarantee, int rate) throws Exception {
+        int behindAt = 0;
+        for (int attempt = 1; ; attempt++) {
+            Attempt run = latency(name, guarantee, rate, attempt);
+            if (run.keptUp() || run.latency().failure() != null || attempt == 3 || rate < 20) {
+                step++;
+                BenchReport.Latency l = run.latency();
+                return new BenchReport.Latency(l.name(), l.guarantee(), l.rate(), l.jobs(), l.p50Ms(), l.p90Ms(),
+                        l.p99Ms(), l.maxMs(), l.failure(), behindAt);
+            }
+            behindAt = rate;
+            rate = Math.max(10, rate / 2 / 10 * 10);
+        }
+    }
+
+    /** One latency run, and whether its case kept up with the rate. */
+    private record Attempt(BenchReport.Latency latency, boolean keptUp) {
+    }
+
+    /**
+     * Whether a run kept up: the median latency of its last third of jobs is at most twice that of its
+     * first third, plus 20 ms. A case that cannot keep up with the rate builds a backlog, and each job
+     * then waits for all before it: its latency grows with the run.
+     */
+    static boolean keptUp(long[] micros) {
+        int third = micros.length / 3;
+        if (third == 0) {
+            return true;
+        }
+        long first = median(Arrays.copyOfRange(micros, 0, third));
+        long last = median(Arrays.copyOfRange(micros, micros.length - third, micros.length));
+        return last <= 2 * first + 20_000;
+    }
+
+    private static long median(long[] values) {
+        Arrays.sort(values);
+        return values[values.length / 2];
+    }
+
+    private Attempt latency(String name, String guarantee, int rate, int attempt) throws Exception {
+        String prefix = topic(name, guarantee, attempt == 1 ? "latency" : "latency" + attempt);
         String pipeline = name.equals("sluice.ingest") ? "ingest" : "passthrough";
         SluiceTopics topics = prepareSluice(prefix, pipeline);
         Histogram histogram = new Histogram(TimeUnit.MINUTES.toMicros(10), 3);
@@ -435,6 +480,8 @@ public final class Bench {
         int total = rate * settings.latencySeconds();
         // results are counted as they come and not kept: 35,000 ingest results would fill the heap
         AtomicInteger completed = new AtomicInteger();
+        // each counted job's latency, by its place in the run: whether the case kept up
+        long[] micros = new long[total];
         AtomicReference<Throwable> error = new AtomicReference<>();
         CountDownLatch done = new CountDownLatch(warmUp + total);
         String failure = null;
@@ -452,13 +499,15 @@ public final class Bench {
                     }
                     Job job = workload.job(prefix + "-" + i);
                     // latency counts from when the job was due, not when it went: no coordinated omission
-                    boolean counted = i >= warmUp;
+                    int place = i - warmUp;
                     client.submit(job).whenComplete((result, e) -> {
                         if (e != null) {
                             error.compareAndSet(null, e);
-                        } else if (counted) {
+                        } else if (place >= 0) {
+                            long waited = Math.max(0, (System.nanoTime() - intended) / 1_000);
                             synchronized (histogram) {
-                                histogram.recordValue(Math.max(0, (System.nanoTime() - intended) / 1_000));
+                                histogram.recordValue(waited);
+                                micros[place] = waited;
                             }
                             if (result.getStatus() == JobStatus.COMPLETED) {
                                 completed.incrementAndGet();
@@ -477,20 +526,21 @@ public final class Bench {
             failure = completed.get() + " of " + total + " jobs completed";
         }
         BenchReport.Latency latency;
+        boolean keptUp;
         synchronized (histogram) {
             latency = new BenchReport.Latency(name, guarantee, rate, total, ms(histogram.getValueAtPercentile(50)),
                     ms(histogram.getValueAtPercentile(90)), ms(histogram.getValueAtPercentile(99)),
                     ms(histogram.getMaxValue()), failure);
+            keptUp = keptUp(micros);
         }
-        step++;
         long now = System.nanoTime();
         progress.printf(Locale.ROOT, "[%2d/%d] latency %-18s %-16s at %,d/s: p50 %7.1f ms  p99 %7.1f ms  max %7.1f ms"
-                + "   (step %.0f s)%s%n", step, steps, name, guarantee, rate, latency.p50Ms(), latency.p99Ms(),
+                + "   (step %.0f s)%s%n", step + 1, steps, name, guarantee, rate, latency.p50Ms(), latency.p99Ms(),
                 latency.maxMs(), (now - lastStep) / 1e9,
-                failure == null ? "" : "  FAILED: " + failure);
+                failure != null ? "  FAILED: " + failure : keptUp ? "" : "  fell behind: again at half the rate");
         lastStep = now;
         progress.flush();
-        return latency;
+        return new Attempt(latency, keptUp);
     }
 
     /** Null once every job has its result; a failure if {@code stall} passes without one more. */

@@ -51,9 +51,23 @@ record BenchReport(Machine machine, List<Case> cases, List<Latency> latency, Mem
         }
     }
 
-    /** Submit-to-result latency of one pipeline at a fixed rate. */
+    /**
+     * Submit-to-result latency of one pipeline at a fixed rate; {@code behindAt} is the rate of the
+     * attempt before, which fell behind (0 when the first attempt kept up).
+     */
     record Latency(String name, String guarantee, int rate, int jobs, double p50Ms, double p90Ms, double p99Ms,
-                   double maxMs, String failure) {
+                   double maxMs, String failure, int behindAt) {
+
+        Latency(String name, String guarantee, int rate, int jobs, double p50Ms, double p90Ms, double p99Ms,
+                double maxMs, String failure) {
+            this(name, guarantee, rate, jobs, p50Ms, p90Ms, p99Ms, maxMs, failure, 0);
+        }
+
+        /** The rate, and the one it fell behind at before, if any. */
+        String rateText() {
+            return behindAt == 0 ? String.format(Locale.ROOT, "%,d", rate)
+                    : String.format(Locale.ROOT, "%,d (behind at %,d)", rate, behindAt);
+        }
 
         /** The p99 it must not pass, in milliseconds, or -1 where there is no target. */
         double targetP99Ms() {
@@ -117,8 +131,8 @@ record BenchReport(Machine machine, List<Case> cases, List<Latency> latency, Mem
         sb.append(String.format(Locale.ROOT, "%n%-20s %-16s %6s %9s %9s %9s %9s  %s%n", "latency", "guarantee",
                 "rate/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "target"));
         for (Latency l : latency) {
-            sb.append(String.format(Locale.ROOT, "%-20s %-16s %6d %9.1f %9.1f %9.1f %9.1f  %s%n", l.name(), l.guarantee(),
-                    l.rate(), l.p50Ms(), l.p90Ms(), l.p99Ms(), l.maxMs(),
+            sb.append(String.format(Locale.ROOT, "%-20s %-16s %6s %9.1f %9.1f %9.1f %9.1f  %s%n", l.name(), l.guarantee(),
+                    l.rateText(), l.p50Ms(), l.p90Ms(), l.p99Ms(), l.maxMs(),
                     l.failure() == null ? l.describeTarget() : "FAILED: " + l.failure()));
         }
         sb.append(String.format(Locale.ROOT, "%nmemory of the Sluice side (its own JVM, java %s; the load clients, floors"
@@ -169,8 +183,8 @@ record BenchReport(Machine machine, List<Case> cases, List<Latency> latency, Mem
             md.append("\n| latency | guarantee | rate/s | p50 ms | p90 ms | p99 ms | max ms | target |\n");
             md.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |\n");
             for (Latency l : latency) {
-                md.append(String.format(Locale.ROOT, "| %s | %s | %,d | %.1f | %.1f | %.1f | %.1f | %s |%n", l.name(),
-                        l.guarantee(), l.rate(), l.p50Ms(), l.p90Ms(), l.p99Ms(), l.maxMs(),
+                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %.1f | %.1f | %.1f | %.1f | %s |%n", l.name(),
+                        l.guarantee(), l.rateText(), l.p50Ms(), l.p90Ms(), l.p99Ms(), l.maxMs(),
                         l.failure() == null ? l.describeTarget() : "FAILED: " + l.failure()));
             }
         }
@@ -281,6 +295,9 @@ record BenchReport(Machine machine, List<Case> cases, List<Latency> latency, Mem
             m.put("name", l.name());
             m.put("guarantee", l.guarantee());
             m.put("rate", l.rate());
+            if (l.behindAt() > 0) {
+                m.put("behind_at_rate", l.behindAt());
+            }
             m.put("p50_ms", round(l.p50Ms()));
             m.put("p90_ms", round(l.p90Ms()));
             m.put("p99_ms", round(l.p99Ms()));

@@ -28,7 +28,8 @@ class BenchReportTest {
                 BenchReport.Case.timed("limit.ingest", "-", 100, 400_000, 0.02).withCpu(200),
                 BenchReport.Case.timed("floor.ingest", "exactly_once_v2", 100, 400_000, 0.1).withCpu(500),
                 BenchReport.Case.timed("sluice.ingest", "exactly_once_v2", 100, 400_000, 0.2).withCpu(900)),
-                List.of(new BenchReport.Latency("sluice.passthrough", "at_least_once", 100, 200, 1.5, 2.5, 9.0, 12.0, null)),
+                List.of(new BenchReport.Latency("sluice.passthrough", "at_least_once", 100, 200, 1.5, 2.5, 9.0, 12.0, null),
+                        new BenchReport.Latency("sluice.ingest", "exactly_once_v2", 250, 500, 150, 200, 240, 260, null, 500)),
                 new BenchReport.Memory(400.0, 120.0, "-Xmx512m"));
     }
 
@@ -70,7 +71,22 @@ class BenchReportTest {
                 .containsPattern("floor.bytes +at_least_once +1,000 +2,000 +8.0 +-\n")
                 .containsPattern("sluice.passthrough / floor.avro +exactly_once_v2 +n/a \\(a case failed\\)")
                 .as("a ratio of a case that did not run (bench --cases) is left out")
-                .doesNotContain("floor.bytes  exactly_once_v2");
+                .doesNotContain("floor.bytes  exactly_once_v2")
+                .as("a latency run that fell behind and ran again at half the rate says so")
+                .containsPattern("sluice.ingest +exactly_once_v2 +250 \\(behind at 500\\) +150.0 +200.0 +240.0 +260.0 +p99 <= 250 ms: met");
+    }
+
+    @Test
+    void shouldCallARunWhoseLatencyGrowsWithItBehind() {
+        long[] steady = new long[300];
+        long[] growing = new long[300];
+        for (int i = 0; i < steady.length; i++) {
+            steady[i] = 150_000 + (i % 7) * 20_000; // 150 to 270 ms, all the way
+            growing[i] = 150_000 + i * 2_000L; // 150 ms at first, 750 ms at the end: a backlog
+        }
+        assertThat(Bench.keptUp(steady)).isTrue();
+        assertThat(Bench.keptUp(growing)).isFalse();
+        assertThat(Bench.keptUp(new long[2])).as("too few jobs to tell").isTrue();
     }
 
     @Test
