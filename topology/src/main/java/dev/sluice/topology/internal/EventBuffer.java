@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -40,6 +41,8 @@ final class EventBuffer {
 
     /** False when the pipeline sends no events ({@code events.enabled=false}): nothing is kept or sent. */
     private final boolean enabled;
+    /** Told the id of each job that ends in this task: the stages' progress, which then forgets it. */
+    private final List<Consumer<String>> endListeners = new ArrayList<>();
 
     EventBuffer(boolean enabled) {
         this.enabled = enabled;
@@ -48,6 +51,16 @@ final class EventBuffer {
     /** Whether events are kept and sent; when not, callers need not make them. */
     boolean enabled() {
         return enabled;
+    }
+
+    /** {@code listener} is told the id of every job whose end event is added from now on. */
+    void onEnd(Consumer<String> listener) {
+        endListeners.add(listener);
+    }
+
+    /** Whether {@code jobId} has ended in this task (and not been accepted again since), as far as it remembers. */
+    boolean hasEnded(String jobId) {
+        return ended.containsKey(jobId);
     }
 
     void add(JobEvent event) {
@@ -63,6 +76,9 @@ final class EventBuffer {
         }
         if (Jobs.isEnd(type)) {
             ended.put(jobId, Boolean.TRUE);
+            for (Consumer<String> listener : endListeners) {
+                listener.accept(jobId);
+            }
         }
         List<JobEvent> job = pending.computeIfAbsent(jobId, id -> new ArrayList<>(8));
         if (type == JobEventType.STAGE_FINISHED) {

@@ -9,7 +9,9 @@ import java.util.Map;
  * handled add up to the whole job: each part counts its share of the job, 1/n for each fan-out of n
  * it came through (STAGE_FINISHED, with the parts, the outputs and the time). A stage that sees only
  * some parts (a branch sent the others elsewhere, a gather gave up on one) does not finish the job;
- * the job's end event says how it ended. Bounded: the stage forgets its oldest unfinished jobs.
+ * the job's end event says how it ended, and the stage forgets the job when that event is made in its
+ * task (nor does it take up a job again after it). Bounded all the same: the stage forgets its oldest
+ * unfinished jobs, for a job that ends in another task (a lane's).
  */
 final class StageProgress {
 
@@ -38,11 +40,17 @@ final class StageProgress {
     StageProgress(String stage, EventBuffer events) {
         this.stage = stage;
         this.events = events;
+        events.onEnd(open::remove);
+    }
+
+    /** How many jobs the stage has started and not finished here. */
+    int openJobs() {
+        return open.size();
     }
 
     /** The stage takes up a part of {@code jobId}; the first one starts the job here. */
     void took(String jobId, long now) {
-        if (events.enabled()) {
+        if (events.enabled() && !events.hasEnded(jobId)) {
             entry(jobId, now);
         }
     }
@@ -63,8 +71,8 @@ final class StageProgress {
      * finishing the job, for a gather whose output is still to be made.
      */
     void handled(String jobId, Lineage lineage, int outputs, long nanos, String note, long now) {
-        if (!events.enabled()) {
-            return; // it only ever tells the events topic: no bookkeeping per part without one
+        if (!events.enabled() || events.hasEnded(jobId)) {
+            return; // it only ever tells the events topic: no bookkeeping per part without one, nor after the end
         }
         Open job = entry(jobId, now);
         job.done += lineage.share();
