@@ -6,8 +6,8 @@ import dev.sluice.schemas.IngestedDocument;
 import dev.sluice.schemas.Job;
 import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
-import dev.sluice.schemas.Task;
 import dev.sluice.serdes.AvroSerdes;
+import dev.sluice.topology.internal.BoundContext;
 import dev.sluice.topology.stage.StageContext;
 import dev.sluice.topology.stages.Assemble;
 import dev.sluice.topology.stages.BuiltinStages;
@@ -21,8 +21,6 @@ import java.lang.management.ThreadMXBean;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
@@ -100,7 +98,7 @@ final class IngestBaseline {
     }
 
     private List<Part> split(Job job) {
-        StageContext context = new JobContext(job, "split");
+        StageContext context = BoundContext.of(job, "split");
         List<Document> normalized = new ArrayList<>(1);
         List<Chunk> chunks = new ArrayList<>();
         normalize.process(job.getDocument(), context, normalized::add);
@@ -113,7 +111,7 @@ final class IngestBaseline {
     }
 
     private Part enrich(Part part) {
-        StageContext context = new JobContext(part.job(), "enrich");
+        StageContext context = BoundContext.of(part.job(), "enrich");
         List<Chunk> embedded = new ArrayList<>(1);
         List<Chunk> described = new ArrayList<>(1);
         embed.process(part.chunk(), context, embedded::add);
@@ -128,49 +126,11 @@ final class IngestBaseline {
                 : ((IngestedDocument) partial.getOutput()).getChunks());
         chunks.add(part.chunk());
         boolean complete = chunks.size() == part.count();
-        IngestedDocument output = complete ? assemble.gather(chunks, new JobContext(job, "assemble"))
+        IngestedDocument output = complete ? assemble.gather(chunks, BoundContext.of(job, "assemble"))
                 : IngestedDocument.newBuilder().setDocumentId(job.getDocument().getId()).setSourceUri(null)
                         .setContentType(job.getDocument().getContentType()).setChunks(chunks).build();
         return JobResult.newBuilder().setJobId(job.getJobId()).setStatus(JobStatus.COMPLETED)
                 .setCompletedAt(Instant.now()).setAttributes(job.getAttributes()).setOutput(output)
                 .setPartial(!complete).build();
-    }
-
-    /** A stage's view of the job it works on. */
-    private record JobContext(Job job, String stage) implements StageContext {
-        @Override
-        public String jobId() {
-            return job.getJobId();
-        }
-
-        @Override
-        public Instant submittedAt() {
-            return job.getSubmittedAt();
-        }
-
-        @Override
-        public int priority() {
-            return job.getPriority();
-        }
-
-        @Override
-        public Optional<Instant> deadline() {
-            return Optional.ofNullable(job.getDeadline());
-        }
-
-        @Override
-        public Map<String, String> attributes() {
-            return job.getAttributes();
-        }
-
-        @Override
-        public List<Task> tasks() {
-            return job.getTasks();
-        }
-
-        @Override
-        public Document document() {
-            return job.getDocument();
-        }
     }
 }

@@ -10,8 +10,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** The {@link StageContext} a processor hands its stage, re-pointed at each job it runs. */
-final class BoundContext implements StageContext {
+/**
+ * The {@link StageContext} a processor hands its stage, re-pointed at each job it runs. Public for the
+ * bench's hand-written floor, which calls the same stages outside a pipeline ({@link #of}).
+ */
+public final class BoundContext implements StageContext {
 
     private final String stage;
     private Job job;
@@ -20,6 +23,11 @@ final class BoundContext implements StageContext {
 
     BoundContext(String stage) {
         this.stage = stage;
+    }
+
+    /** A context for stage {@code stage} working on {@code job}, its first attempt. */
+    public static StageContext of(Job job, String stage) {
+        return new BoundContext(stage).bind(job);
     }
 
     BoundContext bind(Job job) {
