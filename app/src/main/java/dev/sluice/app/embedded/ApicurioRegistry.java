@@ -73,8 +73,9 @@ public final class ApicurioRegistry implements AutoCloseable {
         Path home = distribution.unpacked();
         Path tempDir = dataDir == null ? Files.createTempDirectory("sluice-registry-") : null;
         Path dir = dataDir == null ? tempDir : Files.createDirectories(dataDir);
-        int httpPort = port == 0 ? EmbeddedKafka.freePort() : port;
-        int managementPort = EmbeddedKafka.freePort();
+        int[] free = EmbeddedKafka.freePorts(2);
+        int httpPort = port == 0 ? free[0] : port;
+        int managementPort = free[1];
         List<String> command = new ArrayList<>(List.of(distribution.java().toString(), "-Xmx512m",
                 "-Dquarkus.http.host=127.0.0.1", "-Dquarkus.http.port=" + httpPort,
                 "-Dquarkus.management.host=127.0.0.1", "-Dquarkus.management.port=" + managementPort));

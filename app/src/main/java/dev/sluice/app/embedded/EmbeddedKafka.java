@@ -109,8 +109,9 @@ public final class EmbeddedKafka implements AutoCloseable {
         long t0 = System.nanoTime();
         Path dir = Files.createTempDirectory("sluice-kafka-");
         try {
-            int brokerPort = freePort();
-            int controllerPort = freePort();
+            int[] ports = freePorts(2);
+            int brokerPort = ports[0];
+            int controllerPort = ports[1];
             String logDir = dir.resolve("log").toString();
             Properties props = new Properties();
             props.put("process.roles", "broker,controller");
@@ -219,9 +220,29 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** A port free on the loopback address now. */
     public static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
+        return freePorts(1)[0];
+    }
+
+    /**
+     * {@code count} different ports free on the loopback address now: all held open together while
+     * they are chosen, since one closed before the next is asked for can be handed out again.
+     */
+    public static int[] freePorts(int count) throws IOException {
+        ServerSocket[] sockets = new ServerSocket[count];
+        try {
+            int[] ports = new int[count];
+            for (int i = 0; i < count; i++) {
+                sockets[i] = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                sockets[i].setReuseAddress(true);
+                ports[i] = sockets[i].getLocalPort();
+            }
+            return ports;
+        } finally {
+            for (ServerSocket socket : sockets) {
+                if (socket != null) {
+                    socket.close();
+                }
+            }
         }
     }
 }
