@@ -23,6 +23,7 @@ import io.javalin.http.sse.SseHandler;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -302,6 +303,7 @@ public final class Gateway implements AutoCloseable {
      */
     private void submit(Context ctx) throws IOException, InterruptedException {
         if (ctx.contentLength() > maxBodyBytes) {
+            swallow(ctx);
             throw new BadRequest(413, null, "request body is " + ctx.contentLength() + " bytes, over the limit of "
                     + maxBodyBytes);
         }
@@ -340,6 +342,22 @@ public final class Gateway implements AutoCloseable {
         } catch (ExecutionException e) {
             throw new IllegalStateException("job " + job.getJobId() + " was written, but its result cannot be read",
                     e.getCause());
+        }
+    }
+
+    /** The most of a refused body the gateway reads and drops so that its answer reaches the client. */
+    static final long MAX_SWALLOW_BYTES = 2L << 20;
+
+    /**
+     * Reads and drops a refused request's body, up to {@link #MAX_SWALLOW_BYTES}. A server that answers
+     * and closes while the client is still sending makes its TCP stack reset the connection, and the
+     * reset can reach the client before the answer does ("header parser received no bytes"): the client
+     * never learns why. Reading the body first (as Tomcat's maxSwallowSize does) lets the 413 arrive; a
+     * body larger still is cut off, as it must be.
+     */
+    private static void swallow(Context ctx) throws IOException {
+        if (ctx.contentLength() <= MAX_SWALLOW_BYTES) {
+            ctx.req().getInputStream().transferTo(OutputStream.nullOutputStream());
         }
     }
 
