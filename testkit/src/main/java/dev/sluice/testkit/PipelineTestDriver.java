@@ -11,6 +11,7 @@ import dev.sluice.serdes.AvroSerdes;
 import dev.sluice.serdes.InMemorySchemaRegistry;
 import dev.sluice.serdes.SchemaRegistry;
 import dev.sluice.serdes.SluiceTopics;
+import dev.sluice.topology.CallsInFlight;
 import dev.sluice.topology.JobState;
 import dev.sluice.topology.JobStatuses;
 import dev.sluice.topology.SluiceConfig;
@@ -57,6 +58,11 @@ import org.apache.kafka.streams.test.TestRecord;
  *     JobResult result = driver.result(id);
  * }
  * }</pre>
+ *
+ * <p>Asynchronous stages run as they do in a pipeline, on their own threads; before it reads results,
+ * events or dead letters the driver waits until every call has come back (at most a minute for each
+ * round of calls) and moves its wall clock on ({@value #CALL_TICK_MILLIS} ms, or to the next retry
+ * of a call that waits for one) so that the stages send on what came back: a test needs no sleeps.
  */
 public final class PipelineTestDriver implements AutoCloseable {
 
@@ -78,6 +84,12 @@ public final class PipelineTestDriver implements AutoCloseable {
     private final String registryScope;
     private final SchemaRegistry registry;
     private final Path stateDir;
+    private final CallsInFlight calls = new CallsInFlight();
+
+    /** How far the wall clock moves for asynchronous stages to send on what came back. */
+    public static final long CALL_TICK_MILLIS = 5;
+    /** The longest one round of calls may run before {@link #result} and the others give up. */
+    private static final Duration CALL_WAIT = Duration.ofMinutes(1);
 
     private PipelineTestDriver(Builder builder) {
         String scope = "testkit-" + UUID.randomUUID();
@@ -87,8 +99,10 @@ public final class PipelineTestDriver implements AutoCloseable {
         this.stateDir = Path.of(System.getProperty("java.io.tmpdir"), "sluice-" + scope);
         SluiceConfig config = builder.config(stateDir);
         Properties props = config.streamsProperties();
-        SluiceTopology.Options options = builder.meters == null ? SluiceTopology.Options.DEFAULT
-                : SluiceTopology.Options.DEFAULT.withMeters(builder.meters);
+        SluiceTopology.Options options = SluiceTopology.Options.DEFAULT.withCalls(calls);
+        if (builder.meters != null) {
+            options = options.withMeters(builder.meters);
+        }
         this.topology = SluiceTopology.build(builder.pipeline, topics, config, props, options);
         this.driver = new TopologyTestDriver(topology, props, builder.startTime);
         this.jobs = driver.createInputTopic(topics.jobs().name(), topics.jobs().keySerde().serializer(),
@@ -249,7 +263,31 @@ public final class PipelineTestDriver implements AutoCloseable {
         driver.advanceWallClockTime(duration);
     }
 
+    /**
+     * Waits for the asynchronous stages' calls and lets the stages send on what came back, until they
+     * hold nothing.
+     */
+    private void settleCalls() {
+        for (int round = 0; calls.held() > 0; round++) {
+            if (round == 100_000) {
+                throw new IllegalStateException(calls.held() + " inputs of asynchronous stages are still held after "
+                        + round + " rounds of waiting for their calls");
+            }
+            try {
+                if (!calls.awaitNoneRunning(CALL_WAIT)) {
+                    throw new IllegalStateException(calls.running() + " calls of asynchronous stages still run after "
+                            + CALL_WAIT.toSeconds() + " s");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the calls of asynchronous stages", e);
+            }
+            driver.advanceWallClockTime(Duration.ofMillis(Math.max(CALL_TICK_MILLIS, calls.millisToNextDue())));
+        }
+    }
+
     private void drain() {
+        settleCalls();
         while (!results.isEmpty()) {
             TestRecord<String, JobResult> record = results.readRecord();
             allResults.add(record.value());

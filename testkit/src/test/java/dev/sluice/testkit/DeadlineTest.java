@@ -12,6 +12,7 @@ import dev.sluice.schemas.Jobs;
 import dev.sluice.schemas.StageTrace;
 import dev.sluice.topology.pipeline.Pipeline;
 import dev.sluice.topology.stage.BatchStage;
+import dev.sluice.topology.stage.Stage;
 import dev.sluice.topology.stages.Assemble;
 import dev.sluice.topology.stages.BuiltinStages;
 import dev.sluice.topology.stages.Split;
@@ -92,6 +93,25 @@ class DeadlineTest {
 
             driver.submit(withDeadline("next", "dddd eeee", START.plusSeconds(60)));
             assertThat(driver.result("next").getStatus()).isEqualTo(JobStatus.COMPLETED);
+        }
+    }
+
+    @Test
+    void shouldTellALongStageThatPollsThatItsJobHasExpiredAndEndTheJobExpired() {
+        Instant now = Instant.now();
+        Stage<Document, Document> patient = (document, context, out) -> {
+            while (!context.isCancelled()) {
+                Thread.sleep(5);
+            }
+            throw new IllegalStateException("gave up: " + context.jobId() + " is past its deadline");
+        };
+        Pipeline pipeline = Pipeline.builder("patient").stage("wait", Document.class, Document.class, patient).build();
+        try (PipelineTestDriver driver = PipelineTestDriver.builder(pipeline).startTime(now).build()) {
+            driver.submit(withDeadline("soon", "Has 200 ms.", now.plusMillis(200)));
+            JobResult result = driver.result("soon");
+            assertThat(result.getStatus()).isEqualTo(JobStatus.EXPIRED);
+            assertThat(result.getError().getStage()).isEqualTo("wait");
+            assertThat(driver.deadLetters()).isEmpty();
         }
     }
 }

@@ -4,8 +4,8 @@ import dev.sluice.serdes.SluiceTopics;
 import dev.sluice.topology.internal.ErrorHeaders;
 import dev.sluice.topology.internal.IntakeRules;
 import dev.sluice.topology.internal.TopologyFactory;
-import io.micrometer.core.instrument.MeterRegistry;
 import dev.sluice.topology.pipeline.Pipeline;
+import dev.sluice.topology.pipeline.StageDefinition;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Objects;
@@ -68,7 +68,7 @@ public final class SluiceTopology {
         TopologyFactory.build(builder, pipeline, topics, new TopologyFactory.Settings(rules,
                 maxRequestBytes(streamsProperties), options.segments(), options.pauses()::paused, options.meters(),
                 config.statusRetention().isZero() ? null : config.statusRetention(), config.cancelRetention(),
-                config.eventsEnabled()));
+                config.eventsEnabled(), options.calls()));
         return builder.build(streamsProperties);
     }
 
@@ -81,30 +81,37 @@ public final class SluiceTopology {
      * @param meters where each stage counts its records and times its calls
      *     ({@code sluice_stage_records_total}, {@code sluice_stage_processing_seconds},
      *     {@code sluice_gather_groups_total}); none when null
+     * @param calls told of the calls of the asynchronous stages, for a test driver; when null, no one
      */
-    public record Options(Set<String> segments, PauseListener pauses, MeterRegistry meters) {
+    public record Options(Set<String> segments, PauseListener pauses, MeterRegistry meters, CallsInFlight calls) {
 
         /** Every segment, pauses heard by no one, no meters: a test topology. */
-        public static final Options DEFAULT = new Options(Set.of(), PauseListener.NONE, null);
+        public static final Options DEFAULT = new Options(Set.of(), PauseListener.NONE, null, null);
 
         public Options {
             segments = Set.copyOf(segments);
             Objects.requireNonNull(pauses, "pauses");
+            calls = calls == null ? new CallsInFlight() : calls;
         }
 
         /** These options, laying out only {@code only}. */
         public Options withSegments(Set<String> only) {
-            return new Options(only, pauses, meters);
+            return new Options(only, pauses, meters, calls);
         }
 
         /** These options, telling {@code listener} of pauses. */
         public Options withPauses(PauseListener listener) {
-            return new Options(segments, listener, meters);
+            return new Options(segments, listener, meters, calls);
         }
 
         /** These options, with the stages' meters in {@code registry}. */
         public Options withMeters(MeterRegistry registry) {
-            return new Options(segments, pauses, Objects.requireNonNull(registry, "registry"));
+            return new Options(segments, pauses, Objects.requireNonNull(registry, "registry"), calls);
+        }
+
+        /** These options, telling {@code watcher} of the asynchronous stages' calls. */
+        public Options withCalls(CallsInFlight watcher) {
+            return new Options(segments, pauses, meters, Objects.requireNonNull(watcher, "watcher"));
         }
     }
 
@@ -127,6 +134,25 @@ public final class SluiceTopology {
             value = streamsProperties.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
         }
         return value == null ? 1_048_576 : Integer.parseInt(value.toString().trim());
+    }
+
+    /**
+     * How long a stream thread of a pipeline with asynchronous stages waits for input when it has none
+     * ({@code poll.ms}, 100 ms by default): the answer of a call is sent on by the stream thread, so it
+     * waits at most this long for it to come back from a poll.
+     */
+    public static final long ASYNC_POLL_MS = 5;
+
+    /**
+     * Sets in {@code props} what {@code pipeline}'s Kafka Streams instances need unless the user says
+     * otherwise: {@value #ASYNC_POLL_MS} ms for {@code poll.ms} when it has asynchronous stages.
+     */
+    public static Properties withDefaultsFor(Pipeline pipeline, Properties props) {
+        boolean calls = pipeline.stages().stream().anyMatch(s -> s instanceof StageDefinition.Async);
+        if (calls) {
+            props.putIfAbsent(StreamsConfig.POLL_MS_CONFIG, ASYNC_POLL_MS);
+        }
+        return props;
     }
 
     /** {@code main} and the names of the pipeline's lanes: what {@code segments} may hold. */

@@ -116,7 +116,7 @@ public final class SluiceRunner implements AutoCloseable {
                 PrometheusConfig.DEFAULT);
         for (String segment : all) {
             if (segments.isEmpty() || segments.contains(segment)) {
-                Properties own = segmentProperties(props, segment);
+                Properties own = SluiceTopology.withDefaultsFor(pipeline, segmentProperties(props, segment));
                 Pauses pauses = new Pauses(segment);
                 KafkaStreams streams = new KafkaStreams(
                         SluiceTopology.build(pipeline, topics, config, own, SluiceTopology.Options.DEFAULT

@@ -20,9 +20,38 @@ public final class BoundContext implements StageContext {
     private Job job;
     private String note;
     private int attempt = 1;
+    /** The part's lineage path; empty for a whole job. */
+    private String part = "";
+    /** Where cancels are heard; null when nothing cancels (a context outside a pipeline). */
+    private Cancellations cancellations;
+    /** Set when the processor gave up on the call (a cancel, a deadline, a timeout). */
+    private volatile boolean stopped;
 
     BoundContext(String stage) {
         this.stage = stage;
+    }
+
+    /** This context, telling the stage of cancels heard in {@code heard}. */
+    BoundContext hearing(Cancellations heard) {
+        this.cancellations = heard;
+        return this;
+    }
+
+    /** Tells the stage, through {@link #isCancelled()}, that its call is given up. */
+    void stop() {
+        stopped = true;
+    }
+
+    @Override
+    public boolean isCancelled() {
+        if (stopped) {
+            return true;
+        }
+        Job bound = job;
+        if (bound.getDeadline() != null && System.currentTimeMillis() > bound.getDeadline().toEpochMilli()) {
+            return true;
+        }
+        return cancellations != null && cancellations.cancelled(bound, stage) != null;
     }
 
     /** A context for stage {@code stage} working on {@code job}, its first attempt. */
@@ -35,10 +64,23 @@ public final class BoundContext implements StageContext {
     }
 
     BoundContext bind(Job job, int attemptNumber) {
+        return bind(job, attemptNumber, "");
+    }
+
+    /** Points this context at part {@code partPath} (a lineage path, empty for the whole job) of {@code job}. */
+    BoundContext bind(Job job, int attemptNumber, String partPath) {
         this.job = job;
         this.attempt = attemptNumber;
+        this.part = partPath;
         this.note = null;
+        this.stopped = false;
         return this;
+    }
+
+    @Override
+    public String idempotencyKey() {
+        String key = job.getJobId() + "/" + stage;
+        return part.isEmpty() ? key : key + "/" + part;
     }
 
     @Override

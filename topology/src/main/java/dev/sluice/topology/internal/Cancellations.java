@@ -4,8 +4,11 @@ import dev.sluice.schemas.Job;
 import dev.sluice.schemas.StageError;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /**
  * The jobs cancelled through the control topic, as every processor of one topology sees them: job id
@@ -27,6 +30,8 @@ final class Cancellations {
     static final int SWEEP_EVERY = 1_024;
 
     private final Map<String, Instant> cancelledAt = new ConcurrentHashMap<>();
+    /** Told the id of each job cancelled, on the global thread: what runs a call for it stops it. */
+    private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
     private final long retentionMillis;
     private int sinceSweep;
 
@@ -51,7 +56,20 @@ final class Cancellations {
             return false;
         }
         cancelledAt.merge(jobId, at, (a, b) -> a.isAfter(b) ? a : b);
+        for (Consumer<String> listener : listeners) {
+            listener.accept(jobId);
+        }
         return true;
+    }
+
+    /** {@code listener} is told, on the global thread, the id of every job cancelled from now on. */
+    void listen(Consumer<String> listener) {
+        listeners.add(listener);
+    }
+
+    /** {@code listener} is told no more. */
+    void unlisten(Consumer<String> listener) {
+        listeners.remove(listener);
     }
 
     /** Whether a cancel issued at {@code issuedAtMillis} is past its retention at {@code nowMillis}. */

@@ -88,6 +88,7 @@ abstract class StageNode implements Processor<String, Flow, String, Flow> {
         this.held = tasks.of(context.taskId());
         held.register(this, this::spill);
         this.progress = held.progress(definition.name());
+        stageContext.hearing(cancellations);
         if (retryStoreName != null) {
             retries = new Retries(((StageDefinition.Calling) definition).retry(), context.getStateStore(retryStoreName));
             context.schedule(retries.tick(), PunctuationType.WALL_CLOCK_TIME, this::retryDue);
@@ -205,7 +206,7 @@ abstract class StageNode implements Processor<String, Flow, String, Flow> {
         if (definition instanceof StageDefinition.Calling calling && calling.timeLimit() != null) {
             return invokeLimited(envelope, attempt, call, calling.timeLimit());
         }
-        stageContext.bind(envelope.job(), attempt);
+        stageContext.bind(envelope.job(), attempt, envelope.lineage().path());
         long startedAt = context.currentSystemTimeMs();
         long t0 = System.nanoTime();
         StageError error = null;
@@ -227,7 +228,8 @@ abstract class StageNode implements Processor<String, Flow, String, Flow> {
      * the next job's; its job fails with a {@link TimeoutException}.
      */
     private Outcome invokeLimited(Flow.Envelope envelope, int attempt, Call call, Duration limit) {
-        BoundContext own = new BoundContext(definition.name()).bind(envelope.job(), attempt);
+        BoundContext own = new BoundContext(definition.name()).hearing(cancellations)
+                .bind(envelope.job(), attempt, envelope.lineage().path());
         long startedAt = context.currentSystemTimeMs();
         long t0 = System.nanoTime();
         Future<?> running = LIMITED_CALLS.submit(() -> {
@@ -239,6 +241,7 @@ abstract class StageNode implements Processor<String, Flow, String, Flow> {
         try {
             running.get(limit.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
+            own.stop();
             running.cancel(true);
             String message = "stage '" + definition.name() + "' did not finish within its time limit of "
                     + limit.toMillis() + " ms; the call was interrupted";
@@ -289,7 +292,11 @@ abstract class StageNode implements Processor<String, Flow, String, Flow> {
      * runs for it and gathers drop the job's other parts; null while the job goes on.
      */
     final Flow.Envelope stoppedOrNull(Flow.Envelope envelope) {
-        long now = context.currentSystemTimeMs();
+        return stoppedOrNull(envelope, context.currentSystemTimeMs());
+    }
+
+    /** As {@link #stoppedOrNull(Flow.Envelope)}, at {@code now}. */
+    final Flow.Envelope stoppedOrNull(Flow.Envelope envelope, long now) {
         StageError cancelled = cancellations.cancelled(envelope.job(), definition.name());
         if (cancelled != null) {
             return envelope.cancelled(cancelled, envelope.traceWith(definition.name(), now, 0, Cancellations.NOTE));

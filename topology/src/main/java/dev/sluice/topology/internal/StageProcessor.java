@@ -58,8 +58,19 @@ final class StageProcessor extends StageNode {
         List<Object> outputs = new ArrayList<>(fansOut ? 8 : 1);
         Outcome outcome = invoke(envelope, attempt, ctx -> stage.process(envelope.payload(), ctx,
                 output -> outputs.add(checked(output))));
-        if (outcome.failed() && parkForRetry(envelope, outcome, outcome.nanos(), attempt)) {
-            return;
+        if (outcome.failed()) {
+            // a stage that gave up on a cancelled or expired job ends it as such, not as a failure; it saw
+            // the deadline by the system's clock (StageContext.isCancelled), which the task's may trail
+            Flow.Envelope stopped = stoppedOrNull(envelope, Math.max(context.currentSystemTimeMs(),
+                    System.currentTimeMillis()));
+            if (stopped != null) {
+                passed(envelope, 0, outcome.nanos(), null);
+                context.forward(record.withValue(stopped));
+                return;
+            }
+            if (parkForRetry(envelope, outcome, outcome.nanos(), attempt)) {
+                return;
+            }
         }
         List<StageTrace> trace = envelope.traceWith(definition.name(), outcome.startedAtMillis(), outcome.nanos(),
                 outcome.note());

@@ -3,6 +3,7 @@ package dev.sluice.topology.internal;
 import dev.sluice.schemas.Job;
 import dev.sluice.serdes.SluiceTopics;
 import dev.sluice.serdes.Topic;
+import dev.sluice.topology.CallsInFlight;
 import dev.sluice.topology.pipeline.Pipeline;
 import dev.sluice.topology.pipeline.ResourceNames;
 import dev.sluice.topology.pipeline.StageDefinition;
@@ -64,6 +65,8 @@ public final class TopologyFactory {
     private final Cancellations cancellations;
     /** What each task's processors hold while a record is processed, handed to every processor. */
     private final HeldTasks held;
+    /** Told of the calls of the asynchronous stages. */
+    private final CallsInFlight calls;
 
     private TopologyFactory(StreamsBuilder builder, Pipeline pipeline, SluiceTopics topics, Settings settings) {
         this.builder = builder;
@@ -74,6 +77,7 @@ public final class TopologyFactory {
         this.meters = settings.meters();
         this.cancellations = new Cancellations(settings.cancelRetention());
         this.held = new HeldTasks(settings.events());
+        this.calls = settings.calls();
     }
 
     /**
@@ -89,10 +93,11 @@ public final class TopologyFactory {
      *     store if null
      * @param cancelRetention how long a cancel is remembered
      * @param events whether jobs' events go to the events topic
+     * @param calls told of the calls of the asynchronous stages
      */
     public record Settings(IntakeRules rules, int maxResultBytes, Set<String> segments,
                            BiConsumer<String, Boolean> pauses, MeterRegistry meters, Duration statusRetention,
-                           Duration cancelRetention, boolean events) {
+                           Duration cancelRetention, boolean events, CallsInFlight calls) {
     }
 
     /** Adds the pipeline's segments to {@code builder}. */
@@ -222,6 +227,8 @@ public final class TopologyFactory {
                 branch(lane, branch, in, out);
             } else if (stage instanceof StageDefinition.Batch batch) {
                 out.put(stage.name(), batch(lane, batch, in));
+            } else if (stage instanceof StageDefinition.Async async) {
+                out.put(stage.name(), async(lane, async, in));
             }
         }
         List<KStream<String, Flow>> ends = new ArrayList<>();
@@ -279,6 +286,19 @@ public final class TopologyFactory {
         String retries = retryStore(lane, stage);
         String[] stores = retries == null ? new String[] {buffer} : new String[] {buffer, retries};
         return in.process(() -> node(new BatchProcessor(stage, buffer, retries)), Named.as(n(lane, stage.name())), stores);
+    }
+
+    /**
+     * An asynchronous stage, its calls' inputs in store {@code <stage>-calls}: cached, so that a call that
+     * comes back before the next commit never reaches RocksDB. Its tasks in this instance share one rate.
+     */
+    private KStream<String, Flow> async(String lane, StageDefinition.Async stage, KStream<String, Flow> in) {
+        String store = n(lane, ResourceNames.calls(stage.name()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(store), Serdes.String(),
+                Serdes.ByteArray()).withCachingEnabled());
+        CallRate rate = new CallRate(stage.rate());
+        return in.process(() -> node(new AsyncProcessor(stage, store, rate, calls)), Named.as(n(lane, stage.name())),
+                store);
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.sluice.schemas.Document;
 import dev.sluice.schemas.IngestedDocument;
 import dev.sluice.schemas.Job;
 import dev.sluice.topology.pipeline.StageDefinition.Route;
+import dev.sluice.topology.stage.AsyncStage;
 import dev.sluice.topology.stage.BatchStage;
 import dev.sluice.topology.stage.GatherStage;
 import dev.sluice.topology.stage.JoinStage;
@@ -87,6 +88,8 @@ public final class Pipeline {
         for (StageDefinition stage : stages) {
             if (stage instanceof StageDefinition.PerInput perInput) {
                 types.addAll(perInput.stage().taskTypes());
+            } else if (stage instanceof StageDefinition.Async async) {
+                types.addAll(async.stage().taskTypes());
             }
         }
         return types;
@@ -297,6 +300,70 @@ public final class Pipeline {
                     .withBatching(size, Objects.requireNonNull(linger, "linger")));
         }
 
+        /**
+         * Adds an asynchronous stage: each input starts a call that {@code stage} returns at once, and the
+         * call completes with at most one output. The stream thread does not wait for it; see
+         * {@link AsyncStage}. By default {@value StageDefinition#DEFAULT_CONCURRENCY} calls per task are in
+         * flight at most, with no rate limit, each taking at most 30 s: see {@link #concurrency},
+         * {@link #rate} and {@link #timeout}.
+         */
+        public <I, O> Builder async(String stageName, Class<I> in, Class<O> out, AsyncStage<? super I, ? extends O> stage) {
+            return add(new StageDefinition.Async(stageName, in, out, stage, false));
+        }
+
+        /**
+         * Adds an asynchronous stage whose calls may complete with many outputs per input, to be gathered
+         * by a later gather stage, as a flat-map's are.
+         */
+        public <I, O> Builder asyncFlatMap(String stageName, Class<I> in, Class<O> out,
+                                           AsyncStage<? super I, ? extends O> stage) {
+            return add(new StageDefinition.Async(stageName, in, out, stage, true));
+        }
+
+        /** Lets the asynchronous stage added last have at most {@code calls} calls in flight in each task. */
+        public Builder concurrency(int calls) {
+            return changeLast("concurrency() sets the calls in flight of", last -> {
+                if (last instanceof StageDefinition.Async async) {
+                    return async.withConcurrency(calls);
+                }
+                misuses.add(last.kind().label() + " '" + last.name() + "' has no concurrency: only asynchronous"
+                        + " stages do");
+                return last;
+            });
+        }
+
+        /**
+         * Lets the asynchronous stage added last start at most {@code callsPerSecond} calls per second in
+         * this instance (across its tasks and threads); 0 for no limit, the default. A service that asks
+         * to slow down lowers the rate for a while, whether or not it has a limit.
+         */
+        public Builder rate(double callsPerSecond) {
+            return changeLast("rate() limits", last -> {
+                if (last instanceof StageDefinition.Async async) {
+                    return async.withRate(callsPerSecond);
+                }
+                misuses.add(last.kind().label() + " '" + last.name() + "' has no rate: only asynchronous stages do");
+                return last;
+            });
+        }
+
+        /**
+         * Gives each call of the asynchronous stage added last at most {@code limit}: a call still running
+         * then is cancelled and fails as its retry policy says, with a {@link TimeoutException}. The
+         * same as {@link #timeLimit}, which an asynchronous stage has by default (30 s).
+         */
+        public Builder timeout(Duration limit) {
+            Objects.requireNonNull(limit, "limit");
+            return changeLast("timeout() limits", last -> {
+                if (last instanceof StageDefinition.Async async) {
+                    return async.withTimeLimit(limit);
+                }
+                misuses.add(last.kind().label() + " '" + last.name() + "' has no timeout: only asynchronous stages"
+                        + " do; timeLimit() limits the calls of the others");
+                return last;
+            });
+        }
+
         /** Makes the stage added last read from {@code inputs} instead of the stage before it. */
         public Builder after(String... inputs) {
             return changeLast("after() names the inputs of", last -> last.withInputs(List.of(inputs)));
@@ -313,18 +380,18 @@ public final class Pipeline {
                     return calling.withRetry(policy);
                 }
                 if (policy.retriesAny()) {
-                    misuses.add(last.kind().label() + " '" + last.name() + "' cannot retry: only map, flat-map and"
-                            + " batch stages are tried again");
+                    misuses.add(last.kind().label() + " '" + last.name() + "' cannot retry: only map, flat-map,"
+                            + " asynchronous and batch stages are tried again");
                 }
                 return last;
             });
         }
 
         /**
-         * Limits each call of the stage added last (a map, filter, flat-map or batch stage) to
-         * {@code limit}: a call that runs longer is interrupted and fails its job(s) with a
+         * Limits each call of the stage added last (a map, filter, flat-map, asynchronous or batch stage)
+         * to {@code limit}: a call that runs longer is interrupted and fails its job(s) with a
          * {@link TimeoutException}, so that a stage that hangs costs one job, not the stream thread. Such
-         * a stage runs on a thread of its own, handed each input.
+         * a stage (unless asynchronous) runs on a thread of its own, handed each input.
          */
         public Builder timeLimit(Duration limit) {
             Objects.requireNonNull(limit, "limit");
@@ -333,7 +400,7 @@ public final class Pipeline {
                     return calling.withTimeLimit(limit);
                 }
                 misuses.add(last.kind().label() + " '" + last.name() + "' cannot have a time limit: only map,"
-                        + " flat-map and batch stages do");
+                        + " flat-map, asynchronous and batch stages do");
                 return last;
             });
         }

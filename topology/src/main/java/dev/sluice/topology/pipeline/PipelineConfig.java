@@ -1,5 +1,6 @@
 package dev.sluice.topology.pipeline;
 
+import dev.sluice.topology.stage.AsyncStage;
 import dev.sluice.topology.stage.BatchStage;
 import dev.sluice.topology.stage.GatherStage;
 import dev.sluice.topology.stage.JoinStage;
@@ -38,6 +39,8 @@ import org.apache.kafka.common.config.ConfigException;
  *                                                multiplier: 2, jitter: 0.2, on: [java.io.IOException]},
  *    time-limit: 10s}                                   # a call that takes longer fails its job
  * - {name: split, stream-outputs: true}                  # each output also an OUTPUT event of the job
+ * - {name: ocr, class: com.acme.OcrCall,                 # an AsyncStage: calls a service, never waits for it
+ *    async: {concurrency: 32, rate: 50, timeout: 10s, flat-map: false}}
  * </pre>
  *
  * A stage reads from the stage listed before it unless {@code after} (or a branch route or broadcast
@@ -47,9 +50,10 @@ import org.apache.kafka.common.config.ConfigException;
 public final class PipelineConfig {
 
     private static final Set<String> KEYS = Set.of("name", "type", "class", "params", "after", "branch", "otherwise",
-            "broadcast", "join", "window", "gather", "filter", "batch", "retry", "time-limit", "stream-outputs");
+            "broadcast", "join", "window", "gather", "filter", "batch", "retry", "time-limit", "stream-outputs", "async");
     private static final Set<String> RETRY_KEYS = Set.of("attempts", "backoff", "max-backoff", "multiplier", "jitter", "on");
     private static final Set<String> ROUTE_KEYS = Set.of("when", "to", "lane");
+    private static final Set<String> ASYNC_KEYS = Set.of("concurrency", "rate", "timeout", "flat-map");
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)?");
 
     private PipelineConfig() {
@@ -259,7 +263,66 @@ public final class PipelineConfig {
         if (spec.containsKey("batch")) {
             made = batch(where, name, spec, made);
         }
+        if (spec.containsKey("async")) {
+            made = async(where, name, spec, made);
+        }
         return made;
+    }
+
+    /** An {@code async:} mapping: the settings of an asynchronous stage. */
+    private static StageDefinition async(String where, String name, Map<String, Object> spec, StageDefinition made) {
+        Map<String, Object> async = map(where, spec, "async");
+        for (String key : async.keySet()) {
+            if (!ASYNC_KEYS.contains(key)) {
+                throw new ConfigException(where + ".async." + key, async.get(key), "unknown key of async; async has "
+                        + new TreeSet<>(ASYNC_KEYS));
+            }
+        }
+        if (!(made instanceof StageDefinition.Async stage)) {
+            throw new ConfigException(where + ".async", spec.get("async"), "stage '" + name + "' is not asynchronous:"
+                    + " its class must implement AsyncStage");
+        }
+        if (async.get("concurrency") != null) {
+            int concurrency;
+            try {
+                concurrency = Integer.parseInt(async.get("concurrency").toString().trim());
+            } catch (NumberFormatException e) {
+                throw new ConfigException(where + ".async.concurrency", async.get("concurrency"), "must be a whole number");
+            }
+            if (concurrency < 1) {
+                throw new ConfigException(where + ".async.concurrency", concurrency, "must be at least 1");
+            }
+            stage = stage.withConcurrency(concurrency);
+        }
+        if (async.get("rate") != null) {
+            double rate;
+            try {
+                rate = Double.parseDouble(async.get("rate").toString().trim());
+            } catch (NumberFormatException e) {
+                throw new ConfigException(where + ".async.rate", async.get("rate"), "must be a number of calls per second");
+            }
+            if (!(rate >= 0) || Double.isInfinite(rate)) {
+                throw new ConfigException(where + ".async.rate", async.get("rate"), "must be 0 (no limit) or more");
+            }
+            stage = stage.withRate(rate);
+        }
+        if (async.get("timeout") != null) {
+            if (spec.containsKey("time-limit")) {
+                throw new ConfigException(where + ".async.timeout", async.get("timeout"), "the same as time-limit, which"
+                        + " the stage has too: give one of them");
+            }
+            stage = (StageDefinition.Async) stage.withTimeLimit(duration(where + ".async.timeout", async.get("timeout"),
+                    null));
+        }
+        if (async.get("flat-map") != null) {
+            String flatMap = async.get("flat-map").toString();
+            if (!flatMap.equals("true") && !flatMap.equals("false")) {
+                throw new ConfigException(where + ".async.flat-map", flatMap, "must be true or false");
+            }
+            stage = new StageDefinition.Async(stage.name(), stage.inputType(), stage.outputType(), stage.stage(),
+                    flatMap.equals("true"), stage.concurrency(), stage.rate(), stage.inputs(), stage.calls());
+        }
+        return stage;
     }
 
     private static StageDefinition batch(String where, String name, Map<String, Object> spec, StageDefinition made) {
@@ -338,8 +401,13 @@ public final class PipelineConfig {
             Type[] args = typeArguments(type, BatchStage.class);
             return new StageDefinition.Batch(name, raw(where, className, args, 0), raw(where, className, args, 1), batch);
         }
+        if (instance instanceof AsyncStage<?, ?> async) {
+            Type[] args = typeArguments(type, AsyncStage.class);
+            return new StageDefinition.Async(name, raw(where, className, args, 0), raw(where, className, args, 1), async,
+                    false);
+        }
         throw new ConfigException(where + ".class", className,
-                "is not a stage: implement Stage, GatherStage, JoinStage or BatchStage");
+                "is not a stage: implement Stage, AsyncStage, GatherStage, JoinStage or BatchStage");
     }
 
     /** The type arguments with which {@code type} (or a superclass) implements {@code iface}, or null. */

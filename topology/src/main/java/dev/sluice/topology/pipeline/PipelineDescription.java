@@ -203,7 +203,9 @@ public final class PipelineDescription {
             case BATCH -> List.of(ResourceNames.batchBuffer(name));
             default -> List.<String>of();
         });
-        if (stage instanceof StageDefinition.Calling calling && calling.retry().retriesAny()) {
+        if (stage instanceof StageDefinition.Async) {
+            stores.add(ResourceNames.calls(name)); // its retries wait there too
+        } else if (stage instanceof StageDefinition.Calling calling && calling.retry().retriesAny()) {
             stores.add(ResourceNames.retries(name));
         }
         return stores.isEmpty() ? List.of()
@@ -226,8 +228,13 @@ public final class PipelineDescription {
             details.add("window " + duration(join.window()));
         } else if (stage instanceof StageDefinition.Batch batch) {
             details.add("size " + batch.size() + ", linger " + duration(batch.linger()));
+        } else if (stage instanceof StageDefinition.Async async) {
+            details.add("asynchronous: concurrency " + async.concurrency() + " per task, rate "
+                    + (async.rate() == 0 ? "unlimited" : rate(async.rate()) + "/s") + ", timeout "
+                    + duration(async.timeout()));
         }
-        if (stage instanceof StageDefinition.Calling calling && calling.timeLimit() != null) {
+        if (stage instanceof StageDefinition.Calling calling && calling.timeLimit() != null
+                && !(stage instanceof StageDefinition.Async)) {
             details.add("time limit " + duration(calling.timeLimit()));
         }
         if (stage instanceof StageDefinition.PerInput perInput && perInput.streamsOutputs()) {
@@ -264,8 +271,14 @@ public final class PipelineDescription {
             return gather.stage();
         } else if (stage instanceof StageDefinition.Batch batch) {
             return batch.stage();
+        } else if (stage instanceof StageDefinition.Async async) {
+            return async.stage();
         }
         return null;
+    }
+
+    private static String rate(double perSecond) {
+        return perSecond == Math.rint(perSecond) ? Long.toString((long) perSecond) : Double.toString(perSecond);
     }
 
     private static String duration(Duration d) {

@@ -81,7 +81,8 @@ final class PipelineValidator {
             List<Class<?>> waiting = List.of();
             if (stage instanceof StageDefinition.Join join) {
                 waiting = List.of(join.leftType(), join.rightType());
-            } else if (stage instanceof StageDefinition.Gather || stage instanceof StageDefinition.Batch) {
+            } else if (stage instanceof StageDefinition.Gather || stage instanceof StageDefinition.Batch
+                    || stage instanceof StageDefinition.Async) {
                 waiting = List.of(stage.inputType());
             } else if (stage instanceof StageDefinition.PerInput perInput && perInput.retry().retriesAny()) {
                 waiting = List.of(stage.inputType());
@@ -112,7 +113,7 @@ final class PipelineValidator {
             Set<String> fanOuts = new HashSet<>();
             for (StageDefinition before : stages) {
                 if (!before.name().equals(stage.name())
-                        && (before instanceof StageDefinition.FlatMap || before instanceof StageDefinition.Broadcast)
+                        && (before.kind() == StageDefinition.Kind.FLAT_MAP || before instanceof StageDefinition.Broadcast)
                         && downstream(before.name(), successors).contains(stage.name())) {
                     fanOuts.add(before.name());
                 }
@@ -336,7 +337,7 @@ final class PipelineValidator {
                 d = depth.get(stage.inputs().get(0));
                 opener = openedBy.get(stage.inputs().get(0));
             }
-            if (stage instanceof StageDefinition.FlatMap) {
+            if (stage.kind() == StageDefinition.Kind.FLAT_MAP) {
                 d++;
                 opener = stage.name();
             } else if (stage instanceof StageDefinition.Gather && d > 0) {

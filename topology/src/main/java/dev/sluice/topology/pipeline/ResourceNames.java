@@ -50,6 +50,11 @@ public final class ResourceNames {
         return stage + "-retries";
     }
 
+    /** The store where an asynchronous stage keeps the inputs of its calls in flight, and of those waiting for a retry. */
+    public static String calls(String stage) {
+        return stage + "-calls";
+    }
+
     /** The store where a join's first side of each part waits for the other. */
     public static String joinStore(String stage) {
         return stage + "-store";

@@ -1,5 +1,6 @@
 package dev.sluice.topology.pipeline;
 
+import dev.sluice.topology.stage.AsyncStage;
 import dev.sluice.topology.stage.BatchStage;
 import dev.sluice.topology.stage.GatherStage;
 import dev.sluice.topology.stage.JoinStage;
@@ -33,6 +34,12 @@ public sealed interface StageDefinition {
 
     /** How many inputs a batch holds at most, by default. */
     int DEFAULT_BATCH_SIZE = 32;
+
+    /** How many calls of an asynchronous stage one task has in flight at most, by default. */
+    int DEFAULT_CONCURRENCY = 32;
+
+    /** How long one call of an asynchronous stage may take, by default. */
+    Duration DEFAULT_ASYNC_TIMEOUT = Duration.ofSeconds(30);
 
     /** The stage's name, unique in its pipeline. */
     String name();
@@ -529,6 +536,71 @@ public sealed interface StageDefinition {
         @Override
         public Batch withCalls(Calls newCalls) {
             return new Batch(name, inputType, outputType, stage, size, linger, inputs, newCalls);
+        }
+
+        @Override
+        public String toString() {
+            return Checks.toString(this);
+        }
+    }
+
+    /**
+     * An asynchronous stage: each input starts a call that the stage returns at once, as a
+     * {@link java.util.concurrent.CompletionStage} of its outputs; at most {@code concurrency} calls of one
+     * task are in flight, at most {@code rate} start per second in one instance (0: no limit), and each
+     * may take its time limit ({@link #timeout()}). At most one output per input, or, when
+     * {@code fansOut}, any number, each a part of the job as a flat-map's are.
+     */
+    record Async(String name, Class<?> inputType, Class<?> outputType, AsyncStage<?, ?> stage, boolean fansOut,
+                 int concurrency, double rate, List<String> inputs, Calls calls) implements Calling {
+
+        public Async {
+            Checks.common(name, inputType, outputType, stage);
+            if (concurrency < 1) {
+                throw new IllegalArgumentException("concurrency of stage " + name + " must be at least 1, was "
+                        + concurrency);
+            }
+            if (!(rate >= 0) || Double.isInfinite(rate)) {
+                throw new IllegalArgumentException("rate of stage " + name + " must be a number of calls per second,"
+                        + " 0 for no limit, was " + rate);
+            }
+            inputs = Checks.inputs(inputs);
+            calls = calls == null ? Calls.of(stage) : calls;
+        }
+
+        /** An asynchronous stage of {@code stage} with the default concurrency, no rate limit and the default timeout. */
+        public Async(String name, Class<?> inputType, Class<?> outputType, AsyncStage<?, ?> stage, boolean fansOut) {
+            this(name, inputType, outputType, stage, fansOut, DEFAULT_CONCURRENCY, 0, null, null);
+        }
+
+        /** The longest one call may take: its time limit, or {@link #DEFAULT_ASYNC_TIMEOUT}. */
+        public Duration timeout() {
+            return calls.timeLimit() == null ? DEFAULT_ASYNC_TIMEOUT : calls.timeLimit();
+        }
+
+        @Override
+        public Kind kind() {
+            return fansOut ? Kind.FLAT_MAP : Kind.STAGE;
+        }
+
+        /** This stage, with at most {@code newConcurrency} calls in flight per task. */
+        public Async withConcurrency(int newConcurrency) {
+            return new Async(name, inputType, outputType, stage, fansOut, newConcurrency, rate, inputs, calls);
+        }
+
+        /** This stage, starting at most {@code newRate} calls per second in one instance (0: no limit). */
+        public Async withRate(double newRate) {
+            return new Async(name, inputType, outputType, stage, fansOut, concurrency, newRate, inputs, calls);
+        }
+
+        @Override
+        public Async withInputs(List<String> newInputs) {
+            return new Async(name, inputType, outputType, stage, fansOut, concurrency, rate, newInputs, calls);
+        }
+
+        @Override
+        public Async withCalls(Calls newCalls) {
+            return new Async(name, inputType, outputType, stage, fansOut, concurrency, rate, inputs, newCalls);
         }
 
         @Override

@@ -10,9 +10,12 @@ import java.util.function.Predicate;
  *
  * <p>A stage that throws fails only the job it was working on: the job ends in a FAILED result
  * naming the stage and the error, its raw record goes to the dead-letter topic, and the next job
- * runs; a stage that is also {@link Retrying} is tried again first, as its policy says. Stages are
- * called from one stream thread at a time per instance, but a pipeline has one instance of each
- * stage per stream task: keep them free of mutable shared state.
+ * runs; a stage that is also {@link Retrying} is tried again first, as its policy says.
+ *
+ * <p>One instance of each stage serves the whole pipeline: every task, on every stream thread (and,
+ * for a stage with a time limit, the threads its calls run on), so it may be called from several
+ * threads at once. Keep a stage free of mutable state, or make that state thread-safe; a stage that
+ * needs something per thread (a parser that is not thread-safe) can hold it in a {@link ThreadLocal}.
  *
  * @param <I> the input type
  * @param <O> the output type

@@ -40,6 +40,26 @@ public interface StageContext {
     }
 
     /**
+     * A key that names this call's work, the same whenever the same part of the same job comes to this
+     * stage again (a retry, or a call made again after a crash): {@code <job id>/<stage>}, then, for a
+     * part of a job that fanned out, {@code /<part>} (e.g. {@code /3.0}: part 0 of part 3). Pass it to
+     * a service that can drop repeated requests: calls are made at least once.
+     */
+    default String idempotencyKey() {
+        return jobId() + "/" + stage();
+    }
+
+    /**
+     * Whether the job was cancelled, or its deadline has passed, since this call began: long-running
+     * code should look now and then and give up when it is true (its outputs would be dropped anyway).
+     * A stage that gives up may throw; the job ends CANCELLED or EXPIRED, not FAILED. The call of an
+     * {@link AsyncStage} is also cancelled through its {@code CompletionStage}.
+     */
+    default boolean isCancelled() {
+        return false;
+    }
+
+    /**
      * Leaves a note in the job's trace for this stage, e.g. why a filter dropped the record. The last
      * note of a call wins.
      */

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.sluice.schemas.Chunk;
 import dev.sluice.schemas.Document;
 import dev.sluice.schemas.IngestedDocument;
+import dev.sluice.topology.stage.AsyncStage;
 import dev.sluice.topology.stage.Emitter;
 import dev.sluice.topology.stage.GatherStage;
 import dev.sluice.topology.stage.Stage;
@@ -19,6 +20,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
 
@@ -145,6 +148,52 @@ class PipelineGraphTest {
         assertThatThrownBy(() -> PipelineConfig.fromConfig("x", List.of(Map.of("name", "assemble", "gather",
                 Map.of("timeout", "soon")))))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("stages.assemble.gather.timeout");
+    }
+
+    @Test
+    void shouldReadAnAsynchronousStageFromConfigurationAndNameBadSettings() {
+        Pipeline p = PipelineConfig.fromConfig("calling", List.of(
+                Map.of("name", "ask", "class", Ask.class.getName(),
+                        "async", Map.of("concurrency", 8, "rate", "2.5", "timeout", "3s"))));
+        StageDefinition.Async ask = p.stage("ask", StageDefinition.Async.class);
+        assertThat(ask.concurrency()).isEqualTo(8);
+        assertThat(ask.rate()).isEqualTo(2.5);
+        assertThat(ask.timeout()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(ask.kind()).isEqualTo(StageDefinition.Kind.STAGE);
+        assertThat(PipelineDescription.text(p)).contains("asynchronous: concurrency 8 per task, rate 2.5/s, timeout 3s")
+                .contains("store ask-calls");
+
+        StageDefinition.Async defaults = PipelineConfig.fromConfig("calling", List.of(
+                Map.of("name", "ask", "class", Ask.class.getName()))).stage("ask", StageDefinition.Async.class);
+        assertThat(defaults.concurrency()).isEqualTo(StageDefinition.DEFAULT_CONCURRENCY);
+        assertThat(defaults.rate()).isZero();
+        assertThat(defaults.timeout()).isEqualTo(StageDefinition.DEFAULT_ASYNC_TIMEOUT);
+
+        for (Map.Entry<String, Object> bad : Map.<String, Object>of("concurrency", 0, "rate", "fast", "timeout", "soon",
+                "flat-map", "maybe", "retries", 3).entrySet()) {
+            assertThatThrownBy(() -> PipelineConfig.fromConfig("x", List.of(Map.of("name", "ask", "class",
+                    Ask.class.getName(), "async", Map.of(bad.getKey(), bad.getValue())))))
+                    .as(bad.getKey()).isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("stages.ask.async." + bad.getKey());
+        }
+        assertThatThrownBy(() -> PipelineConfig.fromConfig("x", List.of(Map.of("name", "shout", "class",
+                Shout.class.getName(), "async", Map.of("concurrency", 2)))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("stages.shout.async")
+                .hasMessageContaining("must implement AsyncStage");
+        assertThatThrownBy(() -> PipelineConfig.fromConfig("x", List.of(Map.of("name", "ask", "class",
+                Ask.class.getName(), "time-limit", "1s", "async", Map.of("timeout", "2s")))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("stages.ask.async.timeout");
+        assertThatThrownBy(() -> Pipeline.builder("x").stage("shout", Document.class, Document.class, new Shout())
+                .concurrency(4).build())
+                .isInstanceOf(InvalidPipelineException.class).hasMessageContaining("only asynchronous stages");
+    }
+
+    /** An asynchronous stage given by class name in a configuration file. */
+    public static final class Ask implements AsyncStage<Document, Document> {
+        @Override
+        public CompletionStage<List<Document>> call(Document input, StageContext context) {
+            return CompletableFuture.completedFuture(List.of(input));
+        }
     }
 
     /** A stage given by class name in a configuration file. */
