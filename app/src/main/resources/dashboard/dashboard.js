@@ -175,6 +175,16 @@ function cell(row, text, className) {
   return td;
 }
 
+/** An asynchronous stage's calls: in flight, throttled, its rate limit; empty for other stages. */
+function callsText(counts) {
+  if (counts.callsInFlight === undefined) {
+    return '';
+  }
+  return `${counts.callsInFlight} in flight`
+    + (counts.callsThrottled > 0 ? ` · ${counts.callsThrottled} throttled` : '')
+    + (counts.callRate > 0 ? ` · ≤ ${counts.callRate}/s` : '');
+}
+
 function showStats(stats) {
   $('stats-window').textContent = stats.windowSeconds ? `rate over the last ${stats.windowSeconds} s` : '';
   const body = $('stages').tBodies[0];
@@ -187,6 +197,7 @@ function showStats(stats) {
       cell(row, String(counts[key] || 0), key === 'failed' && counts.failed > 0 ? 'number failed-count' : 'number');
     }
     cell(row, (counts.ratePerSecond || 0).toFixed(1), 'number');
+    cell(row, callsText(counts), 'number');
   }
   for (const [name, node] of stageNodes) {
     const counts = countsOf(stats.stages, name);

@@ -3,7 +3,10 @@ package dev.sluice.app.gateway;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -15,7 +18,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code GET /v1/stats}: per stage, the records in, out, failed, retried and filtered since start
- * (from the stages' meters), and the rate of records in over the last minute, sampled every 5 s.
+ * (from the stages' meters), and the rate of records in over the last minute, sampled every 5 s; for an
+ * asynchronous stage, its calls too.
  */
 final class StageStats implements AutoCloseable {
 
@@ -71,8 +75,28 @@ final class StageStats implements AutoCloseable {
             double before = oldest == null ? count : oldest.in().getOrDefault(stage, 0.0);
             stages.with(stage).put("ratePerSecond", seconds < 1 ? 0.0 : Math.round((count - before) / seconds * 10) / 10.0);
         });
+        calls(stages);
         root.put("windowSeconds", Math.round(seconds));
         return root;
+    }
+
+    /**
+     * The calls of each asynchronous stage: running now ({@code callsInFlight}), told to slow down since
+     * start ({@code callsThrottled}), the calls per second allowed now ({@code callRate}, 0 for no
+     * limit) and the mean time of a call ({@code callMeanMillis}).
+     */
+    private void calls(ObjectNode stages) {
+        for (Gauge gauge : registry.find("sluice.stage.calls.in.flight").gauges()) {
+            String stage = gauge.getId().getTag("stage");
+            ObjectNode node = stages.with(stage);
+            node.put("callsInFlight", Math.round(gauge.value()));
+            FunctionCounter throttled = registry.find("sluice.stage.calls.throttled").tag("stage", stage).functionCounter();
+            node.put("callsThrottled", throttled == null ? 0 : Math.round(throttled.count()));
+            Gauge rate = registry.find("sluice.stage.call.rate").tag("stage", stage).gauge();
+            node.put("callRate", rate == null ? 0.0 : Math.round(rate.value() * 10) / 10.0);
+            Timer calls = registry.find("sluice.stage.processing").tag("stage", stage).timer();
+            node.put("callMeanMillis", calls == null ? 0.0 : Math.round(calls.mean(TimeUnit.MILLISECONDS) * 10) / 10.0);
+        }
     }
 
     @Override

@@ -337,7 +337,9 @@ final class AsyncProcessor extends StageNode {
                 .bind(envelope.job(), call.attempts + 1, envelope.lineage().path());
         call.context = own;
         call.t0 = System.nanoTime();
-        running.add(call);
+        if (running.add(call)) {
+            rate.began();
+        }
         call.timer = TIMER.schedule(() -> complete(call, token, null, new TimeoutException("stage '"
                 + definition.name() + "' did not answer within its timeout of " + timeoutMillis + " ms; the call was"
                 + " cancelled")), timeoutMillis, TimeUnit.MILLISECONDS);
@@ -360,7 +362,9 @@ final class AsyncProcessor extends StageNode {
             return;
         }
         call.nanos = System.nanoTime() - call.t0;
-        running.remove(call);
+        if (running.remove(call)) {
+            rate.ended();
+        }
         ScheduledFuture<?> timer = call.timer;
         if (timer != null) {
             timer.cancel(false);
@@ -561,7 +565,9 @@ final class AsyncProcessor extends StageNode {
         for (Call call : stopping) {
             Flow.Envelope stopped = stoppedOrNull(call.envelope);
             if (call.attempt.getAndSet(null) != null) {
-                running.remove(call);
+                if (running.remove(call)) {
+                    rate.ended();
+                }
                 watcher.finished(); // it was running: its answer no longer counts
                 ScheduledFuture<?> timer = call.timer;
                 if (timer != null) {
@@ -582,7 +588,11 @@ final class AsyncProcessor extends StageNode {
     public void close() {
         closed = true;
         cancellations.unlisten(onCancel);
-        running.clear();
+        for (Call call : running) {
+            if (running.remove(call)) {
+                rate.ended();
+            }
+        }
         int running = 0;
         for (ArrayDeque<Call> calls : byJob.values()) {
             for (Call call : calls) {

@@ -1,6 +1,13 @@
 package dev.sluice.topology.internal;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * When the calls of one asynchronous stage may start, in one instance: shared by the stage's tasks on
@@ -13,6 +20,9 @@ import java.util.concurrent.TimeUnit;
  * twice the rate the calls start at, it lets go of the limit.
  */
 final class CallRate {
+
+    /** Each registry's stages' rates: the segments of one instance (its lanes' copies) share a stage's. */
+    private static final Map<MeterRegistry, Map<String, CallRate>> SHARED = new WeakHashMap<>();
 
     /** What one success adds to a lowered rate, in calls per second. */
     static final double RAISE = 0.2;
@@ -37,9 +47,53 @@ final class CallRate {
     private double observed;
     private long throttled;
 
+    /** The calls running now, in this instance. */
+    private final AtomicInteger inFlight = new AtomicInteger();
+
     CallRate(double configured) {
         this.configured = configured;
         this.limit = configured;
+    }
+
+    /**
+     * Stage {@code stage}'s rate in the instance whose meters are {@code registry}, made with its meters
+     * the first time: {@code sluice_stage_calls_in_flight{stage}}, {@code sluice_stage_calls_throttled_total{stage}}
+     * (calls told to slow down) and {@code sluice_stage_call_rate{stage}} (the calls per second allowed
+     * now; 0 when there is no limit). Without a registry, a rate of its own.
+     */
+    static CallRate of(MeterRegistry registry, String stage, double configured) {
+        if (registry == null) {
+            return new CallRate(configured);
+        }
+        synchronized (SHARED) {
+            return SHARED.computeIfAbsent(registry, r -> new HashMap<>()).computeIfAbsent(stage, s -> {
+                CallRate rate = new CallRate(configured);
+                Gauge.builder("sluice.stage.calls.in.flight", rate, CallRate::inFlight)
+                        .description("Calls of an asynchronous stage running now").tag("stage", stage).register(registry);
+                FunctionCounter.builder("sluice.stage.calls.throttled", rate, CallRate::throttled)
+                        .description("Calls of an asynchronous stage that the service told to slow down")
+                        .tag("stage", stage).register(registry);
+                Gauge.builder("sluice.stage.call.rate", rate, CallRate::current)
+                        .description("Calls per second an asynchronous stage may start now; 0 for no limit")
+                        .tag("stage", stage).register(registry);
+                return rate;
+            });
+        }
+    }
+
+    /** A call began to run. */
+    void began() {
+        inFlight.incrementAndGet();
+    }
+
+    /** A call ended (came back, or was given up). */
+    void ended() {
+        inFlight.decrementAndGet();
+    }
+
+    /** The calls running now. */
+    int inFlight() {
+        return inFlight.get();
     }
 
     /** Reserves a start for a call at {@code now} (System.nanoTime): how many nanoseconds it waits for it. */

@@ -290,13 +290,14 @@ public final class TopologyFactory {
 
     /**
      * An asynchronous stage, its calls' inputs in store {@code <stage>-calls}: cached, so that a call that
-     * comes back before the next commit never reaches RocksDB. Its tasks in this instance share one rate.
+     * comes back before the next commit never reaches RocksDB. Its tasks in this instance (in every segment,
+     * when it has meters) share one rate.
      */
     private KStream<String, Flow> async(String lane, StageDefinition.Async stage, KStream<String, Flow> in) {
         String store = n(lane, ResourceNames.calls(stage.name()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(store), Serdes.String(),
                 Serdes.ByteArray()).withCachingEnabled());
-        CallRate rate = new CallRate(stage.rate());
+        CallRate rate = CallRate.of(meters, stage.name(), stage.rate());
         return in.process(() -> node(new AsyncProcessor(stage, store, rate, calls)), Named.as(n(lane, stage.name())),
                 store);
     }
