@@ -29,7 +29,8 @@ public final class HttpUpper implements AsyncStage<Document, Document> {
     /** The stream threads that started calls, across every instance of this class in the JVM. */
     public static final Set<String> THREADS = ConcurrentHashMap.newKeySet();
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
 
     private final URI url;
     private final URI refused;

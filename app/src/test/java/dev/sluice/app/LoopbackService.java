@@ -62,6 +62,11 @@ public final class LoopbackService implements AutoCloseable {
         return most.get();
     }
 
+    /** How many calls it is answering now. */
+    public int inFlight() {
+        return inFlight.get();
+    }
+
     /** How many calls it answered 429. */
     public int throttled() {
         return throttled.get();

@@ -33,10 +33,15 @@ public final class SluiceProcess implements AutoCloseable {
      * process, would pile up in /tmp), the test's own temporary directory goes with the test.
      */
     public static ProcessBuilder builder(Path dir, String... args) throws IOException {
+        return builder(dir, List.of("-jar", JAR.toString()), args);
+    }
+
+    private static ProcessBuilder builder(Path dir, List<String> launch, String... args) throws IOException {
         Path tmp = Files.createDirectories(dir.resolve("tmp"));
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-                "-Djava.io.tmpdir=" + tmp, "-jar", JAR.toString()));
+                "-Djava.io.tmpdir=" + tmp));
+        command.addAll(launch);
         command.addAll(List.of(args));
         return new ProcessBuilder(command).redirectOutput(dir.resolve("out.log").toFile())
                 .redirectError(dir.resolve("err.log").toFile());
@@ -45,6 +50,20 @@ public final class SluiceProcess implements AutoCloseable {
     /** Starts {@code sluice ARGS} with {@code env} added to its environment. */
     public static SluiceProcess start(Path dir, Map<String, String> env, String... args) throws IOException {
         ProcessBuilder builder = builder(dir, args);
+        builder.environment().putAll(env);
+        return new SluiceProcess(dir, builder.start());
+    }
+
+    /**
+     * As {@link #start}, with this module's test classes on the class path after the jar's: for a
+     * pipeline whose configuration names a stage class of the tests.
+     */
+    public static SluiceProcess startWithTestClasses(Path dir, Map<String, String> env, String... args)
+            throws IOException {
+        String classPath = JAR + java.io.File.pathSeparator + Path.of("target", "test-classes");
+        // the tests' logback-test.xml would win over the jar's logback.xml
+        ProcessBuilder builder = builder(dir, List.of("-Dlogback.configurationFile=logback.xml", "-cp", classPath,
+                "dev.sluice.app.cli.Main"), args);
         builder.environment().putAll(env);
         return new SluiceProcess(dir, builder.start());
     }
@@ -61,14 +80,25 @@ public final class SluiceProcess implements AutoCloseable {
 
     /** Waits until its standard error contains {@code text}; fails at once if it exits first. */
     public void awaitLog(String text, Duration timeout) {
-        Awaitility.await("'" + text + "' in the log of sluice in " + dir).atMost(timeout)
-                .pollInterval(Duration.ofMillis(100)).until(() -> {
-                    String log = err();
-                    if (!process.isAlive() && !log.contains(text)) {
-                        throw new AssertionError("sluice exited with " + process.exitValue() + ":\n" + log);
-                    }
-                    return log.contains(text);
-                });
+        try {
+            Awaitility.await("'" + text + "' in the log of sluice in " + dir).atMost(timeout)
+                    .pollInterval(Duration.ofMillis(100)).until(() -> {
+                        String log = err();
+                        if (!process.isAlive() && !log.contains(text)) {
+                            throw new AssertionError("sluice exited with " + process.exitValue() + ":\n" + log);
+                        }
+                        return log.contains(text);
+                    });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            String log;
+            try {
+                log = err();
+            } catch (IOException unreadable) {
+                log = "(its log cannot be read: " + unreadable + ")";
+            }
+            throw new AssertionError(e.getMessage() + "; the end of its log:\n"
+                    + log.substring(Math.max(0, log.length() - 4_000)), e);
+        }
     }
 
     /** Kills it with SIGKILL: no shutdown hook runs, nothing is flushed or committed. */

@@ -1,0 +1,162 @@
+package dev.sluice.app.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.app.KafkaCluster;
+import dev.sluice.app.LoopbackService;
+import dev.sluice.app.ResultCheck;
+import dev.sluice.app.SluiceProcess;
+import dev.sluice.schemas.Job;
+import dev.sluice.schemas.JobResult;
+import dev.sluice.schemas.JobStatus;
+import dev.sluice.schemas.Jobs;
+import dev.sluice.serdes.AvroSerdes;
+import dev.sluice.serdes.InMemorySchemaRegistry;
+import dev.sluice.serdes.SluiceTopics;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two instances of {@code sluice run} (JVMs of their own) call a real HTTP service on loopback from an
+ * asynchronous stage configured in YAML; one is killed with SIGKILL while hundreds of calls are in
+ * flight, under exactly_once_v2, and started again. Every job still ends in exactly one result, no
+ * transaction is left open, and the service's log shows the calls that were made twice: those the
+ * killed instance had in flight, made again by the task's new owner from the stage's store.
+ */
+class AsyncCrashIT {
+
+    private static final int JOBS = 3_000;
+    private static final String PREFIX = "async-crash";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void shouldEndEveryJobInExactlyOneResultWhenAnInstanceIsKilledWithCallsInFlight() throws Exception {
+        try (KafkaCluster kafka = KafkaCluster.start(1); LoopbackService service = LoopbackService.start(2_000)) {
+            Path config = dir.resolve("pipeline.yaml");
+            Files.writeString(config, """
+                    pipeline: calling
+                    topics: {prefix: %s, partitions: 4}
+                    registry: {url: "mem://async-crash-it"}
+                    stages:
+                      - {name: call, class: dev.sluice.app.HttpUpper, params: {url: "%s"},
+                         async: {concurrency: 100, timeout: 60s}}
+                    kafka:
+                      processing.guarantee: exactly_once_v2
+                      consumer.session.timeout.ms: 6000
+                      consumer.heartbeat.interval.ms: 1500
+                    """.formatted(PREFIX, service.url()));
+            List<SluiceProcess> instances = new ArrayList<>();
+            try {
+                instances.add(instance(kafka, config, 0));
+                instances.get(0).awaitLog("REBALANCING -> RUNNING", Duration.ofSeconds(120));
+                instances.add(instance(kafka, config, 1));
+                instances.get(1).awaitLog("REBALANCING -> RUNNING", Duration.ofSeconds(120));
+                SluiceTopics topics = SluiceTopics.create(PREFIX, AvroSerdes.forUrl("mem://async-crash-it"));
+                InMemorySchemaRegistry.scope("async-crash-it").register(topics.results().name() + "-value",
+                        JobResult.getClassSchema());
+                Set<String> submitted = produce(kafka.bootstrapServers(), topics);
+                Awaitility.await("hundreds of calls in flight").atMost(Duration.ofSeconds(120))
+                        .pollInterval(Duration.ofMillis(20)).until(() -> service.inFlight() >= 200);
+                int inFlightAtKill = service.inFlight();
+                instances.get(0).kill();
+                instances.add(instance(kafka, config, 2));
+
+                Map<String, Integer> resultsPerId = new HashMap<>();
+                Map<JobStatus, Integer> statuses = new HashMap<>();
+                readCommitted(kafka.bootstrapServers(), topics, resultsPerId, statuses);
+                ResultCheck check = ResultCheck.of(submitted, resultsPerId);
+                Map<String, Long> calls = service.keys().stream()
+                        .collect(Collectors.groupingBy(Function.identity(), TreeMap::new, Collectors.counting()));
+                Map<String, Long> twice = new TreeMap<>(calls);
+                twice.values().removeIf(n -> n < 2);
+                System.out.printf("AsyncCrashIT: %d jobs, %d calls in flight at the kill, %s, %s; %d calls made more"
+                        + " than once, e.g. %s%n", JOBS, inFlightAtKill, statuses, check, twice.size(),
+                        twice.keySet().stream().limit(5).toList());
+                assertThat(check.isClean()).as("%s", check).isTrue();
+                assertThat(statuses).containsOnlyKeys(JobStatus.COMPLETED);
+                assertThat(kafka.openTransactions()).as("transactions left open").isEmpty();
+                assertThat(calls.keySet()).as("every job called, by its idempotency key")
+                        .containsAll(submitted.stream().map(id -> id + "/call").toList());
+                assertThat(twice).as("the calls the killed instance had in flight, made again").isNotEmpty();
+            } finally {
+                for (SluiceProcess instance : instances) {
+                    instance.close();
+                }
+            }
+        }
+    }
+
+    private SluiceProcess instance(KafkaCluster kafka, Path config, int n) throws Exception {
+        Path home = dir.resolve("instance-" + n);
+        return SluiceProcess.startWithTestClasses(home, Map.of("SLUICE_KAFKA_BOOTSTRAP_SERVERS",
+                kafka.bootstrapServers(), "SLUICE_KAFKA_STATE_DIR", home.resolve("state").toString()),
+                "run", "--config", config.toString());
+    }
+
+    private static Set<String> produce(String bootstrap, SluiceTopics topics) throws Exception {
+        Set<String> ids = new LinkedHashSet<>();
+        try (KafkaProducer<String, Job> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.ACKS_CONFIG, "all"),
+                topics.jobs().keySerde().serializer(), topics.jobs().valueSerde().serializer())) {
+            for (int i = 0; i < JOBS; i++) {
+                Job job = Jobs.text("call-" + i, "doc-" + i, "document " + i);
+                producer.send(new ProducerRecord<>(topics.jobs().name(), job.getJobId(), job));
+                ids.add(job.getJobId());
+            }
+            producer.flush();
+        }
+        return ids;
+    }
+
+    /** Reads every committed result until each job has one, then on to the end, where a duplicate would be. */
+    private static void readCommitted(String bootstrap, SluiceTopics topics, Map<String, Integer> resultsPerId,
+                                      Map<JobStatus, Integer> statuses) {
+        Map<String, Object> settings = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        try (KafkaConsumer<String, JobResult> consumer = new KafkaConsumer<>(settings,
+                topics.results().keySerde().deserializer(), topics.results().valueSerde().deserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topics.results().name()).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
+            while (resultsPerId.size() < JOBS && System.nanoTime() < deadline) {
+                read(consumer, resultsPerId, statuses);
+            }
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p)) && System.nanoTime() < deadline) {
+                read(consumer, resultsPerId, statuses);
+            }
+        }
+    }
+
+    private static void read(KafkaConsumer<String, JobResult> consumer, Map<String, Integer> resultsPerId,
+                             Map<JobStatus, Integer> statuses) {
+        for (ConsumerRecord<String, JobResult> record : consumer.poll(Duration.ofMillis(200))) {
+            resultsPerId.merge(record.key(), 1, Integer::sum);
+            statuses.merge(record.value().getStatus(), 1, Integer::sum);
+        }
+    }
+}
