@@ -34,6 +34,7 @@ public final class LoopbackService implements AutoCloseable {
     private final List<String> keys = new CopyOnWriteArrayList<>();
 
     private LoopbackService(long delayMillis) throws IOException {
+        System.setProperty("sun.net.httpserver.nodelay", "true"); // else each answer waits for a delayed ACK
         this.delayMillis = delayMillis;
         this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1_024);
         server.createContext("/upper", this::upper);

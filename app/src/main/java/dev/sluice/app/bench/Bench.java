@@ -69,10 +69,20 @@ public final class Bench {
      * 400 left the graph's first measured guarantee paying for its JIT (twice the CPU per job).
      */
     static final int WARM_UP_JOBS = 2_000;
+    /** Jobs through the asynchronous stage before it is measured: its HTTP client's connections and the JIT. */
+    static final int WARM_UP_CALLS = 20_000;
     /** The plain loop of the ingest stages, which runs once: no guarantee applies. */
     static final String LIMIT_INGEST = "limit.ingest";
     /** Sluice's ingest graph with its events (and so its status store) off. */
     static final String INGEST_BARE = "sluice.ingest.bare";
+    /** An asynchronous stage calling a service on loopback, and the same call made on the stream thread. */
+    static final String ASYNC = "sluice.async";
+    static final String ASYNC_SYNC = "sluice.async.sync";
+    /**
+     * The most {@link #ASYNC} can do: {@link BenchCalls#CONCURRENCY} calls in flight per task, each
+     * {@link BenchCalls#LATENCY_MS} ms, or the pass-through's rate in the same run if that is lower.
+     */
+    static final String ASYNC_BOUND = "bound.async";
     /** The guarantee column of a case that has none. */
     static final String NO_GUARANTEE = "-";
     /** The cases that read the input limit.produce writes. */
@@ -116,7 +126,12 @@ public final class Bench {
         floors = BenchWorker.Handle.start(settings.appJavaOptions(), bootstrap, settings.partitions(), stateRoot);
         sluice = BenchWorker.Handle.start(settings.appJavaOptions(), bootstrap, settings.partitions(), stateRoot);
         admin = Admin.create(Map.of("bootstrap.servers", bootstrap));
-        try {
+        boolean calling = settings.runs(ASYNC) || settings.runs(ASYNC_SYNC);
+        BenchCalls service = calling ? BenchCalls.start() : null;
+        try (BenchCalls closing = service) {
+            if (calling) {
+                sluice.service(service.url());
+            }
             createTopics(plannedTopics());
             warmUp();
             if (settings.runs(LIMIT_INGEST)) {
@@ -168,6 +183,19 @@ public final class Bench {
                     SluiceTopics bare = prepareSluice(barePrefix, "ingest");
                     long bytes = fill(bare.jobs().name(), "ingest", jobs, false);
                     cases.add(report(sluiceCase(INGEST_BARE, guarantee, barePrefix, BenchWorker.INGEST_BARE, jobs, bytes)));
+                }
+                if (settings.runs(ASYNC)) {
+                    cases.add(report(callingCase(ASYNC, guarantee, BenchWorker.ASYNC, settings.asyncJobs())));
+                    double bound = BenchCalls.bound(settings.partitions());
+                    for (BenchReport.Case c : cases) {
+                        if (c.name().equals("sluice.passthrough") && c.guarantee().equals(guarantee) && c.failure() == null) {
+                            bound = Math.min(bound, c.recordsPerSecond());
+                        }
+                    }
+                    cases.add(BenchReport.Case.derived(ASYNC_BOUND, guarantee, bound));
+                }
+                if (settings.runs(ASYNC_SYNC)) {
+                    cases.add(report(callingCase(ASYNC_SYNC, guarantee, BenchWorker.ASYNC_SYNC, settings.syncJobs())));
                 }
             }
             for (String name : LATENCY_CASES) {
@@ -242,6 +270,14 @@ public final class Bench {
                 inWorker(sluice, "ingest", guarantee, ingestPrefix)));
         runs.add(timeApplication("warm-up.passthrough", guarantee, pass.results().name(), records, bytes,
                 inWorker(sluice, "passthrough", guarantee, passPrefix)));
+        if (settings.runs(ASYNC)) {
+            String asyncPrefix = topic("warm-up.async", guarantee, "sluice");
+            SluiceTopics async = prepareSluice(asyncPrefix, BenchWorker.ASYNC);
+            int calls = Math.min(WARM_UP_CALLS, settings.asyncJobs());
+            fill(async.jobs().name(), "warm-up", calls, false);
+            runs.add(timeApplication("warm-up.async", guarantee, async.results().name(), calls, 0,
+                    inWorker(sluice, BenchWorker.ASYNC, guarantee, asyncPrefix)));
+        }
         runs.addAll(floorRuns.get());
         String failures = String.join("; ", runs.stream().filter(c -> c.failure() != null)
                 .map(c -> c.name() + " FAILED: " + c.failure()).toList());
@@ -365,6 +401,12 @@ public final class Bench {
                 names.addAll(sluiceTopicNames(topic("sluice.ingest", guarantee, "sluice"), "ingest"));
                 names.addAll(sluiceTopicNames(topic("sluice.ingest", guarantee, "latency"), "ingest"));
             }
+            if (settings.runs(ASYNC)) {
+                names.addAll(sluiceTopicNames(topic(ASYNC, guarantee, "sluice"), BenchWorker.ASYNC));
+            }
+            if (settings.runs(ASYNC_SYNC)) {
+                names.addAll(sluiceTopicNames(topic(ASYNC_SYNC, guarantee, "sluice"), BenchWorker.ASYNC_SYNC));
+            }
         }
         return names.stream().distinct().toList();
     }
@@ -386,6 +428,14 @@ public final class Bench {
                 worker.stopApplication();
             }
         };
+    }
+
+    /** A case of one stage calling the bench's service, over {@code jobs} jobs of its own. */
+    private BenchReport.Case callingCase(String name, String guarantee, String pipeline, int jobs) throws Exception {
+        String prefix = topic(name, guarantee, "sluice");
+        SluiceTopics topics = prepareSluice(prefix, pipeline);
+        long bytes = fill(topics.jobs().name(), name, jobs, false);
+        return sluiceCase(name, guarantee, prefix, pipeline, jobs, bytes);
     }
 
     /** A Sluice case over its jobs topic, filled beforehand with {@code records} jobs of {@code bytes}. */

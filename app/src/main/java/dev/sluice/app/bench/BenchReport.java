@@ -46,6 +46,11 @@ record BenchReport(Machine machine, List<Case> cases, List<Latency> latency, Mem
             return new Case(name, guarantee, records, 0, 0, -1, why);
         }
 
+        /** A rate worked out rather than measured, such as an asynchronous stage's bound. */
+        static Case derived(String name, String guarantee, double recordsPerSecond) {
+            return new Case(name, guarantee, 0, recordsPerSecond, 0, -1, null);
+        }
+
         Case withCpu(double usPerRecord) {
             return new Case(name, guarantee, records, recordsPerSecond, mbPerSecond, usPerRecord, failure);
         }
@@ -216,7 +221,9 @@ record BenchReport(Machine machine, List<Case> cases, List<Latency> latency, Mem
             new Target("sluice.passthrough", "floor.bytes", false, true, 1.0),
             new Target("sluice.ingest", "floor.ingest", false, true, 0.8),
             new Target(Bench.INGEST_BARE, "floor.ingest", false, true, 0.95),
-            new Target("sluice.ingest", "limit.ingest", true, false, 2.0));
+            new Target("sluice.ingest", "limit.ingest", true, false, 2.0),
+            new Target(Bench.ASYNC, Bench.ASYNC_BOUND, false, true, 0.8),
+            new Target(Bench.ASYNC, Bench.ASYNC_SYNC, false, true, 20));
 
     /**
      * One case over another in the same guarantee (or over a case that has none): its records/s and

@@ -13,7 +13,8 @@ record BenchSettings(int records, int partitions, short replicationFactor, int d
 
     /** Every case's name, in the order the benchmark runs them. */
     static final List<String> CASES = List.of("limit.produce", "limit.consume", "limit.ingest", "floor.bytes",
-            "floor.avro", "floor.ingest", "sluice.passthrough", "sluice.ingest", "sluice.ingest.bare");
+            "floor.avro", "floor.ingest", "sluice.passthrough", "sluice.ingest", "sluice.ingest.bare", "sluice.async",
+            "sluice.async.sync");
 
     BenchSettings {
         cases = Set.copyOf(cases);
@@ -31,6 +32,19 @@ record BenchSettings(int records, int partitions, short replicationFactor, int d
      */
     int ingestJobs() {
         return Math.max(1, records / 40);
+    }
+
+    /** Jobs in the asynchronous stage's case: a fifth of {@link #records}. */
+    int asyncJobs() {
+        return Math.max(1, records / 5);
+    }
+
+    /**
+     * Jobs in the synchronous stage's case: a four-hundredth of {@link #records}, at least 50; one call
+     * at a time per stream thread makes it slow.
+     */
+    int syncJobs() {
+        return Math.max(50, records / 400);
     }
 
     /** Seconds of load before a latency run starts counting: the JIT and the clients settle. */

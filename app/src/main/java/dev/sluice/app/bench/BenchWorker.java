@@ -1,6 +1,7 @@
 package dev.sluice.app.bench;
 
 import com.sun.management.OperatingSystemMXBean;
+import dev.sluice.app.internal.CommonPool;
 import dev.sluice.app.internal.Logging;
 import dev.sluice.app.runtime.SluiceRunner;
 import dev.sluice.schemas.Job;
@@ -50,6 +51,8 @@ import org.apache.kafka.streams.kstream.Produced;
  * start passthrough|ingest|ingest.bare GUARANTEE PREFIX [WINDOW_MS]
  *                                        a Sluice application over the topics of PREFIX; WINDOW_MS, if
  *                                        given, for its duplicate window, status and cancel retention
+ * start async|async.sync GUARANTEE PREFIX  one stage calling the service of the async cases
+ * service URL                          where that service listens
  * limit.ingest JOBS DOCUMENT_BYTES     the ingest stages in a plain loop on one thread
  * cpu
  * sample
@@ -76,9 +79,15 @@ public final class BenchWorker {
     static final int FLOOR_COMMIT_INTERVAL_MS = 100;
     /** The ingest pipeline with {@code events.enabled=false}: no events, no status store. */
     static final String INGEST_BARE = "ingest.bare";
+    /** The asynchronous stage calling the bench's service, and the same call made synchronously. */
+    static final String ASYNC = "async";
+    static final String ASYNC_SYNC = "async.sync";
+    /** Where the service of the async cases listens, once the parent has said ({@code service URL}). */
+    private static volatile String serviceUrl = "http://127.0.0.1:9/call";
     /** The pipelines the benchmark measures, by the name the parent sends. */
     static final Map<String, Supplier<Pipeline>> PIPELINES = Map.of(
-            "passthrough", Pipeline::passThrough, "ingest", BuiltinStages::ingest, INGEST_BARE, BuiltinStages::ingest);
+            "passthrough", Pipeline::passThrough, "ingest", BuiltinStages::ingest, INGEST_BARE, BuiltinStages::ingest,
+            ASYNC, () -> BenchCalls.async(serviceUrl), ASYNC_SYNC, () -> BenchCalls.sync(serviceUrl));
 
 
     private BenchWorker() {
@@ -86,6 +95,7 @@ public final class BenchWorker {
 
     /** Arguments: the bootstrap servers, the partitions of every topic, and a directory for state. */
     public static void main(String[] args) throws Exception {
+        CommonPool.atLeastTwoThreads(); // as sluice's own main does
         String bootstrap = args[0];
         int partitions = Integer.parseInt(args[1]);
         Path stateRoot = Path.of(args[2]);
@@ -106,6 +116,10 @@ public final class BenchWorker {
                     app = application(words.subList(1, words.size()), bootstrap, partitions, stateRoot, serdes);
                     out.println(ANSWER + (awaitRunning(app) ? "running" : "failed: not RUNNING after 60 s but "
                             + app.state()));
+                }
+                case "service" -> {
+                    serviceUrl = words.get(1);
+                    out.println(ANSWER + "service " + serviceUrl);
                 }
                 case "sample" -> out.println(ANSWER + "sample " + Resources.now(stateRoot,
                         app == null ? List.of() : app.streams()).line());
@@ -307,6 +321,11 @@ public final class BenchWorker {
             String[] words = ask("limit.ingest " + jobs + " " + documentBytes, "limit ").split(" ");
             return new IngestBaseline.Measured(Integer.parseInt(words[1]), Long.parseLong(words[2]),
                     Long.parseLong(words[3]), Long.parseLong(words[4]));
+        }
+
+        /** Tells the worker where the service of the async cases listens. */
+        void service(String url) throws Exception {
+            ask("service " + url, "service ");
         }
 
         /** The CPU time the worker's JVM has used so far, in nanoseconds. */

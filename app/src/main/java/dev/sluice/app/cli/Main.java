@@ -1,6 +1,7 @@
 package dev.sluice.app.cli;
 
 import dev.sluice.app.bench.BenchCommand;
+import dev.sluice.app.internal.CommonPool;
 import dev.sluice.topology.pipeline.InvalidPipelineException;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.utils.AppInfoParser;
@@ -33,6 +34,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        CommonPool.atLeastTwoThreads();
         System.exit(execute(args));
     }
 

@@ -34,9 +34,9 @@ class BenchIT {
             assertThat(c.has("failed")).as("%s failed: %s", c.get("name"), c.get("failed")).isFalse();
             assertThat(c.get("records_per_s").asDouble()).isPositive();
             // the applications' own CPU cost is measured in their JVMs, the ingest loop's on its thread; the
-            // producer and consumer limits run no application
+            // producer and consumer limits run no application, and the async stage's bound is worked out
             assertThat(c.has("cpu_us_per_record")).as("CPU of %s", c.get("name"))
-                    .isEqualTo(!c.get("name").asText().matches("limit\\.(produce|consume)"));
+                    .isEqualTo(!c.get("name").asText().matches("limit\\.(produce|consume)|bound\\.async"));
             measured.add(c.get("name").asText() + "/" + c.get("guarantee").asText());
         }
         for (String name : BenchSettings.CASES) {
@@ -54,9 +54,12 @@ class BenchIT {
         assertThat(report.get("ratios")).hasSize(2 * BenchReport.TARGETS.size()).allSatisfy(r -> {
             assertThat(r.has("failed")).as("%s", r).isFalse();
             assertThat(r.get("records_per_s").asDouble()).isPositive();
-            assertThat(r.get("cpu_per_record").asDouble()).isPositive();
+            assertThat(r.has("cpu_per_record")).as("%s", r).isEqualTo(!r.get("ratio").asText().endsWith(Bench.ASYNC_BOUND));
             assertThat(r.has("met")).isTrue();
         });
+        assertThat(report.get("cases")).filteredOn(c -> c.get("name").asText().equals(Bench.ASYNC_BOUND))
+                .hasSize(2).allSatisfy(c -> assertThat(c.get("records_per_s").asDouble())
+                        .isPositive().isLessThanOrEqualTo(BenchCalls.bound(3)));
         assertThat(report.get("latency")).hasSize(4).allSatisfy(l -> {
             assertThat(l.has("failed")).as("latency %s: %s", l.get("name"), l.get("failed")).isFalse();
             assertThat(l.get("p99_ms").asDouble()).isGreaterThanOrEqualTo(l.get("p50_ms").asDouble()).isPositive();

@@ -45,7 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class AsyncCrashIT {
 
-    private static final int JOBS = 3_000;
+    private static final int JOBS = 1_500;
     private static final String PREFIX = "async-crash";
 
     @TempDir

@@ -233,8 +233,8 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
     private boolean isDuplicate(Record<byte[], byte[]> record, String jobId, ErrorHeaders.SourcePosition position) {
         long now = context.currentSystemTimeMs();
         String first = null;
-        try (WindowStoreIterator<String> seen = acceptedIds.fetch(jobId,
-                Instant.ofEpochMilli(now - rules.duplicateWindow().toMillis()), Instant.ofEpochMilli(now))) {
+        // the fetch taking instants formats a message on every call, for the error it would throw
+        try (WindowStoreIterator<String> seen = acceptedIds.fetch(jobId, now - rules.duplicateWindow().toMillis(), now)) {
             if (seen.hasNext()) {
                 first = seen.next().value;
             }
