@@ -12,11 +12,9 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * An asynchronous stage as a user writes one: it posts the document's text to {@link LoopbackService}
@@ -25,9 +23,6 @@ import java.util.concurrent.ConcurrentHashMap;
  * document whose id starts with {@code refused} is sent to a port where nothing listens.
  */
 public final class HttpUpper implements AsyncStage<Document, Document> {
-
-    /** The stream threads that started calls, across every instance of this class in the JVM. */
-    public static final Set<String> THREADS = ConcurrentHashMap.newKeySet();
 
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
@@ -42,7 +37,6 @@ public final class HttpUpper implements AsyncStage<Document, Document> {
 
     @Override
     public CompletionStage<List<Document>> call(Document document, StageContext context) {
-        THREADS.add(Thread.currentThread().getName());
         HttpRequest request = HttpRequest.newBuilder(document.getId().startsWith("refused") ? refused : url)
                 .header("Idempotency-Key", context.idempotencyKey())
                 .POST(HttpRequest.BodyPublishers.ofString(document.getText())).build();

@@ -8,6 +8,7 @@ import dev.sluice.schemas.IngestedDocument;
 import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.topology.pipeline.Pipeline;
+import dev.sluice.topology.stage.AsyncBatchStage;
 import dev.sluice.topology.stage.AsyncStage;
 import dev.sluice.topology.stage.RetryPolicy;
 import dev.sluice.topology.stage.SlowDown;
@@ -286,6 +287,38 @@ class AsyncStageTest {
             assertThat(result.getStatus()).isEqualTo(JobStatus.COMPLETED);
             assertThat(((IngestedDocument) result.getOutput()).getChunks()).extracting(Chunk::getText)
                     .containsExactly("three", "little", "words");
+        }
+    }
+
+    @Test
+    void shouldCallABatchStageWithTheInputsOfManyJobsAndAnswerEachInItsJobsOrder() {
+        List<List<String>> batches = new CopyOnWriteArrayList<>();
+        AsyncBatchStage<Chunk, Chunk> embed = (chunks, contexts) -> {
+            batches.add(contexts.stream().map(StageContext::idempotencyKey).toList());
+            List<Chunk> out = new ArrayList<>();
+            for (Chunk chunk : chunks) {
+                out.add(Chunk.newBuilder(chunk).setText(chunk.getText().toUpperCase(Locale.ROOT)).build());
+            }
+            return later(out, 10);
+        };
+        Pipeline pipeline = Pipeline.builder("batching")
+                .flatMap("split", Document.class, Chunk.class, new Split(12, 0))
+                .asyncBatch("embed", Chunk.class, Chunk.class, embed, 9, Duration.ofSeconds(5))
+                .gather("assemble", Chunk.class, IngestedDocument.class, new Assemble())
+                .build();
+        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline)) {
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                ids.add(driver.submit("doc-" + i, "alpha beta gamma delta epsilon zeta"));
+            }
+            for (String id : ids) {
+                JobResult result = driver.result(id);
+                assertThat(result.getStatus()).isEqualTo(JobStatus.COMPLETED);
+                assertThat(((IngestedDocument) result.getOutput()).getChunks()).extracting(Chunk::getText)
+                        .containsExactly("ALPHA BETA", "GAMMA DELTA", "EPSILON ZETA");
+            }
+            assertThat(batches).as("one call for the nine chunks of three jobs").singleElement()
+                    .satisfies(b -> assertThat(b).hasSize(9).contains(ids.get(0) + "/embed/0", ids.get(2) + "/embed/2"));
         }
     }
 }

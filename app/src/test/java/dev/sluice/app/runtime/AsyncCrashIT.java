@@ -2,6 +2,7 @@ package dev.sluice.app.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.app.CommittedResults;
 import dev.sluice.app.KafkaCluster;
 import dev.sluice.app.LoopbackService;
 import dev.sluice.app.ResultCheck;
@@ -25,13 +26,9 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -85,7 +82,10 @@ class AsyncCrashIT {
 
                 Map<String, Integer> resultsPerId = new HashMap<>();
                 Map<JobStatus, Integer> statuses = new HashMap<>();
-                readCommitted(kafka.bootstrapServers(), topics, resultsPerId, statuses);
+                CommittedResults.read(kafka.bootstrapServers(), topics, JOBS, Duration.ofMinutes(4)).forEach((id, each) -> {
+                    resultsPerId.put(id, each.size());
+                    each.forEach(result -> statuses.merge(result.getStatus(), 1, Integer::sum));
+                });
                 ResultCheck check = ResultCheck.of(submitted, resultsPerId);
                 Map<String, Long> calls = service.keys().stream()
                         .collect(Collectors.groupingBy(Function.identity(), TreeMap::new, Collectors.counting()));
@@ -128,35 +128,5 @@ class AsyncCrashIT {
             producer.flush();
         }
         return ids;
-    }
-
-    /** Reads every committed result until each job has one, then on to the end, where a duplicate would be. */
-    private static void readCommitted(String bootstrap, SluiceTopics topics, Map<String, Integer> resultsPerId,
-                                      Map<JobStatus, Integer> statuses) {
-        Map<String, Object> settings = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        try (KafkaConsumer<String, JobResult> consumer = new KafkaConsumer<>(settings,
-                topics.results().keySerde().deserializer(), topics.results().valueSerde().deserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topics.results().name()).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
-            while (resultsPerId.size() < JOBS && System.nanoTime() < deadline) {
-                read(consumer, resultsPerId, statuses);
-            }
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p)) && System.nanoTime() < deadline) {
-                read(consumer, resultsPerId, statuses);
-            }
-        }
-    }
-
-    private static void read(KafkaConsumer<String, JobResult> consumer, Map<String, Integer> resultsPerId,
-                             Map<JobStatus, Integer> statuses) {
-        for (ConsumerRecord<String, JobResult> record : consumer.poll(Duration.ofMillis(200))) {
-            resultsPerId.merge(record.key(), 1, Integer::sum);
-            statuses.merge(record.value().getStatus(), 1, Integer::sum);
-        }
     }
 }

@@ -4,6 +4,7 @@ import dev.sluice.schemas.Document;
 import dev.sluice.schemas.IngestedDocument;
 import dev.sluice.schemas.Job;
 import dev.sluice.topology.pipeline.StageDefinition.Route;
+import dev.sluice.topology.stage.AsyncBatchStage;
 import dev.sluice.topology.stage.AsyncStage;
 import dev.sluice.topology.stage.BatchStage;
 import dev.sluice.topology.stage.GatherStage;
@@ -320,16 +321,26 @@ public final class Pipeline {
             return add(new StageDefinition.Async(stageName, in, out, stage, true));
         }
 
+        /**
+         * Adds an asynchronous stage that calls its service with batches of inputs, from any jobs: up to
+         * {@code size}, or what came within {@code linger} of the first, one output per input (see
+         * {@link AsyncBatchStage}). Each input is a call of its own for its concurrency, timeout, retries
+         * and order, so give it a {@link #concurrency} of at least {@code size}.
+         */
+        public <I, O> Builder asyncBatch(String stageName, Class<I> in, Class<O> out,
+                                         AsyncBatchStage<? super I, ? extends O> stage, int size, Duration linger) {
+            if (size < 1) {
+                throw new IllegalArgumentException("batch size of stage " + stageName + " must be at least 1, was " + size);
+            }
+            if (linger.isNegative() || linger.isZero()) {
+                throw new IllegalArgumentException("linger of stage " + stageName + " must be positive, was " + linger);
+            }
+            return add(new StageDefinition.Async(stageName, in, out, new AsyncBatcher(stage, size, linger), false));
+        }
+
         /** Lets the asynchronous stage added last have at most {@code calls} calls in flight in each task. */
         public Builder concurrency(int calls) {
-            return changeLast("concurrency() sets the calls in flight of", last -> {
-                if (last instanceof StageDefinition.Async async) {
-                    return async.withConcurrency(calls);
-                }
-                misuses.add(last.kind().label() + " '" + last.name() + "' has no concurrency: only asynchronous"
-                        + " stages do");
-                return last;
-            });
+            return changeAsync("concurrency() sets the calls in flight of", "concurrency", s -> s.withConcurrency(calls));
         }
 
         /**
@@ -338,13 +349,7 @@ public final class Pipeline {
          * to slow down lowers the rate for a while, whether or not it has a limit.
          */
         public Builder rate(double callsPerSecond) {
-            return changeLast("rate() limits", last -> {
-                if (last instanceof StageDefinition.Async async) {
-                    return async.withRate(callsPerSecond);
-                }
-                misuses.add(last.kind().label() + " '" + last.name() + "' has no rate: only asynchronous stages do");
-                return last;
-            });
+            return changeAsync("rate() limits", "rate", s -> s.withRate(callsPerSecond));
         }
 
         /**
@@ -354,12 +359,18 @@ public final class Pipeline {
          */
         public Builder timeout(Duration limit) {
             Objects.requireNonNull(limit, "limit");
-            return changeLast("timeout() limits", last -> {
+            return changeAsync("timeout() limits", "timeout (timeLimit() limits the calls of the others)",
+                    s -> (StageDefinition.Async) s.withTimeLimit(limit));
+        }
+
+        /** Replaces the asynchronous stage added last by {@code change} of it; another kind has no {@code setting}. */
+        private Builder changeAsync(String what, String setting, UnaryOperator<StageDefinition.Async> change) {
+            return changeLast(what, last -> {
                 if (last instanceof StageDefinition.Async async) {
-                    return async.withTimeLimit(limit);
+                    return change.apply(async);
                 }
-                misuses.add(last.kind().label() + " '" + last.name() + "' has no timeout: only asynchronous stages"
-                        + " do; timeLimit() limits the calls of the others");
+                misuses.add(last.kind().label() + " '" + last.name() + "' has no " + setting
+                        + ": only asynchronous stages do");
                 return last;
             });
         }

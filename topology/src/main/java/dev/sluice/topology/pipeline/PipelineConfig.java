@@ -1,5 +1,6 @@
 package dev.sluice.topology.pipeline;
 
+import dev.sluice.topology.stage.AsyncBatchStage;
 import dev.sluice.topology.stage.AsyncStage;
 import dev.sluice.topology.stage.BatchStage;
 import dev.sluice.topology.stage.GatherStage;
@@ -41,6 +42,8 @@ import org.apache.kafka.common.config.ConfigException;
  * - {name: split, stream-outputs: true}                  # each output also an OUTPUT event of the job
  * - {name: ocr, class: com.acme.OcrCall,                 # an AsyncStage: calls a service, never waits for it
  *    async: {concurrency: 32, rate: 50, timeout: 10s, flat-map: false}}
+ * - {name: embed, class: com.acme.EmbedBatchCall,        # an AsyncBatchStage: many jobs' inputs per call
+ *    async: {concurrency: 64, batch-size: 32, linger: 20ms}}
  * </pre>
  *
  * A stage reads from the stage listed before it unless {@code after} (or a branch route or broadcast
@@ -53,7 +56,8 @@ public final class PipelineConfig {
             "broadcast", "join", "window", "gather", "filter", "batch", "retry", "time-limit", "stream-outputs", "async");
     private static final Set<String> RETRY_KEYS = Set.of("attempts", "backoff", "max-backoff", "multiplier", "jitter", "on");
     private static final Set<String> ROUTE_KEYS = Set.of("when", "to", "lane");
-    private static final Set<String> ASYNC_KEYS = Set.of("concurrency", "rate", "timeout", "flat-map");
+    private static final Set<String> ASYNC_KEYS = Set.of("concurrency", "rate", "timeout", "flat-map", "batch-size",
+            "linger");
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)?");
 
     private PipelineConfig() {
@@ -314,6 +318,28 @@ public final class PipelineConfig {
             stage = (StageDefinition.Async) stage.withTimeLimit(duration(where + ".async.timeout", async.get("timeout"),
                     null));
         }
+        if (async.get("batch-size") != null || async.get("linger") != null) {
+            if (!(stage.stage() instanceof AsyncBatcher batcher)) {
+                throw new ConfigException(where + ".async." + (async.get("batch-size") != null ? "batch-size" : "linger"),
+                        async.get(async.get("batch-size") != null ? "batch-size" : "linger"), "stage '" + name
+                        + "' does not call in batches: its class must implement AsyncBatchStage");
+            }
+            int size = batcher.size();
+            if (async.get("batch-size") != null) {
+                try {
+                    size = Integer.parseInt(async.get("batch-size").toString().trim());
+                } catch (NumberFormatException e) {
+                    throw new ConfigException(where + ".async.batch-size", async.get("batch-size"), "must be a whole number");
+                }
+                if (size < 1) {
+                    throw new ConfigException(where + ".async.batch-size", size, "must be at least 1");
+                }
+            }
+            Duration linger = duration(where + ".async.linger", async.get("linger"), batcher.linger());
+            stage = new StageDefinition.Async(stage.name(), stage.inputType(), stage.outputType(),
+                    new AsyncBatcher(batcher.stage(), size, linger), stage.fansOut(), stage.concurrency(), stage.rate(),
+                    stage.inputs(), stage.calls());
+        }
         if (async.get("flat-map") != null) {
             String flatMap = async.get("flat-map").toString();
             if (!flatMap.equals("true") && !flatMap.equals("false")) {
@@ -401,13 +427,19 @@ public final class PipelineConfig {
             Type[] args = typeArguments(type, BatchStage.class);
             return new StageDefinition.Batch(name, raw(where, className, args, 0), raw(where, className, args, 1), batch);
         }
+        if (instance instanceof AsyncBatchStage<?, ?> batch) {
+            Type[] args = typeArguments(type, AsyncBatchStage.class);
+            return new StageDefinition.Async(name, raw(where, className, args, 0), raw(where, className, args, 1),
+                    new AsyncBatcher(batch, StageDefinition.DEFAULT_BATCH_SIZE, StageDefinition.DEFAULT_BATCH_LINGER),
+                    false);
+        }
         if (instance instanceof AsyncStage<?, ?> async) {
             Type[] args = typeArguments(type, AsyncStage.class);
             return new StageDefinition.Async(name, raw(where, className, args, 0), raw(where, className, args, 1), async,
                     false);
         }
         throw new ConfigException(where + ".class", className,
-                "is not a stage: implement Stage, AsyncStage, GatherStage, JoinStage or BatchStage");
+                "is not a stage: implement Stage, AsyncStage, AsyncBatchStage, GatherStage, JoinStage or BatchStage");
     }
 
     /** The type arguments with which {@code type} (or a superclass) implements {@code iface}, or null. */

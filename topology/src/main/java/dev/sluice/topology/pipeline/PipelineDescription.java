@@ -231,7 +231,8 @@ public final class PipelineDescription {
         } else if (stage instanceof StageDefinition.Async async) {
             details.add("asynchronous: concurrency " + async.concurrency() + " per task, rate "
                     + (async.rate() == 0 ? "unlimited" : rate(async.rate()) + "/s") + ", timeout "
-                    + duration(async.timeout()));
+                    + duration(async.timeout()) + (async.stage() instanceof AsyncBatcher batcher
+                    ? ", batches of up to " + batcher.size() + ", linger " + duration(batcher.linger()) : ""));
         }
         if (stage instanceof StageDefinition.Calling calling && calling.timeLimit() != null
                 && !(stage instanceof StageDefinition.Async)) {
@@ -272,7 +273,7 @@ public final class PipelineDescription {
         } else if (stage instanceof StageDefinition.Batch batch) {
             return batch.stage();
         } else if (stage instanceof StageDefinition.Async async) {
-            return async.stage();
+            return async.stage() instanceof AsyncBatcher batcher ? batcher.stage() : async.stage();
         }
         return null;
     }

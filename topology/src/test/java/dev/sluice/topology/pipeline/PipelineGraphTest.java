@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.sluice.schemas.Chunk;
 import dev.sluice.schemas.Document;
 import dev.sluice.schemas.IngestedDocument;
+import dev.sluice.topology.stage.AsyncBatchStage;
 import dev.sluice.topology.stage.AsyncStage;
 import dev.sluice.topology.stage.Emitter;
 import dev.sluice.topology.stage.GatherStage;
@@ -186,6 +187,29 @@ class PipelineGraphTest {
         assertThatThrownBy(() -> Pipeline.builder("x").stage("shout", Document.class, Document.class, new Shout())
                 .concurrency(4).build())
                 .isInstanceOf(InvalidPipelineException.class).hasMessageContaining("only asynchronous stages");
+    }
+
+    @Test
+    void shouldReadAnAsynchronousBatchStageFromConfiguration() {
+        Pipeline p = PipelineConfig.fromConfig("batching", List.of(Map.of("name", "embed", "class",
+                AskMany.class.getName(), "async", Map.of("concurrency", 64, "batch-size", 16, "linger", "30ms"))));
+        assertThat(PipelineDescription.text(p)).contains("concurrency 64 per task")
+                .contains("batches of up to 16, linger 30ms").contains("AskMany");
+        assertThatThrownBy(() -> PipelineConfig.fromConfig("x", List.of(Map.of("name", "ask", "class",
+                Ask.class.getName(), "async", Map.of("batch-size", 4)))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("stages.ask.async.batch-size")
+                .hasMessageContaining("AsyncBatchStage");
+        assertThatThrownBy(() -> PipelineConfig.fromConfig("x", List.of(Map.of("name", "embed", "class",
+                AskMany.class.getName(), "async", Map.of("batch-size", 0)))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("stages.embed.async.batch-size");
+    }
+
+    /** An asynchronous batch stage given by class name in a configuration file. */
+    public static final class AskMany implements AsyncBatchStage<Document, Document> {
+        @Override
+        public CompletionStage<List<Document>> call(List<Document> inputs, List<StageContext> contexts) {
+            return CompletableFuture.completedFuture(inputs);
+        }
     }
 
     /** An asynchronous stage given by class name in a configuration file. */
