@@ -287,16 +287,7 @@ public final class PipelineConfig {
                     + " its class must implement AsyncStage");
         }
         if (async.get("concurrency") != null) {
-            int concurrency;
-            try {
-                concurrency = Integer.parseInt(async.get("concurrency").toString().trim());
-            } catch (NumberFormatException e) {
-                throw new ConfigException(where + ".async.concurrency", async.get("concurrency"), "must be a whole number");
-            }
-            if (concurrency < 1) {
-                throw new ConfigException(where + ".async.concurrency", concurrency, "must be at least 1");
-            }
-            stage = stage.withConcurrency(concurrency);
+            stage = stage.withConcurrency(positiveInt(where + ".async.concurrency", async.get("concurrency")));
         }
         if (async.get("rate") != null) {
             double rate;
@@ -326,14 +317,7 @@ public final class PipelineConfig {
             }
             int size = batcher.size();
             if (async.get("batch-size") != null) {
-                try {
-                    size = Integer.parseInt(async.get("batch-size").toString().trim());
-                } catch (NumberFormatException e) {
-                    throw new ConfigException(where + ".async.batch-size", async.get("batch-size"), "must be a whole number");
-                }
-                if (size < 1) {
-                    throw new ConfigException(where + ".async.batch-size", size, "must be at least 1");
-                }
+                size = positiveInt(where + ".async.batch-size", async.get("batch-size"));
             }
             Duration linger = duration(where + ".async.linger", async.get("linger"), batcher.linger());
             stage = new StageDefinition.Async(stage.name(), stage.inputType(), stage.outputType(),
@@ -367,17 +351,23 @@ public final class PipelineConfig {
         } else {
             throw new ConfigException(where + ".batch", spec.get("batch"), "stage '" + name + "' cannot work on batches");
         }
-        int size;
-        try {
-            size = Integer.parseInt(String.valueOf(batch.getOrDefault("size", StageDefinition.DEFAULT_BATCH_SIZE)));
-        } catch (NumberFormatException e) {
-            throw new ConfigException(where + ".batch.size", batch.get("size"), "must be a whole number");
-        }
-        if (size < 1) {
-            throw new ConfigException(where + ".batch.size", size, "must be at least 1");
-        }
+        int size = positiveInt(where + ".batch.size", batch.getOrDefault("size", StageDefinition.DEFAULT_BATCH_SIZE));
         return batching.withBatching(size, duration(where + ".batch.linger", batch.get("linger"),
                 StageDefinition.DEFAULT_BATCH_LINGER));
+    }
+
+    /** A whole number of at least 1, or a start-up error naming {@code key}. */
+    private static int positiveInt(String key, Object value) {
+        int number;
+        try {
+            number = Integer.parseInt(String.valueOf(value).trim());
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key, value, "must be a whole number");
+        }
+        if (number < 1) {
+            throw new ConfigException(key, number, "must be at least 1");
+        }
+        return number;
     }
 
     private static StageDefinition fromClass(String where, String name, String className, Map<String, Object> params) {
