@@ -36,6 +36,7 @@ import org.apache.kafka.connect.runtime.SourceConnectorConfig;
 import org.apache.kafka.connect.runtime.standalone.StandaloneConfig;
 import org.apache.kafka.connect.sink.SinkConnector;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.Yaml;
 import picocli.CommandLine.ParseResult;
 
@@ -133,12 +134,20 @@ class DockerFilesTest {
         return ports;
     }
 
+    /** The plugins directory the image makes (empty), and one here that stands in for it. */
+    private static final String IMAGE_PLUGINS = "/opt/sluice/plugins";
+    @TempDir
+    static Path emptyPlugins;
+
     private static Map<String, String> environment(JsonNode service) {
         Map<String, String> env = new HashMap<>();
         for (String line : instructions("ENV")) {
             env.put(line.substring(0, line.indexOf('=')), line.substring(line.indexOf('=') + 1));
         }
         service.path("environment").fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
+        // the image's plugins directory exists only in the image, made empty there: an empty one stands in
+        env.computeIfPresent("SLUICE_PLUGINS_PATH", (key, path) -> path.equals(IMAGE_PLUGINS)
+                ? emptyPlugins.toString() : path);
         return env;
     }
 
@@ -189,6 +198,9 @@ class DockerFilesTest {
         assertThat(run.matchedOptionValue("--config", (Path) null).toString()).startsWith("/opt/sluice/examples/");
         assertThat(ROOT.resolve("examples").resolve(Path.of(cmd.get(cmd.indexOf("--config") + 1)).getFileName())).exists();
         assertThat(instructions("USER")).containsExactly("sluice");
+        // a directory of plugin jars to mount, which the image makes so that an image without one starts
+        assertThat(instructions("ENV")).contains("SLUICE_PLUGINS_PATH=" + IMAGE_PLUGINS);
+        assertThat(instructions("RUN")).anySatisfy(line -> assertThat(line).contains("mkdir -p /var/lib/sluice /opt/sluice/plugins"));
     }
 
     @Test

@@ -127,6 +127,11 @@ public final class SluiceConfig extends AbstractConfig {
             + " Ignored when kafka.rocksdb.config.setter is set, which then manages the stores' memory.";
     public static final long DEFAULT_ROCKSDB_MEMORY_BYTES = 64L * 1024 * 1024;
 
+    public static final String PLUGINS_PATH_CONFIG = "plugins.path";
+    private static final String PLUGINS_PATH_DOC = "A directory of jars with stages of your own: every jar in it is"
+            + " loaded, on a class loader over Sluice's, before the pipeline is read, so that its stages can be named"
+            + " by class or by the type a StageFactory in it registers. sluice run --plugins DIR sets it.";
+
     /**
      * Kafka Streams' switch for running the processing exception handler on global threads too. The
      * constant is deprecated in 4.x because 5.0 makes {@code true} the default and drops the switch;
@@ -198,7 +203,8 @@ public final class SluiceConfig extends AbstractConfig {
             .define(HEALTH_MAX_POLL_IDLE_CONFIG, Type.LONG, DEFAULT_HEALTH_MAX_POLL_IDLE_MS, ConfigDef.Range.atLeast(1_000),
                     Importance.LOW, HEALTH_MAX_POLL_IDLE_DOC)
             .define(ROCKSDB_MEMORY_CONFIG, Type.LONG, DEFAULT_ROCKSDB_MEMORY_BYTES, ConfigDef.Range.atLeast(0),
-                    Importance.MEDIUM, ROCKSDB_MEMORY_DOC);
+                    Importance.MEDIUM, ROCKSDB_MEMORY_DOC)
+            .define(PLUGINS_PATH_CONFIG, Type.STRING, null, Importance.MEDIUM, PLUGINS_PATH_DOC);
 
     private static final String[] CLIENT_PREFIXES = {
         StreamsConfig.PRODUCER_PREFIX, StreamsConfig.MAIN_CONSUMER_PREFIX, StreamsConfig.RESTORE_CONSUMER_PREFIX,
@@ -296,6 +302,12 @@ public final class SluiceConfig extends AbstractConfig {
     /** Whether jobs' events go to the events topic. */
     public boolean eventsEnabled() {
         return getBoolean(EVENTS_ENABLED_CONFIG);
+    }
+
+    /** The directory of plugin jars ({@value #PLUGINS_PATH_CONFIG}), or null when there is none. */
+    public String pluginsPath() {
+        String path = getString(PLUGINS_PATH_CONFIG);
+        return path == null || path.isBlank() ? null : path;
     }
 
     /** The Kafka settings as given, without the {@code kafka.} prefix. */

@@ -1,6 +1,7 @@
 package dev.sluice.app.cli;
 
 import dev.sluice.app.runtime.ConfigLoader;
+import dev.sluice.topology.SluiceConfig;
 import dev.sluice.topology.pipeline.PipelineDescription;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -32,13 +33,19 @@ final class DescribeCommand implements Callable<Integer> {
             description = "Pipeline configuration (default: the built-in ingest pipeline).")
     Path config;
 
+    @Option(names = "--plugins", paramLabel = "DIR",
+            description = "Load every jar in DIR before reading the pipeline: stages of your own, named by class or"
+                    + " by the type a StageFactory in a jar registers (the setting plugins.path).")
+    Path plugins;
+
     @Option(names = {"-f", "--format"}, paramLabel = "FORMAT", defaultValue = "text",
             description = "text, mermaid or dot (default: ${DEFAULT-VALUE}).")
     Format format;
 
     @Override
     public Integer call() throws Exception {
-        ConfigLoader.Loaded loaded = ConfigLoader.load(config, System.getenv(), Map.of());
+        ConfigLoader.Loaded loaded = ConfigLoader.load(config, System.getenv(), plugins == null ? Map.of()
+                : Map.of(SluiceConfig.PLUGINS_PATH_CONFIG, plugins.toString()));
         String prefix = loaded.config().topicPrefix();
         PrintWriter out = spec.commandLine().getOut();
         out.print(switch (format) {

@@ -6,6 +6,7 @@ import dev.sluice.app.gateway.GatewayAddress;
 import dev.sluice.app.runtime.ConfigLoader;
 import dev.sluice.app.runtime.SluiceRunner;
 import dev.sluice.client.JobClient;
+import dev.sluice.topology.SluiceConfig;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -42,6 +43,11 @@ final class RunCommand implements Callable<Integer> {
             description = "YAML configuration: pipeline, topics, registry, kafka settings (see docs/settings.md).")
     Path config;
 
+    @Option(names = "--plugins", paramLabel = "DIR",
+            description = "Load every jar in DIR before reading the pipeline: stages of your own, named by class or"
+                    + " by the type a StageFactory in a jar registers (the setting plugins.path).")
+    Path plugins;
+
     @Option(names = "--lanes", paramLabel = "LANE", split = ",",
             description = "Run only these parts of the pipeline: main (reads <prefix>.jobs) and lane names (read"
                     + " <prefix>.jobs.<lane>), e.g. --lanes bulk for a group that takes only long documents."
@@ -66,7 +72,8 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ConfigLoader.Loaded loaded = ConfigLoader.load(config, System.getenv(), Map.of());
+        ConfigLoader.Loaded loaded = ConfigLoader.load(config, System.getenv(), plugins == null ? Map.of()
+                : Map.of(SluiceConfig.PLUGINS_PATH_CONFIG, plugins.toString()));
         if (loaded.config().registryUrl().startsWith("mem://")) {
             log.warn("registry.url is {}: an in-memory registry lives in this JVM; other processes read and write"
                     + " these topics only if they register the same schemas in one of their own (ids derive from the"

@@ -40,7 +40,8 @@ public final class ConfigLoader {
 
     /**
      * Loads {@code file} (may be null for defaults only) with {@code env} over it, and {@code overrides}
-     * (flat keys, e.g. from the command line) over both.
+     * (flat keys, e.g. from the command line) over both. When they set {@code plugins.path}, the plugins'
+     * class loader ({@link Plugins}) becomes this thread's context class loader before the pipeline is read.
      *
      * @throws ConfigException naming the offending key
      * @throws IOException when the file cannot be read
@@ -81,6 +82,12 @@ public final class ConfigLoader {
         }
         overrides.forEach((k, v) -> flat.put(k, v == null ? null : v.toString()));
         SluiceConfig config = new SluiceConfig(flat);
+        if (config.pluginsPath() != null) {
+            // stage classes and factories are looked up on the context class loader; the threads this one
+            // starts later (the stream threads, the gateway's) inherit it
+            Thread.currentThread().setContextClassLoader(Plugins.load(Path.of(config.pluginsPath()),
+                    ConfigLoader.class.getClassLoader()));
+        }
         return new Loaded(config, pipeline(config, stages));
     }
 

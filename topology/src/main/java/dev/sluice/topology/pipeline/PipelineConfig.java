@@ -12,6 +12,7 @@ import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -53,7 +54,10 @@ import org.apache.kafka.common.config.ConfigException;
 public final class PipelineConfig {
 
     private static final Set<String> KEYS = Set.of("name", "type", "class", "params", "after", "branch", "otherwise",
-            "broadcast", "join", "window", "gather", "filter", "batch", "retry", "time-limit", "stream-outputs", "async");
+            "broadcast", "join", "window", "gather", "filter", "batch", "retry", "time-limit", "stream-outputs", "async",
+            "shape");
+    /** What a stage of a class or type may say it is ({@code shape:}), and what its class must implement. */
+    private static final Map<String, String> SHAPES = shapes();
     private static final Set<String> RETRY_KEYS = Set.of("attempts", "backoff", "max-backoff", "multiplier", "jitter", "on");
     private static final Set<String> ROUTE_KEYS = Set.of("when", "to", "lane");
     private static final Set<String> ASYNC_KEYS = Set.of("concurrency", "rate", "timeout", "flat-map", "batch-size",
@@ -270,7 +274,85 @@ public final class PipelineConfig {
         if (spec.containsKey("async")) {
             made = async(where, name, spec, made);
         }
+        if (spec.get("shape") != null) {
+            made = shaped(where, name, spec.get("shape").toString(), made);
+        }
         return made;
+    }
+
+    private static Map<String, String> shapes() {
+        Map<String, String> shapes = new LinkedHashMap<>();
+        shapes.put("map", "Stage (one output per input)");
+        shapes.put("flat-map", "Stage (any number of outputs per input)");
+        shapes.put("filter", "Stage<T, T> (its input or nothing)");
+        shapes.put("batch", "BatchStage");
+        shapes.put("gather", "GatherStage");
+        shapes.put("join", "JoinStage");
+        shapes.put("async", "AsyncStage (one output per input)");
+        shapes.put("async-flat-map", "AsyncStage (any number of outputs per input)");
+        shapes.put("async-batch", "AsyncBatchStage");
+        return Collections.unmodifiableMap(shapes);
+    }
+
+    /** The shape {@code made} has, as {@code shape:} names it. */
+    private static String shapeOf(StageDefinition made) {
+        if (made instanceof StageDefinition.Async async) {
+            return async.stage() instanceof AsyncBatcher ? "async-batch" : async.fansOut() ? "async-flat-map" : "async";
+        }
+        if (made instanceof StageDefinition.FlatMap) {
+            return "flat-map";
+        }
+        if (made instanceof StageDefinition.Map) {
+            return "map";
+        }
+        // filter, batch, gather, join (and the kinds no class makes: branch, broadcast)
+        return made.getClass().getSimpleName().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * {@code made} in the shape {@code shape:} gives it: as it is when it has that shape, made into it
+     * where its class allows (a stage as a flat-map or a filter, a stage that also takes batches as a
+     * batch, an asynchronous stage as an asynchronous flat-map), else a start-up error naming the stage.
+     */
+    private static StageDefinition shaped(String where, String name, String shape, StageDefinition made) {
+        if (!SHAPES.containsKey(shape)) {
+            throw new ConfigException(where + ".shape", shape, "unknown shape; a stage's shape is one of "
+                    + String.join(", ", SHAPES.keySet()));
+        }
+        String has = shapeOf(made);
+        if (has.equals(shape)) {
+            return made;
+        }
+        if (made instanceof StageDefinition.Map map) {
+            switch (shape) {
+                case "flat-map" -> {
+                    return new StageDefinition.FlatMap(name, map.inputType(), map.outputType(), map.stage(),
+                            map.inputs(), map.calls());
+                }
+                case "filter" -> {
+                    if (map.inputType() == map.outputType()) {
+                        return made;
+                    }
+                    throw new ConfigException(where + ".shape", shape, "stage '" + name + "' cannot be a filter:"
+                            + " a filter emits its input or nothing, but its class takes "
+                            + map.inputType().getSimpleName() + " and emits " + map.outputType().getSimpleName());
+                }
+                case "batch" -> {
+                    if (map.stage() instanceof BatchStage<?, ?> many) {
+                        return new StageDefinition.Batch(name, map.inputType(), map.outputType(), many);
+                    }
+                }
+                default -> {
+                    // not a shape a map stage can take: the error below
+                }
+            }
+        }
+        if (made instanceof StageDefinition.Async async && shape.equals("async-flat-map") && has.equals("async")) {
+            return new StageDefinition.Async(async.name(), async.inputType(), async.outputType(), async.stage(), true,
+                    async.concurrency(), async.rate(), async.inputs(), async.calls());
+        }
+        throw new ConfigException(where + ".shape", shape, "stage '" + name + "' has the shape " + has + ", not "
+                + shape + ": the class of a " + shape + " stage implements " + SHAPES.get(shape));
     }
 
     /** An {@code async:} mapping: the settings of an asynchronous stage. */

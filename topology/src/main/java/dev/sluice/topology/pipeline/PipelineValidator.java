@@ -319,40 +319,38 @@ final class PipelineValidator {
 
     /** Every path must gather what it fans out before the end, and inputs that meet must be at one level. */
     private void checkFanOut() {
-        Map<String, Integer> depth = new HashMap<>();
-        Map<String, String> openedBy = new HashMap<>();
+        // the stages that fanned out and are not yet gathered, outermost first: their count is the level
+        Map<String, List<String>> openers = new HashMap<>();
         Map<String, List<String>> successors = successors();
         for (StageDefinition stage : topologicalOrder(stages)) {
-            int d = 0;
-            String opener = null;
+            List<String> open = List.of();
             if (!stage.inputs().isEmpty()) {
                 Set<Integer> levels = new HashSet<>();
                 for (String input : stage.inputs()) {
-                    levels.add(depth.get(input));
+                    levels.add(openers.get(input).size());
                 }
                 if (levels.size() > 1) {
                     problems.add("stage '" + stage.name() + "' reads from " + stage.inputs()
                             + ", which are at different fan-out levels: gather before they meet");
                 }
-                d = depth.get(stage.inputs().get(0));
-                opener = openedBy.get(stage.inputs().get(0));
+                open = openers.get(stage.inputs().get(0));
             }
+            List<String> before = open;
             if (stage.kind() == StageDefinition.Kind.FLAT_MAP) {
-                d++;
-                opener = stage.name();
-            } else if (stage instanceof StageDefinition.Gather && d > 0) {
-                d--;
-                opener = null;
+                open = new ArrayList<>(open);
+                open.add(stage.name());
+            } else if (stage instanceof StageDefinition.Gather && !open.isEmpty()) {
+                open = open.subList(0, open.size() - 1);
             }
-            if (hasLanes(stage) && d > 0) {
+            if (hasLanes(stage) && !before.isEmpty()) {
                 problems.add("branch '" + stage.name() + "' sends parts of a job to a lane; a lane carries whole jobs:"
-                        + " put the branch before '" + openedBy.get(stage.inputs().get(0)) + "' or after its gather");
+                        + " put the branch before '" + before.get(before.size() - 1) + "' or after its gather");
             }
-            depth.put(stage.name(), d);
-            openedBy.put(stage.name(), opener);
-            if (d > 0 && !(stage instanceof StageDefinition.Branch) && successors.getOrDefault(stage.name(), List.of()).isEmpty()) {
-                problems.add("stage '" + opener + "' fans out but no gather stage after it brings the parts"
-                        + " together before '" + stage.name() + "' ends the job: a job must end in one result");
+            openers.put(stage.name(), open);
+            if (!open.isEmpty() && !(stage instanceof StageDefinition.Branch)
+                    && successors.getOrDefault(stage.name(), List.of()).isEmpty()) {
+                problems.add("stage '" + open.get(open.size() - 1) + "' fans out but no gather stage after it brings"
+                        + " the parts together before '" + stage.name() + "' ends the job: a job must end in one result");
             }
         }
     }

@@ -204,6 +204,71 @@ class PipelineGraphTest {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("stages.embed.async.batch-size");
     }
 
+    @Test
+    void shouldGiveAStageTheShapeItSaysAndRefuseAClassThatDoesNotFitNamingTheStage() {
+        Pipeline p = PipelineConfig.fromConfig("shaped", List.of(
+                Map.of("name", "loud", "class", Shout.class.getName(), "shape", "flat-map"),
+                Map.of("name", "louder", "class", Shout.class.getName(), "shape", "filter"),
+                Map.of("name", "ask", "class", Ask.class.getName(), "shape", "async"),
+                Map.of("name", "together", "class", Together.class.getName(), "shape", "gather")));
+        assertThat(p.stage("loud")).isInstanceOf(StageDefinition.FlatMap.class);
+        assertThat(p.stage("louder")).isInstanceOf(StageDefinition.Map.class);
+        assertThat(p.stage("ask", StageDefinition.Async.class).fansOut()).isFalse();
+        assertThat(PipelineConfig.fromConfig("x", List.of(
+                Map.of("name", "ask", "class", Ask.class.getName(), "shape", "async-flat-map"),
+                Map.of("name", "together", "class", Together.class.getName()))).stage("ask", StageDefinition.Async.class)
+                .fansOut()).isTrue();
+        // two fan-outs, one gather: the one left open is named
+        assertThatThrownBy(() -> PipelineConfig.fromConfig("x", List.of(
+                Map.of("name", "loud", "class", Shout.class.getName(), "shape", "flat-map"),
+                Map.of("name", "ask", "class", Ask.class.getName(), "shape", "async-flat-map"),
+                Map.of("name", "together", "class", Together.class.getName()))))
+                .isInstanceOf(InvalidPipelineException.class)
+                .hasMessageContaining("stage 'loud' fans out but no gather stage after it");
+        assertThat(PipelineConfig.fromConfig("x", List.of(Map.of("name", "normalize", "shape", "map"),
+                Map.of("name", "split", "shape", "flat-map"), Map.of("name", "assemble", "shape", "gather")))
+                .stage("split")).isInstanceOf(StageDefinition.FlatMap.class);
+        assertThat(PipelineConfig.fromConfig("x", List.of(Map.of("name", "embed", "class", AskMany.class.getName(),
+                "shape", "async-batch"))).stage("embed")).isInstanceOf(StageDefinition.Async.class);
+
+        assertThatThrownBy(() -> PipelineConfig.fromConfig("x", List.of(Map.of("name", "loud", "class",
+                Shout.class.getName(), "shape", "join"))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("stages.loud.shape")
+                .hasMessageContaining("stage 'loud' has the shape map, not join").hasMessageContaining("JoinStage");
+        assertThatThrownBy(() -> PipelineConfig.fromConfig("x", List.of(Map.of("name", "count", "class",
+                Count.class.getName(), "shape", "filter"))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("stages.count.shape")
+                .hasMessageContaining("takes Document and emits Chunk");
+        assertThatThrownBy(() -> PipelineConfig.fromConfig("x", List.of(Map.of("name", "ask", "class",
+                Ask.class.getName(), "shape", "map"))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("stage 'ask' has the shape async, not map");
+        assertThatThrownBy(() -> PipelineConfig.fromConfig("x", List.of(Map.of("name", "assemble", "shape", "map"))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("stages.assemble.shape")
+                .hasMessageContaining("has the shape gather");
+        assertThatThrownBy(() -> PipelineConfig.fromConfig("x", List.of(Map.of("name", "loud", "class",
+                Shout.class.getName(), "shape", "wide"))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("unknown shape")
+                .hasMessageContaining("map, flat-map, filter, batch, gather, join, async, async-flat-map, async-batch");
+    }
+
+    /** A gather stage given by class name: the parts' texts, joined. */
+    public static final class Together implements GatherStage<Document, Document> {
+        @Override
+        public Document gather(List<Document> parts, StageContext context) {
+            return Document.newBuilder(parts.get(0)).setText(String.join(" ",
+                    parts.stream().map(Document::getText).toList())).build();
+        }
+    }
+
+    /** A stage whose output is not its input: it cannot be a filter. */
+    public static final class Count implements Stage<Document, Chunk> {
+        @Override
+        public void process(Document input, StageContext context, Emitter<Chunk> out) {
+            out.emit(Chunk.newBuilder().setDocumentId(input.getId()).setIndex(0).setStart(0)
+                    .setEnd(0).setText(Integer.toString(input.getText().length())).build());
+        }
+    }
+
     /** An asynchronous batch stage given by class name in a configuration file. */
     public static final class AskMany implements AsyncBatchStage<Document, Document> {
         @Override
