@@ -355,6 +355,9 @@ public final class Bench {
 
         /** The CPU time its JVM has used so far, in nanoseconds. */
         long cpuNanos() throws Exception;
+
+        /** The sends its producers have made again so far. */
+        long retries() throws Exception;
     }
 
     /** Creates a Sluice application's topics and returns them, for an application in the worker. */
@@ -424,6 +427,11 @@ public final class Bench {
             }
 
             @Override
+            public long retries() throws Exception {
+                return worker.retries();
+            }
+
+            @Override
             public void close() throws Exception {
                 worker.stopApplication();
             }
@@ -463,7 +471,7 @@ public final class Bench {
                         + records + " inputs");
             }
             return BenchReport.Case.timed(name, guarantee, records, inputBytes, (reached - t0) / 1e9)
-                    .withCpu(cpu / 1e3 / records);
+                    .withCpu(cpu / 1e3 / records).withRetries(application.retries());
         }
     }
 
@@ -625,9 +633,10 @@ public final class Bench {
         double took = (now - lastStep) / 1e9;
         lastStep = now;
         if (c.failure() == null) {
-            progress.printf(Locale.ROOT, "[%2d/%d] %-18s %-16s %,12.0f records/s %8.1f MB/s%s   (step %.0f s)%n", step,
+            progress.printf(Locale.ROOT, "[%2d/%d] %-18s %-16s %,12.0f records/s %8.1f MB/s%s%s   (step %.0f s)%n", step,
                     steps, c.name(), c.guarantee(), c.recordsPerSecond(), c.mbPerSecond(), c.cpuUsPerRecord() < 0 ? ""
-                            : String.format(Locale.ROOT, " %,8.1f CPU us/record", c.cpuUsPerRecord()), took);
+                            : String.format(Locale.ROOT, " %,8.1f CPU us/record", c.cpuUsPerRecord()),
+                    c.producerRetries() <= 0 ? "" : String.format(Locale.ROOT, " %,d retries", c.producerRetries()), took);
         } else {
             progress.printf(Locale.ROOT, "[%2d/%d] %-18s %-16s FAILED: %s%n", step, steps, c.name(), c.guarantee(),
                     c.failure());

@@ -37,22 +37,36 @@ record BenchReport(Machine machine, List<Case> cases, List<Latency> latency, Mem
      * the other processes on the same cores move far less than they move the rate.
      */
     record Case(String name, String guarantee, long records, double recordsPerSecond, double mbPerSecond,
-                double cpuUsPerRecord, String failure) {
+                double cpuUsPerRecord, long producerRetries, String failure) {
         static Case timed(String name, String guarantee, long records, long bytes, double seconds) {
-            return new Case(name, guarantee, records, records / seconds, bytes / seconds / 1e6, -1, null);
+            return new Case(name, guarantee, records, records / seconds, bytes / seconds / 1e6, -1, -1, null);
         }
 
         static Case failed(String name, String guarantee, long records, String why) {
-            return new Case(name, guarantee, records, 0, 0, -1, why);
+            return new Case(name, guarantee, records, 0, 0, -1, -1, why);
         }
 
         /** A rate worked out rather than measured, such as an asynchronous stage's bound. */
         static Case derived(String name, String guarantee, double recordsPerSecond) {
-            return new Case(name, guarantee, 0, recordsPerSecond, 0, -1, null);
+            return new Case(name, guarantee, 0, recordsPerSecond, 0, -1, -1, null);
         }
 
         Case withCpu(double usPerRecord) {
-            return new Case(name, guarantee, records, recordsPerSecond, mbPerSecond, usPerRecord, failure);
+            return new Case(name, guarantee, records, recordsPerSecond, mbPerSecond, usPerRecord, producerRetries,
+                    failure);
+        }
+
+        /** With the sends its application's producers made again in the case (Kafka's record-retry-total). */
+        Case withRetries(long retries) {
+            return new Case(name, guarantee, records, recordsPerSecond, mbPerSecond, cpuUsPerRecord, retries, failure);
+        }
+
+        String cpuText() {
+            return cpuUsPerRecord < 0 ? "-" : String.format(Locale.ROOT, "%,.1f", cpuUsPerRecord);
+        }
+
+        String retriesText() {
+            return producerRetries < 0 ? "-" : String.format(Locale.ROOT, "%,d", producerRetries);
         }
     }
 
@@ -110,13 +124,12 @@ record BenchReport(Machine machine, List<Case> cases, List<Latency> latency, Mem
         sb.append(String.format(Locale.ROOT, "%nSluice benchmark: %,d records of %,d-byte documents, %d partitions, "
                         + "%d cores, Kafka %s, broker %s%n%n", machine.records(), machine.documentBytes(),
                 machine.partitions(), machine.cores(), machine.kafka(), machine.broker()));
-        sb.append(String.format(Locale.ROOT, "%-20s %-16s %9s %14s %10s %14s%n", "case", "guarantee", "records",
-                "records/s", "MB/s", "CPU us/record"));
+        sb.append(String.format(Locale.ROOT, "%-20s %-16s %9s %14s %10s %14s %8s%n", "case", "guarantee", "records",
+                "records/s", "MB/s", "CPU us/record", "retries"));
         for (Case c : cases) {
             if (c.failure() == null) {
-                sb.append(String.format(Locale.ROOT, "%-20s %-16s %,9d %,14.0f %10.1f %14s%n", c.name(), c.guarantee(),
-                        c.records(), c.recordsPerSecond(), c.mbPerSecond(), c.cpuUsPerRecord() < 0 ? "-"
-                                : String.format(Locale.ROOT, "%,.1f", c.cpuUsPerRecord())));
+                sb.append(String.format(Locale.ROOT, "%-20s %-16s %,9d %,14.0f %10.1f %14s %8s%n", c.name(), c.guarantee(),
+                        c.records(), c.recordsPerSecond(), c.mbPerSecond(), c.cpuText(), c.retriesText()));
             } else {
                 sb.append(String.format(Locale.ROOT, "%-20s %-16s FAILED: %s%n", c.name(), c.guarantee(), c.failure()));
             }
@@ -162,15 +175,14 @@ record BenchReport(Machine machine, List<Case> cases, List<Latency> latency, Mem
                         + " Java %s, Kafka %s; %d partitions, %,d-byte documents, %,d records per case.%n%n", command, commit,
                 date, machine.os(), machine.arch(), machine.cores(), machine.memoryMb(), machine.java(), machine.kafka(),
                 machine.partitions(), machine.documentBytes(), machine.records()));
-        md.append("| case | guarantee | records | records/s | MB/s | CPU us/record |\n");
-        md.append("| --- | --- | ---: | ---: | ---: | ---: |\n");
+        md.append("| case | guarantee | records | records/s | MB/s | CPU us/record | producer retries |\n");
+        md.append("| --- | --- | ---: | ---: | ---: | ---: | ---: |\n");
         for (Case c : cases) {
             md.append(c.failure() != null
-                    ? String.format(Locale.ROOT, "| %s | %s | %,d | FAILED: %s | | |%n", c.name(), c.guarantee(),
+                    ? String.format(Locale.ROOT, "| %s | %s | %,d | FAILED: %s | | | |%n", c.name(), c.guarantee(),
                             c.records(), c.failure())
-                    : String.format(Locale.ROOT, "| %s | %s | %,d | %,.0f | %.1f | %s |%n", c.name(), c.guarantee(),
-                            c.records(), c.recordsPerSecond(), c.mbPerSecond(), c.cpuUsPerRecord() < 0 ? "-"
-                                    : String.format(Locale.ROOT, "%,.1f", c.cpuUsPerRecord())));
+                    : String.format(Locale.ROOT, "| %s | %s | %,d | %,.0f | %.1f | %s | %s |%n", c.name(), c.guarantee(),
+                            c.records(), c.recordsPerSecond(), c.mbPerSecond(), c.cpuText(), c.retriesText()));
         }
         List<Ratio> ratios = ratios();
         if (!ratios.isEmpty()) {
@@ -275,6 +287,9 @@ record BenchReport(Machine machine, List<Case> cases, List<Latency> latency, Mem
             m.put("mb_per_s", round(c.mbPerSecond()));
             if (c.cpuUsPerRecord() >= 0) {
                 m.put("cpu_us_per_record", round(c.cpuUsPerRecord()));
+            }
+            if (c.producerRetries() >= 0) {
+                m.put("producer_retries", c.producerRetries());
             }
             if (c.failure() != null) {
                 m.put("failed", c.failure());

@@ -55,6 +55,7 @@ import org.apache.kafka.streams.kstream.Produced;
  * service URL                          where that service listens
  * limit.ingest JOBS DOCUMENT_BYTES     the ingest stages in a plain loop on one thread
  * cpu
+ * retries
  * sample
  * stop
  * </pre>
@@ -62,6 +63,7 @@ import org.apache.kafka.streams.kstream.Produced;
  * <p>It answers {@code sluice-worker running} once the application is RUNNING,
  * {@code sluice-worker limit JOBS WALL_NANOS CPU_NANOS RESULT_BYTES} with what the loop took,
  * {@code sluice-worker cpu NANOS} with the CPU time this JVM has used so far,
+ * {@code sluice-worker retries N} with the sends the running application's producers have made again,
  * {@code sluice-worker sample ...} with its resources now (see {@link Resources}), and
  * {@code sluice-worker stopped} once the application is closed. When its input closes it answers
  * {@code sluice-worker memory RSS_MB HEAP_MB}, its peaks over the whole run, and exits. Anything
@@ -127,6 +129,7 @@ public final class BenchWorker {
                         Integer.parseInt(words.get(2)), serdes));
                 case "cpu" -> out.println(ANSWER + "cpu " + ((OperatingSystemMXBean)
                         ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime());
+                case "retries" -> out.println(ANSWER + "retries " + (app == null ? 0 : producerRetries(app.streams())));
                 case "stop" -> {
                     if (app != null) {
                         app.close();
@@ -289,6 +292,25 @@ public final class BenchWorker {
         return app.state() == KafkaStreams.State.RUNNING;
     }
 
+    /**
+     * The sends the producers of {@code streams} have made again so far (Kafka's {@code record-retry-total}),
+     * whatever the cause: under exactly_once_v2 mostly the OUT_OF_ORDER_SEQUENCE_NUMBER resends that follow
+     * a CONCURRENT_TRANSACTIONS answer (docs/performance.md).
+     */
+    static long producerRetries(List<KafkaStreams> streams) {
+        long retries = 0;
+        for (KafkaStreams each : streams) {
+            for (var metric : each.metrics().entrySet()) {
+                if (metric.getKey().name().equals("record-retry-total")
+                        && metric.getKey().group().equals("producer-metrics")
+                        && metric.getValue().metricValue() instanceof Number n) {
+                    retries += n.longValue();
+                }
+            }
+        }
+        return retries;
+    }
+
     /** The parent's handle on a worker process. */
     static final class Handle implements AutoCloseable {
 
@@ -336,6 +358,11 @@ public final class BenchWorker {
         /** The worker's resources now (it collects its garbage first). */
         Resources sample() throws Exception {
             return Resources.parse(ask("sample", "sample ").substring("sample ".length()));
+        }
+
+        /** The sends the running application's producers have made again so far. */
+        long retries() throws Exception {
+            return Long.parseLong(ask("retries", "retries ").substring("retries ".length()).trim());
         }
 
         void stopApplication() throws Exception {

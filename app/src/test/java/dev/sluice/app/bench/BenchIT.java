@@ -37,6 +37,9 @@ class BenchIT {
             // producer and consumer limits run no application, and the async stage's bound is worked out
             assertThat(c.has("cpu_us_per_record")).as("CPU of %s", c.get("name"))
                     .isEqualTo(!c.get("name").asText().matches("limit\\.(produce|consume)|bound\\.async"));
+            // each application's producers' resends are counted, whatever their number
+            assertThat(c.has("producer_retries")).as("retries of %s", c.get("name"))
+                    .isEqualTo(c.get("name").asText().matches("(floor|sluice)\\..*"));
             measured.add(c.get("name").asText() + "/" + c.get("guarantee").asText());
         }
         for (String name : BenchSettings.CASES) {

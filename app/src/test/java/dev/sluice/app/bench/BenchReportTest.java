@@ -21,7 +21,8 @@ class BenchReportTest {
         return new BenchReport(BenchReport.Machine.current(settings, "127.0.0.1:9092"), List.of(
                 BenchReport.Case.timed("floor.bytes", "at_least_once", 1000, 4_000_000, 0.5),
                 BenchReport.Case.timed("floor.avro", "at_least_once", 1000, 4_000_000, 1.0),
-                BenchReport.Case.timed("sluice.passthrough", "at_least_once", 1000, 4_000_000, 1.25).withCpu(87.25),
+                BenchReport.Case.timed("sluice.passthrough", "at_least_once", 1000, 4_000_000, 1.25).withCpu(87.25)
+                        .withRetries(12),
                 BenchReport.Case.failed("sluice.ingest", "at_least_once", 998, "counted 998 committed outputs for 1000 inputs"),
                 BenchReport.Case.failed("floor.avro", "exactly_once_v2", 0, "counted 0 committed outputs for 1000 inputs"),
                 BenchReport.Case.timed("sluice.passthrough", "exactly_once_v2", 1000, 4_000_000, 2.0),
@@ -46,7 +47,9 @@ class BenchReportTest {
         assertThat(passthrough.get("records_per_s").asDouble()).isEqualTo(800.0);
         assertThat(passthrough.get("mb_per_s").asDouble()).isEqualTo(3.2);
         assertThat(passthrough.get("cpu_us_per_record").asDouble()).isEqualTo(87.3);
+        assertThat(passthrough.get("producer_retries").asLong()).isEqualTo(12);
         assertThat(json.get("cases").get(0).has("cpu_us_per_record")).as("not measured: left out").isFalse();
+        assertThat(json.get("cases").get(0).has("producer_retries")).as("not measured: left out").isFalse();
         assertThat(json.get("cases").get(3).get("failed").asText()).contains("998");
         JsonNode latency = json.get("latency").get(0);
         assertThat(latency.get("rate").asInt()).isEqualTo(100);
@@ -67,8 +70,8 @@ class BenchReportTest {
                 .as("a ratio of a case that did not run under a guarantee is left out")
                 .doesNotContain("sluice.ingest / floor.ingest       at_least_once")
                 .contains("sluice.ingest        at_least_once    FAILED: counted 998")
-                .containsPattern("sluice.passthrough +at_least_once +1,000 +800 +3.2 +87.3\n")
-                .containsPattern("floor.bytes +at_least_once +1,000 +2,000 +8.0 +-\n")
+                .containsPattern("sluice.passthrough +at_least_once +1,000 +800 +3.2 +87.3 +12\n")
+                .containsPattern("floor.bytes +at_least_once +1,000 +2,000 +8.0 +- +-\n")
                 .containsPattern("sluice.passthrough / floor.avro +exactly_once_v2 +n/a \\(a case failed\\)")
                 .as("a ratio of a case that did not run (bench --cases) is left out")
                 .doesNotContain("floor.bytes  exactly_once_v2")
@@ -98,7 +101,7 @@ class BenchReportTest {
         assertThat(written).startsWith("# Performance\n\nprose\n\n" + PageTables.BEGIN + "\n")
                 .endsWith(PageTables.END + "\n\nmore prose\n").doesNotContain("old figures")
                 .contains("Measured by `sluice bench --quick` at commit `0123456789ab` on 2026-12-07")
-                .contains("| sluice.passthrough | at_least_once | 1,000 | 800 | 3.2 | 87.3 |")
+                .contains("| sluice.passthrough | at_least_once | 1,000 | 800 | 3.2 | 87.3 | 12 |")
                 .contains("| sluice.ingest / floor.ingest | exactly_once_v2 | 0.50 | 1.80 | records/s >= 0.80: MISSED |")
                 .contains("| sluice.passthrough | at_least_once | 100 | 1.5 | 2.5 | 9.0 | 12.0 | p99 <= 25 ms: met |")
                 .contains("peak RSS 400 MiB (target <= 400 MiB: met)");
