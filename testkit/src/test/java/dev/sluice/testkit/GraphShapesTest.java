@@ -23,6 +23,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.kafka.streams.TopologyDescription;
 import org.junit.jupiter.api.Test;
 
 /** Each shape of a pipeline graph, through the test driver. */
@@ -84,6 +87,22 @@ class GraphShapesTest {
             });
             assertThat(chunks).extracting(Chunk::getIndex).isSorted().doesNotHaveDuplicates();
             assertThat(driver.topology().describe().toString()).contains("merge-left", "merge-right", "merge-store");
+        }
+    }
+
+    @Test
+    void shouldReadOnePartitionPerTaskSoThatNoTaskWaitsForAnother() {
+        // Sluice sets max.task.idle.ms to -1 (SluiceConfig): that is only safe while no task reads two
+        // topics, whose records Kafka Streams would otherwise line up by time
+        for (Pipeline pipeline : List.of(BuiltinStages.ingest(), Pipeline.passThrough())) {
+            try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline)) {
+                for (TopologyDescription.Subtopology sub : driver.topology().describe().subtopologies()) {
+                    Set<String> topics = new TreeSet<>();
+                    sub.nodes().stream().filter(n -> n instanceof TopologyDescription.Source)
+                            .forEach(n -> topics.addAll(((TopologyDescription.Source) n).topicSet()));
+                    assertThat(topics).as("sub-topology %d of %s", sub.id(), pipeline.name()).hasSize(1);
+                }
+            }
         }
     }
 

@@ -146,6 +146,8 @@ public final class SluiceConfig extends AbstractConfig {
     public static final int DEFAULT_PRODUCER_BATCH_BYTES = 131_072;
     /** Sluice's default producer {@code retry.backoff.ms}: see {@link #streamsProperties()}. */
     public static final int DEFAULT_PRODUCER_RETRY_BACKOFF_MS = 20;
+    /** Sluice's default {@code max.task.idle.ms}: see {@link #streamsProperties()}. */
+    public static final long DEFAULT_MAX_TASK_IDLE_MS = -1;
 
     private static final Pattern TOPIC_PREFIX = Pattern.compile("[a-zA-Z0-9._-]{1,200}");
 
@@ -318,8 +320,8 @@ public final class SluiceConfig extends AbstractConfig {
     /**
      * The Kafka Streams properties: the given {@code kafka.*} settings over Sluice's defaults
      * (application.id {@code <prefix>-<pipeline>}, exactly_once_v2, explicit naming of internal
-     * resources, the processing exception handler on global threads too, producer linger.ms 5,
-     * batch.size 128 KiB and retry.backoff.ms 20),
+     * resources, the processing exception handler on global threads too, max.task.idle.ms -1,
+     * producer linger.ms 5, batch.size 128 KiB and retry.backoff.ms 20),
      * checked by {@link StreamsConfig}.
      *
      * @throws ConfigException naming the key when a value is invalid or bootstrap.servers is missing
@@ -345,6 +347,11 @@ public final class SluiceConfig extends AbstractConfig {
         // of a job's latency when it happens. Transactions v1 checked the same in AddPartitionsToTxn,
         // where the producer waits 20 ms instead; this gives the write the same
         props.put(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG), DEFAULT_PRODUCER_RETRY_BACKOFF_MS);
+        // each of Sluice's tasks reads one partition of one topic, so there are no partitions to line up
+        // by time. With Streams' default of 0 a task whose partition is empty works out why it waits
+        // each time the thread looks at it, formatting log lines that it never logs (String.format in
+        // PartitionGroup.readyToProcess: 5 % of the pass-through's stream thread); -1 skips that
+        props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, DEFAULT_MAX_TASK_IDLE_MS);
         props.putAll(kafka);
         boundRocksDb(props);
         if (!props.containsKey(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)) {

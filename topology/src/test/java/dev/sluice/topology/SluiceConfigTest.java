@@ -20,7 +20,7 @@ class SluiceConfigTest {
         assertThat(props).containsEntry(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, "exactly_once_v2")
                 .containsEntry(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true)
                 .containsEntry(StreamsConfig.APPLICATION_ID_CONFIG, "sluice-ingest")
-                .containsEntry("producer.linger.ms", 5);
+                .containsEntry("producer.linger.ms", 5).containsEntry(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
         assertThat(new StreamsConfig(props).getProducerConfigs("c")).containsEntry("linger.ms", 5)
                 .containsEntry("batch.size", 131_072).containsEntry("retry.backoff.ms", 20);
         assertThat(config.registryUrl()).isEqualTo("mem://default");

@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * result is on the results topic whatever happens here.
  *
  * <p>The store is a cached key-value store, so that a job's events within a commit interval cost one
- * write, and queries see the cache. Entries go {@code status.retention.ms} after their first event: a
+ * write, and queries see the cache; in pass-through mode, where a job's events are one record, it is
+ * not cached. Entries go {@code status.retention.ms} after their first event: a
  * punctuator sweeps the store a slice at a time, from where it stopped, looking at twice as many
  * entries as were added since, so that a sweep of the whole store takes at most half the retention.
  * An entry is gone within one and a half retentions; no index costs a second write per job.
@@ -134,10 +135,20 @@ final class StatusProcessor implements Processor<byte[], byte[], Void, Void> {
         };
     }
 
-    /** A new entry for {@code event}'s job, in {@code phase}, kept from the event's time on. */
-    private static StatusEntry.Builder entry(JobEvent event, JobPhase phase) {
-        return StatusEntry.newBuilder().setJobId(event.getJobId()).setStatus(phase).setUpdatedAt(event.getAt())
-                .setSince(event.getAt().toEpochMilli()).setTrace(new ArrayList<>());
+    /**
+     * A new entry for {@code event}'s job, in {@code phase}, kept from the event's time on; its other fields
+     * as the schema's defaults have them. Not through the record's builder, whose {@code build()} looks up
+     * and copies the default of each field left unset: once per job on the hot path.
+     */
+    private static StatusEntry entry(JobEvent event, JobPhase phase) {
+        StatusEntry entry = new StatusEntry();
+        entry.setJobId(event.getJobId());
+        entry.setStatus(phase);
+        entry.setUpdatedAt(event.getAt());
+        entry.setSince(event.getAt().toEpochMilli());
+        entry.setPartial(false);
+        entry.setTrace(new ArrayList<>());
+        return entry;
     }
 
     /**
@@ -150,14 +161,16 @@ final class StatusProcessor implements Processor<byte[], byte[], Void, Void> {
         switch (event.getType()) {
             case ACCEPTED -> {
                 // a new job, one read again (after a crash under at_least_once) or replayed: it starts anew
-                return entry(event, JobPhase.ACCEPTED).setAcceptedAt(event.getAt()).build();
+                StatusEntry accepted = entry(event, JobPhase.ACCEPTED);
+                accepted.setAcceptedAt(event.getAt());
+                return accepted;
             }
             case STAGE_STARTED, STAGE_FINISHED -> {
                 if (ended) {
                     return null;
                 }
                 if (state == null) {
-                    state = entry(event, JobPhase.RUNNING).build();
+                    state = entry(event, JobPhase.RUNNING);
                 }
                 List<StageTrace> trace = state.getTrace();
                 int index = indexOf(trace, event.getStage());
@@ -182,7 +195,7 @@ final class StatusProcessor implements Processor<byte[], byte[], Void, Void> {
                     return null;
                 }
                 if (state == null) {
-                    state = entry(event, JobPhase.RUNNING).build();
+                    state = entry(event, JobPhase.RUNNING);
                 }
                 state.setStatus(JobPhase.valueOf(event.getType().name()));
                 state.setStage(event.getStage());
