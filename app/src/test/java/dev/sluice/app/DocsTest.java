@@ -45,7 +45,7 @@ class DocsTest {
         assertThat(page.substring(begin, end)).as("tables as sluice bench --markdown writes them")
                 .containsPattern("Measured by `sluice bench [^`]*` at commit `[0-9a-f]{12}` on \\d{4}-\\d{2}-\\d{2}: .*"
                         + "\\d+ cores")
-                .contains("| case | guarantee | records | records/s | MB/s | CPU us/record |")
+                .contains("| case | guarantee | records | records/s | MB/s | CPU us/record | producer retries |")
                 .contains("| ratio | guarantee | records/s | CPU per record | target |");
     }
 
