@@ -9,6 +9,8 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -32,6 +34,7 @@ public final class LoopbackService implements AutoCloseable {
     private final AtomicLong throttledUntil = new AtomicLong();
     private final AtomicInteger throttled = new AtomicInteger();
     private final List<String> keys = new CopyOnWriteArrayList<>();
+    private final Set<String> answering = ConcurrentHashMap.newKeySet();
 
     private LoopbackService(long delayMillis) throws IOException {
         System.setProperty("sun.net.httpserver.nodelay", "true"); // else each answer waits for a delayed ACK
@@ -73,6 +76,11 @@ public final class LoopbackService implements AutoCloseable {
         return throttled.get();
     }
 
+    /** The Idempotency-Keys of the calls it is answering now. */
+    public Set<String> inFlightKeys() {
+        return Set.copyOf(answering);
+    }
+
     /** The Idempotency-Key of every call, in the order they came. */
     public List<String> keys() {
         return List.copyOf(keys);
@@ -81,7 +89,8 @@ public final class LoopbackService implements AutoCloseable {
     private void upper(HttpExchange exchange) throws IOException {
         try (exchange) {
             String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            keys.add(String.valueOf(exchange.getRequestHeaders().getFirst("Idempotency-Key")));
+            String key = String.valueOf(exchange.getRequestHeaders().getFirst("Idempotency-Key"));
+            keys.add(key);
             if (System.currentTimeMillis() < throttledUntil.get()) {
                 throttled.incrementAndGet();
                 exchange.getResponseHeaders().add("Retry-After", "1");
@@ -89,9 +98,11 @@ public final class LoopbackService implements AutoCloseable {
                 return;
             }
             most.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+            answering.add(key);
             try {
                 Thread.sleep(delayMillis + (body.startsWith("slow") ? 3_000 : 0) + (body.startsWith("hang") ? 600_000 : 0));
             } finally {
+                answering.remove(key);
                 inFlight.decrementAndGet();
             }
             String answer = body.startsWith("garbage") ? "<html><body>Bad gateway, try later</body></html>"
