@@ -90,15 +90,20 @@ public final class SluiceProcess implements AutoCloseable {
                         return log.contains(text);
                     });
         } catch (org.awaitility.core.ConditionTimeoutException e) {
-            String log;
-            try {
-                log = err();
-            } catch (IOException unreadable) {
-                log = "(its log cannot be read: " + unreadable + ")";
-            }
-            throw new AssertionError(e.getMessage() + "; the end of its log:\n"
-                    + log.substring(Math.max(0, log.length() - 4_000)), e);
+            throw new AssertionError(e.getMessage() + "; " + describe(4_000), e);
         }
+    }
+
+    /** Whether it runs or how it exited, and the last {@code chars} characters of its log: for a failure's message. */
+    public String describe(int chars) {
+        String log;
+        try {
+            log = err();
+        } catch (IOException unreadable) {
+            log = "(its log cannot be read: " + unreadable + ")";
+        }
+        return "sluice in " + dir + (process.isAlive() ? " is running" : " exited with " + process.exitValue())
+                + "; the end of its log:\n" + log.substring(Math.max(0, log.length() - chars));
     }
 
     /** Kills it with SIGKILL: no shutdown hook runs, nothing is flushed or committed. */

@@ -27,6 +27,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.errors.TransactionAbortableException;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -135,6 +136,11 @@ public final class SluiceRunner implements AutoCloseable {
                 }
             });
             segment.streams().setUncaughtExceptionHandler(e -> {
+                if (lostItsTransaction(e)) {
+                    log.warn("stream thread of {} lost its transaction ({}); replacing the thread: its tasks start"
+                            + " again from their last commit", name, rootMessage(e));
+                    return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+                }
                 String refused = AccessCheck.explain(e);
                 if (refused != null) {
                     log.error("stream thread of {} failed; stopping this instance. {}", name, refused);
@@ -421,5 +427,30 @@ public final class SluiceRunner implements AutoCloseable {
             }
         });
         return admin;
+    }
+
+    /**
+     * Whether a stream thread died because the producer gave up its transaction as abortable
+     * ({@link TransactionAbortableException}: under transactions v2, a send that timed out, as when the
+     * whole cluster was away for longer than {@code max.block.ms}). Kafka Streams 4.3 hands that error
+     * to the production exception handler, whose only safe answer is FAIL, and so kills the thread;
+     * but nothing of the transaction was committed, so a new thread that starts its tasks from their
+     * last commit loses and repeats nothing. Any other failure stops the instance, as before.
+     */
+    static boolean lostItsTransaction(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+            if (cause instanceof TransactionAbortableException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getClass().getSimpleName() + ": " + root.getMessage();
     }
 }
