@@ -338,8 +338,9 @@ public final class PipelineConfig {
                             + map.inputType().getSimpleName() + " and emits " + map.outputType().getSimpleName());
                 }
                 case "batch" -> {
-                    if (map.stage() instanceof BatchStage<?, ?> many) {
-                        return new StageDefinition.Batch(name, map.inputType(), map.outputType(), many);
+                    StageDefinition.Batch batching = asBatch(name, map);
+                    if (batching != null) {
+                        return batching;
                     }
                 }
                 default -> {
@@ -417,6 +418,20 @@ public final class PipelineConfig {
         return stage;
     }
 
+    /**
+     * {@code made} as a batch stage: itself when it is one, a batch of its stage when that works on one
+     * input or on many (the built-in embed), else null.
+     */
+    private static StageDefinition.Batch asBatch(String name, StageDefinition made) {
+        if (made instanceof StageDefinition.Batch already) {
+            return already;
+        }
+        if (made instanceof StageDefinition.PerInput perInput && perInput.stage() instanceof BatchStage<?, ?> many) {
+            return new StageDefinition.Batch(name, made.inputType(), made.outputType(), many);
+        }
+        return null;
+    }
+
     private static StageDefinition batch(String where, String name, Map<String, Object> spec, StageDefinition made) {
         Map<String, Object> batch = map(where, spec, "batch");
         for (String key : batch.keySet()) {
@@ -424,13 +439,8 @@ public final class PipelineConfig {
                 throw new ConfigException(where + ".batch." + key, batch.get(key), "a batch has size and linger");
             }
         }
-        StageDefinition.Batch batching;
-        if (made instanceof StageDefinition.Batch already) {
-            batching = already;
-        } else if (made instanceof StageDefinition.PerInput perInput && perInput.stage() instanceof BatchStage<?, ?> many) {
-            // a stage that works on one input or on many (the built-in embed) is asked for batches
-            batching = new StageDefinition.Batch(name, made.inputType(), made.outputType(), many);
-        } else {
+        StageDefinition.Batch batching = asBatch(name, made);
+        if (batching == null) {
             throw new ConfigException(where + ".batch", spec.get("batch"), "stage '" + name + "' cannot work on batches");
         }
         int size = positiveInt(where + ".batch.size", batch.getOrDefault("size", StageDefinition.DEFAULT_BATCH_SIZE));
