@@ -8,6 +8,7 @@ import dev.sluice.schemas.Document;
 import dev.sluice.schemas.IngestedDocument;
 import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
+import dev.sluice.serdes.Result;
 import dev.sluice.testkit.PipelineTestDriver;
 import dev.sluice.topology.pipeline.Pipeline;
 import dev.sluice.topology.pipeline.PipelineDescription;
@@ -48,10 +49,10 @@ class ReadmeExampleTest {
 
     @Test
     void shouldChunkEmbedAndTagADocument() {
-        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline())) {
-            JobResult result = driver.result(driver.submit("doc-1", "Rivers run to the sea. ".repeat(40)));
+        try (var driver = PipelineTestDriver.of(pipeline(), Document.class, IngestedDocument.class)) {
+            Result<IngestedDocument> result = driver.result(driver.submit("doc-1", "Rivers run to the sea. ".repeat(40)));
             assertThat(result.getStatus()).isEqualTo(JobStatus.COMPLETED);
-            assertThat(((IngestedDocument) result.getOutput()).getChunks())
+            assertThat(result.getOutput().getChunks())
                     .allSatisfy(chunk -> assertThat(chunk.getKeywords()).contains("rivers"));
         }
     }

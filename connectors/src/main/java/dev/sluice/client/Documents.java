@@ -1,7 +1,6 @@
 package dev.sluice.client;
 
-import dev.sluice.schemas.Job;
-import dev.sluice.schemas.Jobs;
+import dev.sluice.schemas.Document;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -44,14 +43,13 @@ public final class Documents {
         return files;
     }
 
-    /** A job {@code jobId} whose document is {@code file}'s text (UTF-8), with its URI and content type. */
-    public static Job job(String jobId, Path file) throws IOException {
+    /** The document of {@code file}: its name as id, its text (UTF-8), its URI and content type. */
+    public static Document document(Path file) throws IOException {
         String name = file.getFileName().toString();
-        Job job = Jobs.text(jobId, name, Files.readString(file, StandardCharsets.UTF_8));
-        job.getDocument().setSourceUri(file.toUri().toString());
-        job.getDocument().setContentType(name.endsWith(".md") ? "text/markdown"
-                : name.endsWith(".json") || name.endsWith(".jsonl") ? "application/json" : "text/plain");
-        return job;
+        return Document.newBuilder().setId(name).setSourceUri(file.toUri().toString())
+                .setContentType(name.endsWith(".md") ? "text/markdown"
+                        : name.endsWith(".json") || name.endsWith(".jsonl") ? "application/json" : "text/plain")
+                .setText(Files.readString(file, StandardCharsets.UTF_8)).build();
     }
 
     /** A file name as a job-id part: lower case, without its extension, runs of other characters as '-'. */

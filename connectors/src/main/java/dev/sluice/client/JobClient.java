@@ -6,6 +6,9 @@ import dev.sluice.schemas.Job;
 import dev.sluice.schemas.JobEvent;
 import dev.sluice.schemas.JobEvents;
 import dev.sluice.schemas.JobResult;
+import dev.sluice.schemas.Jobs;
+import dev.sluice.serdes.PayloadType;
+import dev.sluice.serdes.Result;
 import dev.sluice.serdes.SchemaRegistryUnavailableException;
 import dev.sluice.serdes.SluiceTopics;
 import java.time.Duration;
@@ -39,14 +42,20 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RecordDeserializationException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Submits jobs to {@code <prefix>.jobs} and hands back their results from {@code <prefix>.results}.
+ * A job carries a payload of type {@code T}, the pipeline's input, and its result an output of type
+ * {@code R}, the pipeline's output, each in the Confluent wire format of its own schema:
+ * {@code JobClient.create(kafka, topics, PayloadType.of(Product.class), PayloadType.of(Enriched.class))}
+ * makes a client whose {@code submit(product)} completes with a {@code Result<Enriched>}.
  *
  * <p>The client reads the results topic from its end as it was when the client was created, with
  * {@code isolation.level=read_committed}, on a thread of its own. A job submitted through the client
@@ -69,14 +78,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe. Close it to stop its thread; results still awaited then fail.
  */
-public final class JobClient implements AutoCloseable {
+public final class JobClient<T, R> implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(JobClient.class);
 
     private final SluiceTopics topics;
     private final KafkaProducer<String, byte[]> producer;
     private final Serializer<Job> jobs;
-    private final KafkaConsumer<String, JobResult> consumer;
+    private final Serializer<T> payloads;
+    private final PayloadType<T> inputType;
+    private final PayloadType<R> outputType;
+    private final KafkaConsumer<String, Read<R>> consumer;
     /**
      * How many results of this client's jobs it keeps, by default, for a later {@link #await}: an
      * ingested document's result is tens of kilobytes, so 65,536 of them once filled a gigabyte of heap.
@@ -98,11 +110,11 @@ public final class JobClient implements AutoCloseable {
      * Each job whose result is awaited, and the future of each caller that awaits it: a caller that stops
      * waiting (a timeout, a cancel) takes its own out, and the job goes with its last one.
      */
-    private final Map<String, List<CompletableFuture<JobResult>>> waiting = new ConcurrentHashMap<>();
-    private final Map<String, CompletableFuture<JobResult>> arrived = Collections.synchronizedMap(
+    private final Map<String, List<CompletableFuture<Result<R>>>> waiting = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<Result<R>>> arrived = Collections.synchronizedMap(
             new LinkedHashMap<>(1024, 0.75f, false) {
                 @Override
-                protected boolean removeEldestEntry(Map.Entry<String, CompletableFuture<JobResult>> eldest) {
+                protected boolean removeEldestEntry(Map.Entry<String, CompletableFuture<Result<R>>> eldest) {
                     return size() > keptResults;
                 }
             });
@@ -117,8 +129,8 @@ public final class JobClient implements AutoCloseable {
     private Thread eventsReader;
     private KafkaConsumer<String, JobEvents> eventsConsumer;
 
-    private JobClient(Map<String, Object> kafka, SluiceTopics topics, int keptResults, int maxInFlight,
-                      Duration blockTimeout) {
+    private JobClient(Map<String, Object> kafka, SluiceTopics topics, PayloadType<T> input, PayloadType<R> output,
+                      int keptResults, int maxInFlight, Duration blockTimeout) {
         if (keptResults < 0) {
             throw new IllegalArgumentException("kept results must be 0 or more, was " + keptResults);
         }
@@ -136,6 +148,9 @@ public final class JobClient implements AutoCloseable {
         producerConfig.putIfAbsent(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         producerConfig.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "sluice-job-client");
         this.jobs = topics.jobs().valueSerde().serializer();
+        this.payloads = topics.payloadSerde(input).serializer();
+        this.inputType = input;
+        this.outputType = output;
         this.producer = new KafkaProducer<>(producerConfig, topics.jobs().keySerde().serializer(),
                 new ByteArraySerializer());
         Map<String, Object> consumerConfig = new HashMap<>(kafka);
@@ -144,7 +159,8 @@ public final class JobClient implements AutoCloseable {
         consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         consumerConfig.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "sluice-job-client-results");
         this.consumer = new KafkaConsumer<>(consumerConfig, topics.results().keySerde().deserializer(),
-                topics.results().valueSerde().deserializer());
+                new ResultReader<>(topics.results().valueSerde().deserializer(), output,
+                        topics.payloadSerde(output).deserializer()));
         try {
             startAtEnd();
         } catch (RuntimeException e) {
@@ -163,8 +179,28 @@ public final class JobClient implements AutoCloseable {
      * @param kafka client settings: {@code bootstrap.servers} at least; producer and consumer settings
      *     pass through under their own names
      */
-    public static JobClient create(Map<String, Object> kafka, SluiceTopics topics) {
-        return new JobClient(kafka, topics, KEPT_RESULTS, DEFAULT_MAX_IN_FLIGHT, DEFAULT_BLOCK_TIMEOUT);
+    public static JobClient<Object, Object> create(Map<String, Object> kafka, SluiceTopics topics) {
+        return create(kafka, topics, KEPT_RESULTS);
+    }
+
+    /**
+     * A client of the given topics whose jobs carry {@code input} and whose results carry {@code output}:
+     * the pipeline's input and output types.
+     */
+    public static <T, R> JobClient<T, R> create(Map<String, Object> kafka, SluiceTopics topics, PayloadType<T> input,
+                                                PayloadType<R> output) {
+        return create(kafka, topics, input, output, KEPT_RESULTS, DEFAULT_MAX_IN_FLIGHT, DEFAULT_BLOCK_TIMEOUT);
+    }
+
+    /**
+     * A typed client ({@link #create(Map, SluiceTopics, PayloadType, PayloadType)}) that keeps
+     * {@code keptResults} results, with at most {@code maxInFlight} jobs on their way, whose
+     * {@link #submit} waits up to {@code blockTimeout} for room.
+     */
+    public static <T, R> JobClient<T, R> create(Map<String, Object> kafka, SluiceTopics topics, PayloadType<T> input,
+                                                PayloadType<R> output, int keptResults, int maxInFlight,
+                                                Duration blockTimeout) {
+        return new JobClient<>(kafka, topics, input, output, keptResults, maxInFlight, blockTimeout);
     }
 
     /**
@@ -172,17 +208,52 @@ public final class JobClient implements AutoCloseable {
      * {@link #result} or {@link #await} once they came ({@link #KEPT_RESULTS} by default). A caller that
      * only uses the futures {@link #submit} returns needs none kept: {@code 0}.
      */
-    public static JobClient create(Map<String, Object> kafka, SluiceTopics topics, int keptResults) {
-        return new JobClient(kafka, topics, keptResults, DEFAULT_MAX_IN_FLIGHT, DEFAULT_BLOCK_TIMEOUT);
+    public static JobClient<Object, Object> create(Map<String, Object> kafka, SluiceTopics topics, int keptResults) {
+        return create(kafka, topics, keptResults, DEFAULT_MAX_IN_FLIGHT, DEFAULT_BLOCK_TIMEOUT);
     }
 
     /**
      * A client with at most {@code maxInFlight} jobs on their way, whose {@link #submit} waits up to
      * {@code blockTimeout} for room.
      */
-    public static JobClient create(Map<String, Object> kafka, SluiceTopics topics, int keptResults, int maxInFlight,
-                                   Duration blockTimeout) {
-        return new JobClient(kafka, topics, keptResults, maxInFlight, blockTimeout);
+    public static JobClient<Object, Object> create(Map<String, Object> kafka, SluiceTopics topics, int keptResults,
+                                                   int maxInFlight, Duration blockTimeout) {
+        return create(kafka, topics, PayloadType.any(), PayloadType.any(), keptResults, maxInFlight, blockTimeout);
+    }
+
+    /** What this client's jobs carry: the pipeline's input type. */
+    public PayloadType<T> input() {
+        return inputType;
+    }
+
+    /** What this client's results carry: the pipeline's output type. */
+    public PayloadType<R> output() {
+        return outputType;
+    }
+
+    /**
+     * A job with the given id carrying {@code payload}, submitted now, to set attributes, tasks, a
+     * priority or a deadline on before {@link #submit(Job)}.
+     */
+    public Job job(String jobId, T payload) {
+        return Jobs.withPayload(jobId, payloads.serialize(topics.jobs().name(), payload));
+    }
+
+    /** Sends a job with a fresh id carrying {@code payload}, and returns its result, when it comes; see {@link #submit(Job)}. */
+    public CompletableFuture<Result<R>> submit(T payload) {
+        return submit(UUID.randomUUID().toString(), payload);
+    }
+
+    /** Sends a job with the given id carrying {@code payload}, and returns its result, when it comes; see {@link #submit(Job)}. */
+    public CompletableFuture<Result<R>> submit(String jobId, T payload) {
+        Job job;
+        try {
+            job = job(jobId, payload);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(new IllegalStateException("job " + jobId + " was not sent: "
+                    + e.getMessage(), e));
+        }
+        return submit(job);
     }
 
     /**
@@ -191,8 +262,8 @@ public final class JobClient implements AutoCloseable {
      * for a job over the producer's {@code max.request.size}, or what the cluster answered), and
      * {@code result} once its result comes (failing too if it was not written).
      */
-    public record Submission(String jobId, CompletableFuture<RecordMetadata> written,
-                             CompletableFuture<JobResult> result) {
+    public record Submission<R>(String jobId, CompletableFuture<RecordMetadata> written,
+                                CompletableFuture<Result<R>> result) {
     }
 
     /**
@@ -201,7 +272,7 @@ public final class JobClient implements AutoCloseable {
      * client's block timeout. The future fails if the send fails, if there was no room in time, or if
      * the calling thread was interrupted while it waited.
      */
-    public CompletableFuture<JobResult> submit(Job job) {
+    public CompletableFuture<Result<R>> submit(Job job) {
         String id = Objects.requireNonNull(job.getJobId(), "jobId");
         try {
             if (!inFlight.tryAcquire(blockTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -222,15 +293,15 @@ public final class JobClient implements AutoCloseable {
      * jobs are on their way. The caller rejects instead of blocking (an HTTP gateway answers 429), where
      * {@link #submit} blocks.
      */
-    public Optional<Submission> trySubmit(Job job) {
+    public Optional<Submission<R>> trySubmit(Job job) {
         Objects.requireNonNull(job.getJobId(), "jobId");
         return inFlight.tryAcquire() ? Optional.of(send(job)) : Optional.empty();
     }
 
     /** Sends a job, holding one of the in-flight permits, which its result gives back. */
-    private Submission send(Job job) {
+    private Submission<R> send(Job job) {
         String id = job.getJobId();
-        CompletableFuture<JobResult> result = watch(id);
+        CompletableFuture<Result<R>> result = watch(id);
         result.whenComplete((r, e) -> inFlight.release());
         CompletableFuture<RecordMetadata> written = new CompletableFuture<>();
         byte[] value;
@@ -239,7 +310,7 @@ public final class JobClient implements AutoCloseable {
         } catch (RuntimeException e) {
             written.completeExceptionally(e);
             result.completeExceptionally(new IllegalStateException("job " + id + " was not sent: " + e.getMessage(), e));
-            return new Submission(id, written, result);
+            return new Submission<>(id, written, result);
         }
         producer.send(new ProducerRecord<>(topics.jobs().name(), id, value), (metadata, error) -> {
             if (error != null) {
@@ -250,12 +321,12 @@ public final class JobClient implements AutoCloseable {
                 written.complete(metadata);
             }
         });
-        return new Submission(id, written, result);
+        return new Submission<>(id, written, result);
     }
 
     /** Submits each job in turn ({@link #submit}: waiting for room as it goes); their results, in order. */
-    public List<CompletableFuture<JobResult>> submitAll(Iterable<Job> jobs) {
-        List<CompletableFuture<JobResult>> results = new ArrayList<>();
+    public List<CompletableFuture<Result<R>>> submitAll(Iterable<Job> jobs) {
+        List<CompletableFuture<Result<R>>> results = new ArrayList<>();
         for (Job job : jobs) {
             results.add(submit(job));
         }
@@ -317,7 +388,7 @@ public final class JobClient implements AutoCloseable {
      * The result of a job, when it comes. The future is the caller's own: cancel it to stop waiting, so
      * that the client forgets a job whose result is never coming.
      */
-    public CompletableFuture<JobResult> result(String jobId) {
+    public CompletableFuture<Result<R>> result(String jobId) {
         return watch(jobId);
     }
 
@@ -326,8 +397,8 @@ public final class JobClient implements AutoCloseable {
      *
      * @throws TimeoutException when no result came within {@code timeout}
      */
-    public JobResult await(String jobId, Duration timeout) throws InterruptedException, TimeoutException {
-        CompletableFuture<JobResult> result = watch(jobId);
+    public Result<R> await(String jobId, Duration timeout) throws InterruptedException, TimeoutException {
+        CompletableFuture<Result<R>> result = watch(jobId);
         try {
             return result.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException | InterruptedException e) {
@@ -441,17 +512,17 @@ public final class JobClient implements AutoCloseable {
         producer.flush();
     }
 
-    private CompletableFuture<JobResult> watch(String jobId) {
+    private CompletableFuture<Result<R>> watch(String jobId) {
         if (closed) {
             throw new IllegalStateException("job client is closed");
         }
-        CompletableFuture<JobResult> done = arrived.get(jobId);
+        CompletableFuture<Result<R>> done = arrived.get(jobId);
         if (done != null) {
             return done;
         }
-        CompletableFuture<JobResult> mine = new CompletableFuture<>();
+        CompletableFuture<Result<R>> mine = new CompletableFuture<>();
         waiting.compute(jobId, (id, callers) -> {
-            List<CompletableFuture<JobResult>> list = callers == null ? new ArrayList<>(1) : callers;
+            List<CompletableFuture<Result<R>>> list = callers == null ? new ArrayList<>(1) : callers;
             list.add(mine);
             return list;
         });
@@ -463,7 +534,13 @@ public final class JobClient implements AutoCloseable {
         // the result may have arrived between the two look-ups
         done = arrived.get(jobId);
         if (done != null) {
-            mine.complete(done.join());
+            done.whenComplete((r, e) -> {
+                if (e != null) {
+                    mine.completeExceptionally(e);
+                } else {
+                    mine.complete(r);
+                }
+            });
         }
         return mine;
     }
@@ -498,17 +575,28 @@ public final class JobClient implements AutoCloseable {
         try {
             while (!closed) {
                 try {
-                    for (ConsumerRecord<String, JobResult> record : consumer.poll(Duration.ofMillis(200))) {
-                        JobResult result = record.value();
-                        if (result == null) {
+                    for (ConsumerRecord<String, Read<R>> record : consumer.poll(Duration.ofMillis(200))) {
+                        Read<R> read = record.value();
+                        if (read == null) {
                             continue;
                         }
-                        if (waiting.containsKey(result.getJobId())) {
+                        String jobId = read.record().getJobId();
+                        if (waiting.containsKey(jobId)) {
                             // kept first: a caller that comes after the removal below finds it there
-                            arrived.putIfAbsent(result.getJobId(), CompletableFuture.completedFuture(result));
-                            List<CompletableFuture<JobResult>> callers = waiting.remove(result.getJobId());
+                            CompletableFuture<Result<R>> result = read.error() == null
+                                    ? CompletableFuture.completedFuture(read.result())
+                                    : CompletableFuture.failedFuture(new IllegalStateException("the result of job " + jobId
+                                            + " cannot be read: " + read.error().getMessage(), read.error()));
+                            arrived.putIfAbsent(jobId, result);
+                            List<CompletableFuture<Result<R>>> callers = waiting.remove(jobId);
                             if (callers != null) {
-                                List.copyOf(callers).forEach(caller -> caller.complete(result));
+                                List.copyOf(callers).forEach(caller -> result.whenComplete((r, e) -> {
+                                    if (e != null) {
+                                        caller.completeExceptionally(e);
+                                    } else {
+                                        caller.complete(r);
+                                    }
+                                }));
                             }
                         }
                     }
@@ -550,9 +638,9 @@ public final class JobClient implements AutoCloseable {
 
     private void failAll(Throwable cause) {
         // each list is taken out of the map before it is read: only a list in the map changes
-        List<CompletableFuture<JobResult>> callers = new ArrayList<>();
+        List<CompletableFuture<Result<R>>> callers = new ArrayList<>();
         for (String jobId : List.copyOf(waiting.keySet())) {
-            List<CompletableFuture<JobResult>> awaiting = waiting.remove(jobId);
+            List<CompletableFuture<Result<R>>> awaiting = waiting.remove(jobId);
             if (awaiting != null) {
                 callers.addAll(awaiting);
             }
@@ -584,5 +672,38 @@ public final class JobClient implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         failAll(new IllegalStateException("job client closed"));
+    }
+
+    /** A result as read: the record, and its output read as the client's type, or why it could not be. */
+    private record Read<R>(JobResult record, Result<R> result, RuntimeException error) {
+    }
+
+    /**
+     * Reads a result and its output. A registry that does not answer fails the read, so that the record
+     * is read again; an output that is not of the client's type is the job's answer: its future fails.
+     */
+    private static final class ResultReader<R> implements Deserializer<Read<R>> {
+        private final Deserializer<JobResult> results;
+        private final PayloadType<R> output;
+        private final Deserializer<R> outputs;
+
+        ResultReader(Deserializer<JobResult> results, PayloadType<R> output, Deserializer<R> outputs) {
+            this.results = results;
+            this.output = output;
+            this.outputs = outputs;
+        }
+
+        @Override
+        public Read<R> deserialize(String topic, byte[] data) {
+            JobResult record = results.deserialize(topic, data);
+            if (record == null) {
+                return null;
+            }
+            try {
+                return new Read<>(record, Result.of(record, output, outputs, topic), null);
+            } catch (SerializationException e) {
+                return new Read<>(record, null, e);
+            }
+        }
     }
 }

@@ -1,6 +1,7 @@
 package dev.sluice.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.schemas.Document;
 import dev.sluice.schemas.Job;
 import dev.sluice.schemas.Task;
@@ -11,27 +12,37 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericRecord;
 
 /**
- * A job as JSON, the one form that the HTTP gateway's {@code POST /v1/jobs} and the directory source's
- * JSON-lines files share: {@code {"jobId"?, "document": {"text", "id"?, "contentType"?, "sourceUri"?},
- * "attributes"?, "tasks"?: [{"type", "params"?}], "priority"?, "deadline"?}}.
+ * A job as JSON, the one form that the HTTP gateway's {@code POST /v1/jobs}, {@code sluice submit} and
+ * the directory source's JSON-lines files share: {@code {"jobId"?, "payload": {...}, "attributes"?,
+ * "tasks"?: [{"type", "params"?}], "priority"?, "deadline"?}}, the payload in the JSON mapping of
+ * {@link PayloadJson} through the pipeline's input schema. Where the input is a {@link Document},
+ * {@code "document": {"text", "id"?, "contentType"?, "sourceUri"?}} may stand for the payload, its id
+ * the job's when it has none.
  */
 public final class JobJson {
 
-    private static final List<String> FIELDS = List.of("jobId", "document", "attributes", "tasks", "priority", "deadline");
+    private static final List<String> FIELDS = List.of("jobId", "payload", "document", "attributes", "tasks",
+            "priority", "deadline");
 
     private JobJson() {
     }
 
     /**
-     * The job {@code body} describes, with {@code defaultJobId} when it names none.
+     * The job {@code body} describes, with {@code defaultJobId} when it names none: its payload read as a
+     * record of {@code input}, and made into a job by {@code jobOf} (which writes the payload in the wire
+     * format, e.g. {@code JobClient::job}).
      *
      * @throws InvalidJobException naming the first field that is wrong
      */
-    public static Job parse(JsonNode body, String defaultJobId) {
+    public static Job parse(JsonNode body, String defaultJobId, Schema input,
+                            BiFunction<String, GenericRecord, Job> jobOf) {
         if (!body.isObject()) {
-            throw new InvalidJobException(null, "a job is a JSON object with a document");
+            throw new InvalidJobException(null, "a job is a JSON object with a payload");
         }
         for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
             String name = names.next();
@@ -39,11 +50,6 @@ public final class JobJson {
                 throw new InvalidJobException(name, "unknown field " + name + "; a job has " + String.join(", ", FIELDS));
             }
         }
-        JsonNode document = body.path("document");
-        if (!document.isObject()) {
-            throw new InvalidJobException("document", "document is required: an object with at least text");
-        }
-        String text = text(document, "text", "document.text", true);
         String jobId = text(body, "jobId", "jobId", false);
         if (jobId != null && jobId.isBlank()) {
             throw new InvalidJobException("jobId", "jobId must not be blank; leave it out to get a generated one");
@@ -51,12 +57,7 @@ public final class JobJson {
         if (jobId == null) {
             jobId = defaultJobId;
         }
-        String documentId = text(document, "id", "document.id", false);
-        String contentType = text(document, "contentType", "document.contentType", false);
-        Document doc = Document.newBuilder().setId(documentId == null ? jobId : documentId)
-                .setSourceUri(text(document, "sourceUri", "document.sourceUri", false))
-                .setContentType(contentType == null ? "text/plain" : contentType)
-                .setText(text).build();
+        GenericRecord payload = payload(body, jobId, input);
         Map<String, String> attributes = strings(body.path("attributes"), "attributes");
         List<Task> tasks = new ArrayList<>();
         JsonNode taskList = body.path("tasks");
@@ -85,8 +86,46 @@ public final class JobJson {
                 throw new InvalidJobException("deadline", "deadline must be an ISO-8601 instant, e.g. 2026-12-31T23:59:59Z");
             }
         }
-        return Job.newBuilder().setJobId(jobId).setSubmittedAt(Instant.now()).setPriority(priority.asInt(0))
-                .setDeadline(deadline).setAttributes(attributes).setTasks(tasks).setDocument(doc).build();
+        Job job = jobOf.apply(jobId, payload);
+        job.setPriority(priority.asInt(0));
+        job.setDeadline(deadline);
+        job.setAttributes(attributes);
+        job.setTasks(tasks);
+        return job;
+    }
+
+    /** The job's payload: {@code payload}, or for a Document input {@code document}. */
+    private static GenericRecord payload(JsonNode body, String jobId, Schema input) {
+        JsonNode payload = body.get("payload");
+        JsonNode document = body.get("document");
+        boolean documents = input.getFullName().equals(Document.getClassSchema().getFullName());
+        if (payload != null && document != null) {
+            throw new InvalidJobException("document", "a job has a payload or a document, not both");
+        }
+        try {
+            if (payload != null) {
+                return PayloadJson.read(payload, input, "payload");
+            }
+            if (document == null) {
+                throw new InvalidJobException("payload", "payload is required: a " + input.getName() + " as JSON"
+                        + (documents ? " (or document: an object with at least text)" : ""));
+            }
+            if (!documents) {
+                throw new InvalidJobException("document", "document stands for the payload of a pipeline whose"
+                        + " input is a Document; this one takes a " + input.getFullName() + ": give it as payload");
+            }
+            if (!document.isObject()) {
+                throw new InvalidJobException("document", "document is required: an object with at least text");
+            }
+            text(document, "text", "document.text", true);
+            ObjectNode withId = ((ObjectNode) document).deepCopy();
+            if (!withId.has("id")) {
+                withId.put("id", jobId);
+            }
+            return PayloadJson.read(withId, input, "document");
+        } catch (PayloadJson.InvalidPayloadException e) {
+            throw new InvalidJobException(e.field(), e.getMessage());
+        }
     }
 
     private static String text(JsonNode node, String name, String field, boolean required) {

@@ -1,10 +1,10 @@
 package dev.sluice.client;
 
+import dev.sluice.schemas.Document;
 import dev.sluice.schemas.IngestedDocument;
-import dev.sluice.schemas.Job;
-import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.schemas.StageTrace;
+import dev.sluice.serdes.Result;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
@@ -15,7 +15,7 @@ public final class ResultLines {
     }
 
     /** What came out (chunks, or the error and its stage), the lane it took, and the time of each stage. */
-    public static String detail(JobResult result) {
+    public static String detail(Result<?> result) {
         if (result.getStatus() != JobStatus.COMPLETED) {
             return "at " + result.getError().getStage() + ": " + result.getError().getMessage();
         }
@@ -25,8 +25,8 @@ public final class ResultLines {
             int dims = doc.getChunks().isEmpty() ? 0 : doc.getChunks().get(0).getEmbedding().size();
             int chars = doc.getChunks().stream().mapToInt(c -> c.getText().length()).sum();
             what = String.format(Locale.ROOT, "%3d chunk%s x %d dims, %6d chars", doc.getChunks().size(), doc.getChunks().size() == 1 ? " " : "s", dims, chars);
-        } else if (output instanceof Job job) {
-            what = String.format(Locale.ROOT, "pass-through, %6d chars", job.getDocument().getText().length());
+        } else if (output instanceof Document document) {
+            what = String.format(Locale.ROOT, "document, %6d chars", document.getText().length());
         } else {
             what = output == null ? "no output" : output.getClass().getSimpleName();
         }

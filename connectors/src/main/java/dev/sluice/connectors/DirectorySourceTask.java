@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.client.JobJson;
 import dev.sluice.schemas.Document;
 import dev.sluice.schemas.Job;
+import dev.sluice.schemas.Jobs;
 import dev.sluice.serdes.AvroSerdes;
+import dev.sluice.serdes.PayloadType;
 import dev.sluice.serdes.SluiceTopics;
 import java.io.BufferedReader;
 import java.io.File;
@@ -71,6 +73,8 @@ public final class DirectorySourceTask extends SourceTask {
     private String jobsTopic;
     private String deadLetterTopic;
     private Serializer<Job> serializer;
+    /** Writes a job's Document payload under the jobs topic's payload subject. */
+    private Serializer<Object> documents;
     /** Lines taken from each file seen, from the stored offsets or since. */
     private final Map<String, Long> taken = new HashMap<>();
     /** The files read to their end. */
@@ -103,6 +107,7 @@ public final class DirectorySourceTask extends SourceTask {
         jobsTopic = topics.jobs().name();
         deadLetterTopic = topics.deadLetters().name();
         serializer = topics.jobs().valueSerde().serializer();
+        documents = topics.payloadSerde(PayloadType.any()).serializer();
         log.info("reading {} (task {} of {}) into {}", root, index + 1, count, jobsTopic);
     }
 
@@ -257,8 +262,14 @@ public final class DirectorySourceTask extends SourceTask {
         };
         Document document = Document.newBuilder().setId(file).setSourceUri(path.toUri().toString())
                 .setContentType(contentType).setText(text).build();
-        return Job.newBuilder().setJobId(file).setSubmittedAt(Instant.now())
-                .setAttributes(new HashMap<>(Map.of("source.file", file))).setDocument(document).build();
+        Job job = payloadJob(file, document);
+        job.getAttributes().put("source.file", file);
+        return job;
+    }
+
+    /** A job {@code jobId} carrying {@code payload} (a Document), in the wire format of its own schema. */
+    private Job payloadJob(String jobId, Object payload) {
+        return Jobs.withPayload(jobId, documents.serialize(jobsTopic, payload));
     }
 
     /** Takes the open JSON-lines file's next lines, up to the batch's size; closes it at its end. */
@@ -301,7 +312,7 @@ public final class DirectorySourceTask extends SourceTask {
             return deadLetter(file, line, raw, "InvalidJob", where + " is not JSON: " + e.getOriginalMessage());
         }
         try {
-            Job job = JobJson.parse(tree, where);
+            Job job = JobJson.parse(tree, where, Document.getClassSchema(), this::payloadJob);
             job.getAttributes().putIfAbsent("source.file", file);
             job.getAttributes().putIfAbsent("source.line", Long.toString(line));
             return job(file, line, job);

@@ -1,8 +1,14 @@
 package dev.sluice.connectors;
 
+import dev.sluice.client.ResultJson;
+import dev.sluice.schemas.Document;
+import dev.sluice.schemas.IngestedDocument;
 import dev.sluice.schemas.JobResult;
 import dev.sluice.serdes.AvroSerdes;
 import dev.sluice.serdes.InMemorySchemaRegistry;
+import dev.sluice.serdes.PayloadType;
+import dev.sluice.serdes.Result;
+import dev.sluice.serdes.internal.WireFormat;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
@@ -29,6 +35,7 @@ public final class ResultsFileSinkTask extends SinkTask {
 
     private FileChannel channel;
     private Deserializer<JobResult> deserializer;
+    private Deserializer<Object> outputs;
     private ErrantRecordReporter errant;
     private String file;
 
@@ -44,14 +51,20 @@ public final class ResultsFileSinkTask extends SinkTask {
         AvroSerdes serdes = AvroSerdes.forUrl(config.registryUrl());
         if (serdes.registry() instanceof InMemorySchemaRegistry registry) {
             // an in-memory registry resolves only the ids this process registered; ids derive from the schema,
-            // so registering JobResult here gives the id the pipeline's process wrote
+            // so registering JobResult here gives the id the pipeline's process wrote, and the built-in
+            // pipeline's outputs likewise (a registry of the embedded default serves no other pipeline's): an
+            // IngestedDocument, or in pass-through mode the job's Document, registered here under a subject of
+            // this sink's own
             for (String topic : props.getOrDefault("topics", "").split(",")) {
                 if (!topic.isBlank()) {
                     registry.register(topic.trim() + "-value", JobResult.getClassSchema());
+                    registry.register(WireFormat.payloadSubject(topic.trim()), IngestedDocument.getClassSchema());
                 }
             }
+            registry.register("sluice-results-file-sink.documents", Document.getClassSchema());
         }
         deserializer = serdes.valueSerde(JobResult.class).deserializer();
+        outputs = serdes.payloadSerde(PayloadType.any()).deserializer();
         try {
             channel = FileChannel.open(config.file(), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.APPEND);
@@ -70,14 +83,15 @@ public final class ResultsFileSinkTask extends SinkTask {
     public void put(Collection<SinkRecord> records) {
         StringBuilder lines = new StringBuilder();
         for (SinkRecord record : records) {
-            JobResult result;
+            Result<Object> result;
             try {
                 if (!(record.value() instanceof byte[] bytes)) {
                     throw new DataException("the value is " + (record.value() == null ? "null" : "a "
                             + record.value().getClass().getSimpleName()) + ", not bytes: set value.converter to"
                             + " org.apache.kafka.connect.converters.ByteArrayConverter");
                 }
-                result = deserializer.deserialize(record.topic(), bytes);
+                result = Result.of(deserializer.deserialize(record.topic(), bytes), PayloadType.any(), outputs,
+                        record.topic());
             } catch (RuntimeException e) {
                 String where = record.topic() + "-" + record.kafkaPartition() + "@" + record.kafkaOffset();
                 if (errant == null) { // the batch fails whole, and comes again after the task restarts
@@ -88,7 +102,7 @@ public final class ResultsFileSinkTask extends SinkTask {
                 errant.report(record, e);
                 continue;
             }
-            lines.append(result.toString().replace('\n', ' ')).append('\n');
+            lines.append(ResultJson.of(result)).append('\n');
         }
         append(lines);
     }

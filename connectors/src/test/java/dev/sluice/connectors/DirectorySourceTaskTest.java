@@ -3,8 +3,10 @@ package dev.sluice.connectors;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.schemas.Document;
 import dev.sluice.schemas.Job;
 import dev.sluice.serdes.AvroSerdes;
+import dev.sluice.serdes.PayloadType;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -108,6 +110,14 @@ class DirectorySourceTaskTest {
                 (byte[]) record.value());
     }
 
+    /** The document a job carries as its payload. */
+    private static Document document(Job job) {
+        byte[] payload = new byte[job.getPayload().remaining()];
+        job.getPayload().duplicate().get(payload);
+        return AvroSerdes.forUrl(REGISTRY).payloadSerde(PayloadType.of(Document.class)).deserializer()
+                .deserialize("t.jobs", payload);
+    }
+
     @Test
     void shouldTakeEachFileInPathOrderAndEachJsonLinePassingOverHiddenFilesAndOtherExtensions() throws Exception {
         write("b.md", "# Bee");
@@ -124,8 +134,9 @@ class DirectorySourceTaskTest {
         assertThat(records).extracting(SourceRecord::topic).containsOnly("t.jobs");
         assertThat(records).extracting(r -> (String) r.key()).containsExactly("a.txt", "b.md", "f1", "f.jsonl:3", "sub/c.txt");
         Job markdown = job(records.get(1));
-        assertThat(markdown.getDocument().getText()).isEqualTo("# Bee");
-        assertThat(markdown.getDocument().getContentType()).isEqualTo("text/markdown");
+        assertThat(document(markdown).getText()).isEqualTo("# Bee");
+        assertThat(document(markdown).getContentType()).isEqualTo("text/markdown");
+        assertThat(document(job(records.get(3))).getId()).as("a line's document id is its job's").isEqualTo("f.jsonl:3");
         assertThat(markdown.getAttributes()).containsEntry("source.file", "b.md");
         Job line = job(records.get(2));
         assertThat(line.getAttributes()).containsEntry("k", "v").containsEntry("source.line", "1");

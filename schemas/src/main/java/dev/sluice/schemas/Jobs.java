@@ -1,6 +1,9 @@
 package dev.sluice.schemas;
 
+import java.nio.ByteBuffer;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +32,31 @@ public final class Jobs {
                 .setDocument(Document.newBuilder().setId(documentId).setSourceUri(null)
                         .setContentType("text/plain").setText(text).build())
                 .build();
+    }
+
+    /**
+     * A job with the given id, submitted now, carrying {@code payload}: a record in the Confluent wire
+     * format of its own schema (as a payload serde writes it).
+     */
+    public static Job withPayload(String jobId, byte[] payload) {
+        return Job.newBuilder()
+                .setJobId(jobId)
+                .setSubmittedAt(Instant.now())
+                .setPriority(0)
+                .setDeadline(null)
+                .setAttributes(new HashMap<>())
+                .setTasks(new ArrayList<>())
+                .setDocument(noDocument())
+                .setPayload(ByteBuffer.wrap(payload))
+                .build();
+    }
+
+    /**
+     * What a job carries in its required {@code document} field since jobs carry payloads: an empty
+     * document, which readers ignore when the job has a payload.
+     */
+    public static Document noDocument() {
+        return new Document("", null, "text/plain", "", null);
     }
 
     /** A task of the given type with string parameters, e.g. {@code task("split", "size", "400")}. */

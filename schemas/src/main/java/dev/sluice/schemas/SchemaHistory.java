@@ -9,15 +9,20 @@ import org.apache.avro.Schema;
 
 /**
  * Every released version of the schemas that travel through a registry ({@link #SUBJECT_RECORDS}:
- * a Job, a JobResult, a JobEvents, a Control), oldest first. They live in {@code schemas/history/<Name>/v<N>.avsc}
+ * a Job, a JobResult, a JobEvents, a Control, and the built-in payloads), oldest first. They live in {@code schemas/history/<Name>/v<N>.avsc}
  * of the source tree, each self-contained (the nested records written out), and on the class path
  * under {@code schema-history/}.
  */
 public final class SchemaHistory {
 
-    /** The records written to topics through a registry: one subject each per topic. */
+    /**
+     * The records written through a registry: the envelopes (one subject each per topic) and the built-in
+     * pipeline's payloads (a Document in a job, an IngestedDocument in a result, each under its topic's
+     * payload subject).
+     */
     public static final List<Schema> SUBJECT_RECORDS = List.of(Job.getClassSchema(), JobResult.getClassSchema(),
-            JobEvents.getClassSchema(), Control.getClassSchema());
+            JobEvents.getClassSchema(), Control.getClassSchema(), Document.getClassSchema(),
+            IngestedDocument.getClassSchema());
 
     private SchemaHistory() {
     }

@@ -1,6 +1,7 @@
 package dev.sluice.serdes;
 
 import dev.sluice.serdes.internal.AvroTrust;
+import dev.sluice.serdes.internal.WireFormat;
 import dev.sluice.serdes.internal.WireFormatDeserializer;
 import dev.sluice.serdes.internal.WireFormatSerializer;
 import java.util.Locale;
@@ -71,6 +72,15 @@ public final class AvroSerdes {
     /** A new serde for record keys of the given Avro specific class. */
     public <T extends SpecificRecord> Serde<T> keySerde(Class<T> type) {
         return serde(type, true);
+    }
+
+    /**
+     * A new serde for payloads of {@code type}, the records inside an envelope's {@code payload} field:
+     * called with the envelope's topic, it registers under {@code <topic>-payload}.
+     */
+    public <T> Serde<T> payloadSerde(PayloadType<T> type) {
+        return Serdes.serdeFrom(new WireFormatSerializer<>(registry, type, WireFormat.PAYLOAD_SUFFIX),
+                new WireFormatDeserializer<>(registry, type));
     }
 
     private <T extends SpecificRecord> Serde<T> serde(Class<T> type, boolean isKey) {

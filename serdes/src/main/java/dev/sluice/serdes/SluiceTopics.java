@@ -76,6 +76,14 @@ public final class SluiceTopics {
         return control;
     }
 
+    /**
+     * A new serde for the payloads that the envelopes of these topics carry, as {@code type}; called
+     * with an envelope's topic, it registers under {@code <topic>-payload}.
+     */
+    public <T> org.apache.kafka.common.serialization.Serde<T> payloadSerde(PayloadType<T> type) {
+        return serdes.payloadSerde(type);
+    }
+
     /** The names of every topic of a deployment whose pipeline has {@code lanes}. */
     public List<String> names(Collection<String> laneNames) {
         List<String> names = new ArrayList<>(List.of(jobs.name(), results.name(),

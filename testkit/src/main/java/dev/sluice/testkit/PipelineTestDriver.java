@@ -2,6 +2,7 @@ package dev.sluice.testkit;
 
 import dev.sluice.schemas.Control;
 import dev.sluice.schemas.ControlType;
+import dev.sluice.schemas.Document;
 import dev.sluice.schemas.Job;
 import dev.sluice.schemas.JobEvent;
 import dev.sluice.schemas.JobEvents;
@@ -9,8 +10,11 @@ import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.Jobs;
 import dev.sluice.serdes.AvroSerdes;
 import dev.sluice.serdes.InMemorySchemaRegistry;
+import dev.sluice.serdes.PayloadType;
+import dev.sluice.serdes.Result;
 import dev.sluice.serdes.SchemaRegistry;
 import dev.sluice.serdes.SluiceTopics;
+import dev.sluice.serdes.internal.WireFormat;
 import dev.sluice.topology.CallsInFlight;
 import dev.sluice.topology.JobState;
 import dev.sluice.topology.JobStatuses;
@@ -38,7 +42,9 @@ import java.util.UUID;
 import java.util.stream.Stream;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
@@ -53,18 +59,21 @@ import org.apache.kafka.streams.test.TestRecord;
  * very one {@code sluice run} starts, so what passes here runs there.
  *
  * <pre>{@code
- * try (PipelineTestDriver driver = PipelineTestDriver.of(myPipeline)) {
- *     String id = driver.submit("doc-1", "Some text");
- *     JobResult result = driver.result(id);
+ * try (var driver = PipelineTestDriver.of(myPipeline, Product.class, Enriched.class)) {
+ *     String id = driver.submit("job-1", product);
+ *     Enriched enriched = driver.result(id).getOutput();
  * }
  * }</pre>
+ *
+ * <p>A job's payload goes in, and its result's output comes out, in the wire format of its own
+ * schema, as they do on a broker: a payload the pipeline cannot read fails at intake here too.
  *
  * <p>Asynchronous stages run as they do in a pipeline, on their own threads; before it reads results,
  * events or dead letters the driver waits until every call has come back (at most a minute for each
  * round of calls) and moves its wall clock on ({@value #CALL_TICK_MILLIS} ms, or to the next retry
  * of a call that waits for one) so that the stages send on what came back: a test needs no sleeps.
  */
-public final class PipelineTestDriver implements AutoCloseable {
+public final class PipelineTestDriver<I, O> implements AutoCloseable {
 
     private final TopologyTestDriver driver;
     private final SluiceTopics topics;
@@ -74,9 +83,14 @@ public final class PipelineTestDriver implements AutoCloseable {
     private final TestOutputTopic<String, JobResult> results;
     private final TestOutputTopic<byte[], byte[]> deadLetters;
     private final TestOutputTopic<String, JobEvents> events;
+    private final PayloadType<I> inputType;
+    private final PayloadType<O> outputType;
+    private final Serializer<I> inputs;
+    private final Deserializer<I> inputDecoder;
+    private final Deserializer<O> outputs;
     private final List<JobEvent> allEvents = new ArrayList<>();
-    private final Map<String, JobResult> resultsById = new LinkedHashMap<>();
-    private final List<JobResult> allResults = new ArrayList<>();
+    private final Map<String, Result<O>> resultsById = new LinkedHashMap<>();
+    private final List<Result<O>> allResults = new ArrayList<>();
     private final List<DeadLetter> allDeadLetters = new ArrayList<>();
     private final Topology topology;
     private final Map<String, TestOutputTopic<String, Job>> laneTopics = new HashMap<>();
@@ -91,6 +105,7 @@ public final class PipelineTestDriver implements AutoCloseable {
     /** The longest one round of calls may run before {@link #result} and the others give up. */
     private static final Duration CALL_WAIT = Duration.ofMinutes(1);
 
+    @SuppressWarnings("unchecked")
     private PipelineTestDriver(Builder builder) {
         String scope = "testkit-" + UUID.randomUUID();
         this.registryScope = scope;
@@ -117,11 +132,33 @@ public final class PipelineTestDriver implements AutoCloseable {
                 Serdes.ByteArray().deserializer());
         this.events = driver.createOutputTopic(topics.events().name(), topics.events().keySerde().deserializer(),
                 topics.events().valueSerde().deserializer());
+        this.outputType = (PayloadType<O>) builder.pipeline.output();
+        this.inputType = (PayloadType<I>) builder.pipeline.input();
+        this.inputs = topics.payloadSerde(inputType).serializer();
+        this.inputDecoder = topics.payloadSerde(inputType).deserializer();
+        this.outputs = topics.payloadSerde(outputType).deserializer();
+        // as sluice run does at start-up: the payload subjects hold the pipeline's types before any record
+        if (!inputType.isAny()) {
+            registry.register(WireFormat.payloadSubject(topics.jobs().name()), inputType.schema());
+        }
+        if (!outputType.isAny()) {
+            registry.register(WireFormat.payloadSubject(topics.results().name()), outputType.schema());
+        }
     }
 
-    /** A driver for {@code pipeline} with default settings. */
-    public static PipelineTestDriver of(Pipeline pipeline) {
+    /** A driver for {@code pipeline} with default settings, its payloads of whatever type the pipeline says. */
+    public static PipelineTestDriver<Object, Object> of(Pipeline pipeline) {
         return builder(pipeline).build();
+    }
+
+    /**
+     * A driver for {@code pipeline} with default settings, whose jobs carry {@code input} and whose
+     * results carry {@code output}.
+     *
+     * @throws IllegalArgumentException when the pipeline's input or output is not of these classes
+     */
+    public static <I, O> PipelineTestDriver<I, O> of(Pipeline pipeline, Class<I> input, Class<O> output) {
+        return builder(pipeline).build(input, output);
     }
 
     /** A builder for a driver of {@code pipeline}. */
@@ -154,9 +191,32 @@ public final class PipelineTestDriver implements AutoCloseable {
         return job.getJobId();
     }
 
-    /** Submits a plain-text document as a job with a fresh id and returns the id. */
+    /** Submits a job with the given id carrying {@code payload}, and returns the id. */
+    public String submit(String jobId, I payload) {
+        return submit(Jobs.withPayload(jobId, inputs.serialize(topics.jobs().name(), payload)));
+    }
+
+    /**
+     * Submits a plain-text document as the payload of a job with a fresh id and returns the id; for
+     * a pipeline whose input is a {@link Document}.
+     */
+    @SuppressWarnings("unchecked")
     public String submit(String documentId, String text) {
-        return submit(Jobs.text(documentId, text));
+        Document document = Document.newBuilder().setId(documentId).setText(text).build();
+        return submit(UUID.randomUUID().toString(), (I) document);
+    }
+
+    /**
+     * What {@code job} carries, read as the pipeline's input: its payload, or for a job written before
+     * payloads its document. For a look at a dead letter's job, say.
+     */
+    public I payloadOf(Job job) {
+        if (job.getPayload() == null) {
+            return inputType.javaType().cast(job.getDocument());
+        }
+        byte[] bytes = new byte[job.getPayload().remaining()];
+        job.getPayload().duplicate().get(bytes);
+        return inputDecoder.deserialize(topics.jobs().name(), bytes);
     }
 
     /** Writes raw bytes to the source topic, as a misbehaving producer would. */
@@ -197,9 +257,9 @@ public final class PipelineTestDriver implements AutoCloseable {
      *
      * @throws NoSuchElementException when the job has no result (yet)
      */
-    public JobResult result(String jobId) {
+    public Result<O> result(String jobId) {
         drain();
-        JobResult result = resultsById.get(jobId);
+        Result<O> result = resultsById.get(jobId);
         if (result == null) {
             throw new NoSuchElementException("no result for job " + jobId + "; results so far: " + resultsById.keySet());
         }
@@ -207,7 +267,7 @@ public final class PipelineTestDriver implements AutoCloseable {
     }
 
     /** Every result written so far, in order, duplicates included. */
-    public List<JobResult> results() {
+    public List<Result<O>> results() {
         drain();
         return List.copyOf(allResults);
     }
@@ -290,8 +350,9 @@ public final class PipelineTestDriver implements AutoCloseable {
         settleCalls();
         while (!results.isEmpty()) {
             TestRecord<String, JobResult> record = results.readRecord();
-            allResults.add(record.value());
-            resultsById.putIfAbsent(record.value().getJobId(), record.value());
+            Result<O> result = Result.of(record.value(), outputType, outputs, topics.results().name());
+            allResults.add(result);
+            resultsById.putIfAbsent(result.getJobId(), result);
         }
         while (!events.isEmpty()) {
             allEvents.addAll(events.readValue().getEvents());
@@ -387,8 +448,26 @@ public final class PipelineTestDriver implements AutoCloseable {
             return this;
         }
 
-        public PipelineTestDriver build() {
-            return new PipelineTestDriver(this);
+        /** The driver, its payloads of whatever type the pipeline says. */
+        public PipelineTestDriver<Object, Object> build() {
+            return new PipelineTestDriver<>(this);
+        }
+
+        /**
+         * The driver, whose jobs carry {@code input} and whose results carry {@code output}.
+         *
+         * @throws IllegalArgumentException when the pipeline's input or output is not of these classes
+         */
+        public <I, O> PipelineTestDriver<I, O> build(Class<I> input, Class<O> output) {
+            if (!input.isAssignableFrom(pipeline.input().javaType()) && !pipeline.input().isAny()) {
+                throw new IllegalArgumentException("pipeline " + pipeline.name() + " takes " + pipeline.input()
+                        + ", not " + input.getName());
+            }
+            if (!output.isAssignableFrom(pipeline.output().javaType()) && !pipeline.output().isAny()) {
+                throw new IllegalArgumentException("pipeline " + pipeline.name() + " makes " + pipeline.output()
+                        + ", not " + output.getName());
+            }
+            return new PipelineTestDriver<>(this);
         }
 
         /**

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.schemas.Chunk;
 import dev.sluice.schemas.Document;
 import dev.sluice.schemas.IngestedDocument;
-import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
+import dev.sluice.serdes.Result;
 import dev.sluice.topology.pipeline.Pipeline;
 import dev.sluice.topology.stage.AsyncBatchStage;
 import dev.sluice.topology.stage.AsyncStage;
@@ -62,7 +62,7 @@ class AsyncStageTest {
         return Document.newBuilder(document).setText(document.getText().toUpperCase(Locale.ROOT)).build();
     }
 
-    private static String text(JobResult result) {
+    private static String text(Result<?> result) {
         return ((Document) result.getOutput()).getText();
     }
 
@@ -71,14 +71,14 @@ class AsyncStageTest {
         AsyncStage<Document, Document> service = AsyncStage.of((document, context) ->
                 later(upper(document), document.getId().equals("slow") ? 300 : 0));
         Pipeline pipeline = Pipeline.builder("calls").async("call", Document.class, Document.class, service).build();
-        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline)) {
+        try (var driver = PipelineTestDriver.of(pipeline)) {
             String slow = driver.submit("slow", "answered last");
             List<String> fast = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
                 fast.add(driver.submit("fast-" + i, "answered at once " + i));
             }
-            List<JobResult> results = driver.results();
-            assertThat(results).extracting(JobResult::getJobId).hasSize(6).endsWith(slow)
+            var results = driver.results();
+            assertThat(results).extracting(Result::getJobId).hasSize(6).endsWith(slow)
                     .containsAll(fast);
             assertThat(results).allSatisfy(r -> assertThat(r.getStatus()).isEqualTo(JobStatus.COMPLETED));
             assertThat(text(driver.result(slow))).isEqualTo("ANSWERED LAST");
@@ -105,10 +105,10 @@ class AsyncStageTest {
                 }))
                 .gather("assemble", Chunk.class, IngestedDocument.class, new Assemble())
                 .build();
-        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline)) {
+        try (var driver = PipelineTestDriver.of(pipeline)) {
             String id = driver.submit("doc", "one two three four five six seven eight nine ten eleven twelve thirteen"
                     + " fourteen fifteen sixteen seventeen eighteen nineteen twenty twenty-one twenty-two");
-            JobResult result = driver.result(id);
+            var result = driver.result(id);
             assertThat(result.getStatus()).isEqualTo(JobStatus.COMPLETED);
             List<Chunk> chunks = ((IngestedDocument) result.getOutput()).getChunks();
             assertThat(chunks.size()).isGreaterThan(3);
@@ -129,7 +129,7 @@ class AsyncStageTest {
         });
         Pipeline pipeline = Pipeline.builder("bounded").async("call", Document.class, Document.class, service)
                 .concurrency(3).build();
-        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline)) {
+        try (var driver = PipelineTestDriver.of(pipeline)) {
             for (int i = 0; i < 20; i++) {
                 driver.submit("doc-" + i, "text " + i);
             }
@@ -149,8 +149,8 @@ class AsyncStageTest {
         };
         Pipeline pipeline = Pipeline.builder("hanging").async("call", Document.class, Document.class, hangs)
                 .timeout(Duration.ofMillis(200)).build();
-        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline)) {
-            JobResult result = driver.result(driver.submit("doc", "never answered"));
+        try (var driver = PipelineTestDriver.of(pipeline)) {
+            var result = driver.result(driver.submit("doc", "never answered"));
             assertThat(result.getStatus()).isEqualTo(JobStatus.FAILED);
             assertThat(result.getError().getStage()).isEqualTo("call");
             assertThat(result.getError().getErrorClass()).isEqualTo(TimeoutException.class.getName());
@@ -175,15 +175,15 @@ class AsyncStageTest {
         Pipeline pipeline = Pipeline.builder("retrying").async("call", Document.class, Document.class, flaky)
                 .retry(RetryPolicy.attempts(3).backoff(Duration.ofMillis(100), Duration.ofSeconds(1)).jitter(0))
                 .build();
-        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline)) {
+        try (var driver = PipelineTestDriver.of(pipeline)) {
             String works = driver.submit("flaky", "third time lucky");
             String fails = driver.submit("hopeless", "never");
-            JobResult ok = driver.result(works);
+            var ok = driver.result(works);
             assertThat(ok.getStatus()).isEqualTo(JobStatus.COMPLETED);
             assertThat(text(ok)).isEqualTo("THIRD TIME LUCKY");
             assertThat(ok.getTrace()).singleElement().satisfies(t -> assertThat(t.getNote())
                     .contains("attempt 1 failed (java.io.IOException: service unavailable, attempt 1); retrying in 100 ms"));
-            JobResult failed = driver.result(fails);
+            var failed = driver.result(fails);
             assertThat(failed.getStatus()).isEqualTo(JobStatus.FAILED);
             assertThat(failed.getError().getAttempts()).isEqualTo(3);
             assertThat(failed.getError().getMessage()).isEqualTo("service unavailable, attempt 3");
@@ -202,8 +202,8 @@ class AsyncStageTest {
             return later(List.of(upper(document)), 0);
         };
         Pipeline pipeline = Pipeline.builder("throttled").async("call", Document.class, Document.class, busy).build();
-        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline)) {
-            JobResult result = driver.result(driver.submit("doc", "eventually"));
+        try (var driver = PipelineTestDriver.of(pipeline)) {
+            var result = driver.result(driver.submit("doc", "eventually"));
             assertThat(result.getStatus()).as("no retry policy, yet no failure").isEqualTo(JobStatus.COMPLETED);
             assertThat(text(result)).isEqualTo("EVENTUALLY");
             assertThat(calls.get()).isEqualTo(4);
@@ -224,11 +224,11 @@ class AsyncStageTest {
         };
         Pipeline pipeline = Pipeline.builder("cancelled").async("call", Document.class, Document.class, slow)
                 .timeout(Duration.ofMinutes(5)).build();
-        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline)) {
+        try (var driver = PipelineTestDriver.of(pipeline)) {
             String id = driver.submit("doc", "cancelled while its call runs");
             assertThat(calls).hasSize(1);
             driver.cancel(id);
-            JobResult result = driver.result(id);
+            var result = driver.result(id);
             assertThat(result.getStatus()).isEqualTo(JobStatus.CANCELLED);
             assertThat(calls.get(0).isCancelled()).as("the call's future").isTrue();
             assertThat(contexts.get(0).isCancelled()).as("the call's context").isTrue();
@@ -252,7 +252,7 @@ class AsyncStageTest {
             }
         };
         Pipeline pipeline = Pipeline.builder("broken").async("call", Document.class, Document.class, broken).build();
-        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline)) {
+        try (var driver = PipelineTestDriver.of(pipeline)) {
             String throwing = driver.submit("throws", "a");
             String nothing = driver.submit("null", "b");
             String many = driver.submit("many", "c");
@@ -282,8 +282,8 @@ class AsyncStageTest {
                 .asyncFlatMap("words", Document.class, Chunk.class, words)
                 .gather("assemble", Chunk.class, IngestedDocument.class, new Assemble())
                 .build();
-        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline)) {
-            JobResult result = driver.result(driver.submit("doc", "three little words"));
+        try (var driver = PipelineTestDriver.of(pipeline)) {
+            var result = driver.result(driver.submit("doc", "three little words"));
             assertThat(result.getStatus()).isEqualTo(JobStatus.COMPLETED);
             assertThat(((IngestedDocument) result.getOutput()).getChunks()).extracting(Chunk::getText)
                     .containsExactly("three", "little", "words");
@@ -306,13 +306,13 @@ class AsyncStageTest {
                 .asyncBatch("embed", Chunk.class, Chunk.class, embed, 9, Duration.ofSeconds(5))
                 .gather("assemble", Chunk.class, IngestedDocument.class, new Assemble())
                 .build();
-        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline)) {
+        try (var driver = PipelineTestDriver.of(pipeline)) {
             List<String> ids = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 ids.add(driver.submit("doc-" + i, "alpha beta gamma delta epsilon zeta"));
             }
             for (String id : ids) {
-                JobResult result = driver.result(id);
+                var result = driver.result(id);
                 assertThat(result.getStatus()).isEqualTo(JobStatus.COMPLETED);
                 assertThat(((IngestedDocument) result.getOutput()).getChunks()).extracting(Chunk::getText)
                         .containsExactly("ALPHA BETA", "GAMMA DELTA", "EPSILON ZETA");

@@ -3,10 +3,10 @@ package dev.sluice.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.schemas.Job;
-import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.schemas.Jobs;
 import dev.sluice.serdes.InMemorySchemaRegistry;
+import dev.sluice.serdes.Result;
 import dev.sluice.topology.stages.BuiltinStages;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -29,7 +29,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class BadInputTest {
 
-    private final PipelineTestDriver driver = PipelineTestDriver.builder(BuiltinStages.ingest())
+    private final PipelineTestDriver<Object, Object> driver = PipelineTestDriver.builder(BuiltinStages.ingest())
             .maxDocumentBytes(1_000).build();
 
     @AfterEach
@@ -42,7 +42,7 @@ class BadInputTest {
         assertThat(driver.result(next).getStatus()).isEqualTo(JobStatus.COMPLETED);
     }
 
-    private static void assertFailed(JobResult result, String stage, String messagePart) {
+    private static void assertFailed(Result<?> result, String stage, String messagePart) {
         assertThat(result.getStatus()).isEqualTo(JobStatus.FAILED);
         assertThat(result.getOutput()).isNull();
         assertThat(result.getError().getStage()).isEqualTo(stage);
@@ -67,7 +67,7 @@ class BadInputTest {
                 new BadInput("a job without an id", d -> raw(d, "the-key", Jobs.text("", "doc-1", "text")), "intake",
                         "job has no id"),
                 new BadInput("a document over the size limit", d -> d.submit("big", "word ".repeat(300)), "intake",
-                        "over the size limit: more than 1000 bytes of text (limits.document.max.bytes)"),
+                        "more than 1000 (limits.document.max.bytes)"),
                 new BadInput("a document over the limit in UTF-8 bytes, not in characters",
                         d -> d.submit("wide", "\u00e9".repeat(600)), "intake", "over the size limit"),
                 new BadInput("a wrong magic byte", d -> {
@@ -116,7 +116,7 @@ class BadInputTest {
                 }, "split", "size='ten' is not a whole number"));
     }
 
-    private static String raw(PipelineTestDriver driver, String key, Job job) {
+    private static String raw(PipelineTestDriver<?, ?> driver, String key, Job job) {
         driver.submitRaw(key, driver.topics().jobs().valueSerde().serializer().serialize("sluice.jobs", job));
         return key;
     }
@@ -136,10 +136,10 @@ class BadInputTest {
     @Test
     void shouldFailAJobWithAnEmptyDocument() {
         String id = driver.submit("empty-doc", "  \n\t ");
-        assertFailed(driver.result(id), "intake", "document 'empty-doc' is empty");
+        assertFailed(driver.result(id), "normalize", "document 'empty-doc' is empty");
         assertThat(driver.deadLetters()).singleElement().satisfies(dl -> {
             assertThat(dl.keyAsString()).isEqualTo(id);
-            assertThat(dl.stage()).isEqualTo("intake");
+            assertThat(dl.stage()).isEqualTo("normalize");
             assertThat(dl.header("sluice.job.id")).isEqualTo(id);
             assertThat(dl.header("__streams.errors.topic")).isEqualTo("sluice.jobs");
             assertThat(dl.header("__streams.errors.offset")).isEqualTo("0");
@@ -207,12 +207,12 @@ class BadInputTest {
 
     @Test
     void shouldFailAJobWhoseResultIsTooLargeToSendAndKeepItsRecord() {
-        try (PipelineTestDriver small = PipelineTestDriver.builder(BuiltinStages.ingest())
+        try (var small = PipelineTestDriver.builder(BuiltinStages.ingest())
                 .kafka("producer.max.request.size", 40_000).build()) {
             // 20 KB of text makes about 54 KB of result: chunks, their embeddings and keywords
             Job big = Jobs.text("big", "doc-big", "Every sentence here adds to a long result. ".repeat(470));
             small.submit(big);
-            JobResult result = small.result("big");
+            var result = small.result("big");
             assertThat(result.getStatus()).isEqualTo(JobStatus.FAILED);
             assertThat(result.getOutput()).isNull();
             assertThat(result.getError().getStage()).isEqualTo("results");

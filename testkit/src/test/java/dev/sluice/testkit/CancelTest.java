@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.schemas.Chunk;
 import dev.sluice.schemas.Document;
 import dev.sluice.schemas.IngestedDocument;
-import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.schemas.Jobs;
 import dev.sluice.schemas.StageTrace;
+import dev.sluice.serdes.Result;
 import dev.sluice.topology.pipeline.Pipeline;
 import dev.sluice.topology.stage.BatchStage;
 import dev.sluice.topology.stages.Assemble;
@@ -42,14 +42,14 @@ class CancelTest {
     @Test
     void shouldEndAJobWhosePartsWaitWhenItIsCancelledAndRunNoLaterStageForIt() {
         AtomicInteger embedded = new AtomicInteger();
-        try (PipelineTestDriver driver = PipelineTestDriver.of(batched(embedded))) {
+        try (var driver = PipelineTestDriver.of(batched(embedded))) {
             driver.submit(Jobs.text("job", "doc", "aaaa bbbb cccc"));
             assertThat(embedded).hasValue(2);
             assertThat(driver.results()).isEmpty();
 
             driver.cancel("job");
             driver.advanceWallClock(Duration.ofSeconds(1));
-            JobResult result = driver.result("job");
+            var result = driver.result("job");
             assertThat(result.getStatus()).isEqualTo(JobStatus.CANCELLED);
             assertThat(result.getOutput()).isNull();
             assertThat(result.getError().getStage()).isEqualTo("assemble");
@@ -69,13 +69,13 @@ class CancelTest {
 
     @Test
     void shouldCancelAJobThatArrivesAfterItsCancelAtIntake() {
-        try (PipelineTestDriver driver = PipelineTestDriver.of(BuiltinStages.ingest())) {
+        try (var driver = PipelineTestDriver.of(BuiltinStages.ingest())) {
             var job = Jobs.text("early", "doc", "Submitted, then cancelled before the pipeline read it.");
             driver.cancel("early");
             // the job was submitted before the cancel; the pipeline reads it after
             job.setSubmittedAt(Instant.now().minusSeconds(1));
             driver.submit(job);
-            JobResult result = driver.result("early");
+            var result = driver.result("early");
             assertThat(result.getStatus()).isEqualTo(JobStatus.CANCELLED);
             assertThat(result.getError().getStage()).isEqualTo("intake");
             assertThat(result.getTrace()).extracting(StageTrace::getNote).containsExactly("cancelled: not run");
@@ -84,7 +84,7 @@ class CancelTest {
 
     @Test
     void shouldLeaveAJobSubmittedAfterTheCancelOfItsIdAlone() {
-        try (PipelineTestDriver driver = PipelineTestDriver.builder(BuiltinStages.ingest())
+        try (var driver = PipelineTestDriver.builder(BuiltinStages.ingest())
                 .duplicateWindow(Duration.ZERO).build()) {
             driver.cancel("reused");
             var job = Jobs.text("reused", "doc", "Submitted after a cancel of an unknown id.");
@@ -96,7 +96,7 @@ class CancelTest {
 
     @Test
     void shouldCancelInPassThroughMode() {
-        try (PipelineTestDriver driver = PipelineTestDriver.of(Pipeline.passThrough())) {
+        try (var driver = PipelineTestDriver.of(Pipeline.passThrough())) {
             var job = Jobs.text("pass", "doc", "Cancelled before it was read.");
             job.setSubmittedAt(Instant.now().minusSeconds(1));
             driver.cancel("pass");

@@ -6,10 +6,10 @@ import dev.sluice.schemas.Chunk;
 import dev.sluice.schemas.Document;
 import dev.sluice.schemas.IngestedDocument;
 import dev.sluice.schemas.Job;
-import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.schemas.Jobs;
 import dev.sluice.schemas.StageTrace;
+import dev.sluice.serdes.Result;
 import dev.sluice.topology.pipeline.Pipeline;
 import dev.sluice.topology.stage.BatchStage;
 import dev.sluice.topology.stage.Stage;
@@ -34,7 +34,7 @@ class DeadlineTest {
         return job;
     }
 
-    private static void assertExpiredAt(JobResult result, String stage) {
+    private static void assertExpiredAt(Result<?> result, String stage) {
         assertThat(result.getStatus()).isEqualTo(JobStatus.EXPIRED);
         assertThat(result.getOutput()).isNull();
         assertThat(result.getError().getStage()).isEqualTo(stage);
@@ -48,9 +48,9 @@ class DeadlineTest {
 
     @Test
     void shouldExpireAJobWhoseDeadlinePassedBeforeItsFirstStage() {
-        try (PipelineTestDriver driver = PipelineTestDriver.of(BuiltinStages.ingest())) {
+        try (var driver = PipelineTestDriver.of(BuiltinStages.ingest())) {
             driver.submit(withDeadline("late", "Arrives after its deadline.", START.minusSeconds(1)));
-            JobResult result = driver.result("late");
+            var result = driver.result("late");
             assertExpiredAt(result, "normalize");
             assertThat(result.getTrace()).extracting(StageTrace::getStage).containsExactly("normalize");
             assertThat(result.getError().getMessage()).contains("passed 1000 ms");
@@ -76,7 +76,7 @@ class DeadlineTest {
                 .batch("upper", Chunk.class, Chunk.class, upper, 2, Duration.ofSeconds(10))
                 .gather("assemble", Chunk.class, IngestedDocument.class, new Assemble(), Duration.ofMinutes(5))
                 .build();
-        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline)) {
+        try (var driver = PipelineTestDriver.of(pipeline)) {
             driver.submit(withDeadline("job", "aaaa bbbb cccc", START.plusSeconds(3)));
             assertThat(driver.results()).isEmpty();
             assertThat(batched).hasValue(2);
@@ -109,9 +109,9 @@ class DeadlineTest {
             throw new IllegalStateException("gave up: " + context.jobId() + " is past its deadline");
         };
         Pipeline pipeline = Pipeline.builder("patient").stage("wait", Document.class, Document.class, patient).build();
-        try (PipelineTestDriver driver = PipelineTestDriver.builder(pipeline).startTime(now.minusSeconds(60)).build()) {
+        try (var driver = PipelineTestDriver.builder(pipeline).startTime(now.minusSeconds(60)).build()) {
             driver.submit(withDeadline("late", "Has 30 s by the driver's clock.", now.minusSeconds(30)));
-            JobResult result = driver.result("late");
+            var result = driver.result("late");
             assertThat(result.getStatus()).isEqualTo(JobStatus.EXPIRED);
             assertThat(result.getError().getStage()).isEqualTo("wait");
             assertThat(driver.deadLetters()).isEmpty();

@@ -14,8 +14,8 @@ class DriverSettingsTest {
 
     @Test
     void shouldTakeSluiceSettingsAsSluiceRunDoes() {
-        try (PipelineTestDriver kept = PipelineTestDriver.of(BuiltinStages.ingest());
-             PipelineTestDriver notKept = PipelineTestDriver.builder(BuiltinStages.ingest())
+        try (var kept = PipelineTestDriver.of(BuiltinStages.ingest());
+             var notKept = PipelineTestDriver.builder(BuiltinStages.ingest())
                      .setting(SluiceConfig.STATUS_RETENTION_CONFIG, 0).build()) {
             String one = kept.submit("doc", "Settings reach the topology. ".repeat(10));
             String two = notKept.submit("doc", "Settings reach the topology. ".repeat(10));
@@ -28,7 +28,7 @@ class DriverSettingsTest {
 
     @Test
     void shouldSendNoEventsAndKeepNoStatusesWithEventsOff() {
-        try (PipelineTestDriver quiet = PipelineTestDriver.builder(BuiltinStages.ingest())
+        try (var quiet = PipelineTestDriver.builder(BuiltinStages.ingest())
                 .setting(SluiceConfig.EVENTS_ENABLED_CONFIG, false).build()) {
             String id = quiet.submit("doc", "Only the result matters here. ".repeat(60));
             assertThat(quiet.result(id).getStatus()).isEqualTo(JobStatus.COMPLETED);

@@ -3,13 +3,15 @@ package dev.sluice.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.schemas.Document;
-import dev.sluice.schemas.JobResult;
+import dev.sluice.schemas.Job;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.schemas.Jobs;
+import dev.sluice.serdes.Result;
 import dev.sluice.topology.pipeline.Pipeline;
 import dev.sluice.topology.stages.BuiltinStages;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
@@ -22,12 +24,12 @@ class DuplicateJobTest {
 
     @Test
     void shouldRunTheFirstJobOfAnIdAndDeadLetterTheSecond() {
-        try (PipelineTestDriver driver = PipelineTestDriver.of(BuiltinStages.ingest())) {
+        try (var driver = PipelineTestDriver.of(BuiltinStages.ingest())) {
             driver.submit(Jobs.text("job-1", "doc-a", "The first submission of this id."));
             driver.submit(Jobs.text("job-1", "doc-b", "A second submission under the same id."));
             driver.submit(Jobs.text("job-2", "doc-c", "Another job entirely."));
 
-            assertThat(driver.results()).extracting(JobResult::getJobId).containsExactly("job-1", "job-2");
+            assertThat(driver.results()).extracting(Result::getJobId).containsExactly("job-1", "job-2");
             assertThat(driver.result("job-1").getStatus()).isEqualTo(JobStatus.COMPLETED);
             assertThat(driver.result("job-1").getOutput().toString()).contains("doc-a").doesNotContain("doc-b");
             assertThat(driver.result("job-2").getStatus()).isEqualTo(JobStatus.COMPLETED);
@@ -46,7 +48,7 @@ class DuplicateJobTest {
 
     @Test
     void shouldRunAnIdAgainOnceItsWindowHasPassed() {
-        try (PipelineTestDriver driver = PipelineTestDriver.builder(BuiltinStages.ingest())
+        try (var driver = PipelineTestDriver.builder(BuiltinStages.ingest())
                 .duplicateWindow(Duration.ofMinutes(10)).build()) {
             driver.submit(Jobs.text("job-1", "doc-a", "First."));
             driver.advanceWallClock(Duration.ofMinutes(9));
@@ -64,7 +66,7 @@ class DuplicateJobTest {
 
     @Test
     void shouldNotTakeAJobThatCameThroughALaneForADuplicateOfItself() {
-        try (PipelineTestDriver driver = PipelineTestDriver.of(BuiltinStages.ingest())) {
+        try (var driver = PipelineTestDriver.of(BuiltinStages.ingest())) {
             driver.submit(Jobs.text("long", "doc-long", "word ".repeat(700)));
             assertThat(driver.laneRecords("bulk")).containsExactly("long");
             assertThat(driver.result("long").getStatus()).isEqualTo(JobStatus.COMPLETED);
@@ -82,14 +84,14 @@ class DuplicateJobTest {
                     }
                     out.emit(document);
                 }).build();
-        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline)) {
+        try (var driver = PipelineTestDriver.of(pipeline)) {
             driver.submit(Jobs.text("job-1", "doc-a", "Needs the service."));
             assertThat(driver.result("job-1").getStatus()).isEqualTo(JobStatus.FAILED);
             DeadLetter dead = driver.deadLetters().get(0);
 
             serviceUp.set(true);
             driver.replay(dead);
-            assertThat(driver.results()).extracting(JobResult::getStatus)
+            assertThat(driver.results()).extracting(Result::getStatus)
                     .containsExactly(JobStatus.FAILED, JobStatus.COMPLETED);
             assertThat(driver.deadLetters()).as("the replay is not a duplicate").hasSize(1);
 
@@ -102,10 +104,12 @@ class DuplicateJobTest {
 
     @Test
     void shouldRememberAnIdOnlyOnceItsJobIsAccepted() {
-        try (PipelineTestDriver driver = PipelineTestDriver.of(BuiltinStages.ingest())) {
-            driver.submit(Jobs.text("job-1", "doc-a", "   "));
+        try (var driver = PipelineTestDriver.of(BuiltinStages.ingest())) {
+            Job wrong = Jobs.text("job-1", "doc-a", "A task that no stage reads is refused at intake.");
+            wrong.setTasks(List.of(Jobs.task("translate")));
+            driver.submit(wrong);
             driver.submit(Jobs.text("job-1", "doc-a", "Fixed, and submitted again under the same id."));
-            assertThat(driver.results()).extracting(JobResult::getStatus)
+            assertThat(driver.results()).extracting(Result::getStatus)
                     .containsExactly(JobStatus.FAILED, JobStatus.COMPLETED);
             assertThat(driver.deadLetters()).singleElement()
                     .satisfies(dead -> assertThat(dead.header("__streams.errors.exception")).isEqualTo("InvalidJob"));
@@ -114,12 +118,12 @@ class DuplicateJobTest {
 
     @Test
     void shouldRunEverySubmissionWhenTheCheckIsOffOrTheGuaranteeIsAtLeastOnce() {
-        try (PipelineTestDriver off = PipelineTestDriver.builder(BuiltinStages.ingest()).duplicateWindow(Duration.ZERO)
+        try (var off = PipelineTestDriver.builder(BuiltinStages.ingest()).duplicateWindow(Duration.ZERO)
                 .build();
-             PipelineTestDriver alos = PipelineTestDriver.builder(BuiltinStages.ingest())
+             var alos = PipelineTestDriver.builder(BuiltinStages.ingest())
                      .kafka(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE).build();
-             PipelineTestDriver passThrough = PipelineTestDriver.of(Pipeline.passThrough())) {
-            for (PipelineTestDriver driver : new PipelineTestDriver[] {off, alos, passThrough}) {
+             var passThrough = PipelineTestDriver.of(Pipeline.passThrough())) {
+            for (PipelineTestDriver<?, ?> driver : new PipelineTestDriver[] {off, alos, passThrough}) {
                 driver.submit(Jobs.text("job-1", "doc-a", "Once."));
                 driver.submit(Jobs.text("job-1", "doc-a", "Twice."));
                 assertThat(driver.results()).hasSize(2);

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.schemas.Chunk;
 import dev.sluice.schemas.Document;
 import dev.sluice.schemas.IngestedDocument;
-import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.schemas.StageTrace;
+import dev.sluice.serdes.Result;
 import dev.sluice.topology.pipeline.Pipeline;
 import dev.sluice.topology.pipeline.PipelineConfig;
 import dev.sluice.topology.pipeline.StageDefinition;
@@ -34,7 +34,7 @@ class GraphShapesTest {
     private static final String LONG = "Long documents take the bulk lane through their own topic. ".repeat(80);
     private static final String SHORT = "A short note stays on the main path.";
 
-    private static List<String> stages(JobResult result) {
+    private static List<String> stages(Result<?> result) {
         return result.getTrace().stream().map(StageTrace::getStage).toList();
     }
 
@@ -46,9 +46,9 @@ class GraphShapesTest {
                 .stage("shout", Document.class, Document.class,
                         Stage.map(d -> Document.newBuilder(d).setText(d.getText().toUpperCase(Locale.ROOT)).build()))
                 .build();
-        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline)) {
-            JobResult quiet = driver.result(driver.submit("d1", "hello"));
-            JobResult loud = driver.result(driver.submit("d2", "!hello"));
+        try (var driver = PipelineTestDriver.of(pipeline)) {
+            var quiet = driver.result(driver.submit("d1", "hello"));
+            var loud = driver.result(driver.submit("d2", "!hello"));
             assertThat(stages(quiet)).containsExactly("route", "quiet");
             assertThat(((Document) quiet.getOutput()).getText()).isEqualTo("hello");
             assertThat(stages(loud)).containsExactly("route", "shout");
@@ -58,11 +58,11 @@ class GraphShapesTest {
 
     @Test
     void shouldRouteLongDocumentsToTheBulkLane() {
-        try (PipelineTestDriver driver = PipelineTestDriver.of(BuiltinStages.ingest())) {
+        try (var driver = PipelineTestDriver.of(BuiltinStages.ingest())) {
             String longJob = driver.submit("long", LONG);
             String shortJob = driver.submit("short", SHORT);
             assertThat(driver.laneRecords("bulk")).containsExactly(longJob);
-            JobResult bulk = driver.result(longJob);
+            var bulk = driver.result(longJob);
             assertThat(bulk.getStatus()).isEqualTo(JobStatus.COMPLETED);
             assertThat(stages(bulk)).startsWith("normalize", "route").contains("split", "merge", "assemble");
             assertThat(bulk.getTrace()).filteredOn(t -> t.getStage().equals("route")).singleElement()
@@ -77,8 +77,8 @@ class GraphShapesTest {
 
     @Test
     void shouldEmbedAndPickKeywordsInParallelAndJoinThemPerChunk() {
-        try (PipelineTestDriver driver = PipelineTestDriver.of(BuiltinStages.ingest())) {
-            JobResult result = driver.result(driver.submit("doc", "Kafka streams carry jobs. Kafka topics keep them. "
+        try (var driver = PipelineTestDriver.of(BuiltinStages.ingest())) {
+            var result = driver.result(driver.submit("doc", "Kafka streams carry jobs. Kafka topics keep them. "
                     .repeat(30)));
             List<Chunk> chunks = ((IngestedDocument) result.getOutput()).getChunks();
             assertThat(chunks).hasSizeGreaterThan(1).allSatisfy(c -> {
@@ -95,7 +95,7 @@ class GraphShapesTest {
         // Sluice sets max.task.idle.ms to -1 (SluiceConfig): that is only safe while no task reads two
         // topics, whose records Kafka Streams would otherwise line up by time
         for (Pipeline pipeline : List.of(BuiltinStages.ingest(), Pipeline.passThrough())) {
-            try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline)) {
+            try (var driver = PipelineTestDriver.of(pipeline)) {
                 for (TopologyDescription.Subtopology sub : driver.topology().describe().subtopologies()) {
                     Set<String> topics = new TreeSet<>();
                     sub.nodes().stream().filter(n -> n instanceof TopologyDescription.Source)
@@ -113,8 +113,8 @@ class GraphShapesTest {
                 .stage("long-only", Chunk.class, Chunk.class, Stage.filter(c -> c.getText().length() > 5, "five letters or fewer"))
                 .gather("assemble", Chunk.class, IngestedDocument.class, new Assemble())
                 .build();
-        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline)) {
-            JobResult result = driver.result(driver.submit("doc", "tiny sizeable wee important"));
+        try (var driver = PipelineTestDriver.of(pipeline)) {
+            var result = driver.result(driver.submit("doc", "tiny sizeable wee important"));
             assertThat(((IngestedDocument) result.getOutput()).getChunks()).extracting(Chunk::getText)
                     .containsExactly("sizeable", "important");
             assertThat(result.getTrace()).filteredOn(t -> t.getStage().equals("long-only"))
@@ -143,8 +143,8 @@ class GraphShapesTest {
 
     @Test
     void shouldRunABatchAsSoonAsItIsFull() {
-        try (PipelineTestDriver driver = PipelineTestDriver.of(batched(3, Duration.ofMinutes(1), Duration.ofMinutes(5)))) {
-            JobResult result = driver.result(driver.submit("doc", "aaaa bbbb cccc"));
+        try (var driver = PipelineTestDriver.of(batched(3, Duration.ofMinutes(1), Duration.ofMinutes(5)))) {
+            var result = driver.result(driver.submit("doc", "aaaa bbbb cccc"));
             assertThat(((IngestedDocument) result.getOutput()).getChunks()).extracting(Chunk::getText)
                     .containsExactly("AAAA", "BBBB", "CCCC");
         }
@@ -157,7 +157,7 @@ class GraphShapesTest {
                 Map.of("name", "embed", "batch", Map.of("size", 4, "linger", "200ms")),
                 Map.of("name", "assemble")));
         assertThat(pipeline.stage("embed")).isInstanceOf(StageDefinition.Batch.class);
-        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline)) {
+        try (var driver = PipelineTestDriver.of(pipeline)) {
             String id = driver.submit("doc", "Batches of chunks go to the embedding stage together. ".repeat(3));
             driver.advanceWallClock(Duration.ofSeconds(1));
             List<Chunk> chunks = ((IngestedDocument) driver.result(id).getOutput()).getChunks();
@@ -167,11 +167,11 @@ class GraphShapesTest {
 
     @Test
     void shouldRunAPartBatchOnceItsOldestInputHasWaitedTheLinger() {
-        try (PipelineTestDriver driver = PipelineTestDriver.of(batched(100, Duration.ofMillis(500), Duration.ofMinutes(5)))) {
+        try (var driver = PipelineTestDriver.of(batched(100, Duration.ofMillis(500), Duration.ofMinutes(5)))) {
             String id = driver.submit("doc", "aaaa bbbb cccc");
             assertThat(driver.results()).isEmpty();
             driver.advanceWallClock(Duration.ofSeconds(1));
-            JobResult result = driver.result(id);
+            var result = driver.result(id);
             assertThat(result.getPartial()).isFalse();
             assertThat(((IngestedDocument) result.getOutput()).getChunks()).hasSize(3);
         }
@@ -181,12 +181,12 @@ class GraphShapesTest {
     void shouldFlushAGatherThatTimedOutAsPartialAndSendTheLatePartToTheDeadLetterTopic() {
         // a batch of two runs at once; the third part waits 10 s, longer than the gather's 1 s timeout
         var meters = new SimpleMeterRegistry();
-        try (PipelineTestDriver driver = PipelineTestDriver.builder(batched(2, Duration.ofSeconds(10), Duration.ofSeconds(1)))
+        try (var driver = PipelineTestDriver.builder(batched(2, Duration.ofSeconds(10), Duration.ofSeconds(1)))
                 .meters(meters).build()) {
             String id = driver.submit("doc", "aaaa bbbb cccc");
             assertThat(driver.results()).isEmpty();
             driver.advanceWallClock(Duration.ofSeconds(2));
-            JobResult partial = driver.result(id);
+            var partial = driver.result(id);
             assertThat(partial.getStatus()).isEqualTo(JobStatus.COMPLETED);
             assertThat(partial.getPartial()).isTrue();
             assertThat(((IngestedDocument) partial.getOutput()).getChunks()).extracting(Chunk::getText)

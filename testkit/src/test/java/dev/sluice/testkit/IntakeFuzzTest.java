@@ -3,10 +3,10 @@ package dev.sluice.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.schemas.Document;
-import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.schemas.Jobs;
 import dev.sluice.schemas.Task;
+import dev.sluice.serdes.Result;
 import dev.sluice.topology.pipeline.Pipeline;
 import dev.sluice.topology.stages.Normalize;
 import java.time.Duration;
@@ -42,7 +42,7 @@ class IntakeFuzzTest {
 
     private static void fuzz(Pipeline pipeline, long seed) {
         // duplicate ids are checked apart (DuplicateJobTest): here a mutated id that repeats one must still end
-        try (PipelineTestDriver driver = PipelineTestDriver.builder(pipeline).duplicateWindow(Duration.ZERO).build()) {
+        try (var driver = PipelineTestDriver.builder(pipeline).duplicateWindow(Duration.ZERO).build()) {
             Random random = new Random(seed);
             int controls = 0;
             for (int i = 0; i < RECORDS; i++) {
@@ -56,7 +56,7 @@ class IntakeFuzzTest {
                     controls++;
                 }
             }
-            List<JobResult> results = driver.results();
+            var results = driver.results();
             long failed = results.stream().filter(r -> r.getStatus() == JobStatus.FAILED).count();
             assertThat(results).as("one result per record").hasSize(RECORDS + controls);
             assertThat(results).allSatisfy(r -> assertThat(r.getStatus()).isIn(JobStatus.COMPLETED, JobStatus.FAILED));

@@ -37,7 +37,7 @@ class JobEventsTest {
 
     @Test
     void shouldTellEachStageFinishingTheJobInTheOrderTheJobWent() {
-        try (PipelineTestDriver driver = PipelineTestDriver.of(BuiltinStages.ingest())) {
+        try (var driver = PipelineTestDriver.of(BuiltinStages.ingest())) {
             String id = driver.submit("doc", TEXT);
             List<JobEvent> events = driver.events(id);
             List<String> steps = steps(events);
@@ -77,7 +77,7 @@ class JobEventsTest {
                 .batch("upper", Chunk.class, Chunk.class, upper, 100, Duration.ofMillis(500))
                 .gather("assemble", Chunk.class, IngestedDocument.class, new Assemble())
                 .build();
-        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline)) {
+        try (var driver = PipelineTestDriver.of(pipeline)) {
             String id = driver.submit("doc", "aaaa bbbb cccc");
             // the parts wait in the batch: the job has started there, and is running
             assertThat(steps(driver.events(id))).containsExactly("ACCEPTED", "STAGE_FINISHED split",
@@ -100,7 +100,7 @@ class JobEventsTest {
                         .setText(c.getText().toUpperCase(Locale.ROOT)).build())).streamOutputs()
                 .gather("assemble", Chunk.class, IngestedDocument.class, new Assemble())
                 .build();
-        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline)) {
+        try (var driver = PipelineTestDriver.of(pipeline)) {
             String id = driver.submit("doc", "aaaa bbbb cccc");
             List<JobEvent> events = driver.events(id);
             // upper finishes the job once it has handled all three parts
@@ -125,7 +125,7 @@ class JobEventsTest {
                 .stage("back", String.class, Document.class, Stage.map((String text) -> Document.newBuilder()
                         .setId("back").setText(text).build()))
                 .build();
-        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline)) {
+        try (var driver = PipelineTestDriver.of(pipeline)) {
             String text = "x".repeat(70_000);
             String id = driver.submit("doc", text);
             JobEvent output = driver.events(id).stream().filter(e -> e.getType() == JobEventType.OUTPUT).findFirst()
@@ -143,7 +143,7 @@ class JobEventsTest {
 
     @Test
     void shouldFollowAJobIntoItsLaneAndAcceptItOnlyOnce() {
-        try (PipelineTestDriver driver = PipelineTestDriver.of(BuiltinStages.ingest())) {
+        try (var driver = PipelineTestDriver.of(BuiltinStages.ingest())) {
             String id = driver.submit("long", "Long documents take the bulk lane through their own topic. ".repeat(80));
             List<String> steps = steps(driver.events(id));
             assertThat(driver.laneRecords("bulk")).containsExactly(id);
@@ -168,7 +168,7 @@ class JobEventsTest {
                 .stage("picky", Chunk.class, Chunk.class, picky)
                 .gather("assemble", Chunk.class, IngestedDocument.class, new Assemble())
                 .build();
-        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline)) {
+        try (var driver = PipelineTestDriver.of(pipeline)) {
             String bad = driver.submit("bad", "the first chunk is fine, the poison is here, and more comes after it");
             List<JobEvent> events = driver.events(bad);
             JobEvent last = events.get(events.size() - 1);
@@ -183,7 +183,7 @@ class JobEventsTest {
 
     @Test
     void shouldEndARecordThatIsNoJobWithAFailedEventAndNoAcceptedOne() {
-        try (PipelineTestDriver driver = PipelineTestDriver.of(BuiltinStages.ingest())) {
+        try (var driver = PipelineTestDriver.of(BuiltinStages.ingest())) {
             driver.submitRaw("junk-1", "not avro".getBytes(StandardCharsets.UTF_8));
             assertThat(driver.events("junk-1")).singleElement().satisfies(e -> {
                 assertThat(e.getType()).isEqualTo(JobEventType.FAILED);
@@ -199,7 +199,7 @@ class JobEventsTest {
                 .stage("long-only", Chunk.class, Chunk.class, Stage.filter(c -> c.getText().length() > 100, "short"))
                 .gather("assemble", Chunk.class, IngestedDocument.class, new Assemble())
                 .build();
-        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline)) {
+        try (var driver = PipelineTestDriver.of(pipeline)) {
             String id = driver.submit("doc", "aaaa bbbb cccc");
             assertThat(finished(driver.events(id), "long-only")).satisfies(e -> {
                 assertThat(e.getParts()).isEqualTo(3);
@@ -211,7 +211,7 @@ class JobEventsTest {
 
     @Test
     void shouldAcceptAndCompleteAJobInPassThroughMode() {
-        try (PipelineTestDriver driver = PipelineTestDriver.of(Pipeline.passThrough())) {
+        try (var driver = PipelineTestDriver.of(Pipeline.passThrough())) {
             String id = driver.submit("doc", "carried straight through");
             assertThat(steps(driver.events(id))).containsExactly("ACCEPTED", "COMPLETED");
         }

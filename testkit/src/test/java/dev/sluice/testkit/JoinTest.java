@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.schemas.Chunk;
 import dev.sluice.schemas.Document;
 import dev.sluice.schemas.IngestedDocument;
-import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.schemas.StageTrace;
+import dev.sluice.serdes.Result;
 import dev.sluice.topology.pipeline.Pipeline;
 import dev.sluice.topology.stage.BatchStage;
 import dev.sluice.topology.stage.JoinStage;
@@ -43,14 +43,14 @@ class JoinTest {
                 .build();
     }
 
-    private static List<String> texts(JobResult result) {
+    private static List<String> texts(Result<?> result) {
         return ((IngestedDocument) result.getOutput()).getChunks().stream().map(Chunk::getText).toList();
     }
 
     @Test
     void shouldPairTheTwoSidesOfEachPartWithoutARepartition() {
-        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline(upper(), Stage.map(c -> c), BOTH))) {
-            JobResult result = driver.result(driver.submit("doc", "abcd efgh"));
+        try (var driver = PipelineTestDriver.of(pipeline(upper(), Stage.map(c -> c), BOTH))) {
+            var result = driver.result(driver.submit("doc", "abcd efgh"));
             assertThat(result.getStatus()).isEqualTo(JobStatus.COMPLETED);
             assertThat(texts(result)).containsExactly("ABCD/abcd", "EFGH/efgh");
             // one sub-topology for the pipeline; the other keeps the status store, from the events topic
@@ -66,8 +66,8 @@ class JoinTest {
         Stage<Chunk, Chunk> broken = Stage.map(c -> {
             throw new IllegalArgumentException("no keywords in " + c.getText());
         });
-        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline(upper(), broken, BOTH))) {
-            JobResult result = driver.result(driver.submit("doc", "abcd efgh"));
+        try (var driver = PipelineTestDriver.of(pipeline(upper(), broken, BOTH))) {
+            var result = driver.result(driver.submit("doc", "abcd efgh"));
             assertThat(result.getStatus()).isEqualTo(JobStatus.FAILED);
             assertThat(result.getError().getStage()).isEqualTo("right");
             assertThat(result.getError().getMessage()).startsWith("no keywords in");
@@ -81,8 +81,8 @@ class JoinTest {
         JoinStage<Chunk, Chunk, Chunk> throwing = (left, right, context) -> {
             throw new IllegalStateException("cannot pair " + left.getText());
         };
-        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline(upper(), Stage.map(c -> c), throwing))) {
-            JobResult result = driver.result(driver.submit("doc", "abcd"));
+        try (var driver = PipelineTestDriver.of(pipeline(upper(), Stage.map(c -> c), throwing))) {
+            var result = driver.result(driver.submit("doc", "abcd"));
             assertThat(result.getStatus()).isEqualTo(JobStatus.FAILED);
             assertThat(result.getError().getStage()).isEqualTo("pair");
             assertThat(result.getError().getMessage()).isEqualTo("cannot pair ABCD");
@@ -96,8 +96,8 @@ class JoinTest {
     @Test
     void shouldDropAPartWhoseSideWasDropped() {
         Stage<Chunk, Chunk> shortOnly = Stage.filter(c -> !c.getText().startsWith("e"), "starts with e");
-        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline(upper(), shortOnly, BOTH))) {
-            JobResult result = driver.result(driver.submit("doc", "abcd efgh ijkl"));
+        try (var driver = PipelineTestDriver.of(pipeline(upper(), shortOnly, BOTH))) {
+            var result = driver.result(driver.submit("doc", "abcd efgh ijkl"));
             assertThat(result.getStatus()).isEqualTo(JobStatus.COMPLETED);
             assertThat(result.getPartial()).isFalse();
             assertThat(texts(result)).containsExactly("ABCD/abcd", "IJKL/ijkl");
@@ -116,10 +116,10 @@ class JoinTest {
                 .join("pair", "left", "right", Chunk.class, Chunk.class, Chunk.class, BOTH, WINDOW)
                 .gather("assemble", Chunk.class, IngestedDocument.class, new Assemble(), Duration.ofMinutes(10))
                 .build();
-        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline)) {
+        try (var driver = PipelineTestDriver.of(pipeline)) {
             String id = driver.submit("doc", "abcd efgh");
             driver.advanceWallClock(WINDOW.plusSeconds(2));
-            JobResult result = driver.result(id);
+            var result = driver.result(id);
             assertThat(result.getStatus()).isEqualTo(JobStatus.COMPLETED);
             assertThat(result.getPartial()).isTrue();
             assertThat(((IngestedDocument) result.getOutput()).getChunks()).isEmpty();

@@ -3,9 +3,9 @@ package dev.sluice.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.schemas.Job;
-import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.schemas.SchemaHistory;
+import dev.sluice.serdes.Result;
 import dev.sluice.serdes.internal.WireFormat;
 import dev.sluice.topology.stages.BuiltinStages;
 import java.io.ByteArrayOutputStream;
@@ -28,11 +28,11 @@ class OlderWritersTest {
     void shouldProcessAJobWrittenWithEveryReleasedJobSchema() throws IOException {
         List<Schema> versions = SchemaHistory.versions("Job");
         assertThat(versions).isNotEmpty();
-        try (PipelineTestDriver driver = PipelineTestDriver.of(BuiltinStages.ingest())) {
+        try (var driver = PipelineTestDriver.of(BuiltinStages.ingest())) {
             for (int v = 1; v <= versions.size(); v++) {
                 String jobId = "written-with-v" + v;
                 driver.submitRaw(jobId, frame(driver, versions.get(v - 1), jobId));
-                JobResult result = driver.result(jobId);
+                var result = driver.result(jobId);
                 assertThat(result.getStatus()).as("job of Job v%d", v).isEqualTo(JobStatus.COMPLETED);
                 assertThat(result.getOutput().toString()).contains("Old producers still write jobs");
             }
@@ -47,14 +47,14 @@ class OlderWritersTest {
         String json = later.toString().replaceFirst("\"fields\":\\[",
                 "\"fields\":[{\"name\":\"tenant\",\"type\":\"string\",\"default\":\"\"},");
         Schema withTenant = new Schema.Parser().parse(json);
-        try (PipelineTestDriver driver = PipelineTestDriver.of(BuiltinStages.ingest())) {
+        try (var driver = PipelineTestDriver.of(BuiltinStages.ingest())) {
             driver.submitRaw("from-the-future", frame(driver, withTenant, "from-the-future"));
             assertThat(driver.result("from-the-future").getStatus()).isEqualTo(JobStatus.COMPLETED);
         }
     }
 
     /** A Job in the Confluent wire format, written with {@code writer} registered under the jobs subject. */
-    static byte[] frame(PipelineTestDriver driver, Schema writer, String jobId) throws IOException {
+    static byte[] frame(PipelineTestDriver<?, ?> driver, Schema writer, String jobId) throws IOException {
         String topic = driver.topics().jobs().name();
         int id = driver.registry().register(WireFormat.subject(topic, false), writer);
         Schema documentSchema = writer.getField("document").schema();

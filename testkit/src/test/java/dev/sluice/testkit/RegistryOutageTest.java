@@ -73,7 +73,7 @@ class RegistryOutageTest {
     @Test
     void shouldHoldAJobWithAnUnresolvedSchemaIdUntilTheRegistryAnswersAndLetTheOthersGoOn() throws Exception {
         SwitchedRegistry registry = new SwitchedRegistry();
-        try (PipelineTestDriver driver = PipelineTestDriver.builder(BuiltinStages.ingest()).registry(registry).build()) {
+        try (var driver = PipelineTestDriver.builder(BuiltinStages.ingest()).registry(registry).build()) {
             String before = driver.submit("before", "Written while the registry answers.");
             assertThat(driver.result(before).getStatus()).isEqualTo(JobStatus.COMPLETED);
             // another client's writer schema: registered, but never read by this instance
@@ -102,7 +102,7 @@ class RegistryOutageTest {
     @Test
     void shouldStillDeadLetterAnIdTheRegistrySaysItDoesNotHave() {
         SwitchedRegistry registry = new SwitchedRegistry();
-        try (PipelineTestDriver driver = PipelineTestDriver.builder(BuiltinStages.ingest()).registry(registry).build()) {
+        try (var driver = PipelineTestDriver.builder(BuiltinStages.ingest()).registry(registry).build()) {
             byte[] unknownId = ByteBuffer.allocate(6).put((byte) 0).putInt(424242).put((byte) 2).array();
             driver.submitRaw("unknown-id", unknownId);
             assertThat(driver.result("unknown-id").getStatus()).isEqualTo(JobStatus.FAILED);

@@ -6,10 +6,10 @@ import dev.sluice.schemas.Chunk;
 import dev.sluice.schemas.Document;
 import dev.sluice.schemas.IngestedDocument;
 import dev.sluice.schemas.Job;
-import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.schemas.Jobs;
 import dev.sluice.schemas.StageTrace;
+import dev.sluice.serdes.Result;
 import dev.sluice.topology.pipeline.Pipeline;
 import dev.sluice.topology.stage.BatchStage;
 import dev.sluice.topology.stage.Emitter;
@@ -75,10 +75,10 @@ class RetryTest {
     @Test
     void shouldRetryAStageThatThrowsARetryableErrorWithoutHoldingUpOtherJobs() {
         Flaky flaky = new Flaky(2, new IOException("service unavailable"));
-        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline(flaky))) {
+        try (var driver = PipelineTestDriver.of(pipeline(flaky))) {
             String slow = driver.submit("flaky-1", "needs three tries");
             String fast = driver.submit("steady-1", "needs one");
-            assertThat(driver.results()).extracting(JobResult::getJobId).containsExactly(fast);
+            assertThat(driver.results()).extracting(Result::getJobId).containsExactly(fast);
 
             driver.advanceWallClock(Duration.ofMillis(100));
             assertThat(flaky.attempts.get(slow)).containsExactly(1, 2);
@@ -87,7 +87,7 @@ class RetryTest {
             driver.advanceWallClock(Duration.ofMillis(199));
             assertThat(flaky.attempts.get(slow)).as("the second retry waits 200 ms").containsExactly(1, 2);
             driver.advanceWallClock(Duration.ofMillis(1));
-            JobResult result = driver.result(slow);
+            var result = driver.result(slow);
             assertThat(result.getStatus()).isEqualTo(JobStatus.COMPLETED);
             assertThat(((Document) result.getOutput()).getText()).isEqualTo("NEEDS THREE TRIES");
             assertThat(flaky.attempts.get(slow)).containsExactly(1, 2, 3);
@@ -104,11 +104,11 @@ class RetryTest {
     @Test
     void shouldFailAJobWhenItsLastAttemptFailsCountingTheAttemptsAndDeadLetterItsOriginalRecord() {
         Flaky flaky = new Flaky(5, new IOException("still down"));
-        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline(flaky))) {
+        try (var driver = PipelineTestDriver.of(pipeline(flaky))) {
             String id = driver.submit("flaky-2", "never works");
             driver.advanceWallClock(Duration.ofMillis(100));
             driver.advanceWallClock(Duration.ofMillis(200));
-            JobResult result = driver.result(id);
+            var result = driver.result(id);
             assertThat(result.getStatus()).isEqualTo(JobStatus.FAILED);
             assertThat(result.getError().getStage()).isEqualTo("fetch");
             assertThat(result.getError().getErrorClass()).isEqualTo(IOException.class.getName());
@@ -135,8 +135,8 @@ class RetryTest {
     @Test
     void shouldFailAtOnceOnAnErrorThePolicyDoesNotRetry() {
         Flaky flaky = new Flaky(1, new IllegalArgumentException("bad document"));
-        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline(flaky))) {
-            JobResult result = driver.result(driver.submit("flaky-3", "broken"));
+        try (var driver = PipelineTestDriver.of(pipeline(flaky))) {
+            var result = driver.result(driver.submit("flaky-3", "broken"));
             assertThat(result.getStatus()).isEqualTo(JobStatus.FAILED);
             assertThat(result.getError().getAttempts()).isEqualTo(1);
             assertThat(result.getError().getErrorClass()).isEqualTo(IllegalArgumentException.class.getName());
@@ -149,12 +149,12 @@ class RetryTest {
         Pipeline pipeline = Pipeline.builder("retrying").stage("fetch", Document.class, Document.class, flaky)
                 .retry(RetryPolicy.attempts(5).backoff(Duration.ofSeconds(10), Duration.ofSeconds(10)).jitter(0))
                 .build();
-        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline)) {
+        try (var driver = PipelineTestDriver.of(pipeline)) {
             Job job = Jobs.text("late", "flaky-4", "runs out of time");
             job.setDeadline(START.plusSeconds(2));
             driver.submit(job);
             driver.advanceWallClock(Duration.ofSeconds(2));
-            JobResult result = driver.result("late");
+            var result = driver.result("late");
             assertThat(result.getStatus()).as("due at its deadline, not 10 s later").isEqualTo(JobStatus.EXPIRED);
             assertThat(result.getError().getStage()).isEqualTo("fetch");
             assertThat(flaky.attempts.get("late")).containsExactly(1);
@@ -182,13 +182,13 @@ class RetryTest {
                 .retry(THREE_TIMES)
                 .gather("assemble", Chunk.class, IngestedDocument.class, new Assemble())
                 .build();
-        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline)) {
+        try (var driver = PipelineTestDriver.of(pipeline)) {
             String id = driver.submit("doc", "aaaa bbbb cccc");
             assertThat(batchSizes).containsExactly(3);
             assertThat(driver.results()).isEmpty();
 
             driver.advanceWallClock(Duration.ofMillis(100));
-            JobResult result = driver.result(id);
+            var result = driver.result(id);
             assertThat(result.getStatus()).isEqualTo(JobStatus.COMPLETED);
             assertThat(batchSizes).containsExactly(3, 3);
             assertThat(((IngestedDocument) result.getOutput()).getChunks()).extracting(Chunk::getText)

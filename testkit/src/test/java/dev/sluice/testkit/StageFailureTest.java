@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.schemas.Chunk;
 import dev.sluice.schemas.Document;
 import dev.sluice.schemas.IngestedDocument;
-import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.schemas.StageTrace;
+import dev.sluice.serdes.Result;
 import dev.sluice.topology.pipeline.Pipeline;
 import dev.sluice.topology.stage.Stage;
 import dev.sluice.topology.stages.Assemble;
@@ -37,11 +37,11 @@ class StageFailureTest {
 
     @Test
     void shouldEmitOneFailedResultNamingTheStageWhenItThrowsOnOneChunk() {
-        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline())) {
+        try (var driver = PipelineTestDriver.of(pipeline())) {
             String bad = driver.submit("doc-bad", "first chunk is fine, the poison is in the middle, and more after it");
             String good = driver.submit("doc-good", "every chunk of this document is perfectly fine to embed");
 
-            JobResult failed = driver.result(bad);
+            var failed = driver.result(bad);
             assertThat(failed.getStatus()).isEqualTo(JobStatus.FAILED);
             assertThat(failed.getError().getStage()).isEqualTo("picky");
             assertThat(failed.getError().getErrorClass()).isEqualTo(IllegalStateException.class.getName());
@@ -54,8 +54,8 @@ class StageFailureTest {
             assertThat(driver.deadLetters()).singleElement().satisfies(dl -> {
                 assertThat(dl.stage()).isEqualTo("picky");
                 assertThat(dl.keyAsString()).isEqualTo(bad);
-                assertThat(driver.topics().jobs().valueSerde().deserializer().deserialize("sluice.jobs", dl.value())
-                        .getDocument().getId()).isEqualTo("doc-bad");
+                assertThat(((Document) driver.payloadOf(driver.topics().jobs().valueSerde().deserializer()
+                        .deserialize("sluice.jobs", dl.value()))).getId()).isEqualTo("doc-bad");
             });
         }
     }
@@ -65,8 +65,8 @@ class StageFailureTest {
         @SuppressWarnings({"unchecked", "rawtypes"})
         Stage<Document, Document> liar = (Stage) (Stage<Document, Object>) (d, ctx, out) -> out.emit("a string");
         Pipeline pipeline = Pipeline.builder("liar").stage("liar", Document.class, Document.class, liar).build();
-        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline)) {
-            JobResult result = driver.result(driver.submit("doc", "text"));
+        try (var driver = PipelineTestDriver.of(pipeline)) {
+            var result = driver.result(driver.submit("doc", "text"));
             assertThat(result.getStatus()).isEqualTo(JobStatus.FAILED);
             assertThat(result.getError().getStage()).isEqualTo("liar");
             assertThat(result.getError().getMessage()).contains("java.lang.String", "Document");
@@ -80,8 +80,8 @@ class StageFailureTest {
             out.emit(d);
         };
         Pipeline pipeline = Pipeline.builder("twice").stage("twice", Document.class, Document.class, twice).build();
-        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline)) {
-            JobResult result = driver.result(driver.submit("doc", "text"));
+        try (var driver = PipelineTestDriver.of(pipeline)) {
+            var result = driver.result(driver.submit("doc", "text"));
             assertThat(result.getError().getMessage()).contains("emitted 2 outputs", "flat-map");
         }
     }
@@ -91,8 +91,8 @@ class StageFailureTest {
         Pipeline pipeline = Pipeline.builder("filtered")
                 .stage("only-long", Document.class, Document.class, Stage.filter(d -> d.getText().length() > 100))
                 .build();
-        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline)) {
-            JobResult result = driver.result(driver.submit("doc", "short"));
+        try (var driver = PipelineTestDriver.of(pipeline)) {
+            var result = driver.result(driver.submit("doc", "short"));
             assertThat(result.getStatus()).isEqualTo(JobStatus.COMPLETED);
             assertThat(result.getOutput()).isNull();
         }
@@ -105,8 +105,8 @@ class StageFailureTest {
                 .stage("no-odd", Chunk.class, Chunk.class, Stage.filter(c -> c.getIndex() % 2 == 0))
                 .gather("assemble", Chunk.class, IngestedDocument.class, new Assemble())
                 .build();
-        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline)) {
-            JobResult result = driver.result(driver.submit("doc", "aaaa bbbb cccc dddd eeee ffff"));
+        try (var driver = PipelineTestDriver.of(pipeline)) {
+            var result = driver.result(driver.submit("doc", "aaaa bbbb cccc dddd eeee ffff"));
             List<Chunk> chunks = ((IngestedDocument) result.getOutput()).getChunks();
             assertThat(chunks).extracting(Chunk::getIndex).containsExactly(0, 2, 4);
         }

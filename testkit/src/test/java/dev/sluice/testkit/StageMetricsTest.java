@@ -38,7 +38,7 @@ class StageMetricsTest {
                 .stage("picky", Chunk.class, Chunk.class, picky)
                 .gather("assemble", Chunk.class, IngestedDocument.class, new Assemble())
                 .build();
-        try (PipelineTestDriver driver = PipelineTestDriver.builder(pipeline).meters(meters).build()) {
+        try (var driver = PipelineTestDriver.builder(pipeline).meters(meters).build()) {
             // three chunks of at most 20 characters: "aaaa bbbb cccc dddd", "skip this chunk now", "all good here too"
             String fine = driver.submit("fine", "aaaa bbbb cccc dddd skip this chunk now all good here too");
             assertThat(driver.result(fine).getStatus()).isEqualTo(JobStatus.COMPLETED);

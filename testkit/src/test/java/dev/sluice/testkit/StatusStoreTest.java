@@ -34,7 +34,7 @@ class StatusStoreTest {
 
     @Test
     void shouldTellAJobRunningAtItsStageThenHowItEndedWithItsTrace() {
-        try (PipelineTestDriver driver = PipelineTestDriver.of(held())) {
+        try (var driver = PipelineTestDriver.of(held())) {
             String id = driver.submit("doc", "aaaa bbbb cccc");
             JobState running = driver.status(id).orElseThrow();
             assertThat(running.status()).isEqualTo("RUNNING");
@@ -57,7 +57,7 @@ class StatusStoreTest {
 
     @Test
     void shouldTellAFailedJobsStageAndError() {
-        try (PipelineTestDriver driver = PipelineTestDriver.of(BuiltinStages.ingest())) {
+        try (var driver = PipelineTestDriver.of(BuiltinStages.ingest())) {
             driver.submitRaw("junk-1", "not a job".getBytes(StandardCharsets.UTF_8));
             JobState failed = driver.status("junk-1").orElseThrow();
             assertThat(failed.status()).isEqualTo("FAILED");
@@ -70,7 +70,7 @@ class StatusStoreTest {
 
     @Test
     void shouldForgetAStatusOnceItsRetentionHasPassed() {
-        try (PipelineTestDriver driver = PipelineTestDriver.of(BuiltinStages.ingest())) {
+        try (var driver = PipelineTestDriver.of(BuiltinStages.ingest())) {
             String id = driver.submit("doc", "kept for a day");
             assertThat(driver.status(id)).hasValueSatisfying(s -> assertThat(s.status()).isEqualTo("COMPLETED"));
             driver.advanceWallClock(Duration.ofHours(23));
@@ -90,7 +90,7 @@ class StatusStoreTest {
                     out.emit(doc);
                 })
                 .build();
-        try (PipelineTestDriver driver = PipelineTestDriver.of(failing)) {
+        try (var driver = PipelineTestDriver.of(failing)) {
             String id = driver.submit("doc", "a bad one");
             assertThat(driver.status(id)).hasValueSatisfying(s -> assertThat(s.status()).isEqualTo("FAILED"));
             driver.replay(driver.deadLetters().get(0));

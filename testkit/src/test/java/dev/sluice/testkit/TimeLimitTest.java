@@ -3,9 +3,9 @@ package dev.sluice.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.schemas.Document;
-import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.schemas.Jobs;
+import dev.sluice.serdes.Result;
 import dev.sluice.topology.pipeline.Pipeline;
 import dev.sluice.topology.stage.RetryPolicy;
 import dev.sluice.topology.stage.Stage;
@@ -47,13 +47,13 @@ class TimeLimitTest {
         CountDownLatch interrupted = new CountDownLatch(1);
         Pipeline pipeline = Pipeline.builder("hangs").stage("fetch", Document.class, Document.class,
                 hanging(false, interrupted)).timeLimit(Duration.ofMillis(200)).build();
-        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline)) {
+        try (var driver = PipelineTestDriver.of(pipeline)) {
             long t0 = System.nanoTime();
             driver.submit(Jobs.text("stuck", "hang-1", "never done"));
             long waitedMillis = (System.nanoTime() - t0) / 1_000_000;
             driver.submit(Jobs.text("fine", "doc-1", "done at once"));
 
-            JobResult stuck = driver.result("stuck");
+            var stuck = driver.result("stuck");
             assertThat(stuck.getStatus()).isEqualTo(JobStatus.FAILED);
             assertThat(stuck.getError().getStage()).isEqualTo("fetch");
             assertThat(stuck.getError().getErrorClass()).isEqualTo(TimeoutException.class.getName());
@@ -63,7 +63,7 @@ class TimeLimitTest {
             assertThat(driver.deadLetters()).singleElement()
                     .satisfies(dead -> assertThat(dead.header("sluice.job.id")).isEqualTo("stuck"));
 
-            JobResult fine = driver.result("fine");
+            var fine = driver.result("fine");
             assertThat(fine.getStatus()).isEqualTo(JobStatus.COMPLETED);
             assertThat(fine.getTrace().get(0).getNote()).as("a limited call's note still reaches the trace")
                     .isEqualTo("took no time");
@@ -80,13 +80,13 @@ class TimeLimitTest {
                 .retry(RetryPolicy.attempts(2).backoff(Duration.ofMillis(50), Duration.ofMillis(50)).jitter(0)
                         .retryOn(TimeoutException.class))
                 .build();
-        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline)) {
+        try (var driver = PipelineTestDriver.of(pipeline)) {
             driver.submit(Jobs.text("stuck", "hang-2", "never done"));
             driver.submit(Jobs.text("fine", "doc-2", "done at once"));
             assertThat(driver.result("fine").getStatus()).isEqualTo(JobStatus.COMPLETED);
 
             driver.advanceWallClock(Duration.ofMillis(50));
-            JobResult stuck = driver.result("stuck");
+            var stuck = driver.result("stuck");
             assertThat(stuck.getStatus()).isEqualTo(JobStatus.FAILED);
             assertThat(stuck.getError().getAttempts()).isEqualTo(2);
             assertThat(stuck.getError().getErrorClass()).isEqualTo(TimeoutException.class.getName());

@@ -84,8 +84,8 @@ public final class SluiceConfig extends AbstractConfig {
             + " pause; needs http.token. Best given as SLUICE_HTTP_READ_TOKEN.";
 
     public static final String DOCUMENT_MAX_BYTES_CONFIG = "limits.document.max.bytes";
-    private static final String DOCUMENT_MAX_BYTES_DOC = "Largest document text, in UTF-8 bytes, that a job may carry;"
-            + " a larger one ends FAILED at intake.";
+    private static final String DOCUMENT_MAX_BYTES_DOC = "Largest payload a job may carry, in bytes as encoded (for a"
+            + " job written before payloads, its document's text in UTF-8 bytes); a larger one ends FAILED at intake.";
 
     public static final String DUPLICATE_WINDOW_CONFIG = "limits.duplicate.window.ms";
     private static final String DUPLICATE_WINDOW_DOC = "How long a job id is remembered once its job is accepted:"
@@ -126,6 +126,15 @@ public final class SluiceConfig extends AbstractConfig {
             + " Streams' defaults, a 50 MiB block cache and up to 48 MiB of memtables for each store of each partition."
             + " Ignored when kafka.rocksdb.config.setter is set, which then manages the stores' memory.";
     public static final long DEFAULT_ROCKSDB_MEMORY_BYTES = 64L * 1024 * 1024;
+
+    public static final String PAYLOADS_INPUT_CONFIG = "payloads.input";
+    private static final String PAYLOADS_INPUT_DOC = "The Avro record a job of a pipeline from a configuration file"
+            + " carries, as the class generated for it (e.g. com.acme.Product); by default the class its first stage"
+            + " takes.";
+    public static final String PAYLOADS_OUTPUT_CONFIG = "payloads.output";
+    private static final String PAYLOADS_OUTPUT_DOC = "The Avro record a result of a pipeline from a configuration file"
+            + " carries, as the class generated for it (e.g. com.acme.Enriched); by default the class its last stages"
+            + " make.";
 
     public static final String PLUGINS_PATH_CONFIG = "plugins.path";
     private static final String PLUGINS_PATH_DOC = "A directory of jars with stages of your own: every jar in it is"
@@ -206,7 +215,9 @@ public final class SluiceConfig extends AbstractConfig {
                     Importance.LOW, HEALTH_MAX_POLL_IDLE_DOC)
             .define(ROCKSDB_MEMORY_CONFIG, Type.LONG, DEFAULT_ROCKSDB_MEMORY_BYTES, ConfigDef.Range.atLeast(0),
                     Importance.MEDIUM, ROCKSDB_MEMORY_DOC)
-            .define(PLUGINS_PATH_CONFIG, Type.STRING, null, Importance.MEDIUM, PLUGINS_PATH_DOC);
+            .define(PLUGINS_PATH_CONFIG, Type.STRING, null, Importance.MEDIUM, PLUGINS_PATH_DOC)
+            .define(PAYLOADS_INPUT_CONFIG, Type.STRING, null, Importance.MEDIUM, PAYLOADS_INPUT_DOC)
+            .define(PAYLOADS_OUTPUT_CONFIG, Type.STRING, null, Importance.MEDIUM, PAYLOADS_OUTPUT_DOC);
 
     private static final String[] CLIENT_PREFIXES = {
         StreamsConfig.PRODUCER_PREFIX, StreamsConfig.MAIN_CONSUMER_PREFIX, StreamsConfig.RESTORE_CONSUMER_PREFIX,
@@ -304,6 +315,18 @@ public final class SluiceConfig extends AbstractConfig {
     /** Whether jobs' events go to the events topic. */
     public boolean eventsEnabled() {
         return getBoolean(EVENTS_ENABLED_CONFIG);
+    }
+
+    /** The pipeline's declared input type ({@value #PAYLOADS_INPUT_CONFIG}), or null to tell it from its first stage. */
+    public String payloadsInput() {
+        String type = getString(PAYLOADS_INPUT_CONFIG);
+        return type == null || type.isBlank() ? null : type;
+    }
+
+    /** The pipeline's declared output type ({@value #PAYLOADS_OUTPUT_CONFIG}), or null to tell it from its last stages. */
+    public String payloadsOutput() {
+        String type = getString(PAYLOADS_OUTPUT_CONFIG);
+        return type == null || type.isBlank() ? null : type;
     }
 
     /** The directory of plugin jars ({@value #PLUGINS_PATH_CONFIG}), or null when there is none. */

@@ -112,7 +112,7 @@ public final class Bench {
         this.settings = settings;
         this.bootstrap = bootstrap;
         this.progress = progress;
-        this.workload = Workload.of(settings.documentBytes());
+        this.workload = Workload.of(settings.documentBytes(), serdes);
         this.stateRoot = Files.createTempDirectory("sluice-bench-");
         this.steps = GUARANTEES.size() * (int) (BenchSettings.CASES.stream().filter(settings::runs)
                 .filter(c -> !c.equals(LIMIT_INGEST)).count() + LATENCY_CASES.stream().filter(settings::runs).count())
@@ -551,7 +551,7 @@ public final class Bench {
         try (Application application = inWorker(sluice, pipeline, guarantee, prefix)) {
             application.start();
             // the futures are all it needs: no result is kept, or 4,096 ingest results would be its heap
-            try (JobClient client = JobClient.create(Map.of("bootstrap.servers", bootstrap, "linger.ms", 0), topics, 0)) {
+            try (JobClient<Object, Object> client = JobClient.create(Map.of("bootstrap.servers", bootstrap, "linger.ms", 0), topics, 0)) {
                 long start = System.nanoTime();
                 long interval = 1_000_000_000L / rate;
                 for (int i = 0; i < warmUp + total; i++) {

@@ -4,11 +4,14 @@ import com.sun.management.OperatingSystemMXBean;
 import dev.sluice.app.internal.CommonPool;
 import dev.sluice.app.internal.Logging;
 import dev.sluice.app.runtime.SluiceRunner;
+import dev.sluice.schemas.Document;
+import dev.sluice.schemas.IngestedDocument;
 import dev.sluice.schemas.Job;
 import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.serdes.AvroSerdes;
 import dev.sluice.serdes.InMemorySchemaRegistry;
+import dev.sluice.serdes.internal.WireFormat;
 import dev.sluice.topology.SluiceConfig;
 import dev.sluice.topology.SluiceTopology;
 import dev.sluice.topology.pipeline.Pipeline;
@@ -191,7 +194,7 @@ public final class BenchWorker {
         Topology topology = switch (kind) {
             case "floor.bytes" -> floorBytes(args.get(3), args.get(4));
             case "floor.avro" -> floorAvro(args.get(3), args.get(4), serdes);
-            case "floor.ingest" -> new IngestBaseline().floor(args.get(3), args.get(4), serdes);
+            case "floor.ingest" -> new IngestBaseline(serdes).floor(args.get(3), args.get(4), serdes);
             default -> throw new IllegalArgumentException("no application " + kind);
         };
         if (kind.equals("floor.ingest")) {
@@ -209,14 +212,14 @@ public final class BenchWorker {
      * Answers {@code JOBS WALL_NANOS CPU_NANOS RESULT_BYTES}.
      */
     private static String limitIngest(int jobs, int documentBytes, AvroSerdes serdes) throws IOException {
-        Workload workload = Workload.of(documentBytes);
+        Workload workload = Workload.of(documentBytes, serdes);
         Serde<Job> jobSerde = serdes.valueSerde(Job.class);
         Serde<JobResult> resultSerde = serdes.valueSerde(JobResult.class);
         List<byte[]> input = new ArrayList<>(jobs);
         for (int i = 0; i < jobs; i++) {
             input.add(jobSerde.serializer().serialize(JOBS_TOPIC, workload.job("limit-" + i)));
         }
-        IngestBaseline baseline = new IngestBaseline();
+        IngestBaseline baseline = new IngestBaseline(serdes);
         baseline.loop(input, jobSerde, resultSerde, RESULTS_TOPIC);
         IngestBaseline.Measured measured = baseline.loop(input, jobSerde, resultSerde, RESULTS_TOPIC);
         return measured.jobs() + " " + measured.wallNanos() + " " + measured.cpuNanos() + " " + measured.resultBytes();
@@ -230,14 +233,15 @@ public final class BenchWorker {
         return builder.build();
     }
 
-    /** The engine's floor with Sluice's serdes: a Job in, a JobResult out. */
+    /** The engine's floor with Sluice's serdes: a Job in, a JobResult out, carrying the job's payload as it came. */
     private static Topology floorAvro(String in, String out, AvroSerdes serdes) {
         Serde<Job> jobs = serdes.valueSerde(Job.class);
         Serde<JobResult> results = serdes.valueSerde(JobResult.class);
         StreamsBuilder builder = new StreamsBuilder();
         builder.stream(in, Consumed.with(Serdes.String(), jobs).withName("floor.source"))
                 .mapValues(job -> JobResult.newBuilder().setJobId(job.getJobId()).setStatus(JobStatus.COMPLETED)
-                        .setCompletedAt(Instant.now()).setAttributes(job.getAttributes()).setOutput(job).build(),
+                        .setCompletedAt(Instant.now()).setAttributes(job.getAttributes()).setPayload(job.getPayload())
+                        .build(),
                         Named.as("floor.result"))
                 .to(out, Produced.with(Serdes.String(), results).withName("floor.sink"));
         return builder.build();
@@ -251,6 +255,8 @@ public final class BenchWorker {
         InMemorySchemaRegistry registry = InMemorySchemaRegistry.scope(REGISTRY.substring("mem://".length()));
         registry.register(JOBS_TOPIC + "-value", Job.getClassSchema());
         registry.register(RESULTS_TOPIC + "-value", JobResult.getClassSchema());
+        registry.register(WireFormat.payloadSubject(JOBS_TOPIC), Document.getClassSchema());
+        registry.register(WireFormat.payloadSubject(RESULTS_TOPIC), IngestedDocument.getClassSchema());
     }
 
     /**

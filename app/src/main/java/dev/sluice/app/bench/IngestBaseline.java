@@ -7,6 +7,7 @@ import dev.sluice.schemas.Job;
 import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.serdes.AvroSerdes;
+import dev.sluice.serdes.PayloadType;
 import dev.sluice.topology.internal.BoundContext;
 import dev.sluice.topology.stage.StageContext;
 import dev.sluice.topology.stages.Assemble;
@@ -18,11 +19,14 @@ import dev.sluice.topology.stages.Normalize;
 import dev.sluice.topology.stages.Split;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
@@ -47,6 +51,14 @@ final class IngestBaseline {
     private final Keywords keywords = new Keywords(BuiltinStages.DEFAULT_KEYWORDS);
     private final MergeChunks merge = new MergeChunks();
     private final Assemble assemble = new Assemble();
+    private final Deserializer<Document> documents;
+    private final Serializer<IngestedDocument> outputs;
+
+    /** With the payload serdes of {@code serdes}: jobs carry a Document, results an IngestedDocument. */
+    IngestBaseline(AvroSerdes serdes) {
+        this.documents = serdes.payloadSerde(PayloadType.of(Document.class)).deserializer();
+        this.outputs = serdes.payloadSerde(PayloadType.of(IngestedDocument.class)).serializer();
+    }
 
     /** A chunk on its way to the aggregate, with what the aggregate needs of its job. */
     private record Part(Job job, Chunk chunk, int count) {
@@ -60,6 +72,7 @@ final class IngestBaseline {
      * {@code commit.interval.ms}.
      */
     Topology floor(String in, String out, AvroSerdes serdes) {
+        String resultsTopic = out;
         Serde<Job> jobs = serdes.valueSerde(Job.class);
         Serde<JobResult> results = serdes.valueSerde(JobResult.class);
         StreamsBuilder builder = new StreamsBuilder();
@@ -72,6 +85,7 @@ final class IngestBaseline {
                                 .withKeySerde(Serdes.String()).withValueSerde(results))
                 .toStream(Named.as("floor.results"))
                 .filter((id, result) -> !result.getPartial(), Named.as("floor.complete"))
+                .mapValues(result -> withPayload(result, resultsTopic), Named.as("floor.payload"))
                 .to(out, Produced.with(Serdes.String(), results).withName("floor.sink"));
         return builder.build();
     }
@@ -88,7 +102,7 @@ final class IngestBaseline {
             for (Part part : split(job)) {
                 result = add(enrich(part), result);
             }
-            bytes += resultSerde.serializer().serialize(topic, result).length;
+            bytes += resultSerde.serializer().serialize(topic, withPayload(result, topic)).length;
         }
         return new Measured(jobs.size(), System.nanoTime() - t0, threads.getCurrentThreadCpuTime() - cpu0, bytes);
     }
@@ -101,7 +115,9 @@ final class IngestBaseline {
         StageContext context = BoundContext.of(job, "split");
         List<Document> normalized = new ArrayList<>(1);
         List<Chunk> chunks = new ArrayList<>();
-        normalize.process(job.getDocument(), context, normalized::add);
+        byte[] payload = new byte[job.getPayload().remaining()];
+        job.getPayload().duplicate().get(payload);
+        normalize.process(documents.deserialize("", payload), context, normalized::add);
         split.process(normalized.get(0), context, chunks::add);
         List<Part> parts = new ArrayList<>(chunks.size());
         for (Chunk chunk : chunks) {
@@ -127,10 +143,18 @@ final class IngestBaseline {
         chunks.add(part.chunk());
         boolean complete = chunks.size() == part.count();
         IngestedDocument output = complete ? assemble.gather(chunks, BoundContext.of(job, "assemble"))
-                : IngestedDocument.newBuilder().setDocumentId(job.getDocument().getId()).setSourceUri(null)
-                        .setContentType(job.getDocument().getContentType()).setChunks(chunks).build();
+                : IngestedDocument.newBuilder().setDocumentId(part.chunk().getDocumentId()).setSourceUri(null)
+                        .setChunks(chunks).build();
         return JobResult.newBuilder().setJobId(job.getJobId()).setStatus(JobStatus.COMPLETED)
                 .setCompletedAt(Instant.now()).setAttributes(job.getAttributes()).setOutput(output)
                 .setPartial(!complete).build();
+    }
+
+    /** The complete result as it goes out: its output in its payload, in the wire format of its own schema. */
+    private JobResult withPayload(JobResult result, String topic) {
+        byte[] payload = outputs.serialize(topic, (IngestedDocument) result.getOutput());
+        result.setOutput(null);
+        result.setPayload(ByteBuffer.wrap(payload));
+        return result;
     }
 }

@@ -1,5 +1,6 @@
 package dev.sluice.app.bench;
 
+import dev.sluice.topology.internal.RocksDbMemory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
@@ -13,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
-import dev.sluice.topology.internal.RocksDbMemory;
 import org.apache.kafka.streams.KafkaStreams;
 
 /**

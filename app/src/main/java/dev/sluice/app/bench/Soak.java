@@ -88,7 +88,7 @@ final class Soak {
         AtomicReference<Throwable> error = new AtomicReference<>();
         long submitted = 0;
         String failure = null;
-        try (JobClient client = JobClient.create(Map.of("bootstrap.servers", bootstrap, "linger.ms", 0), topics, 0,
+        try (JobClient<Object, Object> client = JobClient.create(Map.of("bootstrap.servers", bootstrap, "linger.ms", 0), topics, 0,
                 rate * 30, Duration.ofSeconds(60))) {
             long start = System.nanoTime();
             long end = start + duration.toNanos();

@@ -2,13 +2,13 @@ package dev.sluice.app.bench;
 
 import dev.sluice.schemas.Document;
 import dev.sluice.schemas.Job;
+import dev.sluice.schemas.Jobs;
+import dev.sluice.serdes.AvroSerdes;
+import dev.sluice.serdes.PayloadType;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -18,12 +18,15 @@ import java.util.stream.Stream;
 final class Workload {
 
     private final Document document;
+    private final byte[] payload;
 
-    private Workload(Document document) {
+    private Workload(Document document, byte[] payload) {
         this.document = document;
+        this.payload = payload;
     }
 
-    static Workload of(int documentBytes) throws IOException {
+    /** The workload of documents of {@code documentBytes}, its jobs' payloads written with {@code serdes}. */
+    static Workload of(int documentBytes, AvroSerdes serdes) throws IOException {
         StringBuilder text = new StringBuilder();
         String home = System.getProperty("sluice.home");
         Path samples = (home == null ? Path.of("") : Path.of(home)).resolve("examples").resolve("documents");
@@ -44,12 +47,14 @@ final class Workload {
         while (cut.getBytes(StandardCharsets.UTF_8).length > documentBytes) {
             cut = cut.substring(0, cut.length() - 1);
         }
-        return new Workload(Document.newBuilder().setId("bench-document").setSourceUri(null)
-                .setContentType("text/plain").setText(cut).build());
+        Document document = Document.newBuilder().setId("bench-document").setSourceUri(null)
+                .setContentType("text/plain").setText(cut).build();
+        return new Workload(document, serdes.payloadSerde(PayloadType.of(Document.class)).serializer()
+                .serialize(BenchWorker.JOBS_TOPIC, document));
     }
 
+    /** A job {@code id} carrying the workload's document as its payload. */
     Job job(String id) {
-        return Job.newBuilder().setJobId(id).setSubmittedAt(Instant.now()).setPriority(0).setDeadline(null)
-                .setAttributes(Map.of()).setTasks(List.of()).setDocument(document).build();
+        return Jobs.withPayload(id, payload);
     }
 }

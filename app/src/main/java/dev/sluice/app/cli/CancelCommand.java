@@ -3,8 +3,8 @@ package dev.sluice.app.cli;
 import dev.sluice.app.runtime.ConfigLoader;
 import dev.sluice.app.runtime.SluiceRunner;
 import dev.sluice.client.JobClient;
-import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
+import dev.sluice.serdes.Result;
 import dev.sluice.topology.pipeline.PipelineConfig;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -52,7 +52,7 @@ final class CancelCommand implements Callable<Integer> {
         ConfigLoader.Loaded loaded = deployment.load();
         Duration timeout = PipelineConfig.duration("--wait", wait, Duration.ofSeconds(10));
         PrintWriter out = spec.commandLine().getOut();
-        try (JobClient client = SluiceRunner.client(loaded)) {
+        try (JobClient<Object, Object> client = SluiceRunner.client(loaded)) {
             for (String id : jobIds) {
                 client.cancel(id, reason);
             }
@@ -64,9 +64,9 @@ final class CancelCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static String answer(JobClient client, String id, Duration timeout) throws InterruptedException {
+    private static String answer(JobClient<Object, Object> client, String id, Duration timeout) throws InterruptedException {
         try {
-            JobResult result = client.await(id, timeout);
+            Result<Object> result = client.await(id, timeout);
             if (result.getStatus() == JobStatus.CANCELLED) {
                 return "job " + id + ": cancelled before stage " + result.getError().getStage();
             }

@@ -36,7 +36,7 @@ abstract class PauseCommand implements Callable<Integer> {
             throw new ConfigException("--lane", lane, "pipeline " + loaded.pipeline().name() + " has no such lane; its"
                     + " lanes are " + loaded.pipeline().lanes());
         }
-        try (JobClient client = SluiceRunner.client(loaded)) {
+        try (JobClient<Object, Object> client = SluiceRunner.client(loaded)) {
             var written = pause() ? client.pause(lane, reason) : client.resume(lane, reason);
             PrintWriter out = spec.commandLine().getOut();
             out.println((pause() ? "pause of " : "resume of ") + (lane == null ? "the pipeline" : "lane " + lane)

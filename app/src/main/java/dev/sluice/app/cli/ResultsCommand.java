@@ -5,6 +5,8 @@ import dev.sluice.app.runtime.SluiceRunner;
 import dev.sluice.client.ResultLines;
 import dev.sluice.schemas.JobResult;
 import dev.sluice.serdes.AvroSerdes;
+import dev.sluice.serdes.PayloadType;
+import dev.sluice.serdes.Result;
 import dev.sluice.serdes.SchemaRegistryUnavailableException;
 import dev.sluice.serdes.SluiceTopics;
 import java.io.PrintWriter;
@@ -19,6 +21,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RecordDeserializationException;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Deserializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -65,6 +69,9 @@ final class ResultsCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         long deadline = timeoutSeconds == null ? Long.MAX_VALUE : System.nanoTime() + timeoutSeconds * 1_000_000_000L;
         int printed = 0;
+        @SuppressWarnings("unchecked")
+        PayloadType<Object> output = (PayloadType<Object>) loaded.pipeline().output();
+        Deserializer<Object> outputs = topics.payloadSerde(output).deserializer();
         try (KafkaConsumer<String, JobResult> consumer = new KafkaConsumer<>(settings,
                 topics.results().keySerde().deserializer(), topics.results().valueSerde().deserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(topics.results().name(), Duration.ofSeconds(30))
@@ -86,8 +93,14 @@ final class ResultsCommand implements Callable<Integer> {
                             continue;
                         }
                         JobResult result = record.value();
+                        String detail;
+                        try {
+                            detail = ResultLines.detail(Result.of(result, output, outputs, record.topic()));
+                        } catch (SerializationException e) {
+                            detail = "output not readable: " + e.getMessage();
+                        }
                         out.printf("%s  %-9s  %-36s  %s%n", Instant.ofEpochMilli(record.timestamp()), result.getStatus(),
-                                result.getJobId(), ResultLines.detail(result));
+                                result.getJobId(), detail);
                         out.flush();
                         if (max != null && ++printed >= max) {
                             break;

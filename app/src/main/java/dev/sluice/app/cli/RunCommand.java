@@ -87,7 +87,7 @@ final class RunCommand implements Callable<Integer> {
                 loaded.config().kafka().get(StreamsConfig.APPLICATION_SERVER_CONFIG));
         SluiceRunner runner = SluiceRunner.start(loaded.config(), loaded.pipeline(),
                 address == null ? Map.of() : address.streamsProperties(), new LinkedHashSet<>(lanes));
-        JobClient client = httpPort == null ? null : SluiceRunner.client(loaded, JobClient.KEPT_RESULTS,
+        JobClient<Object, Object> client = httpPort == null ? null : SluiceRunner.client(loaded, JobClient.KEPT_RESULTS,
                 JobClient.DEFAULT_MAX_IN_FLIGHT, Gateway.CLIENT_SETTINGS);
         Gateway gateway = client == null ? null
                 : Gateway.serve(client, runner, loaded.config(), loaded.pipeline(), address, access);
@@ -117,7 +117,7 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private static void closeEdge(Gateway gateway, JobClient client) {
+    private static void closeEdge(Gateway gateway, JobClient<Object, Object> client) {
         if (gateway != null) {
             gateway.close();
         }

@@ -27,7 +27,9 @@ import picocli.CommandLine.Spec;
         description = {
             "",
             "Sluice's subjects follow the topic-name strategy: <prefix>.jobs-value and each lane's (Job),"
-                    + " <prefix>.results-value (JobResult), <prefix>.control-value (Control).",
+                    + " <prefix>.results-value (JobResult), <prefix>.events-value (JobEvents),"
+                    + " <prefix>.control-value (Control); and the payloads those carry: <prefix>.jobs-payload and"
+                    + " each lane's (the pipeline's input), <prefix>.results-payload (its output).",
             ""
         },
         subcommands = {SchemasCommand.Register.class, SchemasCommand.Check.class})
@@ -70,7 +72,7 @@ final class SchemasCommand {
             settings = loaded.config();
             AvroSerdes serdes = AvroSerdes.forUrl(settings.registryUrl());
             schemaRegistry = serdes.registry();
-            subjects = SchemaSetup.subjects(SluiceTopics.create(settings.topicPrefix(), serdes), loaded.pipeline().lanes());
+            subjects = SchemaSetup.subjects(SluiceTopics.create(settings.topicPrefix(), serdes), loaded.pipeline());
             PrintWriter out = spec.commandLine().getOut();
             int code = run(out);
             out.flush();
@@ -89,7 +91,7 @@ final class SchemasCommand {
             Compatibility rule = settings.registryCompatibility();
             Map<String, Integer> ids = SchemaSetup.prepare(schemaRegistry, subjects, rule,
                     settings.registryStartupTimeout());
-            ids.forEach((subject, id) -> out.printf("%-40s %-30s id %d, %s%n", subject, subjects.get(subject).getFullName(),
+            ids.forEach((subject, id) -> out.printf("%-40s %-40s id %d, %s%n", subject, subjects.get(subject).getFullName(),
                     id, rule));
             out.printf("registered %d subjects in %s%n", ids.size(), schemaRegistry.describe());
             return 0;
@@ -112,7 +114,7 @@ final class SchemasCommand {
                 List<Schema> versions = SchemaSetup.withRegistry(schemaRegistry, settings.registryStartupTimeout(),
                         () -> schemaRegistry.schemas(subject.getKey()));
                 Compatibility theirs = schemaRegistry.compatibility(subject.getKey());
-                String what = String.format("%-40s %-30s", subject.getKey(), subject.getValue().getFullName());
+                String what = String.format("%-40s %-40s", subject.getKey(), subject.getValue().getFullName());
                 int registered = versions.indexOf(subject.getValue());
                 List<Schema> others = new ArrayList<>(versions);
                 others.remove(subject.getValue());

@@ -1,18 +1,27 @@
 package dev.sluice.app.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.app.runtime.ConfigLoader;
 import dev.sluice.app.runtime.SluiceRunner;
 import dev.sluice.client.Documents;
 import dev.sluice.client.JobClient;
+import dev.sluice.client.PayloadJson;
 import dev.sluice.client.ResultLines;
-import dev.sluice.schemas.JobResult;
+import dev.sluice.schemas.Document;
 import dev.sluice.schemas.JobStatus;
+import dev.sluice.serdes.PayloadType;
+import dev.sluice.serdes.Result;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -22,6 +31,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericRecord;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -35,7 +46,11 @@ import picocli.CommandLine.Spec;
         description = {
             "",
             "One job per file (a directory: its files, by name; not its subdirectories), with the file's text"
-                    + " as the document. A progress bar on standard error shows the count, the rate and the time"
+                    + " as the document. With --json, one job per line of each file instead: each line a payload"
+                    + " of the pipeline's input type as JSON (records as objects, bytes as base64, a timestamp as"
+                    + " an ISO-8601 instant); a line that does not fit stops the command, naming the line and"
+                    + " the field, before any job is sent. A progress bar on standard error shows the count, the"
+                    + " rate and the time"
                     + " left; standard output gets one line per job (its id and file) or, with --wait, per"
                     + " result, then a summary.",
             "",
@@ -49,6 +64,9 @@ final class SubmitCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "FILE|DIR", arity = "1..*", description = "Documents: files, or directories of them.")
     List<Path> paths;
+
+    @Option(names = "--json", description = "The files hold JSON lines, each a payload of the pipeline's input type.")
+    boolean json;
 
     @picocli.CommandLine.Mixin
     DeploymentOption deployment;
@@ -65,7 +83,55 @@ final class SubmitCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     int maxInFlight;
 
-    private record Sent(String jobId, Path file, CompletableFuture<JobResult> result) {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private record Sent(String jobId, String from, CompletableFuture<Result<Object>> result) {
+    }
+
+    /** A job to send: its id, where it came from, and its payload, read when it is sent. */
+    private record Item(String jobId, String from, Callable<Object> payload) {
+    }
+
+    /** One job per document, each read as it is sent. */
+    private static List<Item> documents(List<Path> files) {
+        List<Item> items = new ArrayList<>();
+        for (Path file : files) {
+            String jobId = Documents.stem(file.getFileName().toString()) + "-" + UUID.randomUUID().toString().substring(0, 8);
+            items.add(new Item(jobId, file.toString(), () -> Documents.document(file)));
+        }
+        return items;
+    }
+
+    /**
+     * One job per line of JSON, each read now as a payload of {@code input}; empty (with each bad line
+     * named on {@code err}) when any line does not fit.
+     */
+    private static Optional<List<Item>> payloads(List<Path> files, Schema input, PrintWriter err) throws IOException {
+        List<Item> items = new ArrayList<>();
+        int bad = 0;
+        for (Path file : files) {
+            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            for (int i = 0; i < lines.size(); i++) {
+                if (lines.get(i).isBlank()) {
+                    continue;
+                }
+                String where = file + ":" + (i + 1);
+                try {
+                    GenericRecord payload = PayloadJson.read(JSON.readTree(lines.get(i)), input, "payload");
+                    String jobId = Documents.stem(file.getFileName().toString()) + "-" + (i + 1) + "-"
+                            + UUID.randomUUID().toString().substring(0, 8);
+                    items.add(new Item(jobId, where, () -> payload));
+                } catch (JsonProcessingException e) {
+                    err.printf("%s: not JSON: %s%n", where, e.getOriginalMessage());
+                    bad++;
+                } catch (PayloadJson.InvalidPayloadException e) {
+                    err.printf("%s: %s%n", where, e.getMessage());
+                    bad++;
+                }
+            }
+        }
+        err.flush();
+        return bad == 0 ? Optional.of(items) : Optional.empty();
     }
 
     @Override
@@ -73,17 +139,29 @@ final class SubmitCommand implements Callable<Integer> {
         ConfigLoader.Loaded loaded = deployment.load();
         List<Path> files = Documents.files(paths);
         PrintWriter out = spec.commandLine().getOut();
-        Progress progress = new Progress(spec.commandLine().getErr(), files.size(), await ? "results" : "sent");
+        List<Item> items;
+        if (json) {
+            PayloadType<?> input = loaded.pipeline().input();
+            Optional<List<Item>> read = payloads(files, input.isAny() ? Document.getClassSchema() : input.schema(),
+                    spec.commandLine().getErr());
+            if (read.isEmpty()) {
+                out.println("nothing sent: the lines above do not fit the pipeline's input (" + input.name() + ")");
+                out.flush();
+                return 1;
+            }
+            items = read.get();
+        } else {
+            items = documents(files);
+        }
+        Progress progress = new Progress(spec.commandLine().getErr(), items.size(), await ? "results" : "sent");
         List<Sent> sent = new ArrayList<>();
         long t0 = System.nanoTime();
         AtomicInteger done = new AtomicInteger();
-        try (JobClient client = SluiceRunner.client(loaded, 0, maxInFlight)) {
+        try (JobClient<Object, Object> client = SluiceRunner.client(loaded, 0, maxInFlight)) {
             progress.start();
-            for (Path file : files) {
-                String jobId = Documents.stem(file.getFileName().toString()) + "-"
-                        + UUID.randomUUID().toString().substring(0, 8);
-                CompletableFuture<JobResult> result = client.submit(Documents.job(jobId, file));
-                sent.add(new Sent(jobId, file, result));
+            for (Item item : items) {
+                CompletableFuture<Result<Object>> result = client.submit(item.jobId(), item.payload().call());
+                sent.add(new Sent(item.jobId(), item.from(), result));
                 if (!await) {
                     progress.set(sent.size());
                 } else {
@@ -94,7 +172,7 @@ final class SubmitCommand implements Callable<Integer> {
             if (!await) {
                 progress.finish();
                 long failed = sent.stream().filter(s -> s.result().isCompletedExceptionally()).count();
-                sent.forEach(s -> out.printf("%s  %s%n", s.jobId(), s.file()));
+                sent.forEach(s -> out.printf("%s  %s%n", s.jobId(), s.from()));
                 out.printf(Locale.ROOT, "submitted %d jobs to %s.jobs in %.1f s%s%n", sent.size() - failed,
                         loaded.config().topicPrefix(), seconds(t0), failed == 0 ? "" : "; " + failed + " not sent");
                 out.flush();
@@ -107,7 +185,7 @@ final class SubmitCommand implements Callable<Integer> {
             List<String> lines = new ArrayList<>();
             for (Sent s : sent) {
                 try {
-                    JobResult result = s.result().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    Result<Object> result = s.result().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                     if (result.getStatus() == JobStatus.COMPLETED) {
                         completed++;
                     } else {

@@ -10,8 +10,8 @@ import dev.sluice.client.Documents;
 import dev.sluice.client.JobClient;
 import dev.sluice.client.ResultLines;
 import dev.sluice.schemas.Job;
-import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
+import dev.sluice.serdes.Result;
 import dev.sluice.topology.SluiceConfig;
 import dev.sluice.topology.pipeline.Pipeline;
 import java.io.IOException;
@@ -65,7 +65,7 @@ public final class Demo {
     }
 
     /** What the demo saw. */
-    public record Report(int jobs, int completed, int failed, List<JobResult> results) {
+    public record Report(int jobs, int completed, int failed, List<Result<Object>> results) {
     }
 
     /** {@code examples/documents} of the Sluice checkout the command runs from. */
@@ -145,7 +145,7 @@ public final class Demo {
             try (SluiceRunner runner = SluiceRunner.start(settings, loaded.pipeline(), streamsProps)) {
                 runner.awaitRunning(Duration.ofSeconds(60));
                 // the runner's topics: one registry client, and its cache of ids, for the pipeline and the client
-                try (JobClient client = JobClient.create(runner.clientConfig(), runner.topics())) {
+                try (JobClient<Object, Object> client = JobClient.create(runner.clientConfig(), runner.topics())) {
                     report = submitAll(client, files);
                     summary(report, t0);
                     if (address != null) {
@@ -171,7 +171,7 @@ public final class Demo {
         out.flush();
     }
 
-    private void serve(JobClient client, SluiceRunner runner, GatewayAddress address, SluiceConfig settings,
+    private void serve(JobClient<Object, Object> client, SluiceRunner runner, GatewayAddress address, SluiceConfig settings,
                        Pipeline pipeline) throws InterruptedException {
         try (Gateway serving = Gateway.serve(client, runner, settings, pipeline, address, GatewayAccess.of(settings))) {
             gateway = serving;
@@ -194,15 +194,16 @@ public final class Demo {
         }
     }
 
-    private Report submitAll(JobClient client, List<Path> files) throws Exception {
+    private Report submitAll(JobClient<Object, Object> client, List<Path> files) throws Exception {
         List<Submitted> submitted = new ArrayList<>();
         for (int i = 0; i < files.size(); i++) {
             Path file = files.get(i);
             String name = file.getFileName().toString();
-            Job job = Documents.job(String.format(Locale.ROOT, "demo-%02d-%s", i + 1, Documents.stem(name)), file);
+            Job job = client.job(String.format(Locale.ROOT, "demo-%02d-%s", i + 1, Documents.stem(name)),
+                    Documents.document(file));
             long sent = System.nanoTime();
             CompletableFuture<Long> done = new CompletableFuture<>();
-            CompletableFuture<JobResult> result = client.submit(job);
+            CompletableFuture<Result<Object>> result = client.submit(job);
             result.whenComplete((r, e) -> done.complete(System.nanoTime()));
             submitted.add(new Submitted(name, sent, result, done));
         }
@@ -210,10 +211,10 @@ public final class Demo {
         long deadline = System.nanoTime() + timeout.toNanos();
         int completed = 0;
         int failed = 0;
-        List<JobResult> results = new ArrayList<>();
+        List<Result<Object>> results = new ArrayList<>();
         for (Submitted s : submitted) {
             long left = Math.max(0, deadline - System.nanoTime());
-            JobResult result;
+            Result<Object> result;
             try {
                 result = s.result().get(left, TimeUnit.NANOSECONDS);
             } catch (TimeoutException e) {
@@ -249,6 +250,6 @@ public final class Demo {
         return Documents.files(List.of(documents));
     }
 
-    private record Submitted(String name, long sent, CompletableFuture<JobResult> result, CompletableFuture<Long> done) {
+    private record Submitted(String name, long sent, CompletableFuture<Result<Object>> result, CompletableFuture<Long> done) {
     }
 }

@@ -4,9 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.client.JobClient;
+import dev.sluice.client.ResultJson;
 import dev.sluice.schemas.JobEvent;
-import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.Jobs;
+import dev.sluice.serdes.Result;
 import io.javalin.http.sse.SseClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -44,17 +45,17 @@ final class EventStream {
     private boolean finishing;
     private AutoCloseable following;
     /** This stream's own future of the job's result, cancelled when the stream stops. */
-    private final CompletableFuture<JobResult> result;
+    private final CompletableFuture<Result<Object>> result;
     private ScheduledFuture<?> timeout;
 
-    private EventStream(String jobId, SseClient sse, CompletableFuture<JobResult> result) {
+    private EventStream(String jobId, SseClient sse, CompletableFuture<Result<Object>> result) {
         this.jobId = jobId;
         this.sse = sse;
         this.result = result;
     }
 
     /** Streams job {@code jobId} to {@code sse}, for at most {@code wait}. */
-    static void follow(String jobId, SseClient sse, JobClient client, StatusLookup statuses, String authorization,
+    static void follow(String jobId, SseClient sse, JobClient<Object, Object> client, StatusLookup statuses, String authorization,
                        Duration wait, ScheduledExecutorService timer) throws InterruptedException {
         sse.keepAlive();
         EventStream stream = new EventStream(jobId, sse, client.result(jobId));
@@ -120,7 +121,7 @@ final class EventStream {
         // a copy: the timeout must not cancel the stream's future before it has sent its end
         result.copy().orTimeout(wait.toMillis(), TimeUnit.MILLISECONDS).whenComplete((done, error) -> {
             if (done != null) {
-                end("result", done.toString());
+                end("result", ResultJson.of(done));
             } else {
                 end("end", JSON.createObjectNode().put("error", "job " + jobId + " has ended; its result is on the"
                         + " results topic (sluice results)").toString());

@@ -8,8 +8,10 @@ import dev.sluice.app.internal.Durations;
 import dev.sluice.app.runtime.SluiceRunner;
 import dev.sluice.client.JobClient;
 import dev.sluice.client.JobJson;
+import dev.sluice.client.ResultJson;
+import dev.sluice.schemas.Document;
 import dev.sluice.schemas.Job;
-import dev.sluice.schemas.JobResult;
+import dev.sluice.serdes.Result;
 import dev.sluice.topology.JobState;
 import dev.sluice.topology.SluiceConfig;
 import dev.sluice.topology.SluiceTopology;
@@ -40,6 +42,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
+import org.apache.avro.Schema;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.streams.KafkaStreams;
@@ -63,7 +66,7 @@ public final class Gateway implements AutoCloseable {
     /** The attribute of a request whose route answered it itself, whatever its status. */
     private static final String ANSWERED = "sluice.answered";
 
-    private final JobClient client;
+    private final JobClient<Object, Object> client;
     private final Supplier<SluiceRunner.Readiness> state;
     private final long maxBodyBytes;
     private final GatewayAccess access;
@@ -93,7 +96,7 @@ public final class Gateway implements AutoCloseable {
      *     null to serve neither
      * @param pipeline the pipeline's graph, for {@code GET /v1/pipeline} and the dashboard; null to serve neither
      */
-    static Gateway start(JobClient client, Supplier<SluiceRunner.Readiness> state, String host, int port, long maxBodyBytes,
+    static Gateway start(JobClient<Object, Object> client, Supplier<SluiceRunner.Readiness> state, String host, int port, long maxBodyBytes,
                          GatewayAccess access, PrometheusMeterRegistry metrics,
                          StatusLookup statuses, PipelineDescription.Graph pipeline) {
         return new Gateway(client, state, host, port, maxBodyBytes, access, metrics, statuses, pipeline);
@@ -103,7 +106,7 @@ public final class Gateway implements AutoCloseable {
      * Starts the gateway of a running pipeline at {@code address}: readiness as {@code health.max.poll.idle.ms}
      * says, its metrics, job status unless {@code status.retention.ms} is 0, and its graph on the dashboard.
      */
-    public static Gateway serve(JobClient client, SluiceRunner runner, SluiceConfig config,
+    public static Gateway serve(JobClient<Object, Object> client, SluiceRunner runner, SluiceConfig config,
                          Pipeline pipeline, GatewayAddress address, GatewayAccess access) {
         return start(client, () -> runner.readiness(config.healthMaxPollIdle()), address.host(), address.port(),
                 DEFAULT_MAX_BODY_BYTES, access, Metrics.of(runner), config.statusRetention().isZero() ? null
@@ -111,7 +114,7 @@ public final class Gateway implements AutoCloseable {
                 PipelineDescription.graph(pipeline, config.topicPrefix()));
     }
 
-    private Gateway(JobClient client, Supplier<SluiceRunner.Readiness> state, String host, int port, long maxBodyBytes,
+    private Gateway(JobClient<Object, Object> client, Supplier<SluiceRunner.Readiness> state, String host, int port, long maxBodyBytes,
                     GatewayAccess access, PrometheusMeterRegistry metrics,
                     StatusLookup statuses, PipelineDescription.Graph pipeline) {
         this.statuses = statuses;
@@ -308,8 +311,8 @@ public final class Gateway implements AutoCloseable {
                     + maxBodyBytes);
         }
         Duration wait = wait(ctx.queryParam("wait"));
-        Job job = job(body(ctx));
-        JobClient.Submission submitted = client.trySubmit(job).orElse(null);
+        Job job = job(body(ctx), client);
+        JobClient.Submission<Object> submitted = client.trySubmit(job).orElse(null);
         if (submitted == null) {
             ctx.header("Retry-After", "1");
             throw new BadRequest(429, null, "job " + job.getJobId() + " was not taken: " + client.inFlight()
@@ -334,8 +337,8 @@ public final class Gateway implements AutoCloseable {
             return;
         }
         try {
-            JobResult done = submitted.result().get(wait.toMillis(), TimeUnit.MILLISECONDS);
-            ctx.status(200).contentType("application/json").result(done.toString());
+            Result<Object> done = submitted.result().get(wait.toMillis(), TimeUnit.MILLISECONDS);
+            ctx.status(200).contentType("application/json").result(ResultJson.of(done));
         } catch (TimeoutException e) {
             json(ctx, 202, object().put("jobId", job.getJobId()).put("waited", "no result within " + wait.toMillis()
                     + " ms; it is still on its way"));
@@ -458,10 +461,14 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    /** The job a request's JSON describes; a BadRequest naming the first field that is wrong. */
-    static Job job(JsonNode body) {
+    /**
+     * The job a request's JSON describes, its payload of the pipeline's input type; a BadRequest naming
+     * the first field that is wrong. A pass-through pipeline, which takes any payload, takes a Document.
+     */
+    static Job job(JsonNode body, JobClient<Object, Object> client) {
+        Schema input = client.input().isAny() ? Document.getClassSchema() : client.input().schema();
         try {
-            return JobJson.parse(body, UUID.randomUUID().toString());
+            return JobJson.parse(body, UUID.randomUUID().toString(), input, client::job);
         } catch (JobJson.InvalidJobException e) {
             throw new BadRequest(400, e.field(), e.getMessage());
         }

@@ -3,6 +3,7 @@ package dev.sluice.app.runtime;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.sluice.serdes.PayloadType;
 import dev.sluice.topology.SluiceConfig;
 import dev.sluice.topology.pipeline.Pipeline;
 import dev.sluice.topology.pipeline.PipelineConfig;
@@ -15,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.apache.avro.Schema;
 import org.apache.kafka.common.config.ConfigException;
 
 /**
@@ -88,10 +90,11 @@ public final class ConfigLoader {
             Thread.currentThread().setContextClassLoader(Plugins.load(Path.of(config.pluginsPath()),
                     ConfigLoader.class.getClassLoader()));
         }
-        return new Loaded(config, pipeline(config, stages));
+        return new Loaded(config, pipeline(config, stages,
+                file == null ? null : file.toAbsolutePath().getParent()));
     }
 
-    private static Pipeline pipeline(SluiceConfig config, List<Map<String, Object>> stages) {
+    private static Pipeline pipeline(SluiceConfig config, List<Map<String, Object>> stages, Path base) {
         if (config.passThrough()) {
             return Pipeline.passThrough();
         }
@@ -102,7 +105,40 @@ public final class ConfigLoader {
             }
             return BuiltinStages.ingest();
         }
-        return PipelineConfig.fromConfig(config.pipelineName(), stages);
+        return PipelineConfig.fromConfig(config.pipelineName(),
+                payloadType(SluiceConfig.PAYLOADS_INPUT_CONFIG, config.payloadsInput(), base),
+                payloadType(SluiceConfig.PAYLOADS_OUTPUT_CONFIG, config.payloadsOutput(), base), stages);
+    }
+
+    /**
+     * The payload type a setting names, or null for none: an Avro schema file ({@code .avsc}, relative to
+     * {@code base}), read as GenericRecords; else a generated Avro class, here or in a plugin jar.
+     */
+    private static PayloadType<?> payloadType(String key, String className, Path base) {
+        if (className == null) {
+            return null;
+        }
+        if (className.endsWith(".avsc")) {
+            Path file = base == null ? Path.of(className) : base.resolve(className);
+            try {
+                return PayloadType.generic(new Schema.Parser().parse(file.toFile()));
+            } catch (IOException | RuntimeException e) {
+                throw new ConfigException(key, className, "is not a readable Avro record schema (" + file.toAbsolutePath()
+                        + "): " + e.getMessage());
+            }
+        }
+        Class<?> type;
+        try {
+            type = Class.forName(className, true, Thread.currentThread().getContextClassLoader());
+        } catch (ClassNotFoundException | LinkageError e) {
+            throw new ConfigException(key, className, "no such class on the class path or in the plugins");
+        }
+        PayloadType<?> payload = PayloadType.forClass(type);
+        if (payload == null || payload.isAny()) {
+            throw new ConfigException(key, className, "is not a class generated from an Avro record schema"
+                    + " (a SpecificRecord)");
+        }
+        return payload;
     }
 
     private static List<Map<String, Object>> stageList(Object value) {

@@ -2,15 +2,17 @@ package dev.sluice.app.runtime;
 
 import dev.sluice.schemas.Compatibility;
 import dev.sluice.schemas.Control;
+import dev.sluice.schemas.Document;
 import dev.sluice.schemas.Job;
 import dev.sluice.schemas.JobEvents;
 import dev.sluice.schemas.JobResult;
+import dev.sluice.serdes.PayloadType;
 import dev.sluice.serdes.SchemaRegistry;
 import dev.sluice.serdes.SchemaRegistryUnavailableException;
 import dev.sluice.serdes.SluiceTopics;
 import dev.sluice.serdes.internal.WireFormat;
+import dev.sluice.topology.pipeline.Pipeline;
 import java.time.Duration;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -21,7 +23,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Sluice's subjects in a schema registry: one per topic it reads or writes through the registry,
  * named by the topic-name strategy ({@code <topic>-value}): a Job on the jobs topic and each lane's, a
- * JobResult on the results topic, a Control on the control topic. At start-up an instance sets the
+ * JobResult on the results topic, a Control on the control topic; and the payloads those envelopes
+ * carry, under {@code <topic>-payload}: the pipeline's input on the jobs topic, what each lane carries
+ * on its topic, the pipeline's output on the results topic. At start-up an instance sets the
  * compatibility rule on each and registers its schema there, so that a schema that breaks the rule
  * stops start-up rather than the first record, and every id it writes is known before any record.
  */
@@ -34,17 +38,32 @@ public final class SchemaSetup {
     private SchemaSetup() {
     }
 
-    /** Each subject of a deployment whose pipeline has {@code lanes}, with the schema Sluice writes or reads there. */
-    public static Map<String, Schema> subjects(SluiceTopics topics, Collection<String> lanes) {
+    /** Each subject of a deployment of {@code pipeline}, with the schema Sluice writes or reads there. */
+    public static Map<String, Schema> subjects(SluiceTopics topics, Pipeline pipeline) {
         Map<String, Schema> subjects = new LinkedHashMap<>();
         subjects.put(WireFormat.subject(topics.jobs().name(), false), Job.getClassSchema());
-        for (String lane : lanes) {
+        if (pipeline.isPassThrough()) {
+            // a pass-through result carries the job's payload as it came; a job written before payloads, its
+            // Document, written as if it had come as the payload
+            subjects.put(WireFormat.payloadSubject(topics.jobs().name()), Document.getClassSchema());
+        }
+        payload(subjects, topics.jobs().name(), pipeline.input());
+        for (String lane : pipeline.lanes()) {
             subjects.put(WireFormat.subject(topics.lane(lane).name(), false), Job.getClassSchema());
+            payload(subjects, topics.lane(lane).name(), pipeline.lanePayload(lane));
         }
         subjects.put(WireFormat.subject(topics.results().name(), false), JobResult.getClassSchema());
+        payload(subjects, topics.results().name(), pipeline.output());
         subjects.put(WireFormat.subject(topics.events().name(), false), JobEvents.getClassSchema());
         subjects.put(WireFormat.subject(topics.control().name(), false), Control.getClassSchema());
         return subjects;
+    }
+
+    /** The payload subject of {@code topic}, if its payloads have one schema. */
+    private static void payload(Map<String, Schema> subjects, String topic, PayloadType<?> type) {
+        if (!type.isAny()) {
+            subjects.put(WireFormat.payloadSubject(topic), type.schema());
+        }
     }
 
     /**

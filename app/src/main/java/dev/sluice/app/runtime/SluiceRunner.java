@@ -2,6 +2,7 @@ package dev.sluice.app.runtime;
 
 import dev.sluice.client.JobClient;
 import dev.sluice.serdes.AvroSerdes;
+import dev.sluice.serdes.PayloadType;
 import dev.sluice.serdes.SluiceTopics;
 import dev.sluice.topology.PauseListener;
 import dev.sluice.topology.SluiceConfig;
@@ -110,7 +111,7 @@ public final class SluiceRunner implements AutoCloseable {
                     segments.isEmpty() ? all : segments, !config.statusRetention().isZero()));
         }
         // every id this instance writes, and the ids of the schemas it reads, are known before any record
-        SchemaSetup.prepare(serdes.registry(), SchemaSetup.subjects(topics, pipeline.lanes()),
+        SchemaSetup.prepare(serdes.registry(), SchemaSetup.subjects(topics, pipeline),
                 config.registryCompatibility(), config.registryStartupTimeout());
         List<Segment> running = new ArrayList<>();
         var meters = new PrometheusMeterRegistry(
@@ -378,7 +379,7 @@ public final class SluiceRunner implements AutoCloseable {
      * pipeline ({@code cancel}, {@code pause}, {@code resume}); our schemas are registered first (with a
      * {@code mem://} registry, a process can read only the ids it registered itself).
      */
-    public static JobClient client(ConfigLoader.Loaded loaded) {
+    public static JobClient<Object, Object> client(ConfigLoader.Loaded loaded) {
         return client(loaded, JobClient.KEPT_RESULTS,
                 JobClient.DEFAULT_MAX_IN_FLIGHT);
     }
@@ -387,19 +388,23 @@ public final class SluiceRunner implements AutoCloseable {
      * As {@link #client(ConfigLoader.Loaded)}, keeping {@code keptResults} results for a later await,
      * with at most {@code maxInFlight} jobs on their way.
      */
-    public static JobClient client(ConfigLoader.Loaded loaded, int keptResults, int maxInFlight) {
+    public static JobClient<Object, Object> client(ConfigLoader.Loaded loaded, int keptResults, int maxInFlight) {
         return client(loaded, keptResults, maxInFlight, Map.of());
     }
 
     /** As {@link #client(ConfigLoader.Loaded, int, int)}, with client settings {@code overrides} on top. */
-    public static JobClient client(ConfigLoader.Loaded loaded, int keptResults, int maxInFlight,
-                                   Map<String, Object> overrides) {
+    @SuppressWarnings("unchecked")
+    public static JobClient<Object, Object> client(ConfigLoader.Loaded loaded, int keptResults, int maxInFlight,
+                                                   Map<String, Object> overrides) {
         AvroSerdes serdes = AvroSerdes.forUrl(loaded.config().registryUrl());
         SluiceTopics topics = SluiceTopics.create(loaded.config().topicPrefix(), serdes);
-        SchemaSetup.register(serdes.registry(), SchemaSetup.subjects(topics, loaded.pipeline().lanes()));
+        SchemaSetup.register(serdes.registry(), SchemaSetup.subjects(topics, loaded.pipeline()));
         Map<String, Object> kafka = adminConfig(loaded.config().streamsProperties());
         kafka.putAll(overrides);
-        return JobClient.create(kafka, topics, keptResults, maxInFlight, JobClient.DEFAULT_BLOCK_TIMEOUT);
+        // its payloads typed as the pipeline's, seen as Object: what the commands and the gateway need
+        return JobClient.create(kafka, topics, (PayloadType<Object>) loaded.pipeline().input(),
+                (PayloadType<Object>) loaded.pipeline().output(), keptResults, maxInFlight,
+                JobClient.DEFAULT_BLOCK_TIMEOUT);
     }
 
     /** Whether every segment this instance runs is paused (through the control topic). */

@@ -7,7 +7,6 @@ import dev.sluice.app.TestKafka;
 import dev.sluice.app.embedded.EmbeddedKafka;
 import dev.sluice.client.JobClient;
 import dev.sluice.schemas.IngestedDocument;
-import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.schemas.Jobs;
 import dev.sluice.serdes.AvroSerdes;
@@ -65,12 +64,12 @@ class RunCommandIT {
             run.start();
             SluiceTopics topics = SluiceTopics.create("inproc", AvroSerdes.forUrl("mem://run-it"));
             // sluice run creates the results topic; the client can start once it exists
-            JobClient client = Awaitility.await("results topic created by sluice run").atMost(Duration.ofSeconds(60))
+            JobClient<Object, Object> client = Awaitility.await("results topic created by sluice run").atMost(Duration.ofSeconds(60))
                     .pollInterval(Duration.ofMillis(100)).ignoreException(IllegalStateException.class)
                     .until(() -> JobClient.create(Map.of("bootstrap.servers", kafka.bootstrapServers()), topics),
                             Objects::nonNull);
-            try (JobClient jobs = client) {
-                JobResult result = jobs.submit(Jobs.text("run-1", "doc", "Words and more words. ".repeat(40)))
+            try (JobClient<Object, Object> jobs = client) {
+                var result = jobs.submit(Jobs.text("run-1", "doc", "Words and more words. ".repeat(40)))
                         .get(60, TimeUnit.SECONDS);
                 assertThat(result.getStatus()).isEqualTo(JobStatus.COMPLETED);
                 assertThat(((IngestedDocument) result.getOutput()).getChunks()).hasSizeGreaterThan(5)
@@ -116,7 +115,7 @@ class RunCommandIT {
                                 "{\"jobId\": \"over-http\", \"document\": {\"text\": \"hello\"}}")).build(),
                         HttpResponse.BodyHandlers.ofString());
                 assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
-                assertThat(answer.body()).contains("\"status\": \"COMPLETED\"");
+                assertThat(answer.body()).contains("\"status\":\"COMPLETED\"");
             } finally {
                 process.destroy();
             }

@@ -2,10 +2,10 @@ package dev.sluice.app.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.schemas.Document;
 import dev.sluice.schemas.IngestedDocument;
-import dev.sluice.schemas.Job;
-import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
+import dev.sluice.serdes.Result;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
@@ -32,7 +32,7 @@ class DemoIT {
         assertThat(report.jobs()).isGreaterThanOrEqualTo(12);
         assertThat(report.completed()).isEqualTo(report.jobs());
         assertThat(report.failed()).isZero();
-        for (JobResult result : report.results()) {
+        for (Result<Object> result : report.results()) {
             assertThat(result.getStatus()).isEqualTo(JobStatus.COMPLETED);
             IngestedDocument output = (IngestedDocument) result.getOutput();
             assertThat(output.getChunks()).isNotEmpty()
@@ -77,7 +77,8 @@ class DemoIT {
                         "{\"jobId\": \"after-the-demo\", \"document\": {\"text\": \"still served\"}}")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
-        assertThat(answer.body()).contains("\"jobId\": \"after-the-demo\"", "\"status\": \"COMPLETED\"");
+        assertThat(answer.body()).contains("\"jobId\":\"after-the-demo\"", "\"status\":\"COMPLETED\"",
+                "\"output\":{\"id\":\"after-the-demo\"");
 
         demo.stop();
         assertThat(run.get(60, TimeUnit.SECONDS).completed()).isEqualTo(12);
@@ -91,7 +92,7 @@ class DemoIT {
         Demo.Report report = new Demo(DOCUMENTS, null, true, Duration.ofSeconds(120), new PrintWriter(text)).run();
         assertThat(report.completed()).isEqualTo(report.jobs());
         assertThat(report.results()).allSatisfy(r -> assertThat(r.getOutput())
-                .isInstanceOf(Job.class));
+                .as("the job's payload, as it came").isInstanceOf(Document.class));
         assertThat(text.toString()).contains("pipeline pass-through");
     }
 }

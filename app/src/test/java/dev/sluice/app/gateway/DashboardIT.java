@@ -46,7 +46,7 @@ class DashboardIT {
     private static Path dir;
     private static TestKafka kafka;
     private static SluiceRunner runner;
-    private static JobClient client;
+    private static JobClient<Object, Object> client;
     private static Gateway gateway;
     private static WebDriver browser;
 

@@ -12,6 +12,7 @@ import dev.sluice.app.runtime.SluiceRunner;
 import dev.sluice.client.JobClient;
 import dev.sluice.schemas.JobResult;
 import dev.sluice.serdes.AvroSerdes;
+import dev.sluice.serdes.Result;
 import dev.sluice.serdes.SluiceTopics;
 import dev.sluice.topology.SluiceConfig;
 import dev.sluice.topology.SluiceTopology;
@@ -50,7 +51,7 @@ class GatewayIT {
     private static Path dir;
     private static TestKafka kafka;
     private static SluiceRunner runner;
-    private static JobClient client;
+    private static JobClient<Object, Object> client;
     private static Gateway gateway;
     private static GatewayAddress address;
     private static volatile SluiceRunner.Readiness reported;
@@ -460,7 +461,7 @@ class GatewayIT {
     @Test
     void shouldAnswer202OnlyForAJobTheClusterHasAndRefuseAtOnceWhenFull() throws Exception {
         // a client whose producer sends at most 16 KiB, with room for one job on its way
-        try (JobClient small = JobClient.create(Map.of("bootstrap.servers", kafka.bootstrapServers(),
+        try (JobClient<Object, Object> small = JobClient.create(Map.of("bootstrap.servers", kafka.bootstrapServers(),
                         "max.request.size", 16 * 1024), SluiceTopics.create("gw", AvroSerdes.forUrl(REGISTRY)), 0, 1,
                         Duration.ofMinutes(1));
              Gateway strict = Gateway.start(small, () -> runner.readiness(Duration.ofMinutes(1)), "127.0.0.1", 0,
@@ -475,7 +476,7 @@ class GatewayIT {
             // paused, the pipeline keeps the first job on its way; the gateway refuses the next at once
             client.pause(null, "GatewayIT: hold the first job");
             Awaitility.await().atMost(Duration.ofSeconds(30)).until(runner::isPaused);
-            CompletableFuture<JobResult> firstResult = client.result("gw-first");
+            CompletableFuture<Result<Object>> firstResult = client.result("gw-first");
             try {
                 HttpResponse<String> first = http.send(HttpRequest.newBuilder(jobs).POST(HttpRequest.BodyPublishers
                         .ofString("{\"jobId\": \"gw-first\", \"document\": {\"text\": \"First in.\"}}")).build(),

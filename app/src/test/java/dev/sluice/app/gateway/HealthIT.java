@@ -78,7 +78,7 @@ class HealthIT {
                     SluiceConfig.KAFKA_PREFIX + StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
             try (SluiceRunner runner = SluiceRunner.start(config, pipeline(), Map.of(StreamsConfig.STATE_DIR_CONFIG,
                     dir.toString()));
-                 JobClient client = JobClient.create(runner.clientConfig(), runner.topics());
+                 JobClient<Object, Object> client = JobClient.create(runner.clientConfig(), runner.topics());
                  Gateway gateway = Gateway.start(client, () -> runner.readiness(config.healthMaxPollIdle()), "127.0.0.1",
                          0, 64 * 1024, GatewayAccess.OPEN, null, null, null)) {
                 runner.awaitRunning(Duration.ofSeconds(60));

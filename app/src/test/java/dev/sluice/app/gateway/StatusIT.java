@@ -48,7 +48,7 @@ class StatusIT {
     private static Path dir;
     private static TestKafka kafka;
     private static final List<Instance> instances = new ArrayList<>();
-    private static JobClient client;
+    private static JobClient<Object, Object> client;
 
     /** One instance: its pipeline and its gateway. */
     private record Instance(SluiceRunner runner, Gateway gateway, HostInfo address) implements AutoCloseable {

@@ -8,11 +8,9 @@ import dev.sluice.app.LoopbackService;
 import dev.sluice.app.ResultCheck;
 import dev.sluice.app.SluiceProcess;
 import dev.sluice.schemas.Job;
-import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.schemas.Jobs;
 import dev.sluice.serdes.AvroSerdes;
-import dev.sluice.serdes.InMemorySchemaRegistry;
 import dev.sluice.serdes.SluiceTopics;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,8 +71,7 @@ class AsyncCrashIT {
                 instances.add(instance(kafka, config, 1));
                 instances.get(1).awaitLog("REBALANCING -> RUNNING", Duration.ofSeconds(120));
                 SluiceTopics topics = SluiceTopics.create(PREFIX, AvroSerdes.forUrl("mem://async-crash-it"));
-                InMemorySchemaRegistry.scope("async-crash-it").register(topics.results().name() + "-value",
-                        JobResult.getClassSchema());
+                CommittedResults.knowSluiceSchemas("async-crash-it", topics);
                 Set<String> submitted = produce(kafka.bootstrapServers(), topics);
                 Awaitility.await("hundreds of calls in flight").atMost(Duration.ofSeconds(120))
                         .pollInterval(Duration.ofMillis(20)).until(() -> service.inFlight() >= 200);

@@ -8,10 +8,10 @@ import dev.sluice.app.LoopbackService;
 import dev.sluice.app.TestKafka;
 import dev.sluice.schemas.Document;
 import dev.sluice.schemas.Job;
-import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.schemas.Jobs;
 import dev.sluice.serdes.AvroSerdes;
+import dev.sluice.serdes.Result;
 import dev.sluice.serdes.SluiceTopics;
 import dev.sluice.topology.SluiceConfig;
 import dev.sluice.topology.SluiceTopology;
@@ -87,14 +87,14 @@ class AsyncStageIT {
                 for (int i = 0; i < 60; i++) {
                     ids.add(send(producer, topics, "doc-" + i, "text number " + i));
                 }
-                Map<String, List<JobResult>> results = CommittedResults.read(kafka.bootstrapServers(), topics, ids.size(),
+                Map<String, List<Result<Object>>> results = CommittedResults.read(kafka.bootstrapServers(), topics, ids.size(),
                         Duration.ofSeconds(60));
                 assertThat(results).as("one result for every job").hasSize(ids.size())
                         .allSatisfy((id, each) -> assertThat(each).hasSize(1));
-                JobResult slow = results.get("slow").get(0);
+                var slow = results.get("slow").get(0);
                 assertThat(slow.getStatus()).isEqualTo(JobStatus.COMPLETED);
                 for (int i = 0; i < 60; i++) {
-                    JobResult result = results.get("doc-" + i).get(0);
+                    var result = results.get("doc-" + i).get(0);
                     assertThat(result.getStatus()).isEqualTo(JobStatus.COMPLETED);
                     assertThat(((Document) result.getOutput()).getText()).isEqualTo(("text number " + i)
                             .toUpperCase(Locale.ROOT));
@@ -119,7 +119,7 @@ class AsyncStageIT {
                 Awaitility.await("the rate while the service said slow down").atMost(Duration.ofSeconds(3))
                         .pollInterval(Duration.ofMillis(20))
                         .until(() -> gauge(runner, "sluice.stage.call.rate") <= 25);
-                Map<String, List<JobResult>> after = CommittedResults.read(kafka.bootstrapServers(), topics,
+                Map<String, List<Result<Object>>> after = CommittedResults.read(kafka.bootstrapServers(), topics,
                         ids.size() + throttled.size(), Duration.ofSeconds(90));
                 for (String id : throttled) {
                     assertThat(after.get(id)).as(id).singleElement()
@@ -139,7 +139,7 @@ class AsyncStageIT {
         }
     }
 
-    private static void assertFailed(JobResult result, String errorClass, String message) {
+    private static void assertFailed(Result<?> result, String errorClass, String message) {
         assertThat(result.getStatus()).isEqualTo(JobStatus.FAILED);
         assertThat(result.getError().getStage()).isEqualTo("call");
         assertThat(result.getError().getErrorClass()).isEqualTo(errorClass);

@@ -73,7 +73,7 @@ class CancelIT {
                         .until(() -> first.activeTasks() > 0 && second.activeTasks() > 0);
                 SluiceTopics topics = SluiceTopics.create("cancelit", AvroSerdes.forUrl(registry));
                 List<String> cancelled = new ArrayList<>();
-                try (JobClient client = JobClient.create(Map.of("bootstrap.servers", kafka.bootstrapServers()), topics)) {
+                try (JobClient<Object, Object> client = JobClient.create(Map.of("bootstrap.servers", kafka.bootstrapServers()), topics)) {
                     for (int i = 0; i < 8; i++) {
                         client.submitAndAck(Jobs.text("job-" + i, "doc-" + i, "aaaa bbbb cccc"));
                         cancelled.add("job-" + i);
@@ -87,7 +87,7 @@ class CancelIT {
                     for (String id : cancelled) {
                         // where its parts were: most likely the gather, waiting for the third
                         assertThat(answer).containsPattern("job " + id + ": cancelled before stage (assemble|embed|split)");
-                        JobResult result = client.await(id, Duration.ofSeconds(10));
+                        var result = client.await(id, Duration.ofSeconds(10));
                         assertThat(result.getStatus()).isEqualTo(JobStatus.CANCELLED);
                     }
                     assertThat(sluice("cancel", "--config", cli.toString(), "--wait", "2s", "nobody"))

@@ -3,6 +3,8 @@ package dev.sluice.app.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.schemas.Document;
+import dev.sluice.serdes.PayloadType;
 import dev.sluice.topology.pipeline.StageDefinition;
 import dev.sluice.topology.stages.Split;
 import java.io.IOException;
@@ -94,6 +96,31 @@ class ConfigLoaderTest {
         assertThat(loaded.pipeline().name()).isEqualTo("small-chunks");
         assertThat(loaded.pipeline().stage("split", StageDefinition.FlatMap.class).stage()).isInstanceOf(Split.class);
         assertThat(loaded.pipeline().stages()).hasSize(4);
+    }
+
+    @Test
+    void shouldTakeThePayloadTypesTheFileDeclaresAndNameAClassThatIsNotOne() throws IOException {
+        ConfigLoader.Loaded loaded = ConfigLoader.load(yaml("""
+                pipeline: declared
+                payloads: {input: dev.sluice.schemas.Document, output: dev.sluice.schemas.Document}
+                stages:
+                  - {name: short-only, filter: "chars < 100"}
+                """), Map.of(), Map.of());
+        assertThat(loaded.pipeline().input()).isEqualTo(PayloadType.of(Document.class));
+        assertThat(loaded.pipeline().output()).isEqualTo(PayloadType.of(Document.class));
+        assertThatThrownBy(() -> ConfigLoader.load(yaml("""
+                pipeline: declared
+                payloads: {input: java.lang.String}
+                stages: [normalize]
+                """), Map.of(), Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("payloads.input")
+                .hasMessageContaining("not a class generated from an Avro record schema");
+        assertThatThrownBy(() -> ConfigLoader.load(yaml("""
+                pipeline: declared
+                stages: [normalize]
+                """), Map.of("SLUICE_PAYLOADS_OUTPUT", "com.acme.Nope"), Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("payloads.output")
+                .hasMessageContaining("no such class");
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.sluice.app.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.app.CommittedResults;
 import dev.sluice.app.KafkaCluster;
 import dev.sluice.app.ResultCheck;
 import dev.sluice.app.SluiceProcess;
@@ -10,7 +11,6 @@ import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.schemas.Jobs;
 import dev.sluice.serdes.AvroSerdes;
-import dev.sluice.serdes.InMemorySchemaRegistry;
 import dev.sluice.serdes.SluiceTopics;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -129,8 +129,7 @@ class CrashIT {
                 }
                 assertEveryTopicReplicated(kafka, Math.min(3, plan.brokers()));
                 SluiceTopics topics = SluiceTopics.create(PREFIX, AvroSerdes.forUrl("mem://crash-it"));
-                InMemorySchemaRegistry.scope("crash-it").register(topics.results().name() + "-value",
-                        JobResult.getClassSchema());
+                CommittedResults.knowSluiceSchemas("crash-it", topics);
                 Set<String> submitted = produce(kafka.bootstrapServers(), topics, plan.jobs());
 
                 Map<String, Integer> resultsPerId = new HashMap<>();

@@ -6,10 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.app.CommittedResults;
 import dev.sluice.app.TestKafka;
 import dev.sluice.schemas.Document;
-import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.schemas.Jobs;
 import dev.sluice.serdes.AvroSerdes;
+import dev.sluice.serdes.Result;
 import dev.sluice.serdes.SluiceTopics;
 import dev.sluice.topology.SluiceConfig;
 import dev.sluice.topology.pipeline.Pipeline;
@@ -85,9 +85,9 @@ class DlqIT {
                 assertThat(replay).contains("replayed dlqit.dlq-", "(job job-1) to dlqit.jobs-",
                         "1 of 1 chosen dead letter replayed to dlqit.jobs");
 
-                Map<String, List<JobResult>> results = CommittedResults.read(kafka.bootstrapServers(), topics, 2,
+                Map<String, List<Result<Object>>> results = CommittedResults.read(kafka.bootstrapServers(), topics, 2,
                         Duration.ofSeconds(60));
-                assertThat(results.get("job-1")).extracting(JobResult::getStatus)
+                assertThat(results.get("job-1")).extracting(Result::getStatus)
                         .containsExactly(JobStatus.FAILED, JobStatus.COMPLETED);
                 assertThat(sluice("dlq", "list", "--config", cli.toString())).contains("2 dead letters");
             }

@@ -9,6 +9,7 @@ import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.schemas.Jobs;
 import dev.sluice.serdes.AvroSerdes;
+import dev.sluice.serdes.Result;
 import dev.sluice.serdes.SluiceTopics;
 import dev.sluice.topology.SluiceConfig;
 import dev.sluice.topology.stages.BuiltinStages;
@@ -48,7 +49,7 @@ class ExactlyOnceIT {
                 runner.awaitRunning(Duration.ofSeconds(60));
                 SluiceTopics topics = SluiceTopics.create("eos", AvroSerdes.forUrl("mem://exactly-once-it"));
                 produce(kafka.bootstrapServers(), topics);
-                Map<String, List<JobResult>> results = CommittedResults.read(kafka.bootstrapServers(), topics, JOBS,
+                Map<String, List<Result<Object>>> results = CommittedResults.read(kafka.bootstrapServers(), topics, JOBS,
                         Duration.ofSeconds(180));
 
                 assertThat(results).hasSize(JOBS);

@@ -7,10 +7,10 @@ import dev.sluice.app.TestKafka;
 import dev.sluice.client.JobClient;
 import dev.sluice.schemas.IngestedDocument;
 import dev.sluice.schemas.Job;
-import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.schemas.Jobs;
 import dev.sluice.serdes.AvroSerdes;
+import dev.sluice.serdes.Result;
 import dev.sluice.serdes.SluiceTopics;
 import dev.sluice.topology.SluiceConfig;
 import dev.sluice.topology.stages.BuiltinStages;
@@ -90,14 +90,14 @@ class GraphIT {
     private static Map<String, IngestedDocument> run(String prefix) throws Exception {
         SluiceTopics topics = SluiceTopics.create(prefix, AvroSerdes.forUrl(REGISTRY));
         Map<String, IngestedDocument> outputs = new LinkedHashMap<>();
-        try (JobClient client = JobClient.create(Map.of("bootstrap.servers", kafka.bootstrapServers()), topics)) {
-            List<CompletableFuture<JobResult>> futures = new ArrayList<>();
+        try (JobClient<Object, Object> client = JobClient.create(Map.of("bootstrap.servers", kafka.bootstrapServers()), topics)) {
+            List<CompletableFuture<Result<Object>>> futures = new ArrayList<>();
             for (Job job : jobs) {
                 futures.add(client.submit(Job.newBuilder(job).build()));
             }
             client.flush();
-            for (CompletableFuture<JobResult> future : futures) {
-                JobResult result = future.get(120, TimeUnit.SECONDS);
+            for (CompletableFuture<Result<Object>> future : futures) {
+                var result = future.get(120, TimeUnit.SECONDS);
                 assertThat(result.getStatus()).as("job %s", result.getJobId()).isEqualTo(JobStatus.COMPLETED);
                 assertThat(result.getPartial()).isFalse();
                 outputs.put(result.getJobId(), (IngestedDocument) result.getOutput());

@@ -6,12 +6,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.sluice.app.CommittedResults;
 import dev.sluice.app.TestKafka;
 import dev.sluice.client.JobClient;
+import dev.sluice.schemas.Document;
 import dev.sluice.schemas.Job;
 import dev.sluice.schemas.JobEvent;
 import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.schemas.Jobs;
 import dev.sluice.serdes.AvroSerdes;
+import dev.sluice.serdes.PayloadType;
+import dev.sluice.serdes.Result;
 import dev.sluice.serdes.SluiceTopics;
 import dev.sluice.topology.SluiceConfig;
 import dev.sluice.topology.pipeline.Pipeline;
@@ -64,13 +67,13 @@ class JobClientIT {
         kafka.close();
     }
 
-    private static JobClient client() {
+    private static JobClient<Object, Object> client() {
         return JobClient.create(Map.of("bootstrap.servers", kafka.bootstrapServers()), topics);
     }
 
     @Test
     void shouldMakeASubmitterWaitWhileItsJobsInFlightAreAtTheBound() throws Exception {
-        try (JobClient client = JobClient.create(Map.of("bootstrap.servers", kafka.bootstrapServers()), topics, 16, 3,
+        try (JobClient<Object, Object> client = JobClient.create(Map.of("bootstrap.servers", kafka.bootstrapServers()), topics, 16, 3,
                 Duration.ofSeconds(1))) {
             client.pause(null, "backpressure test");
             Awaitility.await().atMost(Duration.ofSeconds(30)).until(runner::isPaused);
@@ -93,7 +96,7 @@ class JobClientIT {
             // a slot is given back as the result's future completes, on the reader's thread
             Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> client.inFlight() == 0);
         } finally {
-            try (JobClient client = client()) {
+            try (JobClient<Object, Object> client = client()) {
                 client.resume(null, "backpressure test cleanup");
             }
         }
@@ -101,20 +104,38 @@ class JobClientIT {
 
     @Test
     void shouldHandBackAResultThatArrivedBeforeAwaitWasCalled() throws Exception {
-        try (JobClient client = client()) {
+        try (JobClient<Object, Object> client = client()) {
             Job job = Jobs.text("early-bird", "doc", "text");
-            JobResult first = client.submit(job).get(30, TimeUnit.SECONDS);
+            var first = client.submit(job).get(30, TimeUnit.SECONDS);
             // the result is in; awaiting it now must not wait for another one
             assertThat(client.await("early-bird", Duration.ofSeconds(5))).isEqualTo(first);
             assertThat(client.await("early-bird", Duration.ofSeconds(5))).isEqualTo(first);
             assertThat(first.getStatus()).isEqualTo(JobStatus.COMPLETED);
-            assertThat(first.getOutput()).isEqualTo(job);
+            assertThat(first.getOutput()).as("a job written before payloads: its document").isEqualTo(job.getDocument());
+        }
+    }
+
+    @Test
+    void shouldSubmitTypedPayloadsAndHandBackTypedOutputs() throws Exception {
+        try (JobClient<Document, Document> client = JobClient.create(Map.of("bootstrap.servers",
+                kafka.bootstrapServers()), topics, PayloadType.of(Document.class), PayloadType.of(Document.class))) {
+            Document document = Document.newBuilder().setId("typed").setText("a payload of the client's type").build();
+            Result<Document> result = client.submit("typed-1", document).get(30, TimeUnit.SECONDS);
+            assertThat(result.getStatus()).isEqualTo(JobStatus.COMPLETED);
+            Document output = result.getOutput();
+            assertThat(output).isEqualTo(document);
+            assertThat(result.record().getPayload()).as("the payload, in the wire format of Document's schema").isNotNull();
+            Job job = client.job("typed-2", document);
+            job.setAttributes(Map.of("tenant", "a"));
+            Result<Document> withAttributes = client.submit(job).get(30, TimeUnit.SECONDS);
+            assertThat(withAttributes.getAttributes()).containsEntry("tenant", "a");
+            assertThat(withAttributes.getOutput().getText()).isEqualTo("a payload of the client's type");
         }
     }
 
     @Test
     void shouldHandAFollowerEveryEventOfAJobInOrderAndThenStop() throws Exception {
-        try (JobClient client = client()) {
+        try (JobClient<Object, Object> client = client()) {
             List<JobEvent> seen = new CopyOnWriteArrayList<>();
             AutoCloseable following = client.events("followed", seen::add);
             List<JobEvent> other = new CopyOnWriteArrayList<>();
@@ -139,7 +160,7 @@ class JobClientIT {
 
     @Test
     void shouldSeeTheResultOfAJobSubmittedByAnotherProducer() throws Exception {
-        try (JobClient client = client();
+        try (JobClient<Object, Object> client = client();
              KafkaProducer<String, Job> producer = new KafkaProducer<>(
                      Map.of("bootstrap.servers", kafka.bootstrapServers()),
                      topics.jobs().keySerde().serializer(), topics.jobs().valueSerde().serializer())) {
@@ -152,8 +173,8 @@ class JobClientIT {
 
     @Test
     void shouldSubmitManyAndGetEachResultOnce() throws Exception {
-        try (JobClient client = client()) {
-            var futures = new ArrayList<CompletableFuture<JobResult>>();
+        try (JobClient<Object, Object> client = client()) {
+            var futures = new ArrayList<CompletableFuture<Result<Object>>>();
             for (int i = 0; i < 500; i++) {
                 futures.add(client.submit(Jobs.text("many-" + i, "doc-" + i, "text " + i)));
             }
@@ -162,7 +183,7 @@ class JobClientIT {
             }
         }
         // a future completes once, so it cannot see a second result: count what a read_committed consumer finds
-        Map<String, List<JobResult>> committed = CommittedResults.read(kafka.bootstrapServers(), topics, 500,
+        Map<String, List<Result<Object>>> committed = CommittedResults.read(kafka.bootstrapServers(), topics, 500,
                 Duration.ofSeconds(60));
         Map<String, Integer> perJob = new HashMap<>();
         committed.forEach((id, results) -> {
@@ -176,7 +197,7 @@ class JobClientIT {
 
     @Test
     void shouldKeepNoResultForALaterAwaitWhenAskedToKeepNone() throws Exception {
-        try (JobClient client = JobClient.create(Map.of("bootstrap.servers", kafka.bootstrapServers()), topics, 0)) {
+        try (JobClient<Object, Object> client = JobClient.create(Map.of("bootstrap.servers", kafka.bootstrapServers()), topics, 0)) {
             assertThat(client.submit(Jobs.text("kept-none", "doc", "text")).get(30, TimeUnit.SECONDS).getStatus())
                     .isEqualTo(JobStatus.COMPLETED);
             // the results are read in order on one thread: once the second is in, the first is let go
@@ -190,7 +211,7 @@ class JobClientIT {
 
     @Test
     void shouldTimeOutWhenNoResultComes() {
-        try (JobClient client = client()) {
+        try (JobClient<Object, Object> client = client()) {
             assertThatThrownBy(() -> client.await("never-submitted", Duration.ofMillis(300)))
                     .isInstanceOf(TimeoutException.class);
             assertThat(client.awaitedJobs()).as("jobs awaited after the wait gave up").isZero();
@@ -199,7 +220,7 @@ class JobClientIT {
 
     @Test
     void shouldAwaitAJobUntilItsLastCallerStops() throws Exception {
-        try (JobClient client = client(); JobClient other = client()) {
+        try (JobClient<Object, Object> client = client(); JobClient<Object, Object> other = client()) {
             var first = client.result("awaited-twice");
             var second = client.result("awaited-twice");
             var never = client.result("never-coming");
@@ -219,7 +240,7 @@ class JobClientIT {
 
     @Test
     void shouldRefuseWorkOnceClosed() {
-        JobClient client = client();
+        JobClient<Object, Object> client = client();
         var pending = client.result("pending-at-close");
         client.close();
         assertThat(pending).isCompletedExceptionally();

@@ -11,11 +11,10 @@ import dev.sluice.app.SluiceProcess;
 import dev.sluice.app.embedded.EmbeddedKafka;
 import dev.sluice.client.JobClient;
 import dev.sluice.schemas.Job;
-import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.schemas.Jobs;
 import dev.sluice.serdes.AvroSerdes;
-import dev.sluice.serdes.InMemorySchemaRegistry;
+import dev.sluice.serdes.Result;
 import dev.sluice.serdes.SluiceTopics;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -89,8 +88,7 @@ class OutageIT {
                     awaitReady(port, true, Duration.ofSeconds(60));
                 }
                 SluiceTopics topics = SluiceTopics.create(PREFIX, AvroSerdes.forUrl("mem://outage-it"));
-                InMemorySchemaRegistry.scope("outage-it").register(topics.results().name() + "-value",
-                        JobResult.getClassSchema());
+                CommittedResults.knowSluiceSchemas("outage-it", topics);
                 Set<String> written = new LinkedHashSet<>();
                 // waits out the outage: a send waits for the cluster's metadata, and the job is written when it is back
                 int tenMinutes = (int) Duration.ofMinutes(10).toMillis();
@@ -100,9 +98,9 @@ class OutageIT {
                 Map<String, Object> impatient = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
                         ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000, ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 20_000,
                         ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
-                try (JobClient client = JobClient.create(patient, topics, 0, 10_000, Duration.ofSeconds(60));
-                     JobClient hasty = JobClient.create(impatient, topics, 0, 10_000, Duration.ofSeconds(60))) {
-                    List<CompletableFuture<JobResult>> before = submit(client, "before", BEFORE, written);
+                try (JobClient<Object, Object> client = JobClient.create(patient, topics, 0, 10_000, Duration.ofSeconds(60));
+                     JobClient<Object, Object> hasty = JobClient.create(impatient, topics, 0, 10_000, Duration.ofSeconds(60))) {
+                    List<CompletableFuture<Result<Object>>> before = submit(client, "before", BEFORE, written);
                     // the cluster goes while the instances are in the middle of the work
                     Awaitility.await("some results before the outage").atMost(Duration.ofSeconds(120))
                             .until(() -> before.stream().filter(CompletableFuture::isDone).count() >= BEFORE / 5);
@@ -114,7 +112,7 @@ class OutageIT {
                         assertThat(down.path("reason").asText()).contains("connected to no broker");
                     }
                     // a send may wait for the cluster, so the jobs of the outage go from a thread of their own
-                    CompletableFuture<List<CompletableFuture<JobResult>>> during = CompletableFuture.supplyAsync(
+                    CompletableFuture<List<CompletableFuture<Result<Object>>>> during = CompletableFuture.supplyAsync(
                             () -> submit(client, "during", DURING, written));
                     List<JobClient.Submission> refused = new ArrayList<>();
                     for (int i = 0; i < REFUSED; i++) {
@@ -124,7 +122,7 @@ class OutageIT {
                     assertThat(posted.statusCode()).as(posted.body()).isEqualTo(503);
                     assertThat(posted.body()).contains("was not written");
                     assertThat(posted.headers().firstValue("Retry-After")).isPresent();
-                    for (JobClient.Submission submission : refused) {
+                    for (JobClient.Submission<Object> submission : refused) {
                         assertThat(submission.written()).failsWithin(Duration.ofSeconds(60))
                                 .withThrowableOfType(ExecutionException.class)
                                 .withCauseInstanceOf(TimeoutException.class);
@@ -150,21 +148,21 @@ class OutageIT {
                             throw new AssertionError(e.getMessage() + "\n" + instances.get(i).describe(20_000), e);
                         }
                     }
-                    List<CompletableFuture<JobResult>> after = submit(client, "after", AFTER, written);
+                    List<CompletableFuture<Result<Object>>> after = submit(client, "after", AFTER, written);
                     // its 503 said "not written": submitted again, it is written once and has one result
                     HttpResponse<String> again = post(ports.get(1), "gateway-1");
                     assertThat(again.statusCode()).as(again.body()).isEqualTo(202);
                     synchronized (written) {
                         written.add("gateway-1");
                     }
-                    for (List<CompletableFuture<JobResult>> results : List.of(before, during.get(5, TimeUnit.MINUTES),
+                    for (List<CompletableFuture<Result<Object>>> results : List.of(before, during.get(5, TimeUnit.MINUTES),
                             after)) {
-                        for (CompletableFuture<JobResult> result : results) {
+                        for (CompletableFuture<Result<Object>> result : results) {
                             assertThat(result.get(5, TimeUnit.MINUTES).getStatus()).isEqualTo(JobStatus.COMPLETED);
                         }
                     }
                 }
-                Map<String, List<JobResult>> results = CommittedResults.read(kafka.bootstrapServers(), topics,
+                Map<String, List<Result<Object>>> results = CommittedResults.read(kafka.bootstrapServers(), topics,
                         written.size(), Duration.ofMinutes(2));
                 Map<String, Integer> resultsPerId = new HashMap<>();
                 results.forEach((id, each) -> resultsPerId.put(id, each.size()));
@@ -200,9 +198,9 @@ class OutageIT {
                 + " It is long enough to be split in two chunks by the pipeline.".repeat(2));
     }
 
-    private static List<CompletableFuture<JobResult>> submit(JobClient client, String name, int count,
+    private static List<CompletableFuture<Result<Object>>> submit(JobClient<Object, Object> client, String name, int count,
                                                              Set<String> written) {
-        List<CompletableFuture<JobResult>> results = new ArrayList<>();
+        List<CompletableFuture<Result<Object>>> results = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             Job job = job(name + "-" + i);
             synchronized (written) {
@@ -222,7 +220,7 @@ class OutageIT {
 
     private static HttpResponse<String> post(int port, String id) throws Exception {
         String body = JSON.createObjectNode().put("jobId", id).set("document", JSON.createObjectNode()
-                .put("documentId", "doc-" + id).put("text", "Sent through the gateway.")).toString();
+                .put("id", "doc-" + id).put("text", "Sent through the gateway.")).toString();
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/jobs"))
                 .timeout(Duration.ofSeconds(90)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());

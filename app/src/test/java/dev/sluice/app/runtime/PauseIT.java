@@ -7,10 +7,10 @@ import dev.sluice.app.TestKafka;
 import dev.sluice.app.cli.Main;
 import dev.sluice.app.gateway.Metrics;
 import dev.sluice.client.JobClient;
-import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.schemas.Jobs;
 import dev.sluice.serdes.AvroSerdes;
+import dev.sluice.serdes.Result;
 import dev.sluice.serdes.SluiceTopics;
 import dev.sluice.topology.SluiceConfig;
 import dev.sluice.topology.stages.BuiltinStages;
@@ -79,7 +79,7 @@ class PauseIT {
                      Map.of(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("a").toString()));
              SluiceRunner second = SluiceRunner.start(config, BuiltinStages.ingest(),
                      Map.of(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("b").toString()));
-             JobClient client = JobClient.create(Map.of("bootstrap.servers", kafka.bootstrapServers()), topics)) {
+             JobClient<Object, Object> client = JobClient.create(Map.of("bootstrap.servers", kafka.bootstrapServers()), topics)) {
             first.awaitRunning(Duration.ofSeconds(60));
             second.awaitRunning(Duration.ofSeconds(60));
             assertThat(client.submit(Jobs.text("before", "doc-0", "Runs before the pause.")).get().getStatus())
@@ -89,7 +89,7 @@ class PauseIT {
                     .contains("pause of the pipeline written to pauseit.control-0@");
             Awaitility.await("both instances paused").atMost(Duration.ofSeconds(30))
                     .until(() -> first.isPaused() && second.isPaused());
-            List<CompletableFuture<JobResult>> waiting = new ArrayList<>();
+            List<CompletableFuture<Result<Object>>> waiting = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
                 waiting.add(client.submit(Jobs.text("during-" + i, "doc-" + i, "Submitted while paused.")));
             }
@@ -104,7 +104,7 @@ class PauseIT {
 
                 assertThat(sluice("resume", "--config", cli.toString()))
                         .contains("resume of the pipeline written to pauseit.control-0@");
-                for (CompletableFuture<JobResult> result : waiting) {
+                for (CompletableFuture<Result<Object>> result : waiting) {
                     assertThat(result.get(60, TimeUnit.SECONDS).getStatus())
                             .isEqualTo(JobStatus.COMPLETED);
                 }
@@ -125,7 +125,7 @@ class PauseIT {
         String longText = "A long document for the bulk lane. ".repeat(120);
         try (SluiceRunner instance = SluiceRunner.start(config, BuiltinStages.ingest(),
                      Map.of(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("lane").toString()));
-             JobClient client = JobClient.create(Map.of("bootstrap.servers", kafka.bootstrapServers()), topics)) {
+             JobClient<Object, Object> client = JobClient.create(Map.of("bootstrap.servers", kafka.bootstrapServers()), topics)) {
             instance.awaitRunning(Duration.ofSeconds(60));
 
             assertThat(sluice("pause", "--config", cli.toString(), "--lane", "bulk"))
@@ -134,8 +134,8 @@ class PauseIT {
                     .until(() -> instance.isPaused("bulk"));
             assertThat(instance.isPaused("main")).isFalse();
 
-            CompletableFuture<JobResult> bulk = client.submit(Jobs.text("long", "doc-long", longText));
-            JobResult shortResult = client.submit(Jobs.text("short", "doc-short", "A short one."))
+            CompletableFuture<Result<Object>> bulk = client.submit(Jobs.text("long", "doc-long", longText));
+            var shortResult = client.submit(Jobs.text("short", "doc-short", "A short one."))
                     .get(60, TimeUnit.SECONDS);
             assertThat(shortResult.getStatus()).as("the main part goes on").isEqualTo(JobStatus.COMPLETED);
             Awaitility.await("the long job waits in its lane").during(Duration.ofSeconds(3))
@@ -148,7 +148,7 @@ class PauseIT {
 
             assertThat(sluice("resume", "--config", cli.toString(), "--lane", "bulk"))
                     .contains("resume of lane bulk written to lanepause.control-0@");
-            JobResult longResult = bulk.get(60, TimeUnit.SECONDS);
+            var longResult = bulk.get(60, TimeUnit.SECONDS);
             assertThat(longResult.getStatus()).isEqualTo(JobStatus.COMPLETED);
             assertThat(instance.isPaused("bulk")).isFalse();
             Awaitility.await("the bulk lane has caught up").atMost(Duration.ofSeconds(30))

@@ -2,16 +2,16 @@ package dev.sluice.app.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.app.CommittedResults;
 import dev.sluice.app.PluginJar;
 import dev.sluice.app.SluiceProcess;
 import dev.sluice.app.TestKafka;
 import dev.sluice.client.JobClient;
 import dev.sluice.schemas.Document;
-import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.schemas.Jobs;
 import dev.sluice.serdes.AvroSerdes;
-import dev.sluice.serdes.InMemorySchemaRegistry;
+import dev.sluice.serdes.Result;
 import dev.sluice.serdes.SluiceTopics;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,16 +59,14 @@ class PluginIT {
                 sluice.awaitLog("REBALANCING -> RUNNING", Duration.ofSeconds(120));
                 assertThat(sluice.err()).contains("plugins: 1 jar(s) from " + plugins + ": [example-plugin.jar]");
                 SluiceTopics topics = SluiceTopics.create(PREFIX, AvroSerdes.forUrl(REGISTRY));
-                // the instance registered the results' schema in its own in-memory registry; ids derive from the text
-                InMemorySchemaRegistry.scope("plugin-it").register(topics.results().name() + "-value",
-                        JobResult.getClassSchema());
-                try (JobClient client = JobClient.create(Map.of("bootstrap.servers", kafka.bootstrapServers()), topics)) {
-                    List<CompletableFuture<JobResult>> results = new ArrayList<>();
+                CommittedResults.knowSluiceSchemas("plugin-it", topics);
+                try (JobClient<Object, Object> client = JobClient.create(Map.of("bootstrap.servers", kafka.bootstrapServers()), topics)) {
+                    List<CompletableFuture<Result<Object>>> results = new ArrayList<>();
                     for (int i = 0; i < 10; i++) {
                         results.add(client.submit(Jobs.text("plugged-" + i, "doc-" + i, "plugged in " + i)));
                     }
                     for (int i = 0; i < 10; i++) {
-                        JobResult result = results.get(i).get(90, TimeUnit.SECONDS);
+                        var result = results.get(i).get(90, TimeUnit.SECONDS);
                         assertThat(result.getStatus()).as(result.getJobId()).isEqualTo(JobStatus.COMPLETED);
                         assertThat(((Document) result.getOutput()).getText()).isEqualTo("PLUGGED IN " + i + "!!!");
                     }

@@ -53,8 +53,8 @@ class PluginsTest {
         Pipeline pipeline = ConfigLoader.load(config, Map.of(), Map.of()).pipeline();
 
         assertThat(pipeline.stage("shout", StageDefinition.Map.class).stage().getClass().getClassLoader().getName()).isEqualTo("sluice-plugins");
-        try (PipelineTestDriver driver = PipelineTestDriver.of(pipeline)) {
-            JobResult result = driver.result(driver.submit("job", "plugged in"));
+        try (var driver = PipelineTestDriver.of(pipeline)) {
+            var result = driver.result(driver.submit("job", "plugged in"));
             assertThat(result.getStatus()).isEqualTo(JobStatus.COMPLETED);
             assertThat(((Document) result.getOutput()).getText()).isEqualTo("PLUGGED IN!!");
         }

@@ -73,7 +73,7 @@ class RegistryOutageIT {
             try (ApicurioRegistry registry = ApicurioRegistry.start(port, null, Duration.ofSeconds(120))) {
                 sluice.awaitLog("schema registry " + url + " answers", Duration.ofSeconds(60));
                 SluiceTopics topics = SluiceTopics.create("late", AvroSerdes.forUrl(url));
-                try (JobClient client = JobClient.create(Map.of("bootstrap.servers", kafka.bootstrapServers()), topics)) {
+                try (JobClient<Object, Object> client = JobClient.create(Map.of("bootstrap.servers", kafka.bootstrapServers()), topics)) {
                     assertThat(client.submit(Jobs.text("after-the-wait", "doc", "The registry came up late."))
                             .get(90, TimeUnit.SECONDS).getStatus()).isEqualTo(JobStatus.COMPLETED);
                 }
@@ -109,7 +109,7 @@ class RegistryOutageIT {
             SluiceTopics topics = SluiceTopics.create("outage", AvroSerdes.forUrl(url));
             try (SluiceRunner runner = SluiceRunner.start(new SluiceConfig(settings), BuiltinStages.ingest(),
                     Map.of(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("outage-state").toString()));
-                 JobClient client = JobClient.create(Map.of("bootstrap.servers", kafka.bootstrapServers()), topics);
+                 JobClient<Object, Object> client = JobClient.create(Map.of("bootstrap.servers", kafka.bootstrapServers()), topics);
                  KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
                          Map.of("bootstrap.servers", kafka.bootstrapServers()), new StringSerializer(),
                          new ByteArraySerializer())) {

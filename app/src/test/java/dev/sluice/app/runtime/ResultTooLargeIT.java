@@ -9,6 +9,7 @@ import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.schemas.Jobs;
 import dev.sluice.serdes.AvroSerdes;
+import dev.sluice.serdes.Result;
 import dev.sluice.serdes.SluiceTopics;
 import dev.sluice.topology.SluiceConfig;
 import dev.sluice.topology.stages.BuiltinStages;
@@ -58,7 +59,7 @@ class ResultTooLargeIT {
                         producer.send(new ProducerRecord<>(topics.jobs().name(), job.getJobId(), job)).get();
                     }
                 }
-                Map<String, List<JobResult>> results = CommittedResults.read(kafka.bootstrapServers(), topics, 3,
+                Map<String, List<Result<Object>>> results = CommittedResults.read(kafka.bootstrapServers(), topics, 3,
                         Duration.ofSeconds(60));
 
                 assertThat(results.get("before")).singleElement()

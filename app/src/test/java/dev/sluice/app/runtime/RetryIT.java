@@ -10,6 +10,7 @@ import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.schemas.Jobs;
 import dev.sluice.serdes.AvroSerdes;
+import dev.sluice.serdes.Result;
 import dev.sluice.serdes.SluiceTopics;
 import dev.sluice.topology.SluiceConfig;
 import dev.sluice.topology.pipeline.Pipeline;
@@ -68,7 +69,7 @@ class RetryIT {
                 runner.awaitRunning(Duration.ofSeconds(60));
                 submit(kafka, topics, Jobs.text("waits", "flaky-1", "needs the service"));
                 submit(kafka, topics, Jobs.text("goes-on", "steady-1", "does not"));
-                Map<String, List<JobResult>> early = CommittedResults.read(kafka.bootstrapServers(), topics, 1,
+                Map<String, List<Result<Object>>> early = CommittedResults.read(kafka.bootstrapServers(), topics, 1,
                         Duration.ofSeconds(30));
                 assertThat(early).as("the job behind the waiting one is not held up").containsOnlyKeys("goes-on");
                 assertThat(ATTEMPTS).contains("waits#1").doesNotContain("waits#2");
@@ -78,7 +79,7 @@ class RetryIT {
             try (SluiceRunner runner = SluiceRunner.start(config, pipeline,
                     Map.of(StreamsConfig.STATE_DIR_CONFIG, second.toString()))) {
                 runner.awaitRunning(Duration.ofSeconds(60));
-                Map<String, List<JobResult>> results = CommittedResults.read(kafka.bootstrapServers(), topics, 2,
+                Map<String, List<Result<Object>>> results = CommittedResults.read(kafka.bootstrapServers(), topics, 2,
                         Duration.ofSeconds(60));
                 assertThat(results.get("waits")).singleElement().satisfies(result -> {
                     assertThat(result.getStatus()).isEqualTo(JobStatus.COMPLETED);

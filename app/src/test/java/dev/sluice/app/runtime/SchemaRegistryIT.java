@@ -2,6 +2,7 @@ package dev.sluice.app.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.app.Ccompat;
 import dev.sluice.app.Cli;
 import dev.sluice.app.TestKafka;
@@ -12,6 +13,7 @@ import dev.sluice.topology.SluiceConfig;
 import dev.sluice.topology.stages.BuiltinStages;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,8 +48,9 @@ import org.junit.jupiter.api.Test;
 class SchemaRegistryIT {
 
     private static final String PREFIX = "wire";
-    private static final List<String> SUBJECTS = List.of("wire.jobs-value", "wire.jobs.bulk-value",
-            "wire.results-value", "wire.events-value", "wire.control-value");
+    private static final List<String> SUBJECTS = List.of("wire.jobs-value", "wire.jobs-payload", "wire.jobs.bulk-value",
+            "wire.jobs.bulk-payload", "wire.results-value", "wire.results-payload", "wire.events-value",
+            "wire.control-value");
 
     private static Path dir;
     private static TestKafka kafka;
@@ -113,16 +116,55 @@ class SchemaRegistryIT {
             producer.send(new ProducerRecord<>("wire.jobs", "handmade", frame)).get();
         }
 
-        byte[] result = readValue("wire.results", "handmade", Duration.ofSeconds(60));
+        assertHandDecodedOutput("handmade", "frame built by hand");
+    }
+
+    /**
+     * What a producer in any language does with only the registry's schemas: the payload (a Document)
+     * framed with the id of {@code wire.jobs-payload}'s latest schema, inside a Job framed with the id of
+     * {@code wire.jobs-value}'s.
+     */
+    @Test
+    void shouldRunAJobWhosePayloadWasBuiltByHandFromTheRegisteredSchemas() throws Exception {
+        JsonNode payloadLatest = ccompat.get("/subjects/wire.jobs-payload/versions/latest").json();
+        Schema payloadSchema = new Schema.Parser().parse(payloadLatest.path("schema").asText());
+        assertThat(payloadSchema.getFullName()).isEqualTo("dev.sluice.schemas.Document");
+        GenericRecord document = new GenericRecordBuilder(payloadSchema).set("id", "by-hand")
+                .set("text", "A payload framed by hand, inside a job framed by hand.").build();
+        byte[] payload = Ccompat.frame(payloadLatest.path("id").asInt(), document);
+
+        JsonNode jobLatest = ccompat.get("/subjects/wire.jobs-value/versions/latest").json();
+        Schema jobSchema = new Schema.Parser().parse(jobLatest.path("schema").asText());
+        GenericRecord placeholder = new GenericRecordBuilder(jobSchema.getField("document").schema()).set("id", "").build();
+        GenericRecord job = new GenericRecordBuilder(jobSchema).set("jobId", "by-hand")
+                .set("submittedAt", System.currentTimeMillis()).set("document", placeholder)
+                .set("payload", ByteBuffer.wrap(payload)).build();
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
+                kafka.bootstrapServers()), new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>("wire.jobs", "by-hand", Ccompat.frame(jobLatest.path("id").asInt(), job)))
+                    .get();
+        }
+        assertHandDecodedOutput("by-hand", "framed by hand, inside a job");
+    }
+
+    /** Reads the job's result as a consumer in any language does: the JobResult, then its payload, each by its id. */
+    private void assertHandDecodedOutput(String jobId, String text) throws Exception {
+        byte[] result = readValue("wire.results", jobId, Duration.ofSeconds(60));
         int resultId = Ccompat.idOf(result);
         assertThat(resultId).isEqualTo(ccompat.get("/subjects/wire.results-value/versions/latest").json().path("id").asInt());
         GenericRecord decoded = ccompat.decode(result);
-        assertThat(decoded.get("jobId")).hasToString("handmade");
+        assertThat(decoded.get("jobId")).hasToString(jobId);
         assertThat(decoded.get("status")).hasToString("COMPLETED");
-        GenericRecord output = (GenericRecord) decoded.get("output");
+        assertThat(decoded.get("output")).as("the field of results before payloads").isNull();
+        ByteBuffer payload = (ByteBuffer) decoded.get("payload");
+        byte[] frame = new byte[payload.remaining()];
+        payload.get(frame);
+        assertThat(Ccompat.idOf(frame)).isEqualTo(ccompat.get("/subjects/wire.results-payload/versions/latest").json()
+                .path("id").asInt());
+        GenericRecord output = ccompat.decode(frame);
         assertThat(output.getSchema().getName()).isEqualTo("IngestedDocument");
         assertThat((List<?>) output.get("chunks")).isNotEmpty().allSatisfy(chunk ->
-                assertThat(((GenericData.Record) chunk).get("text").toString()).contains("frame built by hand"));
+                assertThat(((GenericData.Record) chunk).get("text").toString()).contains(text));
     }
 
     @Test
@@ -139,7 +181,7 @@ class SchemaRegistryIT {
         Path config = dir.resolve("check.yaml");
         Files.writeString(config, "topics: {prefix: wire}\n");
         String printed = Cli.sluice("schemas", "check", "--config", config.toString(), "--registry", registry.ccompatUrl());
-        assertThat(printed).contains("wire.jobs-value", "wire.events-value", "registered as version 1", "5 of 5 subjects fit");
+        assertThat(printed).contains("wire.jobs-value", "wire.events-value", "registered as version 1", "wire.jobs-payload", "wire.results-payload", "8 of 8 subjects fit");
     }
 
     @Test
@@ -148,7 +190,7 @@ class SchemaRegistryIT {
         Files.writeString(config, "topics: {prefix: early}\n");
         String printed = Cli.sluice("schemas", "register", "--config", config.toString(), "--registry", registry.ccompatUrl(),
                 "--compatibility", "backward_transitive");
-        assertThat(printed).contains("registered 5 subjects");
+        assertThat(printed).contains("registered 8 subjects");
         for (String subject : List.of("early.jobs-value", "early.jobs.bulk-value", "early.results-value",
                 "early.events-value", "early.control-value")) {
             assertThat(ccompat.get("/subjects/" + subject + "/versions").json()).as(subject).hasSize(1);

@@ -10,6 +10,7 @@ import dev.sluice.serdes.InMemorySchemaRegistry;
 import dev.sluice.serdes.IncompatibleSchemaException;
 import dev.sluice.serdes.SchemaRegistryUnavailableException;
 import dev.sluice.serdes.SluiceTopics;
+import dev.sluice.topology.stages.BuiltinStages;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -22,12 +23,12 @@ class SchemaSetupTest {
 
     private final InMemorySchemaRegistry registry = new InMemorySchemaRegistry("setup-test");
     private final Map<String, Schema> subjects = SchemaSetup.subjects(
-            SluiceTopics.create("setup", AvroSerdes.forRegistry(registry)), List.of("bulk"));
+            SluiceTopics.create("setup", AvroSerdes.forRegistry(registry)), BuiltinStages.ingest());
 
     @Test
     void shouldNameOneSubjectPerTopicByTheTopicNameStrategy() {
         assertThat(subjects).containsOnlyKeys("setup.jobs-value", "setup.jobs.bulk-value", "setup.results-value", "setup.events-value",
-                "setup.control-value");
+                "setup.control-value", "setup.jobs-payload", "setup.jobs.bulk-payload", "setup.results-payload");
     }
 
     @Test

@@ -201,7 +201,7 @@ class SecurityIT {
         grant("sec", row -> false);
         List<String> log = logged(() -> {
             try (SluiceRunner runner = start("sec");
-                 JobClient client = JobClient.create(as("client", CLIENT_PASSWORD),
+                 JobClient<Object, Object> client = JobClient.create(as("client", CLIENT_PASSWORD),
                          SluiceTopics.create("sec", AvroSerdes.forUrl("mem://security-it")))) {
                 runner.awaitRunning(WITHIN);
                 List<String> ids = new ArrayList<>();
@@ -279,7 +279,7 @@ class SecurityIT {
             log = logged(() -> {
                 try (SluiceRunner runner = SluiceRunner.start(new SluiceConfig(settings), PIPELINE,
                         Map.of(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("tls-state").toString()));
-                     JobClient jobs = JobClient.create(client, SluiceTopics.create("tls", AvroSerdes.forUrl("mem://security-it")))) {
+                     JobClient<Object, Object> jobs = JobClient.create(client, SluiceTopics.create("tls", AvroSerdes.forUrl("mem://security-it")))) {
                     runner.awaitRunning(WITHIN);
                     String id = jobs.submit(Jobs.text("over-tls", "d", "A document over TLS.")).get().getJobId();
                     assertThat(jobs.await(id, WITHIN).getStatus()).hasToString("COMPLETED");

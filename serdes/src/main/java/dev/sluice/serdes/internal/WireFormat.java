@@ -25,6 +25,14 @@ public final class WireFormat {
         out.write(id);
     }
 
+    /** What names a topic's payload subject: {@code <topic>-payload}. */
+    public static final String PAYLOAD_SUFFIX = "-payload";
+
+    /** The subject of the payloads that the envelopes on {@code topic} carry ({@code <topic>-payload}). */
+    public static String payloadSubject(String topic) {
+        return topic + PAYLOAD_SUFFIX;
+    }
+
     /** The subject a schema is registered under with the topic-name strategy. */
     public static String subject(String topic, boolean isKey) {
         return topic + (isKey ? "-key" : "-value");

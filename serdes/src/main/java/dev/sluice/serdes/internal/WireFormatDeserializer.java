@@ -1,33 +1,49 @@
 package dev.sluice.serdes.internal;
 
+import dev.sluice.serdes.PayloadType;
 import dev.sluice.serdes.SchemaRegistry;
 import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
 import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.DatumReader;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.specific.SpecificDatumReader;
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 
 /**
- * Reads Confluent wire-format records into Avro specific records, resolving the writer's schema by
- * id through the registry (cached) and projecting it onto the reader's schema with Avro's schema
- * resolution. Thread-safe.
+ * Reads Confluent wire-format records into Avro records, resolving the writer's schema by id through
+ * the registry (cached) and projecting it onto the reader's schema with Avro's schema resolution (a
+ * reader of {@link PayloadType#any()} reads each record as written). A record whose writer schema does
+ * not resolve to the reader's (another record, an incompatible field) is refused with Avro's reason.
+ * Thread-safe.
  */
-public final class WireFormatDeserializer<T extends SpecificRecord> implements Deserializer<T> {
+public final class WireFormatDeserializer<T> implements Deserializer<T> {
 
     private final SchemaRegistry registry;
     private final Schema readerSchema;
-    private final Map<Integer, SpecificDatumReader<T>> readersById = new ConcurrentHashMap<>();
+    private final PayloadType<T> type;
+    private final String readerName;
+    private final Map<Integer, DatumReader<T>> readersById = new ConcurrentHashMap<>();
     private final ThreadLocal<BinaryDecoder> decoders = new ThreadLocal<>();
     private final Map<Integer, Boolean> unchanged = new ConcurrentHashMap<>();
 
+    /** Reads Sluice's own records: {@code readerSchema} is a generated class's. */
     public WireFormatDeserializer(SchemaRegistry registry, Schema readerSchema) {
         this.registry = registry;
         this.readerSchema = readerSchema;
+        this.type = null;
+        this.readerName = readerSchema.getName();
+    }
+
+    /** Reads records as {@code type}. */
+    public WireFormatDeserializer(SchemaRegistry registry, PayloadType<T> type) {
+        this.registry = registry;
+        this.readerSchema = type.schema();
+        this.type = type;
+        this.readerName = type.name();
     }
 
     @Override
@@ -45,7 +61,7 @@ public final class WireFormatDeserializer<T extends SpecificRecord> implements D
                     topic, data[0] & 0xff));
         }
         int id = WireFormat.schemaId(data);
-        SpecificDatumReader<T> reader = readersById.computeIfAbsent(id, this::newReader);
+        DatumReader<T> reader = readersById.computeIfAbsent(id, this::newReader);
         try {
             BinaryDecoder decoder = DecoderFactory.get()
                     .binaryDecoder(data, WireFormat.HEADER_SIZE, data.length - WireFormat.HEADER_SIZE, decoders.get());
@@ -53,7 +69,7 @@ public final class WireFormatDeserializer<T extends SpecificRecord> implements D
             T value = reader.read(null, decoder);
             if (!decoder.isEnd()) {
                 throw new SerializationException("record on " + topic + " has bytes left over after its "
-                        + readerSchema.getName() + " body (schema id " + id + ")");
+                        + readerName + " body (schema id " + id + ")");
             }
             return value;
         } catch (SerializationException e) {
@@ -61,7 +77,7 @@ public final class WireFormatDeserializer<T extends SpecificRecord> implements D
         } catch (IOException | RuntimeException e) {
             // whatever Avro throws on a body that is not what its header says (a length past the end or past
             // Avro's limits, a union branch that does not exist, ...): the record is bad, not the reader
-            throw new SerializationException("record on " + topic + " is not a valid " + readerSchema.getName()
+            throw new SerializationException("record on " + topic + " is not a valid " + readerName
                     + " (schema id " + id + "): " + e, e);
         }
     }
@@ -91,8 +107,16 @@ public final class WireFormatDeserializer<T extends SpecificRecord> implements D
         return readerSchema;
     }
 
-    private SpecificDatumReader<T> newReader(int id) {
+    private DatumReader<T> newReader(int id) {
         Schema writerSchema = registry.schemaById(id);
-        return new SpecificDatumReader<>(writerSchema, readerSchema);
+        if (type == null) {
+            return new SpecificDatumReader<>(writerSchema, readerSchema);
+        }
+        if (readerSchema != null && !writerSchema.getFullName().equals(readerSchema.getFullName())
+                && !readerSchema.getAliases().contains(writerSchema.getFullName())) {
+            throw new SerializationException("schema id " + id + " is a " + writerSchema.getFullName() + ", not a "
+                    + readerName + ": this reader takes " + readerName + " only");
+        }
+        return type.reader(writerSchema);
     }
 }

@@ -1,6 +1,5 @@
 package dev.sluice.topology.internal;
 
-import dev.sluice.schemas.Document;
 import dev.sluice.schemas.Job;
 import dev.sluice.schemas.Task;
 import dev.sluice.topology.stage.StageContext;
@@ -133,10 +132,5 @@ public final class BoundContext implements StageContext {
     @Override
     public List<Task> tasks() {
         return Collections.unmodifiableList(job.getTasks());
-    }
-
-    @Override
-    public Document document() {
-        return job.getDocument();
     }
 }

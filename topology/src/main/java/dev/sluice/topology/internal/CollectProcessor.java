@@ -4,9 +4,11 @@ import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.schemas.StageError;
 import dev.sluice.schemas.internal.EnvelopeKind;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -34,18 +36,26 @@ final class CollectProcessor implements Processor<String, Flow, String, Flow> {
 
     private final String pipeline;
     private final Serializer<JobResult> serializer;
+    private final Serializer<Object> outputs;
     private final String resultsTopic;
+    private final String outputTopic;
     private final int maxResultBytes;
     private ProcessorContext<String, Flow> context;
     private final HeldTasks tasks;
     private Held held;
 
-    CollectProcessor(String pipeline, Serializer<JobResult> serializer, String resultsTopic, int maxResultBytes,
-                     HeldTasks tasks) {
+    /**
+     * {@code outputs} writes a job's output into its result's payload, registered under
+     * {@code <outputTopic>-payload}: the results topic's, or in pass-through mode the jobs topic's.
+     */
+    CollectProcessor(String pipeline, Serializer<JobResult> serializer, Serializer<Object> outputs, String resultsTopic,
+                     String outputTopic, int maxResultBytes, HeldTasks tasks) {
         this.tasks = tasks;
         this.pipeline = pipeline;
         this.serializer = serializer;
+        this.outputs = outputs;
         this.resultsTopic = resultsTopic;
+        this.outputTopic = outputTopic;
         this.maxResultBytes = maxResultBytes;
     }
 
@@ -81,7 +91,16 @@ final class CollectProcessor implements Processor<String, Flow, String, Flow> {
                 .setPartial(job.partial())
                 .setTrace(Traces.fold(job.trace()));
         if (job.kind() == EnvelopeKind.PAYLOAD) {
-            result.setOutput(job.payload());
+            try {
+                result.setPayload(ByteBuffer.wrap(job.payload() instanceof Flow.Encoded encoded ? encoded.bytes()
+                        : outputs.serialize(outputTopic, job.payload())));
+            } catch (SerializationException e) {
+                // a stage made what the output type is not (or the registry refused it): the job fails, not the task
+                job = job.failed(StageError.newBuilder().setStage(RESULTS_STAGE).setErrorClass(e.getClass().getName())
+                        .setMessage("the job's output cannot be written: " + e.getMessage()).setAttempts(1).build(),
+                        job.trace());
+                result.setStatus(JobStatus.FAILED).setPayload(null);
+            }
         }
         if (job.ended()) {
             result.setError(job.error());
@@ -94,7 +113,7 @@ final class CollectProcessor implements Processor<String, Flow, String, Flow> {
             job = job.failed(StageError.newBuilder().setStage(RESULTS_STAGE)
                     .setErrorClass(RecordTooLargeException.class.getName()).setMessage(message).setAttempts(1).build(),
                     job.trace());
-            made = JobResult.newBuilder(made).setStatus(JobStatus.FAILED).setOutput(null).setPartial(false)
+            made = JobResult.newBuilder(made).setStatus(JobStatus.FAILED).setPayload(null).setPartial(false)
                     .setError(job.error()).build();
             bytes = serializer.serialize(resultsTopic, made);
         }

@@ -1,6 +1,5 @@
 package dev.sluice.topology.internal;
 
-import dev.sluice.schemas.Document;
 import dev.sluice.schemas.Job;
 import dev.sluice.schemas.internal.Envelope;
 import dev.sluice.schemas.internal.EnvelopeKind;
@@ -17,8 +16,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.DatumReader;
+import org.apache.avro.io.DatumWriter;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificDatumReader;
@@ -46,8 +51,11 @@ final class EnvelopeCodec {
     private static final byte VERSION = 1;
     /** The first byte of an entry with a job's original record kept with it ({@link #keep}). */
     private static final byte KEPT = 2;
-    private static final Map<Class<?>, SpecificDatumWriter<Object>> WRITERS = new ConcurrentHashMap<>();
-    private static final Map<String, SpecificDatumReader<Object>> READERS = new ConcurrentHashMap<>();
+    /** How a stored envelope's payload type starts when the payload is a GenericRecord: its schema follows. */
+    private static final String GENERIC = "generic:";
+    private static final Map<Class<?>, DatumWriter<Object>> WRITERS = new ConcurrentHashMap<>();
+    private static final Map<Schema, DatumWriter<Object>> GENERIC_WRITERS = new ConcurrentHashMap<>();
+    private static final Map<String, DatumReader<Object>> READERS = new ConcurrentHashMap<>();
     private static final SpecificDatumWriter<Envelope> ENVELOPE_WRITER = new SpecificDatumWriter<>(Envelope.class);
     private static final SpecificDatumReader<Envelope> ENVELOPE_READER = new SpecificDatumReader<>(Envelope.class);
     private static final SpecificDatumWriter<GatherState> STATE_WRITER = new SpecificDatumWriter<>(GatherState.class);
@@ -280,15 +288,11 @@ final class EnvelopeCodec {
     private static Envelope toAvro(Flow.Envelope envelope) {
         Object payload = envelope.payload();
         Job job = envelope.job();
-        if (payload != null && !(payload instanceof Job)) {
-            // the payload carries the text now: do not copy it into every part
-            job = withoutText(job);
-        }
         ByteBuffer encodedPayload = null;
         if (payload != null) {
             Buffers buffers = BUFFERS.get();
             buffers.payload.reset();
-            buffers.payloadEncoder = encodeTo(buffers.payload, buffers.payloadEncoder, writer(payload.getClass()), payload);
+            buffers.payloadEncoder = encodeTo(buffers.payload, buffers.payloadEncoder, writer(payload), payload);
             encodedPayload = buffers.payload.contents();
         }
         return Envelope.newBuilder()
@@ -297,32 +301,11 @@ final class EnvelopeCodec {
                 .setKind(envelope.kind())
                 .setLineage(envelope.lineage().toParts())
                 .setTrace(envelope.trace())
-                .setPayloadType(payload == null ? null : payload.getClass().getName())
+                .setPayloadType(payload == null ? null : typeName(payload))
                 .setPayload(encodedPayload)
                 .setError(envelope.error())
                 .setPartial(envelope.partial())
                 .build();
-    }
-
-    /**
-     * The job with its document's text emptied, sharing everything else. The parts of one job share
-     * one job object, so the last one made is kept for the next part.
-     */
-    private static Job withoutText(Job job) {
-        Document document = job.getDocument();
-        if (document.getText().isEmpty()) {
-            return job;
-        }
-        Buffers buffers = BUFFERS.get();
-        if (buffers.lastJob != job) {
-            Document emptied = Document.newBuilder().setId(document.getId()).setSourceUri(document.getSourceUri())
-                    .setContentType(document.getContentType()).setText("").build();
-            buffers.lastStripped = Job.newBuilder().setJobId(job.getJobId()).setSubmittedAt(job.getSubmittedAt())
-                    .setPriority(job.getPriority()).setDeadline(job.getDeadline()).setAttributes(job.getAttributes())
-                    .setTasks(job.getTasks()).setDocument(emptied).build();
-            buffers.lastJob = job;
-        }
-        return buffers.lastStripped;
     }
 
     private static Flow.Envelope fromAvro(Envelope avro) {
@@ -352,33 +335,63 @@ final class EnvelopeCodec {
         return avro.getKind();
     }
 
+    /**
+     * What names a payload's type in a stored envelope: its class, or for a GenericRecord
+     * {@value #GENERIC} and its schema, which is all there is to read it with.
+     */
+    private static String typeName(Object payload) {
+        if (payload instanceof GenericRecord record && !(payload instanceof SpecificRecord)) {
+            return GENERIC + record.getSchema().toString();
+        }
+        return payload.getClass().getName();
+    }
+
     @SuppressWarnings("unchecked")
-    private static SpecificDatumWriter<Object> writer(Class<?> type) {
-        return WRITERS.computeIfAbsent(type, t -> {
+    private static DatumWriter<Object> writer(Object payload) {
+        if (payload instanceof GenericRecord record && !(payload instanceof SpecificRecord)) {
+            return GENERIC_WRITERS.computeIfAbsent(record.getSchema(), GenericDatumWriter::new);
+        }
+        return WRITERS.computeIfAbsent(payload.getClass(), t -> {
             if (!SpecificRecord.class.isAssignableFrom(t)) {
                 throw new SerializationException("cannot store or send a " + t.getName()
                         + " between stages: payloads that cross a topic or wait in a gather must be Avro specific records");
             }
             AvroTrust.trust(t);
-            return (SpecificDatumWriter<Object>) (SpecificDatumWriter<?>) new SpecificDatumWriter<>(t);
+            return (DatumWriter<Object>) (DatumWriter<?>) new SpecificDatumWriter<>(t);
         });
     }
 
     @SuppressWarnings("unchecked")
-    private static SpecificDatumReader<Object> reader(String typeName) {
+    private static DatumReader<Object> reader(String typeName) {
         return READERS.computeIfAbsent(typeName, name -> {
+            if (name.startsWith(GENERIC)) {
+                return new GenericDatumReader<>(new Schema.Parser().parse(name.substring(GENERIC.length())));
+            }
             try {
-                Class<?> type = Class.forName(name, false, EnvelopeCodec.class.getClassLoader());
+                Class<?> type = classNamed(name);
                 if (!SpecificRecord.class.isAssignableFrom(type)) {
                     throw new SerializationException("envelope names payload type " + name
                             + ", which is not an Avro specific record");
                 }
                 AvroTrust.trust(type);
-                return (SpecificDatumReader<Object>) (SpecificDatumReader<?>) new SpecificDatumReader<>(type);
+                return (DatumReader<Object>) (DatumReader<?>) new SpecificDatumReader<>(type);
             } catch (ClassNotFoundException e) {
                 throw new SerializationException("envelope names payload type " + name + ", which is not on the class path", e);
             }
         });
+    }
+
+    /** The class {@code name}: Sluice's, or a plugin's (the context class loader sees the plugin jars). */
+    private static Class<?> classNamed(String name) throws ClassNotFoundException {
+        try {
+            return Class.forName(name, false, EnvelopeCodec.class.getClassLoader());
+        } catch (ClassNotFoundException e) {
+            ClassLoader context = Thread.currentThread().getContextClassLoader();
+            if (context == null) {
+                throw e;
+            }
+            return Class.forName(name, false, context);
+        }
     }
 
     private static <T> byte[] write(SpecificDatumWriter<T> writer, T value) {
@@ -389,7 +402,7 @@ final class EnvelopeCodec {
         return buffers.envelope.toByteArray();
     }
 
-    private static <T> BinaryEncoder encodeTo(Buffer out, BinaryEncoder reuse, SpecificDatumWriter<T> writer, T value) {
+    private static <T> BinaryEncoder encodeTo(Buffer out, BinaryEncoder reuse, DatumWriter<T> writer, T value) {
         BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, reuse);
         try {
             writer.write(value, encoder);
@@ -400,14 +413,14 @@ final class EnvelopeCodec {
         return encoder;
     }
 
-    private static <T> T read(SpecificDatumReader<T> reader, byte[] bytes) {
+    private static <T> T read(DatumReader<T> reader, byte[] bytes) {
         if (bytes.length == 0 || bytes[0] != VERSION) {
             throw new SerializationException("not a Sluice envelope of format version " + VERSION);
         }
         return read(reader, bytes, 1, bytes.length - 1);
     }
 
-    private static <T> T read(SpecificDatumReader<T> reader, byte[] bytes, int offset, int length) {
+    private static <T> T read(DatumReader<T> reader, byte[] bytes, int offset, int length) {
         BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, offset, length, null);
         try {
             return reader.read(null, decoder);
@@ -427,13 +440,11 @@ final class EnvelopeCodec {
         }
     }
 
-    /** Per stream thread: the buffers and encoders writing reuses, and the last job emptied of its text. */
+    /** Per stream thread: the buffers and encoders writing reuses. */
     private static final class Buffers {
         final Buffer envelope = new Buffer();
         final Buffer payload = new Buffer();
         BinaryEncoder envelopeEncoder;
         BinaryEncoder payloadEncoder;
-        Job lastJob;
-        Job lastStripped;
     }
 }

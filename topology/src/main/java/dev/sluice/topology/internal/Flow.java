@@ -101,6 +101,13 @@ sealed interface Flow {
         }
     }
 
+    /**
+     * A payload as it came, in the wire format of its own schema, never decoded: what a pass-through
+     * job carries from its job to its result.
+     */
+    record Encoded(byte[] bytes) {
+    }
+
     /** An envelope with the route a branch chose for it: an index into its routes, or -1 for the default path. */
     record Routed(int route, Envelope envelope) implements Flow {
     }

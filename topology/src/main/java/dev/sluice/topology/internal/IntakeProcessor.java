@@ -4,8 +4,11 @@ import dev.sluice.schemas.Job;
 import dev.sluice.schemas.JobEventType;
 import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
+import dev.sluice.schemas.Jobs;
 import dev.sluice.schemas.StageError;
+import dev.sluice.serdes.PayloadType;
 import dev.sluice.serdes.SchemaRegistryUnavailableException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -47,7 +50,9 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
 
     private final Deserializer<Job> jobs;
     private final IntakeRules rules;
-    private final boolean wantsJob;
+    /** Reads a job's payload as the input of the stages; null in pass-through mode, which never reads it. */
+    private final Deserializer<?> payloads;
+    private final PayloadType<?> input;
     private final String idStoreName;
     private final Cancellations cancellations;
     /** Pass-through mode's results made without decoding the document; null in pipeline mode. */
@@ -64,13 +69,16 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
     private WindowStore<String, String> acceptedIds;
 
     /**
+     * @param payloads reads a job's payload as {@code input}; null to carry it on as it came (pass-through)
+     * @param input what the stages take, which a job written before payloads (a Document) must be
      * @param idStoreName the window store of accepted job ids, or null to run duplicates like any job
      * @param copy in pass-through mode, what makes the results of jobs it can copy; null otherwise
      * @param maxResultBytes the largest result the producer can send, for {@code copy}'s results
      * @param waitStoreName the store of the records that wait for the schema registry
      * @param accepts whether jobs enter here (the source topic), so that each gets an ACCEPTED event
      */
-    IntakeProcessor(Deserializer<Job> jobs, IntakeRules rules, boolean wantsJob, String idStoreName,
+    IntakeProcessor(Deserializer<Job> jobs, IntakeRules rules, Deserializer<?> payloads, PayloadType<?> input,
+                    String idStoreName,
                     Cancellations cancellations, HeldTasks tasks, PassThroughCopy copy, int maxResultBytes,
                     String waitStoreName, boolean accepts) {
         this.tasks = tasks;
@@ -81,7 +89,8 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
         this.cancellations = cancellations;
         this.jobs = jobs;
         this.rules = rules;
-        this.wantsJob = wantsJob;
+        this.payloads = payloads;
+        this.input = input;
         this.idStoreName = idStoreName;
     }
 
@@ -164,6 +173,22 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
             reject(record, key, position, "MissingJobId", "job has no id: its jobId field is empty");
             return;
         }
+        Object payload;
+        try {
+            payload = payloadOf(job, position);
+        } catch (SchemaRegistryUnavailableException e) {
+            waitForRegistry(record, position, attemptsMade + 1, e);
+            return;
+        } catch (SerializationException e) {
+            reject(record, jobId, position, e.getClass().getName(), "the job's payload is not a readable "
+                    + input.name() + ": " + e.getMessage());
+            return;
+        }
+        if (payload == null) {
+            reject(record, jobId, position, "MissingPayload", "the job has no payload: a job written before payloads"
+                    + " carries a Document, but this pipeline's input is " + input.name());
+            return;
+        }
         String problem = rules.check(job);
         if (problem != null) {
             reject(record, jobId, position, "InvalidJob", problem);
@@ -176,8 +201,10 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
             held.events.add(EventBuffer.of(jobId, JobEventType.ACCEPTED, context.currentSystemTimeMs()));
         }
         Flow.Raw raw = new Flow.Raw(record.key(), record.value(), position);
-        Flow.Envelope envelope = Flow.Envelope.start(job, wantsJob ? job : job.getDocument(), raw,
-                LaneHeaders.trace(record.headers()));
+        // the stages have the payload now: the envelope carries the rest of the job, which is small
+        job.setPayload(null);
+        job.setDocument(Jobs.noDocument());
+        Flow.Envelope envelope = Flow.Envelope.start(job, payload, raw, LaneHeaders.trace(record.headers()));
         StageError cancelled = cancellations.cancelled(job, STAGE);
         if (cancelled != null) {
             // cancelled before it arrived: it runs no stage
@@ -185,6 +212,23 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
                     Cancellations.NOTE));
         }
         context.forward(new Record<>(jobId, envelope, record.timestamp(), new RecordHeaders()));
+    }
+
+    /**
+     * The job's input: its payload read as {@link #input} (kept as it came in pass-through mode), or for
+     * a job written before payloads its document, if the stages take one; null if they do not.
+     */
+    private Object payloadOf(Job job, ErrorHeaders.SourcePosition position) {
+        ByteBuffer payload = job.getPayload();
+        if (payload == null) {
+            return input.accepts(job.getDocument()) ? job.getDocument() : null;
+        }
+        byte[] bytes = new byte[payload.remaining()];
+        payload.duplicate().get(bytes);
+        if (payloads == null) {
+            return new Flow.Encoded(bytes);
+        }
+        return payloads.deserialize(position == null ? "" : position.topic(), bytes);
     }
 
     private void waitForRegistry(Record<byte[], byte[]> record, ErrorHeaders.SourcePosition position, int attempts,

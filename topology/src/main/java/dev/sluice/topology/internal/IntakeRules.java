@@ -8,10 +8,10 @@ import java.util.SortedSet;
 import java.util.TreeSet;
 
 /**
- * What a job must be for the stages to take it: a non-empty document no larger than the limit, no
- * task of a type that no stage reads ({@code taskTypes}: those the stages read), and an id not
- * accepted within {@code duplicateWindow} before (null: not checked). The pass-through mode checks
- * nothing beyond a readable job with an id.
+ * What a job must be for the stages to take it: a payload no larger than the limit (a job written
+ * before payloads: a document whose text is no larger), no task of a type that no stage reads
+ * ({@code taskTypes}: those the stages read), and an id not accepted within {@code duplicateWindow}
+ * before (null: not checked). The pass-through mode checks nothing beyond a readable job with an id.
  */
 public record IntakeRules(boolean checkDocument, int maxDocumentBytes, SortedSet<String> taskTypes,
                           Duration duplicateWindow) {
@@ -26,13 +26,14 @@ public record IntakeRules(boolean checkDocument, int maxDocumentBytes, SortedSet
         if (!checkDocument) {
             return null;
         }
-        Document document = job.getDocument();
-        String text = document.getText();
-        if (text.isBlank()) {
-            return "document '" + document.getId() + "' is empty: there is no text to ingest";
-        }
-        long bytes = utf8Length(text, maxDocumentBytes);
-        if (bytes > maxDocumentBytes) {
+        if (job.getPayload() != null) {
+            int bytes = job.getPayload().remaining();
+            if (bytes > maxDocumentBytes) {
+                return "the job's payload is over the size limit: " + bytes + " bytes, more than " + maxDocumentBytes
+                        + " (limits.document.max.bytes); split it before submitting or raise the limit";
+            }
+        } else if (utf8Length(job.getDocument().getText(), maxDocumentBytes) > maxDocumentBytes) {
+            Document document = job.getDocument();
             return "document '" + document.getId() + "' is over the size limit: more than " + maxDocumentBytes
                     + " bytes of text (limits.document.max.bytes); split it before submitting or raise the limit";
         }

@@ -22,16 +22,15 @@ import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
- * Pass-through mode's result for a job, made without decoding the job's document. A job written with
- * our own Job schema is checked field by field for a well-formed Avro body (every length, union branch
- * and enum symbol in range, nothing left over), but only its id, submission time and attributes are
- * decoded; the result then carries the job's Avro body as it came, byte for byte, as its output. The
- * result reads exactly as the one the ordinary path makes by decoding the job and encoding it again,
- * for a quarter of the work: decoding and encoding the document's text is most of what a
- * pass-through does.
+ * Pass-through mode's result for a job, made without decoding the whole job. A job written with our
+ * own Job schema is checked field by field for a well-formed Avro body (every length, union branch and
+ * enum symbol in range, nothing left over), but only its id, submission time and attributes are
+ * decoded; the result then carries the job's payload as it came, byte for byte. The result reads
+ * exactly as the one the ordinary path makes by decoding the job and encoding the result, for a
+ * fraction of the work: copying the payload's bytes is most of what a pass-through does.
  *
- * <p>Any record it is not sure of (another writer schema, a body it finds malformed, a blank id) it
- * leaves to the ordinary path, which gives the same result or the same clear error as before. It
+ * <p>Any record it is not sure of (another writer schema, a body it finds malformed, a blank id, a job
+ * written before payloads) it leaves to the ordinary path, which gives the same result or the same clear error as before. It
  * works with Sluice's own wire-format serdes (the {@code mem://} registries); with others it is off.
  */
 final class PassThroughCopy {
@@ -39,6 +38,9 @@ final class PassThroughCopy {
     /** The Job fields read, in the order the schema has them; the rest of the body is only checked. */
     private static final List<String> HEADER_FIELDS = List.of("jobId", "submittedAt", "priority", "deadline",
             "attributes");
+    /** The last field of a Job, and a field of a JobResult: the payload, copied from one to the other. */
+    private static final String PAYLOAD = "payload";
+    private static final Schema BYTES = Schema.create(Schema.Type.BYTES);
 
     private final WireFormatDeserializer<Job> jobs;
     private final int resultSchemaId;
@@ -47,8 +49,12 @@ final class PassThroughCopy {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
     private BinaryEncoder encoder;
 
-    /** What the result needs of a job: read from its record, the document left as bytes. */
-    record Header(String jobId, Instant submittedAt, Map<String, String> attributes) {
+    /**
+     * What the result needs of a job: read from its record, the payload left as bytes (from
+     * {@code payloadStart} to {@code payloadEnd} of the record: its Avro length, then the bytes).
+     */
+    record Header(String jobId, Instant submittedAt, Map<String, String> attributes, int payloadStart,
+                  int payloadEnd) {
     }
 
     private PassThroughCopy(WireFormatDeserializer<Job> jobs, int resultSchemaId, List<Schema.Field> rest,
@@ -75,19 +81,28 @@ final class PassThroughCopy {
         if (!readsAsExpected(fields)) {
             return null;
         }
-        Schema.Field output = JobResult.getClassSchema().getField("output");
-        Integer branch = output.schema().getIndexNamed(Job.getClassSchema().getFullName());
-        if (branch == null) {
+        Schema.Field payload = JobResult.getClassSchema().getField(PAYLOAD);
+        if (payload == null || !isNullOrBytes(payload.schema())) {
             return null;
         }
         return new PassThroughCopy(reader, resultWriter.schemaId(resultsTopic),
-                fields.subList(HEADER_FIELDS.size(), fields.size()), new Splicing(output.pos(), branch));
+                fields.subList(HEADER_FIELDS.size(), fields.size() - 1), new Splicing(payload.pos(), 1));
     }
 
-    /** Whether the Job schema starts with the fields {@link #read} reads, of the types it reads them as. */
+    private static boolean isNullOrBytes(Schema schema) {
+        return schema.getType() == Schema.Type.UNION && schema.getTypes().size() == 2
+                && schema.getTypes().get(0).getType() == Schema.Type.NULL
+                && schema.getTypes().get(1).getType() == Schema.Type.BYTES;
+    }
+
+    /**
+     * Whether the Job schema starts with the fields {@link #read} reads, of the types it reads them as,
+     * and ends with the payload.
+     */
     private static boolean readsAsExpected(List<Schema.Field> fields) {
         List<String> names = fields.stream().limit(HEADER_FIELDS.size()).map(Schema.Field::name).toList();
-        if (!names.equals(HEADER_FIELDS)) {
+        Schema.Field last = fields.get(fields.size() - 1);
+        if (!names.equals(HEADER_FIELDS) || !last.name().equals(PAYLOAD) || !isNullOrBytes(last.schema())) {
             return false;
         }
         Schema deadline = fields.get(3).schema();
@@ -131,16 +146,22 @@ final class PassThroughCopy {
             for (Schema.Field field : rest) {
                 in.skip(field.schema());
             }
+            if (in.readIndex(2) == 0) {
+                return null; // written before payloads: the ordinary path makes its document the payload
+            }
+            int payloadStart = in.position();
+            in.skip(BYTES);
+            int payloadEnd = in.position();
             if (!in.atEnd() || jobId.isBlank()) {
                 return null;
             }
-            return new Header(jobId, submittedAt, attributes);
+            return new Header(jobId, submittedAt, attributes, payloadStart, payloadEnd);
         } catch (AvroScanner.Malformed e) {
             return null;
         }
     }
 
-    /** The COMPLETED result of the job {@code header} was read from, in the wire format, its body as output. */
+    /** The COMPLETED result of the job {@code header} was read from, in the wire format, its payload as output. */
     byte[] result(Header header, byte[] value, long completedAtMillis) {
         JobResult result = JobResult.newBuilder()
                 .setJobId(header.jobId())
@@ -154,7 +175,7 @@ final class PassThroughCopy {
         WireFormat.writeHeader(out, resultSchemaId);
         try {
             encoder = EncoderFactory.get().directBinaryEncoder(out, encoder);
-            writer.write(result, encoder, value, WireFormat.HEADER_SIZE, value.length - WireFormat.HEADER_SIZE);
+            writer.write(result, encoder, value, header.payloadStart(), header.payloadEnd() - header.payloadStart());
             encoder.flush();
         } catch (IOException e) {
             throw new IllegalStateException("cannot write a result to memory", e);
@@ -162,7 +183,7 @@ final class PassThroughCopy {
         return out.toByteArray();
     }
 
-    /** Writes a JobResult whose output field is a job's Avro body, given as bytes. */
+    /** Writes a JobResult whose payload field is a job's, given as its Avro encoding (length, then bytes). */
     private static final class Splicing extends SpecificDatumWriter<JobResult> {
 
         private final int outputPos;
@@ -219,6 +240,10 @@ final class PassThroughCopy {
 
         boolean atEnd() {
             return pos == buf.length;
+        }
+
+        int position() {
+            return pos;
         }
 
         long readLong() throws Malformed {

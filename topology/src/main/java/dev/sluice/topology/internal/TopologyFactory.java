@@ -1,6 +1,7 @@
 package dev.sluice.topology.internal;
 
 import dev.sluice.schemas.Job;
+import dev.sluice.serdes.PayloadType;
 import dev.sluice.serdes.SluiceTopics;
 import dev.sluice.serdes.Topic;
 import dev.sluice.topology.CallsInFlight;
@@ -17,6 +18,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.BiConsumer;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Branched;
@@ -174,7 +176,9 @@ public final class TopologyFactory {
         List<KStream<String, Flow>> leaving = new ArrayList<>();
         KStream<byte[], byte[]> source = builder.stream(sourceTopic.name(),
                 Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(n(lane, SOURCE)));
-        boolean wantsJob = Pipeline.inputTypeOf(entry) == Job.class;
+        // what the segment's jobs carry: the pipeline's input, or in a lane what the branch sent
+        PayloadType<?> carried = lane == null ? pipeline.input() : pipeline.lanePayload(lane);
+        var payloads = pipeline.isPassThrough() ? null : topics.payloadSerde(carried).deserializer();
         // a job that takes a lane was checked for a duplicate id where it entered, in the main segment
         String ids = lane == null && rules.duplicateWindow() != null ? ResourceNames.JOB_IDS : null;
         if (ids != null) {
@@ -186,7 +190,7 @@ public final class TopologyFactory {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(waits), Serdes.String(),
                 Serdes.ByteArray()));
         KStream<String, Flow> intake = source.process(
-                () -> new IntakeProcessor(topics.jobs().valueSerde().deserializer(), rules, wantsJob, ids,
+                () -> new IntakeProcessor(topics.jobs().valueSerde().deserializer(), rules, payloads, carried, ids,
                         cancellations, held, pipeline.isPassThrough() ? PassThroughCopy.of(topics.jobs().valueSerde().deserializer(),
                                 topics.results().valueSerde().serializer(), topics.results().name()) : null,
                         maxResultBytes, waits, lane == null),
@@ -340,7 +344,9 @@ public final class TopologyFactory {
             KStream<String, Flow> path = paths.get(name + "-route-" + i);
             if (route.lane() != null) {
                 Topic<String, Job> laneTopic = topics.lane(route.lane());
-                path.process(LaneWriter::new, Named.as(name + "-to-" + route.lane()))
+                @SuppressWarnings("unchecked")
+                var payloads = (Serializer<Object>) topics.payloadSerde(pipeline.lanePayload(route.lane())).serializer();
+                path.process(() -> new LaneWriter(payloads, laneTopic.name()), Named.as(name + "-to-" + route.lane()))
                         .to(laneTopic.name(), Produced.with(laneTopic.keySerde(), laneTopic.valueSerde())
                                 .withName(name + "-lane-" + route.lane()));
             } else {
@@ -378,8 +384,13 @@ public final class TopologyFactory {
         }
         String name = pipeline.name();
         var serializer = topics.results().valueSerde().serializer();
+        @SuppressWarnings("unchecked")
+        var outputs = (Serializer<Object>) topics.payloadSerde(pipeline.output()).serializer();
         String resultsTopic = topics.results().name();
-        return all.process(() -> new CollectProcessor(name, serializer, resultsTopic, maxResultBytes, held),
+        // a pass-through's outputs are its jobs' payloads as they came: of the jobs topic's payload subject
+        String outputTopic = pipeline.isPassThrough() ? topics.jobs().name() : resultsTopic;
+        return all.process(() -> new CollectProcessor(name, serializer, outputs, resultsTopic, outputTopic,
+                        maxResultBytes, held),
                 Named.as(n(lane, COLLECT)));
     }
 

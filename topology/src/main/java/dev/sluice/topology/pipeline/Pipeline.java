@@ -1,8 +1,6 @@
 package dev.sluice.topology.pipeline;
 
-import dev.sluice.schemas.Document;
-import dev.sluice.schemas.IngestedDocument;
-import dev.sluice.schemas.Job;
+import dev.sluice.serdes.PayloadType;
 import dev.sluice.topology.pipeline.StageDefinition.Route;
 import dev.sluice.topology.stage.AsyncBatchStage;
 import dev.sluice.topology.stage.AsyncStage;
@@ -30,9 +28,11 @@ import java.util.function.UnaryOperator;
 
 /**
  * An immutable, validated pipeline: a graph of named stages between the source topic and the sink
- * topic. The entry stage receives the job's {@link Document} (or the whole {@link Job} if it asks
- * for one); every stage without a successor ends the job, so its output must be a type a result can
- * carry: {@link IngestedDocument}, {@link Document} or {@link Job}.
+ * topic. A job carries a payload of the pipeline's {@link #input() input type}, which the entry stage
+ * receives; every stage without a successor ends the job, and its output, of the pipeline's
+ * {@link #output() output type}, is what the job's result carries. Both are Avro records (a
+ * generated class, or a schema read as GenericRecords), declared with {@link Builder#input} and
+ * {@link Builder#output} or told from the first and last stages' classes.
  *
  * <p>Shapes: a chain ({@link Builder#stage}, {@link Builder#flatMap}, {@link Builder#gather});
  * {@link Builder#branch} routes each job down one of several paths, or to a lane (a topic read by
@@ -43,25 +43,25 @@ import java.util.function.UnaryOperator;
  * {@link Builder#after} says otherwise; several inputs merge.
  *
  * <p>The pass-through pipeline ({@link #passThrough()}) has no stages: every job ends COMPLETED with
- * the job itself as output, for testing the plumbing.
+ * its payload, as it came, as output, for testing the plumbing.
  */
 public final class Pipeline {
 
     /** The name of the pass-through pipeline. */
     public static final String PASS_THROUGH = "passthrough";
 
-    /** Types a job's result can carry as its output. */
-    public static final List<Class<?>> OUTPUT_TYPES = List.of(IngestedDocument.class, Document.class, Job.class);
-
-
     private final String name;
     private final List<StageDefinition> stages;
+    private final PayloadType<?> input;
+    private final PayloadType<?> output;
     private final Map<String, StageDefinition> byName;
     private final Map<String, List<String>> successors;
 
-    private Pipeline(String name, List<StageDefinition> stages) {
+    private Pipeline(String name, List<StageDefinition> stages, PayloadType<?> input, PayloadType<?> output) {
         this.name = name;
         this.stages = List.copyOf(stages);
+        this.input = input;
+        this.output = output;
         this.byName = new LinkedHashMap<>();
         for (StageDefinition stage : stages) {
             byName.put(stage.name(), stage);
@@ -74,9 +74,9 @@ public final class Pipeline {
         return new Builder(name);
     }
 
-    /** The no-op pipeline: each job ends COMPLETED with the job itself as output. */
+    /** The no-op pipeline: each job ends COMPLETED with its payload, as it came, as output. */
     public static Pipeline passThrough() {
-        return new Pipeline(PASS_THROUGH, List.of());
+        return new Pipeline(PASS_THROUGH, List.of(), PayloadType.any(), PayloadType.any());
     }
 
     public String name() {
@@ -175,14 +175,24 @@ public final class Pipeline {
         return stages.isEmpty();
     }
 
-    /** What the entry stage receives: {@code Job.class} or {@code Document.class}. */
-    public Class<?> inputType() {
-        return inputTypeOf(entry());
+    /** What a job carries in: the entry stage's input; {@link PayloadType#any()} in pass-through mode. */
+    public PayloadType<?> input() {
+        return input;
     }
 
-    /** What {@code stage} receives from an intake: {@code Job.class} or {@code Document.class}. */
-    public static Class<?> inputTypeOf(StageDefinition stage) {
-        return stage == null || stage.inputType().isAssignableFrom(Job.class) ? Job.class : Document.class;
+    /** What a result carries out: the last stages' output; {@link PayloadType#any()} in pass-through mode. */
+    public PayloadType<?> output() {
+        return output;
+    }
+
+    /**
+     * What the jobs on a lane's topic carry: the records the branch that writes the lane takes, of the
+     * pipeline's input type where the branch takes GenericRecords.
+     */
+    public PayloadType<?> lanePayload(String lane) {
+        StageDefinition entry = laneEntry(lane);
+        PayloadType<?> type = PayloadType.forClass(entry.inputType());
+        return type == null ? input : type;
     }
 
     @Override
@@ -233,9 +243,39 @@ public final class Pipeline {
         private final List<StageDefinition> stages = new ArrayList<>();
         /** What was asked of a stage that its kind cannot do, reported by {@link #build()}. */
         private final List<String> misuses = new ArrayList<>();
+        private PayloadType<?> input;
+        private PayloadType<?> output;
 
         private Builder(String name) {
             this.name = Objects.requireNonNull(name, "name");
+        }
+
+        /**
+         * Declares what a job carries in; by default the class the first stage takes, if it is a
+         * generated Avro class.
+         */
+        public Builder input(PayloadType<?> type) {
+            this.input = Objects.requireNonNull(type, "type");
+            return this;
+        }
+
+        /** Declares what a job carries in: records of a generated Avro class. */
+        public Builder input(Class<? extends org.apache.avro.specific.SpecificRecord> type) {
+            return input(PayloadType.of(type));
+        }
+
+        /**
+         * Declares what a result carries out; by default the class the last stages make, if they all make
+         * the same generated Avro class.
+         */
+        public Builder output(PayloadType<?> type) {
+            this.output = Objects.requireNonNull(type, "type");
+            return this;
+        }
+
+        /** Declares what a result carries out: records of a generated Avro class. */
+        public Builder output(Class<? extends org.apache.avro.specific.SpecificRecord> type) {
+            return output(PayloadType.of(type));
         }
 
         /** Adds a stage that emits at most one output per input (a map). */
@@ -455,21 +495,23 @@ public final class Pipeline {
          * @throws InvalidPipelineException naming every stage or edge that is wrong
          */
         public Pipeline build() {
-            List<StageDefinition> resolved = inferTypes(resolveInputs());
-            List<String> problems = new ArrayList<>(new PipelineValidator(name, resolved).validate());
+            List<StageDefinition> resolved = inferTypes(resolveInputs(), input);
+            PipelineValidator validator = new PipelineValidator(name, resolved, input, output);
+            List<String> problems = new ArrayList<>(validator.validate());
             problems.addAll(misuses);
             if (!problems.isEmpty()) {
                 throw new InvalidPipelineException(name, problems);
             }
-            return new Pipeline(name, PipelineValidator.topologicalOrder(resolved));
+            return new Pipeline(name, PipelineValidator.topologicalOrder(resolved), validator.input(),
+                    validator.output());
         }
 
         /**
          * A stage declared with Object in and out (a branch, a broadcast, a filter from a configuration
-         * file) passes its input on: it takes the type of the stage it reads from, or the job's Document
-         * at the start.
+         * file) passes its input on: it takes the type of the stage it reads from, or the pipeline's
+         * declared input at the start.
          */
-        private static List<StageDefinition> inferTypes(List<StageDefinition> stages) {
+        private static List<StageDefinition> inferTypes(List<StageDefinition> stages, PayloadType<?> input) {
             Map<String, StageDefinition> byName = new LinkedHashMap<>();
             stages.forEach(s -> byName.put(s.name(), s));
             for (StageDefinition stage : PipelineValidator.topologicalOrder(stages)) {
@@ -478,8 +520,10 @@ public final class Pipeline {
                     continue;
                 }
                 Class<?> type;
-                if (current.inputs().isEmpty()) {
-                    type = Document.class;
+                if (current.inputs().isEmpty() && input != null) {
+                    type = input.javaType();
+                } else if (current.inputs().isEmpty()) {
+                    continue;
                 } else if (byName.containsKey(current.inputs().get(0))) {
                     type = byName.get(current.inputs().get(0)).outputType();
                 } else {

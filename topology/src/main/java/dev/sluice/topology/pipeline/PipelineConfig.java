@@ -1,5 +1,6 @@
 package dev.sluice.topology.pipeline;
 
+import dev.sluice.serdes.PayloadType;
 import dev.sluice.topology.stage.AsyncBatchStage;
 import dev.sluice.topology.stage.AsyncStage;
 import dev.sluice.topology.stage.BatchStage;
@@ -74,7 +75,25 @@ public final class PipelineConfig {
      * @throws InvalidPipelineException when the stages do not make a valid pipeline
      */
     public static Pipeline fromConfig(String name, List<Map<String, Object>> stages) {
+        return fromConfig(name, null, null, stages);
+    }
+
+    /**
+     * The pipeline {@code name} made of {@code stages}, whose jobs carry {@code input} and whose results
+     * carry {@code output}, or with null for either, the types its first and last stages take and make.
+     *
+     * @throws ConfigException naming the offending key
+     * @throws InvalidPipelineException when the stages do not make a valid pipeline
+     */
+    public static Pipeline fromConfig(String name, PayloadType<?> input, PayloadType<?> output,
+                                      List<Map<String, Object>> stages) {
         Pipeline.Builder builder = Pipeline.builder(name);
+        if (input != null) {
+            builder.input(input);
+        }
+        if (output != null) {
+            builder.output(output);
+        }
         for (int i = 0; i < stages.size(); i++) {
             stage(builder, "stages[" + i + "]", stages.get(i));
         }

@@ -26,9 +26,9 @@ public final class PipelineDescription {
     public static String text(Pipeline pipeline, String prefix) {
         StringBuilder sb = new StringBuilder();
         sb.append("pipeline ").append(pipeline.name()).append('\n');
-        sb.append("  source  ").append(prefix).append(".jobs\n");
+        sb.append("  source  ").append(prefix).append(".jobs, payloads ").append(pipeline.input()).append('\n');
         if (pipeline.isPassThrough()) {
-            sb.append("  (no stages: every readable job ends COMPLETED with itself as output)\n");
+            sb.append("  (no stages: every readable job ends COMPLETED with its payload, as it came, as output)\n");
         }
         for (StageDefinition stage : pipeline.stages()) {
             sb.append(String.format(Locale.ROOT, "  %-10s %-9s %s -> %s  from %s", stage.name(), stage.kind().label(),
@@ -49,7 +49,7 @@ public final class PipelineDescription {
                             .map(StageDefinition::name).toList()))
                     .append(" (its own copies, named ").append(lane).append(".<stage>)\n");
         }
-        sb.append("  results ").append(prefix).append(".results\n");
+        sb.append("  results ").append(prefix).append(".results, outputs ").append(pipeline.output()).append('\n');
         sb.append("  dead letters ").append(prefix).append(".dlq\n");
         return sb.toString();
     }

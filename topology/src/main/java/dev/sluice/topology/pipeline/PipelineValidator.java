@@ -1,7 +1,6 @@
 package dev.sluice.topology.pipeline;
 
-import dev.sluice.schemas.Document;
-import dev.sluice.schemas.Job;
+import dev.sluice.serdes.PayloadType;
 import dev.sluice.topology.pipeline.StageDefinition.Route;
 import dev.sluice.topology.stage.RetryPolicy;
 import java.time.Duration;
@@ -17,13 +16,14 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
  * Everything that must hold before a pipeline may start, each problem named by its stage or edge:
  * names, unknown inputs, joins with a side missing, branches and broadcasts whose targets do not
  * exist, cycles, unreachable stages, types that do not match on an edge, fan-outs never gathered,
- * lanes that cannot carry the record.
+ * lanes that cannot carry the record; and what the pipeline's input and output types are.
  */
 final class PipelineValidator {
 
@@ -33,10 +33,25 @@ final class PipelineValidator {
     private final List<StageDefinition> stages;
     private final Map<String, StageDefinition> byName = new LinkedHashMap<>();
     private final List<String> problems = new ArrayList<>();
+    private PayloadType<?> input;
+    private PayloadType<?> output;
 
-    PipelineValidator(String pipeline, List<StageDefinition> stages) {
+    /** {@code input} and {@code output}: what the pipeline declares, or null to tell them from the stages. */
+    PipelineValidator(String pipeline, List<StageDefinition> stages, PayloadType<?> input, PayloadType<?> output) {
         this.pipeline = pipeline;
         this.stages = stages;
+        this.input = input;
+        this.output = output;
+    }
+
+    /** The pipeline's input type, declared or told from its first stage, once {@link #validate} found no problem. */
+    PayloadType<?> input() {
+        return input;
+    }
+
+    /** The pipeline's output type, declared or told from its last stages, once {@link #validate} found no problem. */
+    PayloadType<?> output() {
+        return output;
     }
 
     List<String> validate() {
@@ -88,10 +103,10 @@ final class PipelineValidator {
                 waiting = List.of(stage.inputType());
             }
             for (Class<?> type : waiting) {
-                if (!SpecificRecord.class.isAssignableFrom(type)) {
+                if (!SpecificRecord.class.isAssignableFrom(type) && type != GenericRecord.class) {
                     problems.add(stage.kind().name().toLowerCase(Locale.ROOT) + " '" + stage.name()
-                            + "' takes " + type.getName() + ", which is not an Avro specific record; what waits in its"
-                            + " store must be one");
+                            + "' takes " + type.getName() + ", which is not an Avro record (a generated class or a"
+                            + " GenericRecord); what waits in its store must be one");
                 }
             }
         }
@@ -279,12 +294,9 @@ final class PipelineValidator {
     }
 
     private void checkTypes() {
-        StageDefinition entry = stages.get(0);
-        if (!entry.inputType().isAssignableFrom(Document.class) && !entry.inputType().isAssignableFrom(Job.class)) {
-            problems.add("first stage '" + entry.name() + "' takes " + entry.inputType().getSimpleName()
-                    + ", but a pipeline starts with the job's Document (or the Job)");
-        }
+        checkInput(stages.get(0));
         Map<String, List<String>> successors = successors();
+        List<StageDefinition> last = new ArrayList<>();
         for (StageDefinition stage : stages) {
             for (int i = 0; i < stage.inputs().size(); i++) {
                 StageDefinition from = byName.get(stage.inputs().get(i));
@@ -299,22 +311,68 @@ final class PipelineValidator {
                 }
             }
             if (!(stage instanceof StageDefinition.Branch) && successors.getOrDefault(stage.name(), List.of()).isEmpty()) {
-                boolean carried = Pipeline.OUTPUT_TYPES.stream().anyMatch(t -> t.isAssignableFrom(stage.outputType()));
-                if (!carried) {
-                    problems.add("edge " + stage.name() + " -> results: '" + stage.name() + "' emits "
-                            + stage.outputType().getSimpleName() + " but a result carries one of "
-                            + Pipeline.OUTPUT_TYPES.stream().map(Class::getSimpleName).toList());
-                }
+                last.add(stage);
             }
-            if (hasLanes(stage)) {
-                boolean documentLike = stage.inputType().isAssignableFrom(Document.class)
-                        || Document.class.isAssignableFrom(stage.inputType()) || Job.class.isAssignableFrom(stage.inputType());
-                if (!documentLike) {
-                    problems.add("branch '" + stage.name() + "' sends " + stage.inputType().getSimpleName()
-                            + " to a lane, but a lane carries jobs: put the branch where the record is the Document");
-                }
+            if (hasLanes(stage) && PayloadType.forClass(stage.inputType()) == null
+                    && !(stage.inputType() == GenericRecord.class && input != null)) {
+                problems.add("branch '" + stage.name() + "' sends " + stage.inputType().getSimpleName()
+                        + " to a lane, but a lane's topic carries Avro records: put the branch where the record is one");
             }
         }
+        checkOutput(last);
+    }
+
+    /** The pipeline's input: declared, or the Avro class the first stage takes; the first stage must take it. */
+    private void checkInput(StageDefinition entry) {
+        if (input == null) {
+            input = PayloadType.forClass(entry.inputType());
+            if (input == null) {
+                problems.add("first stage '" + entry.name() + "' takes " + entry.inputType().getSimpleName()
+                        + ", which is not a generated Avro class: declare the pipeline's input (input: in YAML,"
+                        + " Builder.input in Java) as the Avro record a job carries");
+            }
+        } else if (!entry.inputType().isAssignableFrom(input.javaType())) {
+            problems.add("first stage '" + entry.name() + "' takes " + entry.inputType().getSimpleName()
+                    + ", but the pipeline's input is " + input);
+        }
+    }
+
+    /**
+     * The pipeline's output: declared, or the one Avro class its last stages all make; each last stage
+     * must make it.
+     */
+    private void checkOutput(List<StageDefinition> last) {
+        if (output == null) {
+            Set<Class<?>> made = new java.util.LinkedHashSet<>();
+            last.forEach(stage -> made.add(stage.outputType()));
+            if (made.size() > 1) {
+                problems.add("the last stages make different types (" + describe(last) + "), but a result carries"
+                        + " one: make them end in one type, or declare the pipeline's output (output: in YAML,"
+                        + " Builder.output in Java)");
+                return;
+            }
+            Class<?> type = made.iterator().next();
+            output = PayloadType.forClass(type);
+            if (output == null) {
+                problems.add("edge " + last.get(0).name() + " -> results: '" + last.get(0).name() + "' emits "
+                        + type.getSimpleName() + ", which is not a generated Avro class: a result carries an Avro"
+                        + " record (declare the pipeline's output if it is a GenericRecord)");
+            }
+            return;
+        }
+        for (StageDefinition stage : last) {
+            Class<?> type = stage.outputType();
+            if (type != Object.class && !output.javaType().isAssignableFrom(type)) {
+                problems.add("edge " + stage.name() + " -> results: '" + stage.name() + "' emits " + type.getSimpleName()
+                        + ", but the pipeline's output is " + output);
+            }
+        }
+    }
+
+    private static String describe(List<StageDefinition> stages) {
+        List<String> each = new ArrayList<>();
+        stages.forEach(stage -> each.add("'" + stage.name() + "' " + stage.outputType().getSimpleName()));
+        return String.join(", ", each);
     }
 
     /** Every path must gather what it fans out before the end, and inputs that meet must be at one level. */

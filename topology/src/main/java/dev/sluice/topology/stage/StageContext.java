@@ -1,6 +1,5 @@
 package dev.sluice.topology.stage;
 
-import dev.sluice.schemas.Document;
 import dev.sluice.schemas.Task;
 import java.time.Instant;
 import java.util.List;
@@ -30,9 +29,6 @@ public interface StageContext {
 
     /** The job's tasks, in the order the client gave them (read-only). */
     List<Task> tasks();
-
-    /** The job's document as it was submitted. */
-    Document document();
 
     /** Which attempt of the stage on this input this call is: 1, or more on a retry ({@link RetryPolicy}). */
     default int attempt() {

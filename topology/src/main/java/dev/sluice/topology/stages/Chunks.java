@@ -14,8 +14,13 @@ final class Chunks {
     }
 
     static Chunk with(Chunk chunk, List<Float> embedding, List<String> keywords) {
-        return Chunk.newBuilder().setDocumentId(chunk.getDocumentId()).setIndex(chunk.getIndex())
-                .setStart(chunk.getStart()).setEnd(chunk.getEnd()).setText(chunk.getText())
-                .setEmbedding(embedding).setKeywords(keywords).build();
+        return new Chunk(chunk.getDocumentId(), chunk.getIndex(), chunk.getStart(), chunk.getEnd(), chunk.getText(),
+                embedding, keywords, chunk.getSourceUri(), chunk.getContentType());
+    }
+
+    /** The chunk without its document's source and content type, which its IngestedDocument says once. */
+    static Chunk inDocument(Chunk chunk) {
+        return new Chunk(chunk.getDocumentId(), chunk.getIndex(), chunk.getStart(), chunk.getEnd(), chunk.getText(),
+                chunk.getEmbedding(), chunk.getKeywords(), null, null);
     }
 }

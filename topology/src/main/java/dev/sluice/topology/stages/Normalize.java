@@ -10,13 +10,18 @@ import java.text.Normalizer;
  * Normalizes a document's text: Unicode NFC; line breaks to {@code \n}; every other kind of white
  * space (tabs, no-break and other Unicode spaces) to one plain space, runs collapsed; zero-width
  * characters and control characters removed; spaces trimmed around line breaks; more than one blank
- * line between paragraphs reduced to one; leading and trailing white space removed.
+ * line between paragraphs reduced to one; leading and trailing white space removed. A document with
+ * no text left fails here: there is nothing to ingest.
  */
 public final class Normalize implements Stage<Document, Document> {
 
     @Override
     public void process(Document input, StageContext context, Emitter<Document> out) {
-        out.emit(Document.newBuilder(input).setText(normalize(input.getText())).build());
+        String text = normalize(input.getText());
+        if (text.isEmpty()) {
+            throw new IllegalArgumentException("document '" + input.getId() + "' is empty: there is no text to ingest");
+        }
+        out.emit(Document.newBuilder(input).setText(text).build());
     }
 
     /** The normalized form of {@code text}. */

@@ -59,6 +59,8 @@ public final class Split implements Stage<Document, Chunk> {
                     .setEnd(span[1])
                     .setText(text.substring(span[0], span[1]))
                     .setEmbedding(List.of())
+                    .setSourceUri(input.getSourceUri())
+                    .setContentType(input.getContentType())
                     .build());
         }
     }

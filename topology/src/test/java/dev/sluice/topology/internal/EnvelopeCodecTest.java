@@ -3,6 +3,7 @@ package dev.sluice.topology.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.schemas.Document;
 import dev.sluice.schemas.Jobs;
 import dev.sluice.schemas.StageError;
 import dev.sluice.schemas.internal.EnvelopeKind;
@@ -11,6 +12,10 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaBuilder;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.generic.GenericRecordBuilder;
 import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.Test;
 
@@ -28,6 +33,19 @@ class EnvelopeCodecTest {
     private static byte[] state() {
         return EnvelopeCodec.encodeState(GatherState.newBuilder().setExpected(3).setFirstSeenAt(1_000L)
                 .setArrived(ByteBuffer.wrap(new byte[] {5})).build());
+    }
+
+    @Test
+    void shouldStoreAGenericRecordWithItsSchemaAndASpecificOneByItsClass() {
+        Schema schema = SchemaBuilder.record("Order").namespace("com.example.shop").fields()
+                .requiredString("id").requiredInt("lines").endRecord();
+        GenericRecord order = new GenericRecordBuilder(schema).set("id", "o-1").set("lines", 3).build();
+        var job = Jobs.text("job-1", "doc", "");
+        Flow.Envelope generic = EnvelopeCodec.decode(EnvelopeCodec.encode(Flow.Envelope.start(job, order, null, List.of())));
+        assertThat(generic.payload()).isEqualTo(order);
+        assertThat(((GenericRecord) generic.payload()).getSchema()).isEqualTo(schema);
+        Flow.Envelope specific = EnvelopeCodec.decode(EnvelopeCodec.encode(envelope(null)));
+        assertThat(specific.payload()).isInstanceOf(Document.class).isEqualTo(envelope(null).payload());
     }
 
     @Test

@@ -2,12 +2,14 @@ package dev.sluice.topology.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.schemas.Document;
 import dev.sluice.schemas.Job;
 import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
 import dev.sluice.schemas.Jobs;
 import dev.sluice.serdes.AvroSerdes;
 import dev.sluice.serdes.InMemorySchemaRegistry;
+import dev.sluice.serdes.PayloadType;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,15 +29,21 @@ class PassThroughCopyTest {
     private final Serde<JobResult> results = serdes.valueSerde(JobResult.class);
     private final PassThroughCopy copy = PassThroughCopy.of(jobs.deserializer(), results.serializer(), "t.results");
 
-    private static List<Job> jobs() {
-        Job plain = Jobs.text("job-1", "doc-1", "plain text");
-        Job rich = Jobs.text("job-2", "doc-2", "Ünïcode 𝔘𝔫𝔦 text, \u00AD soft hyphen\nand lines".repeat(50));
+    private final Serde<Document> documents = serdes.payloadSerde(PayloadType.of(Document.class));
+
+    private Job job(String jobId, String documentId, String text) {
+        Document document = Document.newBuilder().setId(documentId).setText(text).build();
+        return Jobs.withPayload(jobId, documents.serializer().serialize("t.jobs", document));
+    }
+
+    private List<Job> jobs() {
+        Job plain = job("job-1", "doc-1", "plain text");
+        Job rich = job("job-2", "doc-2", "Ünïcode 𝔘𝔫𝔦 text, \u00AD soft hyphen\nand lines".repeat(50));
         rich.setAttributes(Map.of("tenant", "a", "trace-id", "0af7651916cd43dd8448eb211c80319c"));
         rich.setTasks(List.of(Jobs.task("split", "size", "400", "overlap", "50"), Jobs.task("embed")));
         rich.setDeadline(Instant.parse("2030-01-01T00:00:00Z"));
         rich.setPriority(-7);
-        rich.getDocument().setSourceUri("file:///docs/rich.txt");
-        Job empty = Jobs.text("job-3", "doc-3", "");
+        Job empty = job("job-3", "doc-3", "");
         return List.of(plain, rich, empty);
     }
 
@@ -52,8 +60,8 @@ class PassThroughCopyTest {
             assertThat(header).as(job.getJobId()).isNotNull();
             JobResult result = results.deserializer().deserialize("t.results", copy.result(header, value, 1_000L));
             JobResult ordinary = JobResult.newBuilder().setJobId(job.getJobId()).setStatus(JobStatus.COMPLETED)
-                    .setCompletedAt(Instant.ofEpochMilli(1_000L)).setAttributes(job.getAttributes()).setOutput(job)
-                    .setPartial(false).setTrace(List.of()).build();
+                    .setCompletedAt(Instant.ofEpochMilli(1_000L)).setAttributes(job.getAttributes())
+                    .setPayload(job.getPayload()).setPartial(false).setTrace(List.of()).build();
             assertThat(result).isEqualTo(ordinary);
             assertThat(header.submittedAt()).isEqualTo(job.getSubmittedAt());
         }
@@ -68,7 +76,8 @@ class PassThroughCopyTest {
         byte[] otherId = value.clone();
         otherId[4] ^= 1;
         assertThat(copy.read(otherId)).as("a schema id the registry does not know").isNull();
-        assertThat(copy.read(record(Jobs.text(" ", "doc", "text")))).as("a blank id").isNull();
+        assertThat(copy.read(record(job(" ", "doc", "text")))).as("a blank id").isNull();
+        assertThat(copy.read(record(Jobs.text("job-4", "doc", "text")))).as("a job written before payloads").isNull();
         // the id's length, 5, as a six-byte number: Avro's decoder reads it, this leaves it to that decoder
         Job first = jobs().get(0);
         byte[] plain = record(first);
@@ -108,7 +117,7 @@ class PassThroughCopyTest {
                     throw new AssertionError("copied a record Avro refuses: " + Arrays.toString(damaged), e);
                 }
                 JobResult result = results.deserializer().deserialize("t.results", copy.result(header, damaged, 1L));
-                assertThat(result.getOutput()).isEqualTo(read);
+                assertThat(result.getPayload()).isEqualTo(read.getPayload());
                 assertThat(result.getJobId()).isEqualTo(read.getJobId());
                 assertThat(result.getAttributes()).isEqualTo(read.getAttributes());
                 assertThat(header.submittedAt()).isEqualTo(read.getSubmittedAt());

@@ -105,7 +105,7 @@ class PipelineGraphTest {
                         .forEach(out::emit))
                 .gather("concat", String.class, Document.class, concat)
                 .build())
-                .hasMessageContaining("gather 'concat' takes java.lang.String, which is not an Avro specific record");
+                .hasMessageContaining("gather 'concat' takes java.lang.String, which is not an Avro record");
     }
 
     @Test
@@ -134,11 +134,12 @@ class PipelineGraphTest {
         Pipeline p = PipelineConfig.fromConfig("custom", List.of(
                 Map.of("name", "normalize"),
                 Map.of("name", "route", "branch", List.of(Map.of("when", "chars < 20", "to", "short"))),
-                Map.of("name", "split"),
+                Map.of("name", "split", "after", List.of("route", "short")),
                 Map.of("name", "embed"),
                 Map.of("name", "assemble", "gather", Map.of("timeout", "5s")),
                 Map.of("name", "short", "class", Shout.class.getName(), "after", List.of("route"))));
         assertThat(p.successors("route")).containsExactlyInAnyOrder("split", "short");
+        assertThat(p.successors("short")).containsExactly("split");
         assertThat(p.stage("assemble", StageDefinition.Gather.class).timeout()).isEqualTo(Duration.ofSeconds(5));
         assertThatThrownBy(() -> PipelineConfig.fromConfig("x", List.of(
                 Map.of("name", "route", "branch", List.of(Map.of("when", "pages > 3", "lane", "bulk"))))))

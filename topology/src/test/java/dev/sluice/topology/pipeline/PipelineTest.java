@@ -7,6 +7,7 @@ import dev.sluice.schemas.Chunk;
 import dev.sluice.schemas.Document;
 import dev.sluice.schemas.IngestedDocument;
 import dev.sluice.schemas.JobResult;
+import dev.sluice.serdes.PayloadType;
 import dev.sluice.topology.stage.RetryPolicy;
 import dev.sluice.topology.stage.Stage;
 import dev.sluice.topology.stages.Assemble;
@@ -26,7 +27,8 @@ class PipelineTest {
         Pipeline ingest = BuiltinStages.ingest();
         assertThat(ingest.stages()).extracting(StageDefinition::name)
                 .containsExactly("normalize", "route", "split", "enrich", "embed", "keywords", "merge", "assemble");
-        assertThat(ingest.inputType()).isEqualTo(Document.class);
+        assertThat(ingest.input()).isEqualTo(PayloadType.of(Document.class));
+        assertThat(ingest.output()).isEqualTo(PayloadType.of(IngestedDocument.class));
     }
 
     @Test
@@ -58,18 +60,38 @@ class PipelineTest {
 
     @Test
     void shouldRejectALastStageWhoseOutputAResultCannotCarry() {
-        assertThatThrownBy(() -> Pipeline.builder("chunky")
+        assertThatThrownBy(() -> Pipeline.builder("texty")
+                .stage("to-text", Document.class, String.class, Stage.map(Document::getText))
+                .build())
+                .hasMessageContaining("edge to-text -> results: 'to-text' emits String, which is not a generated Avro"
+                        + " class");
+        assertThatThrownBy(() -> Pipeline.builder("chunky").output(IngestedDocument.class)
                 .stage("to-chunk", Document.class, Chunk.class, Stage.map(d -> new Chunk()))
                 .build())
-                .hasMessageContaining("edge to-chunk -> results").hasMessageContaining("a result carries one of");
+                .hasMessageContaining("edge to-chunk -> results: 'to-chunk' emits Chunk, but the pipeline's output is"
+                        + " dev.sluice.schemas.IngestedDocument");
     }
 
     @Test
-    void shouldRejectAStageThatCannotTakeTheDocument() {
-        assertThatThrownBy(() -> Pipeline.builder("wrong-start")
+    void shouldTellThePayloadTypesFromTheFirstAndLastStagesOrTakeTheDeclaredOnes() {
+        Pipeline told = Pipeline.builder("told")
+                .stage("first", JobResult.class, Chunk.class, Stage.map(r -> new Chunk())).build();
+        assertThat(told.input()).isEqualTo(PayloadType.of(JobResult.class));
+        assertThat(told.output()).isEqualTo(PayloadType.of(Chunk.class));
+        Pipeline declared = Pipeline.builder("declared").input(Document.class).output(PayloadType.any())
+                .stage("first", Object.class, Object.class, Stage.map(x -> x)).build();
+        assertThat(declared.input()).isEqualTo(PayloadType.of(Document.class));
+        assertThat(declared.output().isAny()).isTrue();
+        assertThatThrownBy(() -> Pipeline.builder("wrong-start").input(Document.class)
                 .stage("first", JobResult.class, Document.class, Stage.map(r -> new Document()))
                 .build())
-                .hasMessageContaining("first stage 'first' takes JobResult");
+                .hasMessageContaining("first stage 'first' takes JobResult, but the pipeline's input is"
+                        + " dev.sluice.schemas.Document");
+        assertThatThrownBy(() -> Pipeline.builder("untyped")
+                .stage("first", String.class, Document.class, Stage.map(r -> new Document()))
+                .build())
+                .hasMessageContaining("first stage 'first' takes String, which is not a generated Avro class: declare"
+                        + " the pipeline's input");
     }
 
     @Test

@@ -26,7 +26,6 @@ final class Contexts {
             @Override public Optional<Instant> deadline() { return Optional.ofNullable(job.getDeadline()); }
             @Override public Map<String, String> attributes() { return job.getAttributes(); }
             @Override public List<Task> tasks() { return job.getTasks(); }
-            @Override public Document document() { return job.getDocument(); }
         };
     }
 
