@@ -17,7 +17,8 @@ import org.awaitility.Awaitility;
  */
 public final class SluiceProcess implements AutoCloseable {
 
-    public static final Path JAR = Path.of("target", "sluice.jar");
+    /** The packaged jar: this module's, or where system property {@code sluice.jar} says (another module's tests). */
+    public static final Path JAR = Path.of(System.getProperty("sluice.jar", Path.of("target", "sluice.jar").toString()));
 
     private final Path dir;
     private final Process process;
