@@ -507,6 +507,9 @@ public final class PipelineConfig {
                 }
                 instance = type.getConstructor().newInstance();
             }
+        } catch (NoSuchMethodException e) {
+            throw new ConfigException(where + ".class", className, "cannot make one: it has no public constructor"
+                    + " taking no arguments or its params as a Map<String, String>");
         } catch (ReflectiveOperationException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             throw new ConfigException(where + ".class", className, "cannot make one: " + cause);

@@ -147,6 +147,13 @@ class PipelineGraphTest {
                 .hasMessageContaining("unknown field 'pages'");
         assertThatThrownBy(() -> PipelineConfig.fromConfig("x", List.of(Map.of("name", "a", "class", "com.example.Nope"))))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("stages.a.class").hasMessageContaining("no such class");
+        assertThatThrownBy(() -> PipelineConfig.fromConfig("x", List.of(Map.of("name", "a", "class",
+                NeedsAnInt.class.getName())))).isInstanceOf(ConfigException.class).hasMessageContaining("stages.a.class")
+                .hasMessageContaining(NeedsAnInt.class.getName()).hasMessageContaining("no public constructor taking no"
+                        + " arguments or its params");
+        assertThatThrownBy(() -> PipelineConfig.fromConfig("x", List.of(Map.of("name", "a", "class",
+                Refuses.class.getName())))).isInstanceOf(ConfigException.class).hasMessageContaining("stages.a.class")
+                .hasMessageContaining("cannot make one: java.lang.IllegalStateException: not today");
         assertThatThrownBy(() -> PipelineConfig.fromConfig("x", List.of(Map.of("name", "assemble", "gather",
                 Map.of("timeout", "soon")))))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("stages.assemble.gather.timeout");
@@ -294,4 +301,27 @@ class PipelineGraphTest {
         }
     }
 
+
+    /** A stage a configuration file cannot make: its one constructor takes an int. */
+    public static final class NeedsAnInt implements Stage<Document, Document> {
+        public NeedsAnInt(int size) {
+        }
+
+        @Override
+        public void process(Document input, StageContext context, Emitter<Document> out) {
+            out.emit(input);
+        }
+    }
+
+    /** A stage whose constructor throws. */
+    public static final class Refuses implements Stage<Document, Document> {
+        public Refuses() {
+            throw new IllegalStateException("not today");
+        }
+
+        @Override
+        public void process(Document input, StageContext context, Emitter<Document> out) {
+            out.emit(input);
+        }
+    }
 }
