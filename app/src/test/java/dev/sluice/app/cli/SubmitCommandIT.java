@@ -86,6 +86,36 @@ class SubmitCommandIT {
     }
 
     @Test
+    void shouldSubmitJsonLinesOfPayloadsAndRefuseAFileWithALineThatDoesNotFit() throws Exception {
+        Path good = Files.writeString(dir.resolve("docs.jsonl"), """
+                {"id": "first", "text": "A document given as one line of JSON, through the Document schema."}
+
+                {"id": "second", "text": "Another one, with its type.", "contentType": "text/markdown"}
+                """);
+        String out = Cli.sluice("submit", "--config", config.toString(), "--json", "--wait", good.toString());
+        assertThat(out).containsPattern("COMPLETED +docs-1-[0-9a-f]{8} ").containsPattern("COMPLETED +docs-3-[0-9a-f]{8} ")
+                .containsPattern("2 jobs: 2 completed, 0 failed");
+
+        Path bad = Files.writeString(dir.resolve("bad.jsonl"), """
+                {"id": "fine", "text": "This line fits."}
+                {"text": "This one has no id."}
+                {"id": "third", "text": "This one has a field Document does not.", "pages": 3}
+                """);
+        PrintStream originalErr = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        int exit;
+        try {
+            exit = Main.execute("submit", "--config", config.toString(), "--json", bad.toString());
+        } finally {
+            System.setErr(originalErr);
+        }
+        assertThat(exit).isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains(bad + ":2: payload.id is required (a string)")
+                .contains(bad + ":3: payload.pages is not a field of Document");
+    }
+
+    @Test
     void shouldRefuseAPathThatIsNotThere() {
         assertThat(Main.execute("submit", "--config", config.toString(), dir.resolve("nothing-here").toString()))
                 .isEqualTo(1);

@@ -1,6 +1,7 @@
 package dev.sluice.topology.internal;
 
 import dev.sluice.topology.pipeline.StageDefinition;
+import dev.sluice.topology.stage.Condition;
 import java.util.List;
 import org.apache.kafka.streams.processor.api.Record;
 
@@ -33,7 +34,7 @@ final class BranchProcessor extends StageNode {
         int[] chosen = {-1};
         Outcome outcome = invoke(envelope, ctx -> {
             for (int i = 0; i < routes.size() && chosen[0] < 0; i++) {
-                if (routes.get(i).predicate().test(envelope.payload())) {
+                if (Condition.applies(routes.get(i).predicate(), envelope.payload(), ctx)) {
                     chosen[0] = i;
                 }
             }

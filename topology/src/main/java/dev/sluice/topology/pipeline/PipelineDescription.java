@@ -249,6 +249,10 @@ public final class PipelineDescription {
     }
 
     private static String implementation(StageDefinition stage) {
+        if (stage instanceof StageDefinition.Filter filter) {
+            // Java's predicate and a configuration file's condition alike: what the filter says it keeps
+            return "filter: " + filter.reason();
+        }
         Object impl = implementationOf(stage);
         if (impl == null || impl.getClass().isSynthetic() || impl.getClass().isAnonymousClass()
                 || impl.getClass().getSimpleName().contains("$$Lambda")) {

@@ -15,7 +15,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
+import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.specific.SpecificRecord;
 
@@ -80,6 +82,7 @@ final class PipelineValidator {
         }
         checkReachable();
         checkTypes();
+        checkConditions();
         checkFanOut();
         checkStorable();
         checkRetries();
@@ -320,6 +323,31 @@ final class PipelineValidator {
             }
         }
         checkOutput(last);
+    }
+
+    /**
+     * A condition of a configuration file names fields of the records its filter or branch sees: they
+     * must have them, of the kind it compares them with.
+     */
+    private void checkConditions() {
+        for (StageDefinition stage : stages) {
+            List<Predicate<Object>> conditions = new ArrayList<>();
+            if (stage instanceof StageDefinition.Filter filter) {
+                conditions.add(filter.predicate());
+            } else if (stage instanceof StageDefinition.Branch branch) {
+                branch.routes().forEach(route -> conditions.add(route.predicate()));
+            }
+            for (Predicate<Object> condition : conditions) {
+                if (condition instanceof Expressions.Expression expression) {
+                    PayloadType<?> type = PayloadType.forClass(stage.inputType());
+                    Schema schema = type != null && !type.isAny() ? type.schema()
+                            : stage.inputType() == GenericRecord.class && input != null ? input.schema() : null;
+                    String what = stage instanceof StageDefinition.Filter ? "filter" : stage.kind().label();
+                    expression.problems(stage.inputType(), schema)
+                            .forEach(problem -> problems.add(what + " '" + stage.name() + "': " + problem));
+                }
+            }
+        }
     }
 
     /** The pipeline's input: declared, or the Avro class the first stage takes; the first stage must take it. */

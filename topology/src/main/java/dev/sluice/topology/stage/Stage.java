@@ -51,7 +51,7 @@ public interface Stage<I, O> {
      */
     static <T> Stage<T, T> filter(Predicate<? super T> predicate, String reason) {
         return (input, context, out) -> {
-            if (predicate.test(input)) {
+            if (Condition.applies(predicate, input, context)) {
                 out.emit(input);
             } else {
                 context.note("dropped: " + reason);
