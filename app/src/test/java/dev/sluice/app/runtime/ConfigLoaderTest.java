@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -121,6 +122,38 @@ class ConfigLoaderTest {
                 """), Map.of("SLUICE_PAYLOADS_OUTPUT", "com.acme.Nope"), Map.of()))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("payloads.output")
                 .hasMessageContaining("no such class");
+    }
+
+    @Test
+    void shouldReadAPayloadTypeFromASchemaFileBesideTheConfiguration() throws IOException {
+        Files.writeString(dir.resolve("order.avsc"), """
+                {"type": "record", "name": "Order", "namespace": "com.example.shop",
+                 "fields": [{"name": "id", "type": "string"}, {"name": "lines", "type": "int"}]}
+                """);
+        ConfigLoader.Loaded loaded = ConfigLoader.load(yaml("""
+                pipeline: orders
+                payloads: {input: order.avsc, output: order.avsc}
+                stages:
+                  - {name: big, filter: "payload.lines > 10"}
+                """), Map.of(), Map.of());
+        assertThat(loaded.pipeline().input().javaType()).isEqualTo(GenericRecord.class);
+        assertThat(loaded.pipeline().input().schema().getFullName()).isEqualTo("com.example.shop.Order");
+        assertThat(loaded.pipeline().output()).isEqualTo(loaded.pipeline().input());
+        assertThatThrownBy(() -> ConfigLoader.load(yaml("""
+                pipeline: orders
+                payloads: {input: missing.avsc}
+                stages:
+                  - {name: big, filter: "payload.lines > 10"}
+                """), Map.of(), Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("payloads.input")
+                .hasMessageContaining("not a readable Avro record schema");
+        assertThatThrownBy(() -> ConfigLoader.load(yaml("""
+                pipeline: orders
+                payloads: {input: order.avsc, output: order.avsc}
+                stages:
+                  - {name: big, filter: "payload.pages > 10"}
+                """), Map.of(), Map.of()))
+                .hasMessageContaining("filter 'big': condition 'payload.pages > 10' names unknown field 'payload.pages'");
     }
 
     @Test

@@ -173,6 +173,12 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
             reject(record, key, position, "MissingJobId", "job has no id: its jobId field is empty");
             return;
         }
+        // the limits first: a payload over the size limit is refused before it is decoded
+        String problem = rules.check(job);
+        if (problem != null) {
+            reject(record, jobId, position, "InvalidJob", problem);
+            return;
+        }
         Object payload;
         try {
             payload = payloadOf(job, position);
@@ -187,11 +193,6 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
         if (payload == null) {
             reject(record, jobId, position, "MissingPayload", "the job has no payload: a job written before payloads"
                     + " carries a Document, but this pipeline's input is " + input.name());
-            return;
-        }
-        String problem = rules.check(job);
-        if (problem != null) {
-            reject(record, jobId, position, "InvalidJob", problem);
             return;
         }
         if (acceptedIds != null && isDuplicate(record, jobId, position)) {
