@@ -37,22 +37,22 @@ public final class JobJson {
      * record of {@code input}, and made into a job by {@code jobOf} (which writes the payload in the wire
      * format, e.g. {@code JobClient::job}).
      *
-     * @throws InvalidJobException naming the first field that is wrong
+     * @throws InvalidJsonException naming the first field that is wrong
      */
     public static Job parse(JsonNode body, String defaultJobId, Schema input,
                             BiFunction<String, GenericRecord, Job> jobOf) {
         if (!body.isObject()) {
-            throw new InvalidJobException(null, "a job is a JSON object with a payload");
+            throw new InvalidJsonException(null, "a job is a JSON object with a payload");
         }
         for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (!FIELDS.contains(name)) {
-                throw new InvalidJobException(name, "unknown field " + name + "; a job has " + String.join(", ", FIELDS));
+                throw new InvalidJsonException(name, "unknown field " + name + "; a job has " + String.join(", ", FIELDS));
             }
         }
         String jobId = text(body, "jobId", "jobId", false);
         if (jobId != null && jobId.isBlank()) {
-            throw new InvalidJobException("jobId", "jobId must not be blank; leave it out to get a generated one");
+            throw new InvalidJsonException("jobId", "jobId must not be blank; leave it out to get a generated one");
         }
         if (jobId == null) {
             jobId = defaultJobId;
@@ -62,20 +62,20 @@ public final class JobJson {
         List<Task> tasks = new ArrayList<>();
         JsonNode taskList = body.path("tasks");
         if (!taskList.isMissingNode() && !taskList.isArray()) {
-            throw new InvalidJobException("tasks", "tasks must be an array of {type, params}");
+            throw new InvalidJsonException("tasks", "tasks must be an array of {type, params}");
         }
         for (int i = 0; i < taskList.size(); i++) {
             JsonNode task = taskList.get(i);
             String field = "tasks[" + i + "]";
             if (!task.isObject()) {
-                throw new InvalidJobException(field, field + " must be an object {type, params}");
+                throw new InvalidJsonException(field, field + " must be an object {type, params}");
             }
             tasks.add(Task.newBuilder().setType(text(task, "type", field + ".type", true))
                     .setParams(strings(task.path("params"), field + ".params")).build());
         }
         JsonNode priority = body.path("priority");
         if (!priority.isMissingNode() && !priority.isInt()) {
-            throw new InvalidJobException("priority", "priority must be an integer");
+            throw new InvalidJsonException("priority", "priority must be an integer");
         }
         Instant deadline = null;
         String deadlineText = text(body, "deadline", "deadline", false);
@@ -83,7 +83,7 @@ public final class JobJson {
             try {
                 deadline = Instant.parse(deadlineText);
             } catch (DateTimeParseException e) {
-                throw new InvalidJobException("deadline", "deadline must be an ISO-8601 instant, e.g. 2026-12-31T23:59:59Z");
+                throw new InvalidJsonException("deadline", "deadline must be an ISO-8601 instant, e.g. 2026-12-31T23:59:59Z");
             }
         }
         Job job = jobOf.apply(jobId, payload);
@@ -100,44 +100,40 @@ public final class JobJson {
         JsonNode document = body.get("document");
         boolean documents = input.getFullName().equals(Document.getClassSchema().getFullName());
         if (payload != null && document != null) {
-            throw new InvalidJobException("document", "a job has a payload or a document, not both");
+            throw new InvalidJsonException("document", "a job has a payload or a document, not both");
         }
-        try {
-            if (payload != null) {
-                return PayloadJson.read(payload, input, "payload");
-            }
-            if (document == null) {
-                throw new InvalidJobException("payload", "payload is required: a " + input.getName() + " as JSON"
-                        + (documents ? " (or document: an object with at least text)" : ""));
-            }
-            if (!documents) {
-                throw new InvalidJobException("document", "document stands for the payload of a pipeline whose"
-                        + " input is a Document; this one takes a " + input.getFullName() + ": give it as payload");
-            }
-            if (!document.isObject()) {
-                throw new InvalidJobException("document", "document is required: an object with at least text");
-            }
-            text(document, "text", "document.text", true);
-            ObjectNode withId = ((ObjectNode) document).deepCopy();
-            if (!withId.has("id")) {
-                withId.put("id", jobId);
-            }
-            return PayloadJson.read(withId, input, "document");
-        } catch (PayloadJson.InvalidPayloadException e) {
-            throw new InvalidJobException(e.field(), e.getMessage());
+        if (payload != null) {
+            return PayloadJson.read(payload, input, "payload");
         }
+        if (document == null) {
+            throw new InvalidJsonException("payload", "payload is required: a " + input.getName() + " as JSON"
+                    + (documents ? " (or document: an object with at least text)" : ""));
+        }
+        if (!documents) {
+            throw new InvalidJsonException("document", "document stands for the payload of a pipeline whose"
+                    + " input is a Document; this one takes a " + input.getFullName() + ": give it as payload");
+        }
+        if (!document.isObject()) {
+            throw new InvalidJsonException("document", "document is required: an object with at least text");
+        }
+        text(document, "text", "document.text", true);
+        ObjectNode withId = ((ObjectNode) document).deepCopy();
+        if (!withId.has("id")) {
+            withId.put("id", jobId);
+        }
+        return PayloadJson.read(withId, input, "document");
     }
 
     private static String text(JsonNode node, String name, String field, boolean required) {
         JsonNode value = node.path(name);
         if (value.isMissingNode() || value.isNull()) {
             if (required) {
-                throw new InvalidJobException(field, field + " is required");
+                throw new InvalidJsonException(field, field + " is required");
             }
             return null;
         }
         if (!value.isTextual()) {
-            throw new InvalidJobException(field, field + " must be a string");
+            throw new InvalidJsonException(field, field + " must be a string");
         }
         return value.asText();
     }
@@ -148,31 +144,15 @@ public final class JobJson {
             return map;
         }
         if (!node.isObject()) {
-            throw new InvalidJobException(field, field + " must be an object of strings");
+            throw new InvalidJsonException(field, field + " must be an object of strings");
         }
         for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> entry = it.next();
             if (!entry.getValue().isTextual()) {
-                throw new InvalidJobException(field + "." + entry.getKey(), field + "." + entry.getKey() + " must be a string");
+                throw new InvalidJsonException(field + "." + entry.getKey(), field + "." + entry.getKey() + " must be a string");
             }
             map.put(entry.getKey(), entry.getValue().asText());
         }
         return map;
-    }
-
-    /** A JSON job that is not valid: the field at fault (null for the whole) and why. */
-    public static final class InvalidJobException extends IllegalArgumentException {
-        private static final long serialVersionUID = 1L;
-        private final String field;
-
-        InvalidJobException(String field, String message) {
-            super(message);
-            this.field = field;
-        }
-
-        /** The field at fault, e.g. {@code document.text} or {@code tasks[0].type}; null for the whole job. */
-        public String field() {
-            return field;
-        }
     }
 }

@@ -38,7 +38,7 @@ import org.apache.avro.generic.IndexedRecord;
  *   <li>a union as {@code null} or a value of the first of its other branches that the value fits.</li>
  * </ul>
  *
- * What does not fit is an {@link InvalidPayloadException} naming the field, by its path from
+ * What does not fit is an {@link InvalidJsonException} naming the field, by its path from
  * {@code payload} ({@code payload.lines[2].price}).
  */
 public final class PayloadJson {
@@ -52,7 +52,7 @@ public final class PayloadJson {
      * The record {@code json} describes, of {@code schema}, as a GenericRecord.
      *
      * @param path what to call the value in errors, e.g. {@code payload}
-     * @throws InvalidPayloadException naming the first field that does not fit
+     * @throws InvalidJsonException naming the first field that does not fit
      */
     public static GenericRecord read(JsonNode json, Schema schema, String path) {
         if (schema.getType() != Schema.Type.RECORD) {
@@ -178,14 +178,14 @@ public final class PayloadJson {
             }
             throw invalid(path, "must not be null");
         }
-        InvalidPayloadException first = null;
+        InvalidJsonException first = null;
         for (Schema branch : schema.getTypes()) {
             if (branch.getType() == Schema.Type.NULL) {
                 continue;
             }
             try {
                 return value(json, branch, path);
-            } catch (InvalidPayloadException e) {
+            } catch (InvalidJsonException e) {
                 if (first == null) {
                     first = e;
                 }
@@ -231,8 +231,8 @@ public final class PayloadJson {
                 : schema.getType().getName();
     }
 
-    private static InvalidPayloadException invalid(String path, String message) {
-        return new InvalidPayloadException(path, path + " " + message);
+    private static InvalidJsonException invalid(String path, String message) {
+        return new InvalidJsonException(path, path + " " + message);
     }
 
     private static JsonNode json(Object datum, Schema schema) {
@@ -312,21 +312,5 @@ public final class PayloadJson {
             case MAP -> datum instanceof Map<?, ?>;
             default -> false;
         };
-    }
-
-    /** A JSON payload that does not fit its schema: the field at fault, by its path, and why. */
-    public static final class InvalidPayloadException extends IllegalArgumentException {
-        private static final long serialVersionUID = 1L;
-        private final String field;
-
-        InvalidPayloadException(String field, String message) {
-            super(message);
-            this.field = field;
-        }
-
-        /** The field at fault, e.g. {@code payload.lines[2].price}. */
-        public String field() {
-            return field;
-        }
     }
 }

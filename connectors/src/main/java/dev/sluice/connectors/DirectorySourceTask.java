@@ -3,6 +3,7 @@ package dev.sluice.connectors;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.client.InvalidJsonException;
 import dev.sluice.client.JobJson;
 import dev.sluice.schemas.Document;
 import dev.sluice.schemas.Job;
@@ -316,7 +317,7 @@ public final class DirectorySourceTask extends SourceTask {
             job.getAttributes().putIfAbsent("source.file", file);
             job.getAttributes().putIfAbsent("source.line", Long.toString(line));
             return job(file, line, job);
-        } catch (JobJson.InvalidJobException e) {
+        } catch (InvalidJsonException e) {
             return deadLetter(file, line, raw, "InvalidJob", where + ": " + e.getMessage());
         }
     }

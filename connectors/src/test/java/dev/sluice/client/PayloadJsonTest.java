@@ -75,7 +75,7 @@ class PayloadJsonTest {
                 "{\"sku\": \"a\", \"price\": 1, \"listed\": 0, \"image\": \"not base64!\"}", "payload.image",
                 "{\"sku\": \"a\", \"price\": 1, \"listed\": 0, \"weight\": 3}", "payload.weight");
         fieldByJson.forEach((text, field) -> assertThatThrownBy(() -> PayloadJson.read(json(text), PRODUCT, "payload"))
-                .as(text).isInstanceOfSatisfying(PayloadJson.InvalidPayloadException.class,
+                .as(text).isInstanceOfSatisfying(InvalidJsonException.class,
                         e -> assertThat(e.field()).isEqualTo(field)).hasMessageStartingWith(field));
         assertThatThrownBy(() -> PayloadJson.read(json("{\"price\": 1, \"listed\": 0}"), PRODUCT, "payload"))
                 .hasMessage("payload.sku is required (a string)");
@@ -106,10 +106,10 @@ class PayloadJsonTest {
         assertThat(job.getJobId()).isEqualTo("j-1");
         assertThat(job.getAttributes()).containsEntry("a", "b");
         assertThatThrownBy(() -> JobJson.parse(json("{\"document\": {\"text\": \"x\"}}"), "j", order,
-                (id, payload) -> null)).isInstanceOfSatisfying(JobJson.InvalidJobException.class,
+                (id, payload) -> null)).isInstanceOfSatisfying(InvalidJsonException.class,
                         e -> assertThat(e.field()).isEqualTo("document")).hasMessageContaining("give it as payload");
         assertThatThrownBy(() -> JobJson.parse(json("{\"payload\": {\"id\": 7}}"), "j", order, (id, payload) -> null))
-                .isInstanceOfSatisfying(JobJson.InvalidJobException.class,
+                .isInstanceOfSatisfying(InvalidJsonException.class,
                         e -> assertThat(e.field()).isEqualTo("payload.id"));
         List<GenericRecord> made = new java.util.ArrayList<>();
         JobJson.parse(json("{\"document\": {\"text\": \"hello\"}}"), "generated", Document.getClassSchema(),

@@ -8,15 +8,11 @@ import dev.sluice.schemas.SchemaHistory;
 import dev.sluice.serdes.Result;
 import dev.sluice.serdes.internal.WireFormat;
 import dev.sluice.topology.stages.BuiltinStages;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.List;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
-import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecordBuilder;
-import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.EncoderFactory;
 import org.junit.jupiter.api.Test;
 
 /** Jobs written by producers with an earlier (or a later) Job schema than Sluice's run as any other. */
@@ -62,11 +58,6 @@ class OlderWritersTest {
                 .set("id", "doc-" + jobId).set("text", TEXT).build();
         GenericData.Record job = new GenericRecordBuilder(writer)
                 .set("jobId", jobId).set("submittedAt", 1_767_225_600_000L).set("document", document).build();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        WireFormat.writeHeader(out, id);
-        BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
-        new GenericDatumWriter<GenericData.Record>(writer).write(job, encoder);
-        encoder.flush();
-        return out.toByteArray();
+        return PayloadTest.frame(id, writer, job);
     }
 }

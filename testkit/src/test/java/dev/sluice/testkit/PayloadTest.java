@@ -181,7 +181,8 @@ class PayloadTest {
         assertThat(driver.result(id).getStatus()).isEqualTo(JobStatus.COMPLETED);
     }
 
-    private static byte[] frame(int schemaId, Schema writer, GenericData.Record record) throws IOException {
+    /** {@code record} in the Confluent wire format, written with {@code writer}, whose id is {@code schemaId}. */
+    static byte[] frame(int schemaId, Schema writer, GenericData.Record record) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         WireFormat.writeHeader(out, schemaId);
         BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.app.runtime.ConfigLoader;
 import dev.sluice.app.runtime.SluiceRunner;
+import dev.sluice.client.InvalidJsonException;
 import dev.sluice.client.Documents;
 import dev.sluice.client.JobClient;
 import dev.sluice.client.PayloadJson;
@@ -124,7 +125,7 @@ final class SubmitCommand implements Callable<Integer> {
                 } catch (JsonProcessingException e) {
                     err.printf("%s: not JSON: %s%n", where, e.getOriginalMessage());
                     bad++;
-                } catch (PayloadJson.InvalidPayloadException e) {
+                } catch (InvalidJsonException e) {
                     err.printf("%s: %s%n", where, e.getMessage());
                     bad++;
                 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.app.internal.Durations;
 import dev.sluice.app.runtime.SluiceRunner;
+import dev.sluice.client.InvalidJsonException;
 import dev.sluice.client.JobClient;
 import dev.sluice.client.JobJson;
 import dev.sluice.client.ResultJson;
@@ -469,7 +470,7 @@ public final class Gateway implements AutoCloseable {
         Schema input = client.input().isAny() ? Document.getClassSchema() : client.input().schema();
         try {
             return JobJson.parse(body, UUID.randomUUID().toString(), input, client::job);
-        } catch (JobJson.InvalidJobException e) {
+        } catch (InvalidJsonException e) {
             throw new BadRequest(400, e.field(), e.getMessage());
         }
     }
