@@ -51,6 +51,13 @@ public final class Jobs {
                 .build();
     }
 
+    /** The bytes of a {@code bytes} field (a job's or a result's payload), copied, the buffer left as it was. */
+    public static byte[] bytes(ByteBuffer field) {
+        byte[] bytes = new byte[field.remaining()];
+        field.duplicate().get(bytes);
+        return bytes;
+    }
+
     /**
      * What a job carries in its required {@code document} field since jobs carry payloads: an empty
      * document, which readers ignore when the job has a payload.

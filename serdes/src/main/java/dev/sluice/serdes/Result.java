@@ -2,6 +2,7 @@ package dev.sluice.serdes;
 
 import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
+import dev.sluice.schemas.Jobs;
 import dev.sluice.schemas.StageError;
 import dev.sluice.schemas.StageTrace;
 import java.nio.ByteBuffer;
@@ -40,9 +41,7 @@ public final class Result<R> {
         Objects.requireNonNull(record, "record");
         ByteBuffer payload = record.getPayload();
         if (payload != null) {
-            byte[] bytes = new byte[payload.remaining()];
-            payload.duplicate().get(bytes);
-            return new Result<>(record, payloads.deserialize(topic, bytes));
+            return new Result<>(record, payloads.deserialize(topic, Jobs.bytes(payload)));
         }
         Object old = record.getOutput();
         if (old == null) {

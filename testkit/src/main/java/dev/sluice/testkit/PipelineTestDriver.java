@@ -214,9 +214,7 @@ public final class PipelineTestDriver<I, O> implements AutoCloseable {
         if (job.getPayload() == null) {
             return inputType.javaType().cast(job.getDocument());
         }
-        byte[] bytes = new byte[job.getPayload().remaining()];
-        job.getPayload().duplicate().get(bytes);
-        return inputDecoder.deserialize(topics.jobs().name(), bytes);
+        return inputDecoder.deserialize(topics.jobs().name(), Jobs.bytes(job.getPayload()));
     }
 
     /** Writes raw bytes to the source topic, as a misbehaving producer would. */

@@ -319,20 +319,23 @@ public final class SluiceConfig extends AbstractConfig {
 
     /** The pipeline's declared input type ({@value #PAYLOADS_INPUT_CONFIG}), or null to tell it from its first stage. */
     public String payloadsInput() {
-        String type = getString(PAYLOADS_INPUT_CONFIG);
-        return type == null || type.isBlank() ? null : type;
+        return optional(PAYLOADS_INPUT_CONFIG);
     }
 
     /** The pipeline's declared output type ({@value #PAYLOADS_OUTPUT_CONFIG}), or null to tell it from its last stages. */
     public String payloadsOutput() {
-        String type = getString(PAYLOADS_OUTPUT_CONFIG);
-        return type == null || type.isBlank() ? null : type;
+        return optional(PAYLOADS_OUTPUT_CONFIG);
     }
 
     /** The directory of plugin jars ({@value #PLUGINS_PATH_CONFIG}), or null when there is none. */
     public String pluginsPath() {
-        String path = getString(PLUGINS_PATH_CONFIG);
-        return path == null || path.isBlank() ? null : path;
+        return optional(PLUGINS_PATH_CONFIG);
+    }
+
+    /** A setting without a default: its value, or null when it is not given (or blank). */
+    private String optional(String key) {
+        String value = getString(key);
+        return value == null || value.isBlank() ? null : value;
     }
 
     /** The Kafka settings as given, without the {@code kafka.} prefix. */

@@ -6,6 +6,7 @@ import dev.sluice.schemas.IngestedDocument;
 import dev.sluice.schemas.Job;
 import dev.sluice.schemas.JobResult;
 import dev.sluice.schemas.JobStatus;
+import dev.sluice.schemas.Jobs;
 import dev.sluice.serdes.AvroSerdes;
 import dev.sluice.serdes.PayloadType;
 import dev.sluice.topology.internal.BoundContext;
@@ -115,9 +116,7 @@ final class IngestBaseline {
         StageContext context = BoundContext.of(job, "split");
         List<Document> normalized = new ArrayList<>(1);
         List<Chunk> chunks = new ArrayList<>();
-        byte[] payload = new byte[job.getPayload().remaining()];
-        job.getPayload().duplicate().get(payload);
-        normalize.process(documents.deserialize("", payload), context, normalized::add);
+        normalize.process(documents.deserialize("", Jobs.bytes(job.getPayload())), context, normalized::add);
         split.process(normalized.get(0), context, chunks::add);
         List<Part> parts = new ArrayList<>(chunks.size());
         for (Chunk chunk : chunks) {

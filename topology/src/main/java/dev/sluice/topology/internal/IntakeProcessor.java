@@ -224,8 +224,7 @@ final class IntakeProcessor implements Processor<byte[], byte[], String, Flow> {
         if (payload == null) {
             return input.accepts(job.getDocument()) ? job.getDocument() : null;
         }
-        byte[] bytes = new byte[payload.remaining()];
-        payload.duplicate().get(bytes);
+        byte[] bytes = Jobs.bytes(payload);
         if (payloads == null) {
             return new Flow.Encoded(bytes);
         }
