@@ -49,7 +49,7 @@ record BenchSettings(int records, int partitions, short replicationFactor, int d
 
     /** Seconds of load before a latency run starts counting: the JIT and the clients settle. */
     int latencyWarmUpSeconds() {
-        return quick ? 1 : 5;
+        return quick ? 2 : 5;
     }
 
     boolean runs(String name) {

@@ -33,6 +33,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
@@ -50,7 +51,9 @@ import org.apache.kafka.streams.kstream.Produced;
  * measured alone. It takes commands, one line each on standard input:
  *
  * <pre>
- * start floor.bytes|floor.avro|floor.ingest GUARANTEE APPLICATION_ID IN OUT
+ * start floor.bytes|floor.avro|floor.ingest GUARANTEE APPLICATION_ID IN OUT [latency]
+ *                                        a hand-written application; with latency, its producer
+ *                                        batches as Sluice's does (linger.ms 5, not Streams' 100)
  * start passthrough|ingest|ingest.bare GUARANTEE PREFIX [WINDOW_MS]
  *                                        a Sluice application over the topics of PREFIX; WINDOW_MS, if
  *                                        given, for its duplicate window, status and cancel retention
@@ -82,6 +85,8 @@ public final class BenchWorker {
     static final String RESULTS_TOPIC = "bench.results";
     /** floor.ingest's commit interval under both guarantees: exactly_once_v2's default. */
     static final int FLOOR_COMMIT_INTERVAL_MS = 100;
+    /** The last word of a floor's start command that gives it Sluice's producer settings, for latency. */
+    static final String LATENCY_TUNED = "latency";
     /** The ingest pipeline with {@code events.enabled=false}: no events, no status store. */
     static final String INGEST_BARE = "ingest.bare";
     /** The asynchronous stage calling the bench's service, and the same call made synchronously. */
@@ -197,6 +202,16 @@ public final class BenchWorker {
             case "floor.ingest" -> new IngestBaseline(serdes).floor(args.get(3), args.get(4), serdes);
             default -> throw new IllegalArgumentException("no application " + kind);
         };
+        if (args.size() > 5 && args.get(5).equals(LATENCY_TUNED)) {
+            // what an expert would set for latency, and what Sluice sets by default: the two compare engines
+            props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG),
+                    SluiceConfig.DEFAULT_PRODUCER_LINGER_MS);
+            props.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG),
+                    SluiceConfig.DEFAULT_PRODUCER_BATCH_BYTES);
+            props.put(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG),
+                    SluiceConfig.DEFAULT_PRODUCER_RETRY_BACKOFF_MS);
+            props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, SluiceConfig.DEFAULT_MAX_TASK_IDLE_MS);
+        }
         if (kind.equals("floor.ingest")) {
             // its aggregate's cache sends the results on at each commit: at_least_once's 30 s would hold them
             props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, FLOOR_COMMIT_INTERVAL_MS);
