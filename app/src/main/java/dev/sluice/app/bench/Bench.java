@@ -62,10 +62,15 @@ public final class Bench {
 
     static final List<String> GUARANTEES = List.of(StreamsConfig.AT_LEAST_ONCE, StreamsConfig.EXACTLY_ONCE_V2);
     /**
-     * The latency cases: the hand-written Avro floor first, through the same client at the pass-through's
-     * rate, so that the table shows what Kafka Streams on this machine gives before Sluice adds anything.
+     * The latency cases, each hand-written floor just before the Sluice case it is the floor of, measured
+     * through the same client at that case's rate: the table shows what Kafka Streams on this machine
+     * gives before Sluice adds anything.
      */
-    static final List<String> LATENCY_CASES = List.of("floor.avro", "sluice.passthrough", "sluice.ingest");
+    static final List<String> LATENCY_CASES = List.of("floor.avro", "sluice.passthrough", "floor.ingest",
+            "sluice.ingest");
+    /** The Sluice case whose rate each floor's latency case runs at. */
+    private static final Map<String, String> LATENCY_FLOORS = Map.of("floor.avro", "sluice.passthrough",
+            "floor.ingest", "sluice.ingest");
     /** Records each of the pass-through and the floors runs in the warm-up. */
     static final int WARM_UP_RECORDS = 5_000;
     /**
@@ -208,8 +213,8 @@ public final class Bench {
                 }
                 for (String guarantee : GUARANTEES) {
                     // the floor at the pass-through's rate: the two lines compare the engines, not the rates
-                    String rateOf = name.equals("floor.avro") && settings.runs("sluice.passthrough")
-                            ? "sluice.passthrough" : name;
+                    String sluiceCase = LATENCY_FLOORS.get(name);
+                    String rateOf = sluiceCase != null && settings.runs(sluiceCase) ? sluiceCase : name;
                     latencies.add(keptUpLatency(name, guarantee, sustainedRate(cases, rateOf, guarantee)));
                 }
             }
@@ -406,6 +411,9 @@ public final class Bench {
             if (settings.runs("floor.avro")) {
                 names.addAll(sluiceTopicNames(topic("floor.avro", guarantee, "latency"), "passthrough"));
             }
+            if (settings.runs("floor.ingest")) {
+                names.addAll(sluiceTopicNames(topic("floor.ingest", guarantee, "latency"), "ingest"));
+            }
             if (settings.runs("sluice.passthrough")) {
                 names.addAll(sluiceTopicNames(topic("sluice.passthrough", guarantee, "sluice"), "passthrough"));
                 names.addAll(sluiceTopicNames(topic("sluice.passthrough", guarantee, "latency"), "passthrough"));
@@ -546,7 +554,7 @@ public final class Bench {
 
     private Attempt latency(String name, String guarantee, int rate, int attempt) throws Exception {
         String prefix = topic(name, guarantee, attempt == 1 ? "latency" : "latency" + attempt);
-        String pipeline = name.equals("sluice.ingest") ? "ingest" : "passthrough";
+        String pipeline = name.endsWith(".ingest") ? "ingest" : "passthrough";
         SluiceTopics topics = prepareSluice(prefix, pipeline);
         Histogram histogram = new Histogram(TimeUnit.MINUTES.toMicros(10), 3);
         int warmUp = rate * settings.latencyWarmUpSeconds();

@@ -53,7 +53,7 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Records per throughput case (default: ${DEFAULT-VALUE}).")
     int records;
 
-    @Option(names = "--quick", description = "100,000 records and 10 s of latency: under 3 minutes on 2 cores.")
+    @Option(names = "--quick", description = "100,000 records and 10 s of latency per case: about 8 minutes on 2 cores.")
     boolean quick;
 
     @Option(names = "--partitions", paramLabel = "N", defaultValue = "3",
