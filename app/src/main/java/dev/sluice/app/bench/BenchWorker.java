@@ -54,7 +54,6 @@ import org.apache.kafka.streams.kstream.Produced;
  * start floor.bytes|floor.avro|floor.ingest GUARANTEE APPLICATION_ID IN OUT [latency]
  *                                        a hand-written application; with latency, its producer
  *                                        batches as Sluice's does (linger.ms 5, not Streams' 100)
- *                                        and its store has no cache
  * start passthrough|ingest|ingest.bare GUARANTEE PREFIX [WINDOW_MS]
  *                                        a Sluice application over the topics of PREFIX; WINDOW_MS, if
  *                                        given, for its duplicate window, status and cancel retention
@@ -212,8 +211,6 @@ public final class BenchWorker {
             props.put(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG),
                     SluiceConfig.DEFAULT_PRODUCER_RETRY_BACKOFF_MS);
             props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, SluiceConfig.DEFAULT_MAX_TASK_IDLE_MS);
-            // floor.ingest's aggregate sends each result on as its last chunk comes, not at the next commit
-            props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
         }
         if (kind.equals("floor.ingest")) {
             // its aggregate's cache sends the results on at each commit: at_least_once's 30 s would hold them
