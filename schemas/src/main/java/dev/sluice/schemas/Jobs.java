@@ -63,7 +63,7 @@ public final class Jobs {
      * document, which readers ignore when the job has a payload.
      */
     public static Document noDocument() {
-        return new Document("", null, "text/plain", "", null);
+        return new Document("", null, "text/plain", "", null, Map.of(), List.of());
     }
 
     /** A task of the given type with string parameters, e.g. {@code task("split", "size", "400")}. */

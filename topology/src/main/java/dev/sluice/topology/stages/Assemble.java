@@ -7,10 +7,12 @@ import dev.sluice.topology.stage.StageContext;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Brings the chunks of a document back together, in order, as the job's {@link IngestedDocument}: the
- * document's id, source and content type from its chunks (which {@link Split} gave them), said once.
+ * document's id, source, content type and metadata from its chunks (which {@link Split} gave them),
+ * said once.
  * When no chunk reached it (a filter dropped them all) the document's id and source are unknown here,
  * and empty.
  */
@@ -31,6 +33,7 @@ public final class Assemble implements GatherStage<Chunk, IngestedDocument> {
                 .setSourceUri(first == null ? null : first.getSourceUri())
                 .setContentType(contentType)
                 .setChunks(chunks)
+                .setMetadata(first == null || first.getMetadata() == null ? Map.of() : first.getMetadata())
                 .build();
     }
 }

@@ -15,12 +15,15 @@ final class Chunks {
 
     static Chunk with(Chunk chunk, List<Float> embedding, List<String> keywords) {
         return new Chunk(chunk.getDocumentId(), chunk.getIndex(), chunk.getStart(), chunk.getEnd(), chunk.getText(),
-                embedding, keywords, chunk.getSourceUri(), chunk.getContentType());
+                embedding, keywords, chunk.getSourceUri(), chunk.getContentType(), chunk.getPages(), chunk.getMetadata());
     }
 
-    /** The chunk without its document's source and content type, which its IngestedDocument says once. */
+    /**
+     * The chunk without its document's source, content type and metadata, which its IngestedDocument
+     * says once.
+     */
     static Chunk inDocument(Chunk chunk) {
         return new Chunk(chunk.getDocumentId(), chunk.getIndex(), chunk.getStart(), chunk.getEnd(), chunk.getText(),
-                chunk.getEmbedding(), chunk.getKeywords(), null, null);
+                chunk.getEmbedding(), chunk.getKeywords(), null, null, chunk.getPages(), null);
     }
 }

@@ -5,23 +5,49 @@ import dev.sluice.topology.stage.Emitter;
 import dev.sluice.topology.stage.Stage;
 import dev.sluice.topology.stage.StageContext;
 import java.text.Normalizer;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Normalizes a document's text: Unicode NFC; line breaks to {@code \n}; every other kind of white
  * space (tabs, no-break and other Unicode spaces) to one plain space, runs collapsed; zero-width
  * characters and control characters removed; spaces trimmed around line breaks; more than one blank
  * line between paragraphs reduced to one; leading and trailing white space removed. A document with
- * no text left fails here: there is nothing to ingest.
+ * pages ({@link Document#getPages()}) is normalized page by page, the pages joined by a blank line, and
+ * its page starts moved to where each page's text now starts. A document with no text left fails here:
+ * there is nothing to ingest.
  */
 public final class Normalize implements Stage<Document, Document> {
 
     @Override
     public void process(Document input, StageContext context, Emitter<Document> out) {
-        String text = normalize(input.getText());
+        List<Integer> pages = input.getPages();
+        String text;
+        List<Integer> starts = pages;
+        if (pages.isEmpty()) {
+            text = normalize(input.getText());
+        } else {
+            // page by page, so that each page's start can be told in the text as it comes out
+            String raw = input.getText();
+            StringBuilder joined = new StringBuilder(raw.length());
+            starts = new ArrayList<>(pages.size());
+            for (int page = 0; page < pages.size(); page++) {
+                int from = page == 0 ? 0 : Math.min(raw.length(), Math.max(pages.get(page), pages.get(page - 1)));
+                int to = page + 1 < pages.size() ? Math.min(raw.length(), Math.max(from, pages.get(page + 1)))
+                        : raw.length();
+                String normalized = normalize(raw.substring(from, to));
+                if (!normalized.isEmpty() && !joined.isEmpty()) {
+                    joined.append("\n\n");
+                }
+                starts.add(joined.length());
+                joined.append(normalized);
+            }
+            text = joined.toString();
+        }
         if (text.isEmpty()) {
             throw new IllegalArgumentException("document '" + input.getId() + "' is empty: there is no text to ingest");
         }
-        out.emit(Document.newBuilder(input).setText(text).build());
+        out.emit(Document.newBuilder(input).setText(text).setPages(starts).build());
     }
 
     /** The normalized form of {@code text}. */

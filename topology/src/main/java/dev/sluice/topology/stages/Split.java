@@ -50,6 +50,8 @@ public final class Split implements Stage<Document, Chunk> {
             checkSizes(chunkSize, chunkOverlap, "the job's split task");
         }
         String text = input.getText();
+        List<Integer> pages = input.getPages();
+        Map<String, String> metadata = input.getMetadata().isEmpty() ? null : input.getMetadata();
         int index = 0;
         for (int[] span : spans(text, chunkSize, chunkOverlap)) {
             out.emit(Chunk.newBuilder()
@@ -61,8 +63,29 @@ public final class Split implements Stage<Document, Chunk> {
                     .setEmbedding(List.of())
                     .setSourceUri(input.getSourceUri())
                     .setContentType(input.getContentType())
+                    .setPages(pagesOf(pages, span[0], span[1], text.length()))
+                    .setMetadata(metadata)
                     .build());
         }
+    }
+
+    /**
+     * The pages (from 1) that the text in [start, end) is on, given where each page starts in a text of
+     * {@code length}; none for a document without pages.
+     */
+    static List<Integer> pagesOf(List<Integer> pageStarts, int start, int end, int length) {
+        if (pageStarts.isEmpty()) {
+            return List.of();
+        }
+        List<Integer> on = new ArrayList<>(2);
+        for (int page = 0; page < pageStarts.size(); page++) {
+            int from = page == 0 ? 0 : pageStarts.get(page);
+            int to = page + 1 < pageStarts.size() ? pageStarts.get(page + 1) : length;
+            if (from < end && to > start && from < to) {
+                on.add(page + 1);
+            }
+        }
+        return on;
     }
 
     /** The [start, end) spans of the chunks of {@code text}, in order; none for empty text. */

@@ -80,4 +80,27 @@ class NormalizeTest {
     void shouldMapBlankTextToEmpty() {
         assertThat(Normalize.normalize(" \n\t ")).isEmpty();
     }
+
+    @Test
+    void shouldNormalizeADocumentPageByPageAndMoveItsPageStarts() throws Exception {
+        String page1 = "  First\tpage \r\n text.  ";
+        String page2 = "\n\n\nSecond   page.";
+        String page3 = " \n ";
+        String page4 = "Fourth.";
+        dev.sluice.schemas.Document doc = dev.sluice.schemas.Document.newBuilder().setId("d")
+                .setText(page1 + page2 + page3 + page4)
+                .setPages(List.of(0, page1.length(), page1.length() + page2.length(),
+                        page1.length() + page2.length() + page3.length()))
+                .build();
+        List<dev.sluice.schemas.Document> out = new ArrayList<>();
+        new Normalize().process(doc, Contexts.of(doc.getText()), out::add);
+        dev.sluice.schemas.Document normalized = out.get(0);
+        assertThat(normalized.getText()).isEqualTo("First page\ntext.\n\nSecond page.\n\nFourth.");
+        List<Integer> pages = normalized.getPages();
+        assertThat(pages).hasSize(4);
+        assertThat(normalized.getText().substring(pages.get(0), pages.get(1))).startsWith("First page");
+        assertThat(normalized.getText().substring(pages.get(1))).startsWith("Second page.");
+        assertThat(pages.get(2)).as("an empty page starts where the next does").isEqualTo(pages.get(1) + 12);
+        assertThat(normalized.getText().substring(pages.get(3))).isEqualTo("Fourth.");
+    }
 }

@@ -86,4 +86,32 @@ class SplitTest {
         assertThat(chunks).hasSize(3);
         assertThat(chunks.get(2).getEnd()).isEqualTo(95);
     }
+
+    @Test
+    void shouldTellEachChunkThePagesItsTextIsOnAndTheDocumentsMetadata() throws Exception {
+        String page1 = "Page one has these words on it and nothing else.";
+        String page2 = "Page two follows with words of its own.";
+        String text = page1 + "\n\n" + page2;
+        Document doc = Document.newBuilder().setId("doc-1").setText(text)
+                .setPages(List.of(0, page1.length() + 2)).setMetadata(java.util.Map.of("title", "Two pages")).build();
+        List<Chunk> chunks = new ArrayList<>();
+        new Split(30, 5).process(doc, Contexts.of(text), chunks::add);
+        assertThat(chunks.get(0).getPages()).containsExactly(1);
+        assertThat(chunks.get(chunks.size() - 1).getPages()).containsExactly(2);
+        assertThat(chunks).anySatisfy(c -> assertThat(c.getPages()).containsExactly(1, 2));
+        assertThat(chunks).allSatisfy(c -> assertThat(c.getMetadata()).containsEntry("title", "Two pages"));
+        assertThat(split(new Split(30, 5), TEXT, Contexts.of(TEXT))).allSatisfy(c -> {
+            assertThat(c.getPages()).as("a document without pages").isEmpty();
+            assertThat(c.getMetadata()).isNull();
+        });
+    }
+
+    @Test
+    void shouldFindThePagesOfASpan() {
+        List<Integer> starts = List.of(0, 10, 10, 25);
+        assertThat(Split.pagesOf(starts, 0, 5, 40)).containsExactly(1);
+        assertThat(Split.pagesOf(starts, 8, 12, 40)).as("page 2 is empty").containsExactly(1, 3);
+        assertThat(Split.pagesOf(starts, 24, 40, 40)).containsExactly(3, 4);
+        assertThat(Split.pagesOf(List.of(), 0, 5, 40)).isEmpty();
+    }
 }
