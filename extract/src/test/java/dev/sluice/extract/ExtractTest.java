@@ -99,6 +99,17 @@ class ExtractTest {
         assertThat(pptx.getText().substring(pptx.getPages().get(1))).contains("share groups")
                 .doesNotContain("why queues");
 
+        Document odt = extracted("odt", "application/vnd.oasis.opendocument.text", "file:///docs/minutes.odt",
+                Samples.odt("Minutes", List.of(PAGE_ONE, PAGE_TWO)));
+        assertThat(odt.getContentType()).isEqualTo("application/vnd.oasis.opendocument.text");
+        assertThat(odt.getText()).contains("Kafka keeps every record").contains("Transactions make a read");
+        assertThat(odt.getMetadata()).containsEntry("title", "Minutes");
+
+        Document epub = extracted("epub", "application/epub+zip", "file:///docs/book.epub",
+                Samples.epub("A short book", List.of("Chapter one begins here.", "Chapter two ends it.")));
+        assertThat(epub.getText()).contains("Chapter one begins here.").contains("Chapter two ends it.");
+        assertThat(epub.getMetadata()).containsEntry("title", "A short book").containsEntry("language", "en");
+
         Document xlsx = extracted("xlsx", "application/octet-stream", null,
                 Samples.xlsx(List.of("apples 3.20", "pears 2.10")));
         assertThat(xlsx.getText()).contains("apples 3.20").contains("pears 2.10");
@@ -154,8 +165,13 @@ class ExtractTest {
                 "empty", document("empty", "application/pdf", null, new byte[0]),
                 "too-large", document("too-large", "text/plain", null, new byte[MAX_BYTES + 1]),
                 "too-long", document("too-long", "text/html", null,
-                        Samples.utf8("<html><body><p>" + "word ".repeat(MAX_CHARS / 5 + 1) + "</p></body></html>")));
+                        Samples.utf8("<html><body><p>" + "word ".repeat(MAX_CHARS / 5 + 1) + "</p></body></html>")),
+                // a few kilobytes that unpack to two million characters
+                "zip-bomb", document("zip-bomb", "application/octet-stream", null,
+                        Samples.docx("Bomb", "Eve", List.of("a ".repeat(1_000_000)))));
+        assertThat(bad.get("zip-bomb").getContent().remaining()).isLessThan(20_000);
         Map<String, String> why = Map.of("encrypted", "is encrypted", "truncated", "cannot be read",
+                "zip-bomb", "Suspected zip bomb",
                 "unsupported", "of a type extract cannot read: application/octet-stream", "empty", "is empty",
                 "too-large", "is larger than " + MAX_BYTES + " bytes (max-bytes)",
                 "too-long", "longer than " + MAX_CHARS + " characters (max-chars)");
@@ -208,5 +224,13 @@ class ExtractTest {
                     assertThat(c.getPages()).containsExactly(2));
             assertThat(chunks.get(0).getPages()).containsExactly(1);
         }
+    }
+
+    @Test
+    void shouldReadADeeplyNestedDocumentWithoutFallingOver() {
+        // 5,000 nested elements: the HTML parser flattens them, and nothing recurses per level
+        Document deep = extracted("deep", "text/html", null, Samples.utf8(
+                "<html><body>" + "<div>".repeat(5_000) + "deep down" + "</div>".repeat(5_000) + "</body></html>"));
+        assertThat(deep.getText()).contains("deep down");
     }
 }

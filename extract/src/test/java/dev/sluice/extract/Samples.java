@@ -3,7 +3,12 @@ package dev.sluice.extract;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.zip.CRC32;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.pdmodel.PDDocumentInformation;
 import org.apache.pdfbox.pdmodel.PDPage;
@@ -102,5 +107,78 @@ final class Samples {
 
     static byte[] utf8(String text) {
         return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** An OpenDocument text: a title in its meta.xml, one paragraph per entry. */
+    static byte[] odt(String title, List<String> paragraphs) throws IOException {
+        StringBuilder body = new StringBuilder();
+        for (String text : paragraphs) {
+            body.append("<text:p>").append(text).append("</text:p>");
+        }
+        return zip("application/vnd.oasis.opendocument.text", Map.of(
+                "META-INF/manifest.xml", "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+                        + "<manifest:manifest xmlns:manifest=\"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0\">"
+                        + "<manifest:file-entry manifest:full-path=\"/\" manifest:media-type="
+                        + "\"application/vnd.oasis.opendocument.text\"/>"
+                        + "<manifest:file-entry manifest:full-path=\"content.xml\" manifest:media-type=\"text/xml\"/>"
+                        + "<manifest:file-entry manifest:full-path=\"meta.xml\" manifest:media-type=\"text/xml\"/>"
+                        + "</manifest:manifest>",
+                "meta.xml", "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+                        + "<office:document-meta xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\""
+                        + " xmlns:dc=\"http://purl.org/dc/elements/1.1/\" office:version=\"1.2\">"
+                        + "<office:meta><dc:title>" + title + "</dc:title></office:meta></office:document-meta>",
+                "content.xml", "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+                        + "<office:document-content xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\""
+                        + " xmlns:text=\"urn:oasis:names:tc:opendocument:xmlns:text:1.0\" office:version=\"1.2\">"
+                        + "<office:body><office:text>" + body + "</office:text></office:body></office:document-content>"));
+    }
+
+    /** An EPUB of one chapter per entry, with a title. */
+    static byte[] epub(String title, List<String> chapters) throws IOException {
+        Map<String, String> files = new LinkedHashMap<>();
+        files.put("META-INF/container.xml", "<?xml version=\"1.0\"?>"
+                + "<container version=\"1.0\" xmlns=\"urn:oasis:names:tc:opendocument:xmlns:container\"><rootfiles>"
+                + "<rootfile full-path=\"OEBPS/content.opf\" media-type=\"application/oebps-package+xml\"/>"
+                + "</rootfiles></container>");
+        StringBuilder manifest = new StringBuilder();
+        StringBuilder spine = new StringBuilder();
+        for (int i = 0; i < chapters.size(); i++) {
+            String id = "c" + (i + 1);
+            manifest.append("<item id=\"").append(id).append("\" href=\"").append(id)
+                    .append(".xhtml\" media-type=\"application/xhtml+xml\"/>");
+            spine.append("<itemref idref=\"").append(id).append("\"/>");
+            files.put("OEBPS/" + id + ".xhtml", "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+                    + "<html xmlns=\"http://www.w3.org/1999/xhtml\"><head><title>" + id + "</title></head>"
+                    + "<body><p>" + chapters.get(i) + "</p></body></html>");
+        }
+        files.put("OEBPS/content.opf", "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+                + "<package xmlns=\"http://www.idpf.org/2007/opf\" version=\"3.0\" unique-identifier=\"id\">"
+                + "<metadata xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><dc:identifier id=\"id\">sample</dc:identifier>"
+                + "<dc:title>" + title + "</dc:title><dc:language>en</dc:language></metadata>"
+                + "<manifest>" + manifest + "</manifest><spine>" + spine + "</spine></package>");
+        return zip("application/epub+zip", files);
+    }
+
+    /** A zip whose first entry is {@code mimetype}, stored, as OpenDocument and EPUB require. */
+    private static byte[] zip(String mimetype, Map<String, String> files) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(out)) {
+            byte[] type = utf8(mimetype);
+            ZipEntry first = new ZipEntry("mimetype");
+            first.setMethod(ZipEntry.STORED);
+            first.setSize(type.length);
+            CRC32 crc = new CRC32();
+            crc.update(type);
+            first.setCrc(crc.getValue());
+            zip.putNextEntry(first);
+            zip.write(type);
+            zip.closeEntry();
+            for (Map.Entry<String, String> file : files.entrySet()) {
+                zip.putNextEntry(new ZipEntry(file.getKey()));
+                zip.write(utf8(file.getValue()));
+                zip.closeEntry();
+            }
+        }
+        return out.toByteArray();
     }
 }
