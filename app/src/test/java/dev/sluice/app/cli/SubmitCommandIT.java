@@ -99,7 +99,7 @@ class SubmitCommandIT {
         Path bad = Files.writeString(dir.resolve("bad.jsonl"), """
                 {"id": "fine", "text": "This line fits."}
                 {"text": "This one has no id."}
-                {"id": "third", "text": "This one has a field Document does not.", "pages": 3}
+                {"id": "third", "text": "This one has a field Document does not.", "chapters": 3}
                 """);
         PrintStream originalErr = System.err;
         ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -112,7 +112,7 @@ class SubmitCommandIT {
         }
         assertThat(exit).isEqualTo(1);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains(bad + ":2: payload.id is required (a string)")
-                .contains(bad + ":3: payload.pages is not a field of Document");
+                .contains(bad + ":3: payload.chapters is not a field of Document");
     }
 
     @Test
