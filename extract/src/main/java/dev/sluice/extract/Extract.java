@@ -1,6 +1,7 @@
 package dev.sluice.extract;
 
 import dev.sluice.schemas.Document;
+import dev.sluice.schemas.Jobs;
 import dev.sluice.topology.stage.Emitter;
 import dev.sluice.topology.stage.Stage;
 import dev.sluice.topology.stage.StageContext;
@@ -50,8 +51,8 @@ import org.xml.sax.SAXException;
  * the stage's ({@code time-limit}, {@link #DEFAULT_TIME_LIMIT} for the {@code extract} type): a parse
  * past it is interrupted and fails its job.
  *
- * <p>One instance serves every task: Tika's parser is thread-safe, and the language detector is used
- * by one thread at a time.
+ * <p>One instance serves every task, and every instance one parser and one language detector: Tika's
+ * parser is thread-safe, and the detector is used by one thread at a time.
  */
 public final class Extract implements Stage<Document, Document> {
 
@@ -72,10 +73,16 @@ public final class Extract implements Stage<Document, Document> {
     /** The detector's ISO 639-3 codes to ISO 639-1, where a language has both. */
     private static final Map<String, String> TWO_LETTER = twoLetterCodes();
 
+    /**
+     * Tika's parser, thread-safe, with the nesting limits, and the language detector, which keeps the text
+     * it is given (one thread at a time): made once for every instance, as a pipeline is read more than
+     * once at start-up, when the first instance is.
+     */
+    private static final AutoDetectParser PARSER = parser();
+    private static final LanguageDetector LANGUAGES = languages();
+
     private final long maxBytes;
     private final int maxChars;
-    private final AutoDetectParser parser;
-    private final LanguageDetector languages;
 
     public Extract() {
         this(DEFAULT_MAX_BYTES, DEFAULT_MAX_CHARS);
@@ -88,13 +95,20 @@ public final class Extract implements Stage<Document, Document> {
         }
         this.maxBytes = maxBytes;
         this.maxChars = maxChars;
-        this.parser = new AutoDetectParser();
+    }
+
+    private static AutoDetectParser parser() {
+        AutoDetectParser parser = new AutoDetectParser();
         // the zip-bomb check's output threshold and ratio stay Tika's; max-chars bounds the text anyway
         parser.setAutoDetectParserConfig(new AutoDetectParserConfig(null, null, null, MAX_DEPTH, MAX_PACKAGE_DEPTH));
+        return parser;
+    }
+
+    private static LanguageDetector languages() {
         try {
-            this.languages = new OpenNLPDetector().loadModels();
+            return new OpenNLPDetector().loadModels();
         } catch (IOException e) {
-            throw new IllegalStateException("cannot load the language profiles: " + e.getMessage(), e);
+            throw new IllegalStateException("cannot load the language models: " + e.getMessage(), e);
         }
     }
 
@@ -110,8 +124,7 @@ public final class Extract implements Stage<Document, Document> {
         if (content.remaining() > maxBytes) {
             throw new ExtractException(what + " is larger than " + maxBytes + " bytes (max-bytes)");
         }
-        byte[] bytes = new byte[content.remaining()];
-        content.duplicate().get(bytes);
+        byte[] bytes = Jobs.bytes(content);
         Metadata metadata = new Metadata();
         // hints for the detector, which trusts the bytes over both
         metadata.set(Metadata.CONTENT_TYPE, input.getContentType());
@@ -121,7 +134,7 @@ public final class Extract implements Stage<Document, Document> {
         }
         PageText text = new PageText(maxChars);
         try (TikaInputStream stream = TikaInputStream.get(bytes)) {
-            parser.parse(stream, new BodyContentHandler(text), metadata, new ParseContext());
+            PARSER.parse(stream, new BodyContentHandler(text), metadata, new ParseContext());
         } catch (ZeroByteFileException e) {
             throw new ExtractException(what + " is empty");
         } catch (EncryptedDocumentException e) {
@@ -167,7 +180,7 @@ public final class Extract implements Stage<Document, Document> {
         return false;
     }
 
-    private Map<String, String> metadata(Metadata metadata, String text, int pageDivs) {
+    private static Map<String, String> metadata(Metadata metadata, String text, int pageDivs) {
         Map<String, String> found = new LinkedHashMap<>();
         put(found, "title", metadata, TikaCoreProperties.TITLE);
         put(found, "author", metadata, TikaCoreProperties.CREATOR);
@@ -192,16 +205,16 @@ public final class Extract implements Stage<Document, Document> {
      * language, when it stands out from the next ({@value #LANGUAGE_LEAD} times as likely); null when
      * none does, or the text is too short to tell.
      */
-    private String detectLanguage(String text) {
+    private static String detectLanguage(String text) {
         String sample = text.length() > LANGUAGE_SAMPLE ? text.substring(0, LANGUAGE_SAMPLE) : text;
         if (sample.codePoints().filter(Character::isLetter).count() < LANGUAGE_MIN_LETTERS) {
             return null;
         }
         List<LanguageResult> results;
-        synchronized (languages) {
-            languages.reset();
-            languages.addText(sample);
-            results = languages.detectAll();
+        synchronized (LANGUAGES) {
+            LANGUAGES.reset();
+            LANGUAGES.addText(sample);
+            results = LANGUAGES.detectAll();
         }
         if (results.isEmpty() || results.get(0).getLanguage().isEmpty()) {
             return null;
@@ -218,7 +231,7 @@ public final class Extract implements Stage<Document, Document> {
     private static void put(Map<String, String> found, String key, Metadata metadata, Property property) {
         String[] values = metadata.getValues(property);
         if (values.length > 0) {
-            found.put(key, String.join(", ", List.of(values)).trim());
+            found.put(key, String.join(", ", values).trim());
         }
     }
 

@@ -4,6 +4,7 @@ import dev.sluice.schemas.Compatibility;
 import dev.sluice.topology.internal.RocksDbMemory;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -360,24 +361,7 @@ public final class SluiceConfig extends AbstractConfig {
         props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
         // Kafka 5.0's default, taken now so that an upgrade changes nothing
         props.put(PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED, true);
-        // the plain producer's default since Kafka 4.0 rather than Streams' 100 ms: a job waits for
-        // no batch to fill, and busy partitions fill their batches long before either
-        props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), DEFAULT_PRODUCER_LINGER_MS);
-        // the producer's 16 KiB holds three or four documents: a backlog goes out in many small
-        // requests, and the broker's per-request work (on the same cores, here) sets the pace. A batch
-        // is sent when it is full or has lingered, so a larger one costs a lone job nothing
-        props.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), DEFAULT_PRODUCER_BATCH_BYTES);
-        // under exactly_once_v2 a transaction's first write to a partition is checked by the broker, and
-        // while the last transaction's markers are still being written it answers CONCURRENT_TRANSACTIONS:
-        // the producer then waits retry.backoff.ms (100 ms, doubling) before it sends again, which is most
-        // of a job's latency when it happens. Transactions v1 checked the same in AddPartitionsToTxn,
-        // where the producer waits 20 ms instead; this gives the write the same
-        props.put(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG), DEFAULT_PRODUCER_RETRY_BACKOFF_MS);
-        // each of Sluice's tasks reads one partition of one topic, so there are no partitions to line up
-        // by time. With Streams' default of 0 a task whose partition is empty works out why it waits
-        // each time the thread looks at it, formatting log lines that it never logs (String.format in
-        // PartitionGroup.readyToProcess: 5 % of the pass-through's stream thread); -1 skips that
-        props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, DEFAULT_MAX_TASK_IDLE_MS);
+        props.putAll(clientDefaults());
         props.putAll(kafka);
         boundRocksDb(props);
         if (!props.containsKey(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)) {
@@ -390,6 +374,35 @@ public final class SluiceConfig extends AbstractConfig {
             throw new ConfigException(KAFKA_PREFIX.trim() + " settings: " + e.getMessage());
         }
         return props;
+    }
+
+    /**
+     * Sluice's defaults for Kafka Streams' clients and tasks over Kafka Streams' own, as Streams settings
+     * (producer {@code linger.ms} 5, {@code batch.size} 128 KiB, {@code retry.backoff.ms} 20,
+     * {@code max.task.idle.ms} -1): {@link #streamsProperties()} starts from them and a {@code kafka.}
+     * setting overrides them. The bench gives its hand-written floors the same when it measures latency.
+     */
+    public static Map<String, Object> clientDefaults() {
+        Map<String, Object> defaults = new LinkedHashMap<>();
+        // the plain producer's default since Kafka 4.0 rather than Streams' 100 ms: a job waits for
+        // no batch to fill, and busy partitions fill their batches long before either
+        defaults.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), DEFAULT_PRODUCER_LINGER_MS);
+        // the producer's 16 KiB holds three or four documents: a backlog goes out in many small
+        // requests, and the broker's per-request work (on the same cores, here) sets the pace. A batch
+        // is sent when it is full or has lingered, so a larger one costs a lone job nothing
+        defaults.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), DEFAULT_PRODUCER_BATCH_BYTES);
+        // under exactly_once_v2 a transaction's first write to a partition is checked by the broker, and
+        // while the last transaction's markers are still being written it answers CONCURRENT_TRANSACTIONS:
+        // the producer then waits retry.backoff.ms (100 ms, doubling) before it sends again, which is most
+        // of a job's latency when it happens. Transactions v1 checked the same in AddPartitionsToTxn,
+        // where the producer waits 20 ms instead; this gives the write the same
+        defaults.put(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG), DEFAULT_PRODUCER_RETRY_BACKOFF_MS);
+        // each of Sluice's tasks reads one partition of one topic, so there are no partitions to line up
+        // by time. With Streams' default of 0 a task whose partition is empty works out why it waits
+        // each time the thread looks at it, formatting log lines that it never logs (String.format in
+        // PartitionGroup.readyToProcess: 5 % of the pass-through's stream thread); -1 skips that
+        defaults.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, DEFAULT_MAX_TASK_IDLE_MS);
+        return defaults;
     }
 
     /** Sets {@link RocksDbMemory} as the stores' config setter, unless the user brought one or turned it off. */

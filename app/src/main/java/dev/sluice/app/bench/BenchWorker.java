@@ -33,7 +33,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
@@ -204,13 +203,7 @@ public final class BenchWorker {
         };
         if (args.size() > 5 && args.get(5).equals(LATENCY_TUNED)) {
             // what an expert would set for latency, and what Sluice sets by default: the two compare engines
-            props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG),
-                    SluiceConfig.DEFAULT_PRODUCER_LINGER_MS);
-            props.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG),
-                    SluiceConfig.DEFAULT_PRODUCER_BATCH_BYTES);
-            props.put(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG),
-                    SluiceConfig.DEFAULT_PRODUCER_RETRY_BACKOFF_MS);
-            props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, SluiceConfig.DEFAULT_MAX_TASK_IDLE_MS);
+            props.putAll(SluiceConfig.clientDefaults());
         }
         if (kind.equals("floor.ingest")) {
             // its aggregate's cache sends the results on at each commit: at_least_once's 30 s would hold them

@@ -90,7 +90,11 @@ public final class Expressions {
                     + " field '" + field + "' with " + kind.label);
         }
         String expected = m.group(4) != null ? m.group(4) : m.group(5) != null ? m.group(5) : m.group(7);
-        return new Comparison(field, op, kind, kind == Kind.NUMBER ? Double.parseDouble(m.group(6)) : 0, expected);
+        // a payload field's path and an attribute's name, found once here rather than for each record
+        String[] path = field.startsWith(PAYLOAD) ? field.substring(PAYLOAD.length()).split("\\.") : null;
+        String attribute = field.startsWith(ATTRIBUTES) ? field.substring(ATTRIBUTES.length()) : null;
+        return new Comparison(field, path, attribute, op, kind, kind == Kind.NUMBER ? Double.parseDouble(m.group(6)) : 0,
+                expected);
     }
 
     /** What a comparison compares with. */
@@ -104,8 +108,11 @@ public final class Expressions {
         }
     }
 
-    /** One {@code field op value}. */
-    private record Comparison(String field, String op, Kind kind, double number, String text) {
+    /**
+     * One {@code field op value}; {@code path} the names of a {@code payload.} field and {@code attribute}
+     * the name of an {@code attributes.} one, each null for another kind of field.
+     */
+    private record Comparison(String field, String[] path, String attribute, String op, Kind kind, double number, String text) {
 
         boolean test(Object record, StageContext context) {
             Object value = value(record, context);
@@ -130,12 +137,12 @@ public final class Expressions {
         }
 
         private Object value(Object record, StageContext context) {
-            if (field.startsWith(ATTRIBUTES)) {
-                return context == null ? null : context.attributes().get(field.substring(ATTRIBUTES.length()));
+            if (attribute != null) {
+                return context == null ? null : context.attributes().get(attribute);
             }
-            if (field.startsWith(PAYLOAD)) {
+            if (path != null) {
                 Object at = record;
-                for (String name : field.substring(PAYLOAD.length()).split("\\.")) {
+                for (String name : path) {
                     if (!(at instanceof IndexedRecord indexed)) {
                         return null;
                     }
@@ -149,7 +156,7 @@ public final class Expressions {
 
         /** Why this comparison cannot look at records of {@code type} and {@code schema} (null: none). */
         String problem(Class<?> type, Schema schema, String expression) {
-            if (field.startsWith(ATTRIBUTES)) {
+            if (attribute != null) {
                 return null;
             }
             if (FIELDS.contains(field)) {
@@ -163,16 +170,16 @@ public final class Expressions {
                         + type.getSimpleName() + ", which has no Avro schema to find the field in";
             }
             Schema at = schema;
-            StringBuilder path = new StringBuilder("payload");
-            for (String name : field.substring(PAYLOAD.length()).split("\\.")) {
+            StringBuilder where = new StringBuilder("payload");
+            for (String name : path) {
                 Schema record = nonNull(at);
                 Schema.Field f = record.getType() == Schema.Type.RECORD ? record.getField(name) : null;
                 if (f == null) {
-                    return "condition '" + expression + "' names unknown field '" + field + "': " + path + " is a "
+                    return "condition '" + expression + "' names unknown field '" + field + "': " + where + " is a "
                             + describe(record) + (record.getType() == Schema.Type.RECORD ? " with fields "
                             + record.getFields().stream().map(Schema.Field::name).toList() : "");
                 }
-                path.append('.').append(name);
+                where.append('.').append(name);
                 at = f.schema();
             }
             Schema leaf = nonNull(at);
